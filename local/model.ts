@@ -1,0 +1,127 @@
+// The local cloud's view of one synthesized stack. Everything here is derived from the CloudFormation
+// template that `cdk synth` wrote (see template.ts); nothing is declared a second time. Intrinsics
+// (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, pseudo parameters) are already resolved to local names.
+
+export const LOCAL_ACCOUNT = '000000000000';
+
+export interface KeySchemaElement {
+  AttributeName: string;
+  KeyType: 'HASH' | 'RANGE';
+}
+
+export interface LocalTable {
+  logicalId: string;
+  tableName: string;
+  arn: string;
+  keySchema: KeySchemaElement[];
+  attributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+  globalSecondaryIndexes: {
+    IndexName: string;
+    KeySchema: KeySchemaElement[];
+    Projection: { ProjectionType?: string; NonKeyAttributes?: string[] };
+  }[];
+  localSecondaryIndexes: {
+    IndexName: string;
+    KeySchema: KeySchemaElement[];
+    Projection: { ProjectionType?: string; NonKeyAttributes?: string[] };
+  }[];
+  timeToLiveAttribute?: string;
+}
+
+export interface LocalFunction {
+  logicalId: string;
+  functionName: string;
+  arn: string;
+  /** e.g. "index.handler": module file (without extension) inside assetDir, then the export name. */
+  handler: string;
+  /** Absolute path of the bundled asset folder inside the cloud assembly. */
+  assetDir: string;
+  runtime: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** The template's environment with every intrinsic resolved to a local value. */
+  environment: Record<string, string>;
+}
+
+export interface LocalStateMachine {
+  logicalId: string;
+  name: string;
+  arn: string;
+  type: 'STANDARD' | 'EXPRESS';
+  /** The ASL definition as AWS would receive it, with local ARNs and names substituted. */
+  definition: Record<string, unknown>;
+}
+
+export type RouteAuthorization =
+  | { type: 'NONE' }
+  | { type: 'JWT'; authorizerId: string; issuer: string; audience: string[]; scopes: string[]; identitySource: string };
+
+export interface LocalRoute {
+  /** "GET /attempts/{attemptId}", "ANY /{proxy+}" or "$default". */
+  routeKey: string;
+  /** Logical id of the Lambda function behind the route's integration. */
+  functionLogicalId: string;
+  authorization: RouteAuthorization;
+}
+
+export interface LocalHttpApi {
+  logicalId: string;
+  apiId: string;
+  routes: LocalRoute[];
+  cors?: {
+    allowOrigins: string[];
+    allowMethods: string[];
+    allowHeaders: string[];
+    maxAge?: number;
+  };
+  /** Default stage throttling, when the template sets it. */
+  throttle?: { burstLimit: number; rateLimit: number };
+}
+
+export interface LocalUserPoolClient {
+  logicalId: string;
+  clientId: string;
+  generateSecret: boolean;
+  allowedOAuthFlows: string[];
+  allowedOAuthScopes: string[];
+}
+
+export interface LocalUserPool {
+  logicalId: string;
+  userPoolId: string;
+  /** The local OIDC issuer that stands in for https://cognito-idp.{region}.amazonaws.com/{userPoolId}. */
+  issuer: string;
+  groups: string[];
+  clients: LocalUserPoolClient[];
+  /** Resource server identifier → its scope names (full scope = `${identifier}/${name}`). */
+  resourceServers: { identifier: string; scopes: string[] }[];
+}
+
+export interface LocalSigningKey {
+  logicalId: string;
+  keyId: string;
+  arn: string;
+  keySpec: string;
+  keyUsage: string;
+}
+
+export interface LocalEventBus {
+  logicalId: string;
+  name: string;
+  arn: string;
+}
+
+export interface LocalModel {
+  stackName: string;
+  region: string;
+  account: string;
+  tables: LocalTable[];
+  functions: LocalFunction[];
+  stateMachines: LocalStateMachine[];
+  httpApis: LocalHttpApi[];
+  userPools: LocalUserPool[];
+  signingKeys: LocalSigningKey[];
+  eventBuses: LocalEventBus[];
+  /** Stack outputs, resolved. */
+  outputs: Record<string, string>;
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects so CI output says which layer broke. Integration tests start real local services
+// (DynamoDB Local is a JVM), so they run in forks with a generous timeout; the unit layer stays fast.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'infra', include: ['tests/infra/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
