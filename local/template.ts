@@ -1,0 +1,632 @@
+// Turns one synthesized CloudFormation template (plus its asset manifest) into the LocalModel the local
+// cloud runs. This is the only place that knows CloudFormation's shapes: resource types are read as
+// CDK emits them, and every intrinsic is resolved to a local name, ARN or endpoint, so what ships is
+// what runs.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LOCAL_ACCOUNT,
+  type LocalFunction,
+  type LocalHttpApi,
+  type LocalModel,
+  type LocalRoute,
+  type LocalStateMachine,
+  type LocalTable,
+  type LocalUserPool,
+  type RouteAuthorization,
+} from './model.js';
+
+export interface CfnResource {
+  Type: string;
+  Properties?: Record<string, unknown>;
+  Metadata?: Record<string, unknown>;
+  Condition?: string;
+}
+
+export interface CfnTemplate {
+  Resources?: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown }>;
+  Conditions?: Record<string, unknown>;
+  Parameters?: Record<string, { Default?: unknown }>;
+}
+
+export interface AssetManifest {
+  files?: Record<string, { source: { path?: string; packaging?: string } }>;
+}
+
+export interface TranslateOptions {
+  stackName: string;
+  /** The AWS region the local cloud pretends to be in. */
+  region: string;
+  /** Folder of the cloud assembly (cdk.out) the asset paths are relative to. */
+  assemblyDir: string;
+  assetManifest: AssetManifest;
+  /** Base URL of the local OIDC issuer; a user pool's issuer is `${issuerBaseUrl}/${userPoolId}`. */
+  issuerBaseUrl: string;
+}
+
+/** Raised for a template the local cloud cannot run faithfully; the message names the resource. */
+export class TemplateTranslationError extends Error {
+  override name = 'TemplateTranslationError';
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const PSEUDO = (o: TranslateOptions): Record<string, string> => ({
+  'AWS::Region': o.region,
+  'AWS::AccountId': LOCAL_ACCOUNT,
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::StackName': o.stackName,
+  'AWS::StackId': `arn:aws:cloudformation:${o.region}:${LOCAL_ACCOUNT}:stack/${o.stackName}/local`,
+});
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+/** Short stable suffix, so local names stay readable but distinct across stacks. */
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+/** What Ref and Fn::GetAtt give for each resource, computed before any property is resolved. */
+interface PhysicalResource {
+  ref: string;
+  attributes: Record<string, string>;
+}
+
+function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<string, PhysicalResource> {
+  const { region, stackName } = o;
+  const arnBase = (service: string) => `arn:aws:${service}:${region}:${LOCAL_ACCOUNT}`;
+  const result = new Map<string, PhysicalResource>();
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+    const props = resource.Properties ?? {};
+    const explicit = (key: string) => (typeof props[key] === 'string' ? (props[key] as string) : undefined);
+    const generated = `${stackName}-${id}`;
+    let physical: PhysicalResource;
+    switch (resource.Type) {
+      case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::GlobalTable': {
+        const name = explicit('TableName') ?? generated;
+        const arn = `${arnBase('dynamodb')}:table/${name}`;
+        physical = { ref: name, attributes: { Arn: arn, StreamArn: `${arn}/stream/local` } };
+        break;
+      }
+      case 'AWS::Lambda::Function': {
+        const name = explicit('FunctionName') ?? generated.slice(0, 64);
+        physical = { ref: name, attributes: { Arn: `${arnBase('lambda')}:function:${name}` } };
+        break;
+      }
+      case 'AWS::StepFunctions::StateMachine': {
+        const name = explicit('StateMachineName') ?? generated;
+        const arn = `${arnBase('states')}:stateMachine:${name}`;
+        physical = { ref: arn, attributes: { Arn: arn, Name: name } };
+        break;
+      }
+      case 'AWS::Cognito::UserPool': {
+        const poolId = `${region}_${shortHash(`${stackName}/${id}`)}`;
+        const providerName = `cognito-idp.${region}.amazonaws.com/${poolId}`;
+        physical = {
+          ref: poolId,
+          attributes: {
+            Arn: `${arnBase('cognito-idp')}:userpool/${poolId}`,
+            ProviderName: providerName,
+            ProviderURL: `https://${providerName}`,
+            UserPoolId: poolId,
+          },
+        };
+        break;
+      }
+      case 'AWS::Cognito::UserPoolClient': {
+        const clientId = `local${shortHash(`${stackName}/${id}`)}${id.toLowerCase()}`.slice(0, 26);
+        physical = { ref: clientId, attributes: { ClientId: clientId, Name: id } };
+        break;
+      }
+      case 'AWS::KMS::Key': {
+        const keyId = `local-${shortHash(`${stackName}/${id}`)}-${id}`;
+        physical = { ref: keyId, attributes: { Arn: `${arnBase('kms')}:key/${keyId}`, KeyId: keyId } };
+        break;
+      }
+      case 'AWS::KMS::Alias': {
+        const name = explicit('AliasName') ?? `alias/${generated}`;
+        physical = { ref: name, attributes: { Arn: `${arnBase('kms')}:${name}` } };
+        break;
+      }
+      case 'AWS::Events::EventBus': {
+        const name = explicit('Name') ?? generated;
+        physical = { ref: name, attributes: { Arn: `${arnBase('events')}:event-bus/${name}`, Name: name } };
+        break;
+      }
+      case 'AWS::ApiGatewayV2::Api': {
+        const apiId = `local${shortHash(`${stackName}/${id}`)}`;
+        physical = {
+          ref: apiId,
+          attributes: { ApiId: apiId, ApiEndpoint: `https://${apiId}.execute-api.${region}.amazonaws.com` },
+        };
+        break;
+      }
+      case 'AWS::Logs::LogGroup': {
+        const name = explicit('LogGroupName') ?? `/local/${generated}`;
+        physical = { ref: name, attributes: { Arn: `${arnBase('logs')}:log-group:${name}:*` } };
+        break;
+      }
+      case 'AWS::IAM::Role': {
+        const name = explicit('RoleName') ?? generated.slice(0, 64);
+        physical = {
+          ref: name,
+          attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`, RoleId: name },
+        };
+        break;
+      }
+      case 'AWS::SQS::Queue': {
+        const name = explicit('QueueName') ?? generated;
+        physical = {
+          ref: `http://sqs.local/${LOCAL_ACCOUNT}/${name}`,
+          attributes: { Arn: `${arnBase('sqs')}:${name}`, QueueName: name },
+        };
+        break;
+      }
+      case 'AWS::SNS::Topic': {
+        const name = explicit('TopicName') ?? generated;
+        const arn = `${arnBase('sns')}:${name}`;
+        physical = { ref: arn, attributes: { TopicArn: arn, TopicName: name } };
+        break;
+      }
+      default:
+        // Everything else (policies, permissions, stages, alarms…) only needs a stable Ref.
+        physical = { ref: `${id}-local`, attributes: { Arn: `${arnBase('local')}:${id}` } };
+    }
+    result.set(id, physical);
+  }
+  return result;
+}
+
+/** Resolves CloudFormation intrinsics in any JSON value against the local physical resources. */
+export class IntrinsicResolver {
+  private readonly pseudo: Record<string, string>;
+
+  constructor(
+    private readonly template: CfnTemplate,
+    private readonly physical: Map<string, PhysicalResource>,
+    options: TranslateOptions,
+  ) {
+    this.pseudo = PSEUDO(options);
+  }
+
+  resolve(value: unknown, where: string): Json {
+    const resolved = this.walk(value, where);
+    return resolved === NO_VALUE ? null : resolved;
+  }
+
+  resolveString(value: unknown, where: string): string {
+    const resolved = this.resolve(value, where);
+    if (typeof resolved === 'string') return resolved;
+    if (typeof resolved === 'number' || typeof resolved === 'boolean') return String(resolved);
+    throw new TemplateTranslationError(`${where}: expected a string, got ${JSON.stringify(resolved)}`);
+  }
+
+  private walk(value: unknown, where: string): Json | typeof NO_VALUE {
+    if (value === null || typeof value !== 'object') return value as Json;
+    if (Array.isArray(value)) {
+      return value.map((v, i) => this.walk(v, `${where}[${i}]`)).filter((v): v is Json => v !== NO_VALUE);
+    }
+    const entries = Object.entries(value as Record<string, unknown>);
+    const [first] = entries;
+    if (entries.length === 1 && first && (first[0] === 'Ref' || first[0].startsWith('Fn::'))) {
+      return this.intrinsic(first[0], first[1], where);
+    }
+    const out: Record<string, Json> = {};
+    for (const [key, v] of entries) {
+      const r = this.walk(v, `${where}.${key}`);
+      if (r !== NO_VALUE) out[key] = r;
+    }
+    return out;
+  }
+
+  private ref(name: string, where: string): string | typeof NO_VALUE {
+    if (name === 'AWS::NoValue') return NO_VALUE;
+    const pseudo = this.pseudo[name];
+    if (pseudo !== undefined) return pseudo;
+    const resource = this.physical.get(name);
+    if (resource) return resource.ref;
+    const parameter = this.template.Parameters?.[name];
+    if (parameter && parameter.Default !== undefined) return String(parameter.Default);
+    throw new TemplateTranslationError(`${where}: Ref to unknown resource or parameter '${name}'`);
+  }
+
+  private getAtt(args: unknown, where: string): string {
+    const [id, attribute] = typeof args === 'string' ? args.split(/\.(.*)/s) : (args as [string, string]);
+    const resource = id ? this.physical.get(id) : undefined;
+    if (!resource || !attribute)
+      throw new TemplateTranslationError(`${where}: Fn::GetAtt to unknown '${String(id)}'`);
+    const value = resource.attributes[attribute];
+    if (value === undefined) {
+      const type = this.template.Resources?.[id as string]?.Type;
+      throw new TemplateTranslationError(
+        `${where}: the local cloud has no value for ${type} ${id}.${attribute}`,
+      );
+    }
+    return value;
+  }
+
+  private intrinsic(fn: string, args: unknown, where: string): Json | typeof NO_VALUE {
+    switch (fn) {
+      case 'Ref':
+        return this.ref(String(args), where);
+      case 'Fn::GetAtt':
+        return this.getAtt(args, where);
+      case 'Fn::Join': {
+        const [separator, parts] = args as [string, unknown[]];
+        const list = this.walk(parts, where);
+        if (!Array.isArray(list)) throw new TemplateTranslationError(`${where}: Fn::Join needs a list`);
+        return list.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(separator);
+      }
+      case 'Fn::Sub': {
+        const [text, variables] =
+          typeof args === 'string' ? [args, {}] : (args as [string, Record<string, unknown>]);
+        const vars = this.walk(variables, where) as Record<string, Json>;
+        return text.replace(/\$\{([^}!][^}]*)\}/g, (_, name: string) => {
+          if (name in vars) return String(vars[name]);
+          if (name.includes('.')) return this.getAtt(name, where);
+          const r = this.ref(name, where);
+          return r === NO_VALUE ? '' : r;
+        });
+      }
+      case 'Fn::Select': {
+        const [index, list] = args as [unknown, unknown];
+        const items = this.walk(list, where);
+        const i = Number(this.walk(index, where));
+        if (!Array.isArray(items) || items[i] === undefined) {
+          throw new TemplateTranslationError(`${where}: Fn::Select index ${i} out of range`);
+        }
+        return items[i] as Json;
+      }
+      case 'Fn::Split': {
+        const [separator, source] = args as [string, unknown];
+        return this.resolveString(source, where).split(separator);
+      }
+      case 'Fn::If': {
+        const [condition, whenTrue, whenFalse] = args as [string, unknown, unknown];
+        return this.walk(this.condition(condition, where) ? whenTrue : whenFalse, where);
+      }
+      case 'Fn::Base64':
+        return Buffer.from(this.resolveString(args, where)).toString('base64');
+      case 'Fn::GetAZs':
+        return [`${this.pseudo['AWS::Region']}a`, `${this.pseudo['AWS::Region']}b`];
+      default:
+        throw new TemplateTranslationError(`${where}: the local cloud does not support ${fn}`);
+    }
+  }
+
+  condition(name: string, where: string): boolean {
+    const definition = this.template.Conditions?.[name];
+    if (definition === undefined) throw new TemplateTranslationError(`${where}: unknown condition '${name}'`);
+    return this.evaluateCondition(definition, where);
+  }
+
+  private evaluateCondition(expression: unknown, where: string): boolean {
+    if (typeof expression === 'boolean') return expression;
+    const [[fn, args] = ['', undefined]] = Object.entries(expression as Record<string, unknown>);
+    switch (fn) {
+      case 'Fn::Equals': {
+        const [a, b] = args as [unknown, unknown];
+        return JSON.stringify(this.walk(a, where)) === JSON.stringify(this.walk(b, where));
+      }
+      case 'Fn::Not':
+        return !this.evaluateCondition((args as unknown[])[0], where);
+      case 'Fn::And':
+        return (args as unknown[]).every((a) => this.evaluateCondition(a, where));
+      case 'Fn::Or':
+        return (args as unknown[]).some((a) => this.evaluateCondition(a, where));
+      case 'Condition':
+        return this.condition(String(args), where);
+      default:
+        throw new TemplateTranslationError(`${where}: unsupported condition function ${fn}`);
+    }
+  }
+}
+
+function asString(value: Json, where: string): string {
+  if (typeof value !== 'string') throw new TemplateTranslationError(`${where}: expected a string`);
+  return value;
+}
+
+function stringArray(value: Json | undefined): string[] {
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+function objectOf(value: Json | undefined): Record<string, Json> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
+}
+
+/** Translates a synthesized template into the LocalModel. Throws TemplateTranslationError on what it cannot run. */
+export function translateTemplate(template: CfnTemplate, options: TranslateOptions): LocalModel {
+  const physical = physicalResources(template, options);
+  const resolver = new IntrinsicResolver(template, physical, options);
+  const resources = Object.entries(template.Resources ?? {}).filter(
+    ([id, r]) => !r.Condition || resolver.condition(r.Condition, id),
+  );
+  const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+  const props = (id: string, r: CfnResource) => objectOf(resolver.resolve(r.Properties ?? {}, id));
+  const phys = (id: string) => physical.get(id) as PhysicalResource;
+
+  // A Cognito issuer URL in the template becomes the local OIDC issuer for the same pool.
+  const cognitoIssuer = /^https:\/\/cognito-idp\.[^/]+\.amazonaws\.com\/([^/]+)$/;
+  const localIssuer = (issuer: string) => {
+    const match = cognitoIssuer.exec(issuer);
+    return match ? `${options.issuerBaseUrl}/${match[1]}` : issuer;
+  };
+
+  const tables: LocalTable[] = [
+    ...ofType('AWS::DynamoDB::Table'),
+    ...ofType('AWS::DynamoDB::GlobalTable'),
+  ].map(([id, r]) => {
+    const p = props(id, r);
+    const index = (list: Json | undefined) =>
+      (Array.isArray(list) ? list : []).map((entry) => {
+        const e = objectOf(entry);
+        return {
+          IndexName: asString(e.IndexName ?? null, `${id}.IndexName`),
+          KeySchema: e.KeySchema as unknown as LocalTable['keySchema'],
+          Projection: objectOf(e.Projection) as LocalTable['globalSecondaryIndexes'][number]['Projection'],
+        };
+      });
+    const ttl = objectOf(p.TimeToLiveSpecification);
+    return {
+      logicalId: id,
+      tableName: phys(id).ref,
+      arn: phys(id).attributes.Arn as string,
+      keySchema: p.KeySchema as unknown as LocalTable['keySchema'],
+      attributeDefinitions: p.AttributeDefinitions as unknown as LocalTable['attributeDefinitions'],
+      globalSecondaryIndexes: index(p.GlobalSecondaryIndexes),
+      localSecondaryIndexes: index(p.LocalSecondaryIndexes),
+      ...(ttl.Enabled === true && typeof ttl.AttributeName === 'string'
+        ? { timeToLiveAttribute: ttl.AttributeName }
+        : {}),
+    };
+  });
+
+  const assetPathForKey = (s3Key: string, where: string): string => {
+    const hash = s3Key.replace(/\.zip$/, '');
+    const source = options.assetManifest.files?.[hash]?.source;
+    if (!source?.path) throw new TemplateTranslationError(`${where}: no asset ${hash} in the asset manifest`);
+    return join(options.assemblyDir, source.path);
+  };
+
+  const functions: LocalFunction[] = ofType('AWS::Lambda::Function').map(([id, r]) => {
+    const p = props(id, r);
+    const code = objectOf(p.Code);
+    if (typeof code.S3Key !== 'string') {
+      throw new TemplateTranslationError(`${id}: only asset-bundled functions (Code.S3Key) can run locally`);
+    }
+    const environment = Object.fromEntries(
+      Object.entries(objectOf(objectOf(p.Environment).Variables)).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? localIssuer(v) : JSON.stringify(v),
+      ]),
+    );
+    return {
+      logicalId: id,
+      functionName: phys(id).ref,
+      arn: phys(id).attributes.Arn as string,
+      handler: asString(p.Handler ?? null, `${id}.Handler`),
+      assetDir: assetPathForKey(code.S3Key, id),
+      runtime: String(p.Runtime ?? 'nodejs22.x'),
+      timeoutSeconds: Number(p.Timeout ?? 3),
+      memoryMb: Number(p.MemorySize ?? 128),
+      environment,
+    };
+  });
+
+  const stateMachines: LocalStateMachine[] = ofType('AWS::StepFunctions::StateMachine').map(([id, r]) => {
+    const raw = r.Properties ?? {};
+    const p = props(id, { ...r, Properties: { ...raw, Definition: undefined, DefinitionString: undefined } });
+    let definitionText: string;
+    if (raw.DefinitionString !== undefined) definitionText = resolver.resolveString(raw.DefinitionString, id);
+    else if (raw.Definition !== undefined)
+      definitionText = JSON.stringify(resolver.resolve(raw.Definition, id));
+    else throw new TemplateTranslationError(`${id}: a state machine needs Definition or DefinitionString`);
+    // DefinitionSubstitutions are ${name} placeholders filled at deploy time.
+    const substitutions = objectOf(p.DefinitionSubstitutions);
+    definitionText = definitionText.replace(/\$\{([A-Za-z0-9_]+)\}/g, (whole, name: string) =>
+      name in substitutions ? String(substitutions[name]) : whole,
+    );
+    let definition: Record<string, unknown>;
+    try {
+      definition = JSON.parse(definitionText) as Record<string, unknown>;
+    } catch (error) {
+      throw new TemplateTranslationError(`${id}: definition is not valid JSON: ${(error as Error).message}`);
+    }
+    if (definition.QueryLanguage === 'JSONata') {
+      throw new TemplateTranslationError(`${id}: JSONata state machines cannot run locally; use JSONPath`);
+    }
+    return {
+      logicalId: id,
+      name: phys(id).attributes.Name as string,
+      arn: phys(id).attributes.Arn as string,
+      type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      definition,
+    };
+  });
+
+  const functionByArn = new Map(functions.map((f) => [f.arn, f]));
+  const integrations = new Map(ofType('AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, props(id, r)]));
+  const authorizers = new Map(ofType('AWS::ApiGatewayV2::Authorizer').map(([id, r]) => [id, props(id, r)]));
+  const routes = ofType('AWS::ApiGatewayV2::Route').map(([id, r]) => ({ id, p: props(id, r), raw: r }));
+  const stages = ofType('AWS::ApiGatewayV2::Stage').map(([id, r]) => props(id, r));
+
+  const httpApis: LocalHttpApi[] = ofType('AWS::ApiGatewayV2::Api').map(([apiLogicalId, r]) => {
+    const p = props(apiLogicalId, r);
+    const apiId = phys(apiLogicalId).ref;
+    if (p.ProtocolType !== undefined && p.ProtocolType !== 'HTTP') {
+      throw new TemplateTranslationError(`${apiLogicalId}: only HTTP APIs run locally`);
+    }
+    const apiRoutes: LocalRoute[] = routes
+      .filter(({ p: rp }) => rp.ApiId === apiId)
+      .map(({ id, p: rp }) => {
+        const target = String(rp.Target ?? '');
+        const integrationRef = target.replace(/^integrations\//, '');
+        const integrationEntry = [...integrations.entries()].find(
+          ([iid]) => phys(iid).ref === integrationRef,
+        );
+        if (!integrationEntry)
+          throw new TemplateTranslationError(`${id}: route target ${target} is not an integration`);
+        const [integrationId, integration] = integrationEntry;
+        const uri = String(integration.IntegrationUri ?? '');
+        const fn = functionByArn.get(uri);
+        if (integration.IntegrationType !== 'AWS_PROXY' || !fn) {
+          throw new TemplateTranslationError(
+            `${integrationId}: only Lambda proxy integrations run locally (${uri})`,
+          );
+        }
+        let authorization: RouteAuthorization = { type: 'NONE' };
+        if (rp.AuthorizationType === 'JWT') {
+          const authorizerEntry = [...authorizers.entries()].find(
+            ([aid]) => phys(aid).ref === rp.AuthorizerId,
+          );
+          if (!authorizerEntry)
+            throw new TemplateTranslationError(`${id}: unknown authorizer ${String(rp.AuthorizerId)}`);
+          const [authorizerId, authorizer] = authorizerEntry;
+          const jwt = objectOf(authorizer.JwtConfiguration);
+          authorization = {
+            type: 'JWT',
+            authorizerId,
+            issuer: localIssuer(asString(jwt.Issuer ?? null, `${authorizerId}.Issuer`)),
+            audience: stringArray(jwt.Audience),
+            scopes: stringArray(rp.AuthorizationScopes),
+            identitySource: stringArray(authorizer.IdentitySource)[0] ?? '$request.header.Authorization',
+          };
+        } else if (rp.AuthorizationType !== undefined && rp.AuthorizationType !== 'NONE') {
+          throw new TemplateTranslationError(
+            `${id}: authorization ${String(rp.AuthorizationType)} is not supported locally`,
+          );
+        }
+        return { routeKey: String(rp.RouteKey), functionLogicalId: fn.logicalId, authorization };
+      });
+    const cors = objectOf(p.CorsConfiguration);
+    const stage = stages.find((s) => s.ApiId === apiId);
+    const throttle = objectOf(objectOf(stage?.DefaultRouteSettings));
+    return {
+      logicalId: apiLogicalId,
+      apiId,
+      routes: apiRoutes,
+      ...(p.CorsConfiguration
+        ? {
+            cors: {
+              allowOrigins: stringArray(cors.AllowOrigins),
+              allowMethods: stringArray(cors.AllowMethods),
+              allowHeaders: stringArray(cors.AllowHeaders),
+              ...(typeof cors.MaxAge === 'number' ? { maxAge: cors.MaxAge } : {}),
+            },
+          }
+        : {}),
+      ...(typeof throttle.ThrottlingBurstLimit === 'number' &&
+      typeof throttle.ThrottlingRateLimit === 'number'
+        ? { throttle: { burstLimit: throttle.ThrottlingBurstLimit, rateLimit: throttle.ThrottlingRateLimit } }
+        : {}),
+    };
+  });
+
+  const userPools: LocalUserPool[] = ofType('AWS::Cognito::UserPool').map(([id]) => {
+    const userPoolId = phys(id).ref;
+    const belongs = ([cid, cr]: [string, CfnResource]) => props(cid, cr).UserPoolId === userPoolId;
+    return {
+      logicalId: id,
+      userPoolId,
+      issuer: `${options.issuerBaseUrl}/${userPoolId}`,
+      groups: ofType('AWS::Cognito::UserPoolGroup')
+        .filter(belongs)
+        .map(([gid, gr]) => String(props(gid, gr).GroupName ?? gid)),
+      clients: ofType('AWS::Cognito::UserPoolClient')
+        .filter(belongs)
+        .map(([cid, cr]) => {
+          const cp = props(cid, cr);
+          return {
+            logicalId: cid,
+            clientId: phys(cid).ref,
+            generateSecret: cp.GenerateSecret === true,
+            allowedOAuthFlows: stringArray(cp.AllowedOAuthFlows),
+            allowedOAuthScopes: stringArray(cp.AllowedOAuthScopes),
+          };
+        }),
+      resourceServers: ofType('AWS::Cognito::UserPoolResourceServer')
+        .filter(belongs)
+        .map(([sid, sr]) => {
+          const sp = props(sid, sr);
+          return {
+            identifier: String(sp.Identifier),
+            scopes: (Array.isArray(sp.Scopes) ? sp.Scopes : []).map((s) => String(objectOf(s).ScopeName)),
+          };
+        }),
+    };
+  });
+
+  const signingKeys = ofType('AWS::KMS::Key').map(([id, r]) => {
+    const p = props(id, r);
+    return {
+      logicalId: id,
+      keyId: phys(id).ref,
+      arn: phys(id).attributes.Arn as string,
+      keySpec: String(p.KeySpec ?? 'SYMMETRIC_DEFAULT'),
+      keyUsage: String(p.KeyUsage ?? 'ENCRYPT_DECRYPT'),
+    };
+  });
+
+  const eventBuses = ofType('AWS::Events::EventBus').map(([id]) => ({
+    logicalId: id,
+    name: phys(id).ref,
+    arn: phys(id).attributes.Arn as string,
+  }));
+
+  const outputs = Object.fromEntries(
+    Object.entries(template.Outputs ?? {}).map(([name, o]) => [
+      name,
+      resolver.resolveString(o.Value, `Outputs.${name}`),
+    ]),
+  );
+
+  return {
+    stackName: options.stackName,
+    region: options.region,
+    account: LOCAL_ACCOUNT,
+    tables,
+    functions,
+    stateMachines,
+    httpApis,
+    userPools,
+    signingKeys,
+    eventBuses,
+    outputs,
+  };
+}
+
+/** Reads a stack's template and asset manifest from a cloud assembly folder (cdk.out). */
+export function readStackArtifacts(
+  assemblyDir: string,
+  stackName: string,
+): { template: CfnTemplate; assetManifest: AssetManifest } {
+  const manifest = JSON.parse(readFileSync(join(assemblyDir, 'manifest.json'), 'utf8')) as {
+    artifacts?: Record<
+      string,
+      { type: string; properties?: { templateFile?: string; file?: string }; displayName?: string }
+    >;
+  };
+  const artifacts = manifest.artifacts ?? {};
+  const stack = artifacts[stackName];
+  if (stack?.type !== 'aws:cloudformation:stack' || !stack.properties?.templateFile) {
+    const names = Object.entries(artifacts)
+      .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+      .map(([n]) => n);
+    throw new TemplateTranslationError(
+      `No stack '${stackName}' in ${assemblyDir} (stacks: ${names.join(', ') || 'none'})`,
+    );
+  }
+  const template = JSON.parse(
+    readFileSync(join(assemblyDir, stack.properties.templateFile), 'utf8'),
+  ) as CfnTemplate;
+  const assets = artifacts[`${stackName}.assets`];
+  const assetManifest = assets?.properties?.file
+    ? (JSON.parse(readFileSync(join(assemblyDir, assets.properties.file), 'utf8')) as AssetManifest)
+    : {};
+  return { template, assetManifest };
+}
