@@ -109,9 +109,13 @@ class FunctionPool {
   }
 
   /** Removes a sandbox that died; any invocation it was running fails as Lambda reports a crash. */
-  private discard(sandbox: Sandbox, error?: Error) {
+  private remove(sandbox: Sandbox) {
     const index = this.sandboxes.indexOf(sandbox);
     if (index >= 0) this.sandboxes.splice(index, 1);
+  }
+
+  private discard(sandbox: Sandbox, error?: Error) {
+    this.remove(sandbox);
     const running = sandbox.requestId;
     if (running) {
       const waiting = this.pending.get(running);
@@ -160,7 +164,9 @@ class FunctionPool {
       timer = setTimeout(() => {
         this.pending.delete(requestId);
         sandbox.requestId = undefined;
-        // Lambda freezes and recycles a sandbox that ran out of time; its module state is gone.
+        // Lambda recycles a sandbox that ran out of time; its module state is gone. Take it out of
+        // the pool now so no later invocation is handed a worker that is shutting down.
+        this.remove(sandbox);
         void sandbox.worker.terminate();
         resolve({
           ok: false,

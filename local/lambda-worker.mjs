@@ -46,6 +46,8 @@ async function loadHandler() {
 }
 
 const ready = loadHandler();
+// An init failure is reported to each invocation (as Lambda does), not as an unhandled rejection.
+ready.catch(() => {});
 
 parentPort.on('message', async (message) => {
   const { requestId, event, deadline } = message;

@@ -1,0 +1,308 @@
+import { describe, expect, it } from 'vitest';
+import { type CfnTemplate, TemplateTranslationError, translateTemplate } from '../../../local/template.js';
+
+const options = {
+  stackName: 'Skillcert-test',
+  region: 'ap-southeast-1',
+  assemblyDir: '/assembly',
+  assetManifest: { files: { abc123: { source: { path: 'asset.abc123', packaging: 'zip' } } } },
+  issuerBaseUrl: 'http://127.0.0.1:9999',
+};
+
+/** A template shaped like what CDK emits for a table, a function, a user pool and an HTTP API route. */
+function template(): CfnTemplate {
+  return {
+    Parameters: { BootstrapVersion: { Default: '/cdk-bootstrap/hnb659fds/version' } },
+    Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'cn-north-1'] } },
+    Resources: {
+      Table: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'gsi1',
+              KeySchema: [{ AttributeName: 'sk', KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        },
+      },
+      Key: { Type: 'AWS::KMS::Key', Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } },
+      Pool: { Type: 'AWS::Cognito::UserPool', Properties: {} },
+      Admins: {
+        Type: 'AWS::Cognito::UserPoolGroup',
+        Properties: { GroupName: 'admins', UserPoolId: { Ref: 'Pool' } },
+      },
+      WebClient: {
+        Type: 'AWS::Cognito::UserPoolClient',
+        Properties: {
+          UserPoolId: { Ref: 'Pool' },
+          AllowedOAuthFlows: ['code'],
+          AllowedOAuthScopes: ['openid'],
+        },
+      },
+      Fn: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: {
+            S3Bucket: { 'Fn::Sub': 'cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}' },
+            S3Key: 'abc123.zip',
+          },
+          Handler: 'index.handler',
+          Runtime: 'nodejs24.x',
+          Timeout: 10,
+          Environment: {
+            Variables: {
+              TABLE_NAME: { Ref: 'Table' },
+              TABLE_ARN: { 'Fn::GetAtt': ['Table', 'Arn'] },
+              KEY_ID: { Ref: 'Key' },
+              ISSUER: {
+                'Fn::Join': [
+                  '',
+                  ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: 'Pool' }],
+                ],
+              },
+              STAGE: { 'Fn::If': ['IsProd', 'prod', 'dev'] },
+              FIRST_AZ: { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] },
+            },
+          },
+        },
+      },
+      Machine: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          DefinitionString: {
+            'Fn::Join': [
+              '',
+              [
+                '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"',
+                { 'Fn::GetAtt': ['Fn', 'Arn'] },
+                '","Next":"B"},',
+              ],
+            ],
+          },
+        },
+      },
+      Api: { Type: 'AWS::ApiGatewayV2::Api', Properties: { ProtocolType: 'HTTP', Name: 'api' } },
+      Authorizer: {
+        Type: 'AWS::ApiGatewayV2::Authorizer',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          AuthorizerType: 'JWT',
+          IdentitySource: ['$request.header.Authorization'],
+          JwtConfiguration: {
+            Audience: [{ Ref: 'WebClient' }],
+            Issuer: {
+              'Fn::Join': [
+                '',
+                ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: 'Pool' }],
+              ],
+            },
+          },
+        },
+      },
+      Integration: {
+        Type: 'AWS::ApiGatewayV2::Integration',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+          PayloadFormatVersion: '2.0',
+        },
+      },
+      Route: {
+        Type: 'AWS::ApiGatewayV2::Route',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          RouteKey: 'GET /me',
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: 'Authorizer' },
+          AuthorizationScopes: ['skillcert/verify'],
+          Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] },
+        },
+      },
+      PublicRoute: {
+        Type: 'AWS::ApiGatewayV2::Route',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          RouteKey: 'GET /.well-known/jwks.json',
+          AuthorizationType: 'NONE',
+          Target: { 'Fn::Join': ['', ['integrations/', { Ref: 'Integration' }]] },
+        },
+      },
+      Stage: {
+        Type: 'AWS::ApiGatewayV2::Stage',
+        Properties: {
+          ApiId: { Ref: 'Api' },
+          StageName: '$default',
+          DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 100 },
+        },
+      },
+    },
+    Outputs: { ApiUrl: { Value: { 'Fn::GetAtt': ['Api', 'ApiEndpoint'] } } },
+  };
+}
+
+function withMachineDefinition(t: CfnTemplate): CfnTemplate {
+  // Complete the definition split across Fn::Join parts, as CDK does around every token.
+  const machine = t.Resources?.Machine?.Properties as {
+    DefinitionString: { 'Fn::Join': [string, unknown[]] };
+  };
+  machine.DefinitionString['Fn::Join'][1].push('"B":{"Type":"Succeed"}}}');
+  return t;
+}
+
+describe('translateTemplate', () => {
+  const model = translateTemplate(withMachineDefinition(template()), options);
+  const fn = model.functions[0];
+
+  it('names resources after the stack and logical id, as CloudFormation would generate them', () => {
+    expect(model.tables.map((t) => t.tableName)).toEqual(['Skillcert-test-Table']);
+    expect(fn?.functionName).toBe('Skillcert-test-Fn');
+    expect(fn?.arn).toBe('arn:aws:lambda:ap-southeast-1:000000000000:function:Skillcert-test-Fn');
+    expect(model.stateMachines[0]?.arn).toBe(
+      'arn:aws:states:ap-southeast-1:000000000000:stateMachine:Skillcert-test-Machine',
+    );
+  });
+
+  it('keeps key schema, indexes and TTL of each table', () => {
+    const [table] = model.tables;
+    expect(table?.keySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(table?.globalSecondaryIndexes.map((i) => i.IndexName)).toEqual(['gsi1']);
+    expect(table?.timeToLiveAttribute).toBe('expiresAt');
+  });
+
+  it('resolves every intrinsic in a function environment to local values', () => {
+    const poolId = model.userPools[0]?.userPoolId;
+    expect(fn?.environment).toEqual({
+      TABLE_NAME: 'Skillcert-test-Table',
+      TABLE_ARN: 'arn:aws:dynamodb:ap-southeast-1:000000000000:table/Skillcert-test-Table',
+      KEY_ID: model.signingKeys[0]?.keyId,
+      // Cognito's issuer URL becomes the local OIDC issuer for the same pool.
+      ISSUER: `http://127.0.0.1:9999/${poolId}`,
+      STAGE: 'dev',
+      FIRST_AZ: 'ap-southeast-1a',
+    });
+  });
+
+  it('points each function at its bundled asset from the asset manifest', () => {
+    expect(fn?.assetDir).toBe('/assembly/asset.abc123');
+    expect(fn?.handler).toBe('index.handler');
+    expect(fn?.timeoutSeconds).toBe(10);
+  });
+
+  it('substitutes local ARNs into state machine definitions', () => {
+    expect(model.stateMachines[0]?.definition).toEqual({
+      StartAt: 'A',
+      States: { A: { Type: 'Task', Resource: fn?.arn, Next: 'B' }, B: { Type: 'Succeed' } },
+    });
+  });
+
+  it('maps routes to functions with their JWT authorizer and scopes', () => {
+    const api = model.httpApis[0];
+    const clientId = model.userPools[0]?.clients[0]?.clientId;
+    expect(api?.routes).toEqual([
+      {
+        routeKey: 'GET /me',
+        functionLogicalId: 'Fn',
+        authorization: {
+          type: 'JWT',
+          authorizerId: 'Authorizer',
+          issuer: model.userPools[0]?.issuer,
+          audience: [clientId],
+          scopes: ['skillcert/verify'],
+          identitySource: '$request.header.Authorization',
+        },
+      },
+      { routeKey: 'GET /.well-known/jwks.json', functionLogicalId: 'Fn', authorization: { type: 'NONE' } },
+    ]);
+    expect(api?.throttle).toEqual({ burstLimit: 50, rateLimit: 100 });
+  });
+
+  it('lists user pool groups and clients', () => {
+    expect(model.userPools[0]?.groups).toEqual(['admins']);
+    expect(model.userPools[0]?.clients[0]?.allowedOAuthFlows).toEqual(['code']);
+  });
+
+  it('resolves outputs', () => {
+    expect(model.outputs.ApiUrl).toMatch(
+      /^https:\/\/local[0-9a-f]{8}\.execute-api\.ap-southeast-1\.amazonaws\.com$/,
+    );
+  });
+
+  it('drops AWS::NoValue the way CloudFormation does', () => {
+    const t = withMachineDefinition(template());
+    const env = (t.Resources?.Fn?.Properties as { Environment: { Variables: Record<string, unknown> } })
+      .Environment;
+    env.Variables.OPTIONAL = { Ref: 'AWS::NoValue' };
+    expect(translateTemplate(t, options).functions[0]?.environment).not.toHaveProperty('OPTIONAL');
+  });
+});
+
+describe('translateTemplate refuses what it cannot run faithfully', () => {
+  const cases: [string, (t: CfnTemplate) => void, RegExp][] = [
+    [
+      'a Ref to a missing resource',
+      (t) => {
+        (t.Resources?.Fn?.Properties as { Handler: unknown }).Handler = { Ref: 'Nope' };
+      },
+      /Ref to unknown resource or parameter 'Nope'/,
+    ],
+    [
+      'an attribute it has no local value for',
+      (t) => {
+        (t.Resources?.Fn?.Properties as { Handler: unknown }).Handler = { 'Fn::GetAtt': ['Table', 'Nope'] };
+      },
+      /no value for AWS::DynamoDB::Table Table\.Nope/,
+    ],
+    [
+      'a function without a bundled asset',
+      (t) => {
+        (t.Resources?.Fn?.Properties as { Code: unknown }).Code = { ZipFile: 'exports.handler = 1' };
+      },
+      /only asset-bundled functions/,
+    ],
+    [
+      'a JSONata state machine',
+      (t) => {
+        (t.Resources?.Machine?.Properties as Record<string, unknown>).DefinitionString =
+          '{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}';
+      },
+      /JSONata state machines cannot run locally/,
+    ],
+    [
+      'a route behind a non-Lambda integration',
+      (t) => {
+        (t.Resources?.Integration?.Properties as Record<string, unknown>).IntegrationType = 'HTTP_PROXY';
+      },
+      /only Lambda proxy integrations run locally/,
+    ],
+    [
+      'an intrinsic it does not know',
+      (t) => {
+        (t.Resources?.Fn?.Properties as { Handler: unknown }).Handler = {
+          'Fn::ImportValue': 'Shared-Handler',
+        };
+      },
+      /does not support Fn::ImportValue/,
+    ],
+  ];
+  it.each(cases)('%s', (_name, mutate, message) => {
+    const t = withMachineDefinition(template());
+    mutate(t);
+    expect(() => translateTemplate(t, options)).toThrow(TemplateTranslationError);
+    expect(() => translateTemplate(t, options)).toThrow(message);
+  });
+});
