@@ -152,9 +152,16 @@ function template(): CfnTemplate {
   };
 }
 
+/** The Properties of one resource, to mutate in a test case. */
+function propsOf(t: CfnTemplate, id: string): Record<string, unknown> {
+  const properties = t.Resources?.[id]?.Properties;
+  if (!properties) throw new Error(`fixture has no ${id}`);
+  return properties;
+}
+
 function withMachineDefinition(t: CfnTemplate): CfnTemplate {
   // Complete the definition split across Fn::Join parts, as CDK does around every token.
-  const machine = t.Resources?.Machine?.Properties as {
+  const machine = propsOf(t, 'Machine') as unknown as {
     DefinitionString: { 'Fn::Join': [string, unknown[]] };
   };
   machine.DefinitionString['Fn::Join'][1].push('"B":{"Type":"Succeed"}}}');
@@ -244,8 +251,7 @@ describe('translateTemplate', () => {
 
   it('drops AWS::NoValue the way CloudFormation does', () => {
     const t = withMachineDefinition(template());
-    const env = (t.Resources?.Fn?.Properties as { Environment: { Variables: Record<string, unknown> } })
-      .Environment;
+    const env = (propsOf(t, 'Fn') as { Environment: { Variables: Record<string, unknown> } }).Environment;
     env.Variables.OPTIONAL = { Ref: 'AWS::NoValue' };
     expect(translateTemplate(t, options).functions[0]?.environment).not.toHaveProperty('OPTIONAL');
   });
@@ -256,28 +262,28 @@ describe('translateTemplate refuses what it cannot run faithfully', () => {
     [
       'a Ref to a missing resource',
       (t) => {
-        (t.Resources?.Fn?.Properties as { Handler: unknown }).Handler = { Ref: 'Nope' };
+        propsOf(t, 'Fn').Handler = { Ref: 'Nope' };
       },
       /Ref to unknown resource or parameter 'Nope'/,
     ],
     [
       'an attribute it has no local value for',
       (t) => {
-        (t.Resources?.Fn?.Properties as { Handler: unknown }).Handler = { 'Fn::GetAtt': ['Table', 'Nope'] };
+        propsOf(t, 'Fn').Handler = { 'Fn::GetAtt': ['Table', 'Nope'] };
       },
       /no value for AWS::DynamoDB::Table Table\.Nope/,
     ],
     [
       'a function without a bundled asset',
       (t) => {
-        (t.Resources?.Fn?.Properties as { Code: unknown }).Code = { ZipFile: 'exports.handler = 1' };
+        propsOf(t, 'Fn').Code = { ZipFile: 'exports.handler = 1' };
       },
       /only asset-bundled functions/,
     ],
     [
       'a JSONata state machine',
       (t) => {
-        (t.Resources?.Machine?.Properties as Record<string, unknown>).DefinitionString =
+        propsOf(t, 'Machine').DefinitionString =
           '{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}';
       },
       /JSONata state machines cannot run locally/,
@@ -285,14 +291,14 @@ describe('translateTemplate refuses what it cannot run faithfully', () => {
     [
       'a route behind a non-Lambda integration',
       (t) => {
-        (t.Resources?.Integration?.Properties as Record<string, unknown>).IntegrationType = 'HTTP_PROXY';
+        propsOf(t, 'Integration').IntegrationType = 'HTTP_PROXY';
       },
       /only Lambda proxy integrations run locally/,
     ],
     [
       'an intrinsic it does not know',
       (t) => {
-        (t.Resources?.Fn?.Properties as { Handler: unknown }).Handler = {
+        propsOf(t, 'Fn').Handler = {
           'Fn::ImportValue': 'Shared-Handler',
         };
       },
