@@ -1,0 +1,46 @@
+// Compact JWS (ES256) and the published key documents, built on the Signer port. jose does the
+// encoding and thumbprints; the signature itself comes from KMS or the local key.
+import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
+import type { Signer } from '../ports.js';
+
+export interface PublishedKey extends JWK {
+  kid: string;
+  alg: 'ES256';
+  use: 'sig';
+}
+
+/** The key id is the issuer's DID URL with the key's RFC 7638 thumbprint as fragment. */
+export async function publishedKey(signer: Signer, issuerDid: string): Promise<PublishedKey> {
+  const jwk = await signer.publicJwk();
+  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+  return { ...jwk, kid: `${issuerDid}#${thumbprint}`, alg: 'ES256', use: 'sig' };
+}
+
+export async function signCompactJws(
+  signer: Signer,
+  issuerDid: string,
+  payload: unknown,
+  typ: string,
+): Promise<string> {
+  const { kid } = await publishedKey(signer, issuerDid);
+  const header = base64url.encode(JSON.stringify({ alg: 'ES256', kid, typ }));
+  const body = base64url.encode(JSON.stringify(payload));
+  const signingInput = `${header}.${body}`;
+  const signature = await signer.sign(new TextEncoder().encode(signingInput));
+  return `${signingInput}.${base64url.encode(signature)}`;
+}
+
+/** A did:web DID document for the region: its signing keys as JsonWebKey verification methods. */
+export function didDocument(issuerDid: string, keys: PublishedKey[]) {
+  return {
+    '@context': ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/jwk/v1'],
+    id: issuerDid,
+    verificationMethod: keys.map(({ kid, alg: _alg, use: _use, ...publicKeyJwk }) => ({
+      id: kid,
+      type: 'JsonWebKey',
+      controller: issuerDid,
+      publicKeyJwk,
+    })),
+    assertionMethod: keys.map((k) => k.kid),
+  };
+}

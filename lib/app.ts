@@ -1,0 +1,28 @@
+import { App } from 'aws-cdk-lib';
+import { applyNag } from './nag.js';
+import { regionByCode } from './regions.js';
+import { SkillcertStack } from './skillcert-stack.js';
+
+export interface BuildAppOptions {
+  outdir?: string;
+  /** Certification region code (neijiang, zigong, …); default from context `region`, else neijiang. */
+  region?: string;
+}
+
+/** The CDK app: one stack for one certification region. Synth needs no AWS credentials. */
+export function buildApp(options: BuildAppOptions = {}): App {
+  const app = new App({ ...(options.outdir ? { outdir: options.outdir } : {}) });
+  const code = options.region ?? (app.node.tryGetContext('region') as string | undefined) ?? 'neijiang';
+  const region = regionByCode(code);
+  const authDomainPrefix = app.node.tryGetContext('authDomainPrefix') as string | undefined;
+  const stack = new SkillcertStack(app, `Skillcert-${region.code}`, {
+    certificationRegion: region,
+    description: `skillcert: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
+    ...(authDomainPrefix ? { authDomainPrefix } : {}),
+    ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
+      ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
+      : {}),
+  });
+  applyNag(app, [stack]);
+  return app;
+}

@@ -1,0 +1,42 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  DefinitionBody,
+  type IChainable,
+  LogLevel,
+  QueryLanguage,
+  StateMachine,
+  StateMachineType,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface SkillcertStateMachineProps {
+  definition: IChainable;
+  timeout?: Duration;
+  comment?: string;
+}
+
+/**
+ * Standard workflows with full logging and X-Ray tracing. JSONPath, not JSONata: the local engine runs
+ * JSONPath only, and the local cloud runs exactly this definition.
+ */
+export class SkillcertStateMachine extends Construct {
+  readonly stateMachine: StateMachine;
+
+  constructor(scope: Construct, id: string, props: SkillcertStateMachineProps) {
+    super(scope, id);
+    const logs = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      definitionBody: DefinitionBody.fromChainable(props.definition),
+      stateMachineType: StateMachineType.STANDARD,
+      queryLanguage: QueryLanguage.JSON_PATH,
+      tracingEnabled: true,
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: true },
+      ...(props.timeout ? { timeout: props.timeout } : {}),
+      ...(props.comment ? { comment: props.comment } : {}),
+    });
+  }
+}

@@ -1,0 +1,57 @@
+// The certification regions (cities of the South Sichuan Economic Zone and Chongqing). Each runs its
+// own deployment of this app, with its own keys and data; `code` names the stack and the local ports.
+
+export interface CertificationRegion {
+  code: string;
+  /** Short uppercase code used in certificate numbers. */
+  numberPrefix: string;
+  nameZh: string;
+  nameEn: string;
+  /** The host that serves /.well-known/did.json; the issuer DID is did:web:<domain>. */
+  domain: string;
+}
+
+export const REGIONS: Record<string, CertificationRegion> = {
+  neijiang: {
+    code: 'neijiang',
+    numberPrefix: 'NJ',
+    nameZh: '内江',
+    nameEn: 'Neijiang',
+    domain: 'neijiang.skillcert.example',
+  },
+  zigong: {
+    code: 'zigong',
+    numberPrefix: 'ZG',
+    nameZh: '自贡',
+    nameEn: 'Zigong',
+    domain: 'zigong.skillcert.example',
+  },
+  luzhou: {
+    code: 'luzhou',
+    numberPrefix: 'LZ',
+    nameZh: '泸州',
+    nameEn: 'Luzhou',
+    domain: 'luzhou.skillcert.example',
+  },
+  yibin: {
+    code: 'yibin',
+    numberPrefix: 'YB',
+    nameZh: '宜宾',
+    nameEn: 'Yibin',
+    domain: 'yibin.skillcert.example',
+  },
+  chongqing: {
+    code: 'chongqing',
+    numberPrefix: 'CQ',
+    nameZh: '重庆',
+    nameEn: 'Chongqing',
+    domain: 'chongqing.skillcert.example',
+  },
+};
+
+export function regionByCode(code: string): CertificationRegion {
+  const region = REGIONS[code];
+  if (!region)
+    throw new Error(`Unknown certification region '${code}' (known: ${Object.keys(REGIONS).join(', ')})`);
+  return region;
+}

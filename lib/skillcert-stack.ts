@@ -1,0 +1,60 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { Construct } from 'constructs';
+import { Api } from './constructs/api.js';
+import { Data } from './constructs/data.js';
+import { SkillcertFunction } from './constructs/function.js';
+import { Identity } from './constructs/identity.js';
+import { Signing } from './constructs/signing.js';
+import type { CertificationRegion } from './regions.js';
+
+export interface SkillcertStackProps extends StackProps {
+  certificationRegion: CertificationRegion;
+  authDomainPrefix?: string;
+  webCallbackUrls?: string[];
+}
+
+/** One certification region's deployment: its data, keys, identities, API, functions and workflows. */
+export class SkillcertStack extends Stack {
+  readonly data: Data;
+  readonly signing: Signing;
+  readonly identity: Identity;
+  readonly api: Api;
+  readonly events: EventBus;
+
+  constructor(scope: Construct, id: string, props: SkillcertStackProps) {
+    super(scope, id, props);
+    const region = props.certificationRegion;
+    const issuerDid = `did:web:${region.domain}`;
+
+    this.data = new Data(this, 'Data');
+    this.signing = new Signing(this, 'Signing', { regionCode: region.code });
+    this.identity = new Identity(this, 'Identity', {
+      regionCode: region.code,
+      authDomainPrefix: props.authDomainPrefix ?? `skillcert-${region.code}`,
+      webCallbackUrls: props.webCallbackUrls ?? [`https://${region.domain}/callback`],
+    });
+    this.api = new Api(this, 'Api', {
+      userPool: this.identity.userPool,
+      clients: [this.identity.webClient, this.identity.partnerClient],
+    });
+    this.events = new EventBus(this, 'Events', { description: `skillcert ${region.code} domain events` });
+
+    const publicKeys = new SkillcertFunction(this, 'PublicKeys', {
+      entry: 'public-keys',
+      description: "Publishes the region's certificate signing keys as a JWKS and a did:web document",
+      memorySize: 256,
+      environment: { SIGNING_KEY_ID: this.signing.key.keyId, ISSUER_DID: issuerDid },
+    }).grantPublicKeyRead(this.signing.key);
+    this.api.addRoute(HttpMethod.GET, '/.well-known/jwks.json', publicKeys.function, { kind: 'public' });
+    this.api.addRoute(HttpMethod.GET, '/.well-known/did.json', publicKeys.function, { kind: 'public' });
+
+    const whoAmI = new SkillcertFunction(this, 'WhoAmI', {
+      entry: 'who-am-i',
+      description: 'Tells a signed-in caller who they are signed in as',
+      memorySize: 256,
+    });
+    this.api.addRoute(HttpMethod.GET, '/me', whoAmI.function, { kind: 'user' });
+  }
+}
