@@ -1,0 +1,184 @@
+// The local cloud: one synthesized stack brought up on this machine with no AWS account. Every part is
+// derived from the template (see template.ts): tables, functions, state machines, routes, user pools.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startDynamoDbLocal } from './dynamodb-local.js';
+import { ensureTables, localDynamoDbClient } from './dynamodb-tables.js';
+import { startEventBus } from './event-bus.js';
+import { startHttpApi } from './http-api.js';
+import { LambdaRuntime } from './lambda-runtime.js';
+import type { LocalModel } from './model.js';
+import { startOidcIssuer } from './oidc-issuer.js';
+import { startStepFunctionsService } from './stepfunctions/index.js';
+import { readStackArtifacts, translateTemplate } from './template.js';
+
+export const LOCAL_AWS_REGION = 'ap-southeast-1';
+
+export interface LocalCloudOptions {
+  /** The cloud assembly folder (cdk.out) and the artifact id of the stack in it. */
+  assemblyDir: string;
+  stackArtifactId: string;
+  /** `memory` for tests; `disk` keeps tables, executions, keys and identities under dataDir. */
+  storage: { kind: 'memory' } | { kind: 'disk'; dataDir: string };
+  /** Fixed ports (npm start prints stable URLs); unspecified ones are picked free. */
+  ports?: { api?: number; oidc?: number; stepFunctions?: number; dynamodb?: number; eventBridge?: number };
+  region?: string;
+  /** Receives one line per notable thing (requests, function logs, engine output). */
+  logger?: (line: string) => void;
+}
+
+export interface LocalCloudEndpoints {
+  api: string;
+  oidc: string;
+  dynamodb: string;
+  stepFunctions: string;
+  eventBridge: string;
+}
+
+export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
+
+/** Environment every local Lambda sandbox gets on top of its template environment. */
+export function localLambdaEnvironment(
+  region: string,
+  endpoints: Omit<LocalCloudEndpoints, 'api' | 'oidc'>,
+  keysDir: string,
+): Record<string, string> {
+  return {
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SESSION_TOKEN: 'local',
+    // Service-specific endpoint variables are honoured by AWS SDK v3 clients: no code change needed.
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
+    // Anything else must never reach AWS: an unknown service fails against this dead endpoint.
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    // No X-Ray daemon locally.
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    // KMS has no local engine: the signer port uses an ES256 key kept here instead.
+    SKILLCERT_LOCAL_KEYS_DIR: keysDir,
+  };
+}
+
+export async function startLocalCloud(options: LocalCloudOptions) {
+  const log = options.logger ?? (() => {});
+  const region = options.region ?? LOCAL_AWS_REGION;
+  const ports = {
+    api: options.ports?.api ?? (await freePort()),
+    oidc: options.ports?.oidc ?? (await freePort()),
+    stepFunctions: options.ports?.stepFunctions ?? (await freePort()),
+    eventBridge: options.ports?.eventBridge ?? (await freePort()),
+  };
+  const onDisk = options.storage.kind === 'disk' ? options.storage.dataDir : undefined;
+  const scratch = onDisk ? undefined : await mkdtemp(join(tmpdir(), 'skillcert-local-'));
+  const dataDir = (onDisk ?? scratch) as string;
+  const keysDir = join(dataDir, 'keys');
+  await mkdir(keysDir, { recursive: true });
+
+  const { template, assetManifest } = readStackArtifacts(options.assemblyDir, options.stackArtifactId);
+  const model: LocalModel = translateTemplate(template, {
+    stackName: options.stackArtifactId,
+    region,
+    assemblyDir: options.assemblyDir,
+    assetManifest,
+    issuerBaseUrl: `http://127.0.0.1:${ports.oidc}`,
+  });
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    // Reverse order: front doors first, storage last, so nothing in flight loses its database.
+    for (const s of stops.reverse()) await s().catch((error: Error) => log(`stop: ${error.message}`));
+    stops.length = 0;
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  };
+
+  try {
+    const dynamodb = await startDynamoDbLocal(
+      onDisk ? { dataDir: join(onDisk, 'dynamodb') } : { inMemory: true },
+      {
+        ...(options.ports?.dynamodb ? { port: options.ports.dynamodb } : {}),
+      },
+    );
+    stops.push(() => dynamodb.stop());
+    const dynamoClient = localDynamoDbClient(dynamodb.endpoint, region);
+    const createdTables = await ensureTables(dynamoClient, model.tables);
+    stops.push(async () => dynamoClient.destroy());
+
+    const eventBus = await startEventBus({
+      port: ports.eventBridge,
+      buses: model.eventBuses,
+      ...(onDisk ? { dataDir: join(onDisk, 'events') } : {}),
+      logger: log,
+    });
+    stops.push(() => eventBus.stop());
+
+    const endpoints: LocalCloudEndpoints = {
+      api: `http://127.0.0.1:${ports.api}`,
+      oidc: `http://127.0.0.1:${ports.oidc}`,
+      dynamodb: dynamodb.endpoint,
+      stepFunctions: `http://127.0.0.1:${ports.stepFunctions}`,
+      eventBridge: eventBus.endpoint,
+    };
+
+    const lambda = new LambdaRuntime({
+      functions: model.functions,
+      environmentOverlay: localLambdaEnvironment(region, endpoints, keysDir),
+      logger: log,
+    });
+    stops.push(() => lambda.stop());
+
+    const stepFunctions = await startStepFunctionsService({
+      port: ports.stepFunctions,
+      region,
+      account: model.account,
+      stateMachines: model.stateMachines,
+      integrations: { lambda, dynamodbEndpoint: dynamodb.endpoint, eventBus },
+      store: onDisk ? { kind: 'file', dir: join(onDisk, 'stepfunctions') } : { kind: 'memory' },
+      logger: log,
+    });
+    stops.push(() => stepFunctions.stop());
+
+    const oidc = await startOidcIssuer({
+      port: ports.oidc,
+      ...(onDisk ? { dataDir: join(onDisk, 'identity') } : {}),
+      userPools: model.userPools,
+      region,
+    });
+    stops.push(() => oidc.stop());
+
+    const [api] = model.httpApis;
+    const httpApi = api
+      ? await startHttpApi({
+          port: ports.api,
+          api,
+          functions: model.functions,
+          invoker: lambda,
+          region,
+          account: model.account,
+          logger: log,
+        })
+      : undefined;
+    if (httpApi) stops.push(() => httpApi.stop());
+
+    return {
+      model,
+      endpoints,
+      region,
+      dataDir,
+      keysDir,
+      createdTables,
+      lambda,
+      eventBus,
+      oidc,
+      dynamoClient,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

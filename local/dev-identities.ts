@@ -1,0 +1,66 @@
+// The people a fresh local cloud knows, so every role can be tried at once. Local only: these accounts
+// and passwords never exist in a deployed user pool (admins enrol real people there).
+
+export interface DevUser {
+  username: string;
+  password: string;
+  name: string;
+  email: string;
+  groups: ('candidates' | 'assessors' | 'admins')[];
+  /** Conflict-of-interest rules compare these: same employer, or the assessor trained the candidate. */
+  employer: string;
+  trainingOrg: string;
+  /** Senior assessors moderate when two marks diverge. */
+  senior?: boolean;
+}
+
+export const DEV_USERS: DevUser[] = [
+  {
+    username: 'zhangwei',
+    password: 'Candidate-123!',
+    name: '张伟 Zhang Wei',
+    email: 'zhangwei@example.cn',
+    groups: ['candidates'],
+    employer: '内江机械厂 Neijiang Machinery Works',
+    trainingOrg: '内江职业技术学院 Neijiang Vocational and Technical College',
+  },
+  {
+    username: 'liqiang',
+    password: 'Assessor-123!',
+    name: '李强 Li Qiang',
+    email: 'liqiang@example.cn',
+    groups: ['assessors'],
+    employer: '自贡机床厂 Zigong Machine Tool Works',
+    trainingOrg: '自贡技师学院 Zigong Technician College',
+  },
+  {
+    username: 'wangfang',
+    password: 'Assessor-123!',
+    name: '王芳 Wang Fang',
+    email: 'wangfang@example.cn',
+    groups: ['assessors'],
+    employer: '宜宾重工 Yibin Heavy Industry',
+    trainingOrg: '宜宾职业技术学院 Yibin Vocational and Technical College',
+    senior: true,
+  },
+  {
+    username: 'chengang',
+    password: 'Assessor-123!',
+    name: '陈刚 Chen Gang',
+    email: 'chengang@example.cn',
+    groups: ['assessors'],
+    // Same employer as the dev candidate: the assignment rules must never pick him for Zhang Wei.
+    employer: '内江机械厂 Neijiang Machinery Works',
+    trainingOrg: '泸州职业技术学院 Luzhou Vocational and Technical College',
+    senior: true,
+  },
+  {
+    username: 'liumin',
+    password: 'Admin-123456!',
+    name: '刘敏 Liu Min',
+    email: 'liumin@example.cn',
+    groups: ['admins'],
+    employer: '内江市职业技能鉴定中心 Neijiang Skills Evaluation Centre',
+    trainingOrg: '',
+  },
+];

@@ -1,0 +1,115 @@
+// `npm start`: synthesize the CDK app for one region and run it on this machine. Data lives under
+// .skillcert/data/<region> and survives restarts; Ctrl-C stops everything this started.
+import { parseArgs } from 'node:util';
+import { buildApp } from '../lib/app.js';
+import { startLocalCloud } from './cloud.js';
+import { regionDataDir, skillcertHome } from './paths.js';
+import { synthesizeStack } from './synth.js';
+
+/** Stable ports per region so bookmarks and tokens keep working: base+0 API … base+4 EventBridge. */
+export const REGION_PORT_BASE: Record<string, number> = {
+  neijiang: 4100,
+  zigong: 4200,
+  luzhou: 4300,
+  yibin: 4400,
+  chongqing: 4500,
+};
+
+const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--port-base N] [--quiet]`;
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      region: { type: 'string', default: process.env.SKILLCERT_REGION ?? 'neijiang' },
+      'port-base': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const region = values.region;
+  const base = values['port-base'] ? Number(values['port-base']) : REGION_PORT_BASE[region];
+  if (base === undefined || !Number.isInteger(base) || base < 1024 || base > 65000) {
+    console.error(`Unknown region '${region}' or bad --port-base.\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+
+  const started = Date.now();
+  const say = (line: string) => console.log(line);
+  const verbose = values.quiet ? () => {} : (line: string) => console.log(`  ${line}`);
+
+  say(`skillcert local cloud — region ${region}`);
+  say('  synthesizing the CDK app…');
+  const stack = synthesizeStack(buildApp({ outdir: `${skillcertHome()}/cdk.out/${region}`, region }));
+  say(`  running stack ${stack.stackName} from ${stack.assemblyDir}`);
+
+  const cloud = await startLocalCloud({
+    assemblyDir: stack.assemblyDir,
+    stackArtifactId: stack.stackArtifactId,
+    storage: { kind: 'disk', dataDir: regionDataDir(region) },
+    ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
+    logger: verbose,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping the local cloud…`);
+    await cloud.stop();
+    say('stopped; data kept in ' + cloud.dataDir);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const [pool] = cloud.model.userPools;
+  say('');
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  say(`  HTTP API        ${cloud.endpoints.api}`);
+  for (const route of cloud.model.httpApis[0]?.routes ?? []) {
+    const auth =
+      route.authorization.type === 'JWT' ? `JWT ${route.authorization.scopes.join(' ')}`.trim() : 'public';
+    say(`                    ${route.routeKey.padEnd(36)} ${auth}`);
+  }
+  say(`  OIDC issuer     ${pool?.issuer ?? cloud.endpoints.oidc}`);
+  say(`  Step Functions  ${cloud.endpoints.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`);
+  say(`  DynamoDB        ${cloud.endpoints.dynamodb}   (AWS_ENDPOINT_URL_DYNAMODB)`);
+  say(`  EventBridge     ${cloud.endpoints.eventBridge}   (AWS_ENDPOINT_URL_EVENTBRIDGE)`);
+  say(`  data            ${cloud.dataDir}`);
+  if (pool) {
+    const webClient = pool.clients.find((c) => !c.generateSecret);
+    say('');
+    say('Dev users (password grant, local only):');
+    for (const user of cloud.oidc.devUsers) {
+      say(`  ${user.username.padEnd(12)} ${user.password.padEnd(20)} ${user.groups.join(',')}`);
+    }
+    const example = cloud.oidc.devUsers[0];
+    if (webClient && example) {
+      say('Get a token:');
+      say(
+        `  curl -s ${pool.issuer}/oauth2/token -d grant_type=password -d client_id=${webClient.clientId} ` +
+          `-d username=${example.username} -d password=${example.password}`,
+      );
+    }
+    for (const client of cloud.oidc.clients.filter((c) => c.clientSecret)) {
+      say(
+        `Partner client ${client.clientId}  secret ${client.clientSecret}  scopes ${client.scopes.join(' ')}`,
+      );
+      say(
+        `  curl -s ${pool.issuer}/oauth2/token -u ${client.clientId}:${client.clientSecret} -d grant_type=client_credentials`,
+      );
+    }
+  }
+  say('');
+  say('Ctrl-C stops everything.');
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+// Prepares an ASL definition for the aws-local-stepfunctions engine. The engine has gaps that would make
+// it behave unlike AWS; each is worked around here, visibly, as a pure rewrite of the definition:
+//
+// 1. Task timeouts: the engine applies a 60 s default to every Task and uses a single setTimeout, which
+//    fires at once above 2^31-1 ms (24.8 days). AWS's default is effectively unbounded. We take
+//    TimeoutSeconds and HeartbeatSeconds off the definition, enforce them in our task adapter with
+//    chained timers, and give the engine a timeout that cannot fire first.
+// 2. $$.Task.Token: the engine has no task tokens. References become a placeholder string our adapter
+//    replaces with a fresh token per task entry.
+// 3. $$.Execution.Input / StartTime: the engine overwrites both when it starts a run, which would be
+//    wrong when we resume an execution mid-way after a restart; they are redirected to fields the engine
+//    leaves alone and we fill with the original values.
+
+export const TASK_TOKEN_PLACEHOLDER = '__skillcert_local_task_token__';
+/** Longest timer the engine can arm safely (seconds): (2^31-1) ms, rounded down. */
+export const ENGINE_SAFE_TIMEOUT_SECONDS = 2_147_483;
+/** AWS Standard workflows: a Task without TimeoutSeconds may wait up to a year. */
+export const AWS_DEFAULT_TASK_TIMEOUT_SECONDS = 31_536_000;
+
+export interface TaskSettings {
+  resource: string;
+  timeoutSeconds: number;
+  heartbeatSeconds?: number;
+}
+
+export interface PreparedDefinition {
+  /** What the engine runs. */
+  engineDefinition: AslDefinition;
+  /** Each Task state (at any depth) by its name, with the settings we enforce ourselves. */
+  tasks: Map<string, TaskSettings>;
+  /** Names of the top-level states: the points an execution can resume from. */
+  topLevelStates: Set<string>;
+}
+
+export type AslDefinition = { StartAt: string; States: Record<string, AslState> } & Record<string, unknown>;
+export type AslState = { Type: string } & Record<string, unknown>;
+
+export class UnsupportedDefinitionError extends Error {
+  override name = 'UnsupportedDefinitionError';
+}
+
+function rewriteContextPaths(value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (value === '$$.Task.Token') return TASK_TOKEN_PLACEHOLDER;
+    return value
+      .replace(/^\$\$\.Execution\.Input(?=$|[.[])/, '$$$$.Execution.OriginalInput')
+      .replace(/^\$\$\.Execution\.StartTime$/, '$$$$.Execution.OriginalStartTime');
+  }
+  if (Array.isArray(value)) return value.map(rewriteContextPaths);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) {
+      // "Field.$": "$$.Task.Token" becomes a literal "Field": placeholder.
+      if (key.endsWith('.$') && v === '$$.Task.Token') out[key.slice(0, -2)] = TASK_TOKEN_PLACEHOLDER;
+      else out[key] = rewriteContextPaths(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+function prepareStates(
+  states: Record<string, AslState>,
+  tasks: Map<string, TaskSettings>,
+): Record<string, AslState> {
+  const out: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (tasks.has(name)) throw new UnsupportedDefinitionError(`State name '${name}' is used twice`);
+    const copy = { ...state } as AslState;
+    for (const field of [
+      'Parameters',
+      'ResultSelector',
+      'InputPath',
+      'OutputPath',
+      'ItemsPath',
+      'ItemSelector',
+    ]) {
+      if (field in copy) copy[field] = rewriteContextPaths(copy[field]);
+    }
+    if (copy.Type === 'Task') {
+      for (const pathField of ['TimeoutSecondsPath', 'HeartbeatSecondsPath']) {
+        if (pathField in copy) {
+          throw new UnsupportedDefinitionError(
+            `State '${name}': ${pathField} is not supported by the local cloud; use a literal ${pathField.replace('Path', '')}`,
+          );
+        }
+      }
+      tasks.set(name, {
+        resource: String(copy.Resource),
+        timeoutSeconds:
+          typeof copy.TimeoutSeconds === 'number' ? copy.TimeoutSeconds : AWS_DEFAULT_TASK_TIMEOUT_SECONDS,
+        ...(typeof copy.HeartbeatSeconds === 'number' ? { heartbeatSeconds: copy.HeartbeatSeconds } : {}),
+      });
+      delete copy.HeartbeatSeconds;
+      copy.TimeoutSeconds = ENGINE_SAFE_TIMEOUT_SECONDS;
+    }
+    if (copy.Type === 'Parallel' && Array.isArray(copy.Branches)) {
+      copy.Branches = (copy.Branches as AslDefinition[]).map((b) => ({
+        ...b,
+        States: prepareStates(b.States, tasks),
+      }));
+    }
+    if (copy.Type === 'Map') {
+      for (const key of ['ItemProcessor', 'Iterator']) {
+        const processor = copy[key] as AslDefinition | undefined;
+        if (processor) copy[key] = { ...processor, States: prepareStates(processor.States, tasks) };
+      }
+    }
+    out[name] = copy;
+  }
+  return out;
+}
+
+export function prepareDefinition(definition: AslDefinition): PreparedDefinition {
+  if (typeof definition.StartAt !== 'string' || !definition.States || typeof definition.States !== 'object') {
+    throw new UnsupportedDefinitionError('A definition needs StartAt and States');
+  }
+  const tasks = new Map<string, TaskSettings>();
+  const states = prepareStates(definition.States, tasks);
+  return {
+    engineDefinition: { ...definition, States: states },
+    tasks,
+    topLevelStates: new Set(Object.keys(definition.States)),
+  };
+}
+
+/** The same definition starting at another top-level state: how a resumed execution picks up. */
+export function startingAt(definition: AslDefinition, stateName: string): AslDefinition {
+  if (!(stateName in definition.States))
+    throw new UnsupportedDefinitionError(`No top-level state '${stateName}'`);
+  return { ...definition, StartAt: stateName };
+}
+
+/** setTimeout that works for any delay: Node's timers overflow above 2^31-1 ms and fire at once. */
+export function longTimeout(ms: number, callback: () => void): { clear(): void } {
+  const MAX = 2_147_483_647;
+  let handle: NodeJS.Timeout;
+  let cleared = false;
+  const arm = (remaining: number) => {
+    handle = setTimeout(
+      () => {
+        if (cleared) return;
+        if (remaining > MAX) arm(remaining - MAX);
+        else callback();
+      },
+      Math.max(0, Math.min(remaining, MAX)),
+    );
+    handle.unref?.();
+  };
+  arm(ms);
+  return {
+    clear() {
+      cleared = true;
+      clearTimeout(handle);
+    },
+  };
+}

@@ -1,0 +1,191 @@
+// The one place every Task resource runs on the local cloud. Each supported integration is performed for
+// real against the local services; anything else fails the task loudly and never reaches AWS.
+import { randomUUID } from 'node:crypto';
+import * as DynamoDB from '@aws-sdk/client-dynamodb';
+import type { LambdaInvoker, LocalEventBusPort, PutEventsEntry } from '../contracts.js';
+
+/** A task failure as Step Functions reports it: Error and Cause, matched by Retry and Catch. */
+export class TaskError extends Error {
+  /** Read by the engine: a States.Runtime failure cannot be retried or caught, as in AWS. */
+  readonly isRetryable: boolean;
+  readonly isCatchable: boolean;
+  constructor(error: string, cause: string, options: { fatal?: boolean } = {}) {
+    super(cause);
+    this.name = error;
+    this.isRetryable = !options.fatal;
+    this.isCatchable = !options.fatal;
+  }
+}
+
+export interface TaskIntegrations {
+  lambda: LambdaInvoker;
+  dynamodbEndpoint: string;
+  eventBus: LocalEventBusPort;
+}
+
+export interface IntegrationContext {
+  region: string;
+  /** StartExecution on this same service, for the states:startExecution integration. */
+  startExecution(input: { StateMachineArn?: string; Input?: unknown; Name?: string }): Promise<{
+    ExecutionArn: string;
+    StartDate: Date;
+  }>;
+}
+
+export type WaitMode = 'request-response' | 'callback';
+
+export interface ParsedResource {
+  kind: 'lambda-arn' | 'lambda-invoke' | 'dynamodb' | 'aws-sdk' | 'events-put' | 'states-start';
+  service?: string;
+  action?: string;
+  mode: WaitMode;
+}
+
+const CALLBACK_SUFFIX = '.waitForTaskToken';
+
+/** Classifies a Task's Resource ARN; undefined means the local cloud cannot run it. */
+export function parseResource(resource: string): ParsedResource | undefined {
+  if (/^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$/.test(resource)) {
+    return { kind: 'lambda-arn', mode: 'request-response' };
+  }
+  const match = /^arn:aws:states:::(.+)$/.exec(resource);
+  if (!match?.[1]) return undefined;
+  let rest = match[1];
+  const mode: WaitMode = rest.endsWith(CALLBACK_SUFFIX) ? 'callback' : 'request-response';
+  if (mode === 'callback') rest = rest.slice(0, -CALLBACK_SUFFIX.length);
+  if (rest === 'lambda:invoke') return { kind: 'lambda-invoke', mode };
+  if (rest === 'events:putEvents') return { kind: 'events-put', mode };
+  if (rest === 'states:startExecution' && mode === 'request-response') return { kind: 'states-start', mode };
+  const optimized = /^dynamodb:(putItem|getItem|updateItem|deleteItem)$/.exec(rest);
+  if (optimized?.[1] && mode === 'request-response') return { kind: 'dynamodb', action: optimized[1], mode };
+  const sdk = /^aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)$/.exec(rest);
+  if (sdk?.[1] === 'dynamodb' && sdk[2])
+    return { kind: 'aws-sdk', service: 'dynamodb', action: sdk[2], mode };
+  return undefined;
+}
+
+type Command = new (input: never) => unknown;
+
+function dynamoCommand(action: string): Command | undefined {
+  const name = `${action[0]?.toUpperCase()}${action.slice(1)}Command`;
+  const command = (DynamoDB as unknown as Record<string, unknown>)[name];
+  return typeof command === 'function' ? (command as Command) : undefined;
+}
+
+function withoutMetadata(output: unknown): unknown {
+  if (output && typeof output === 'object') {
+    const { $metadata: _metadata, ...rest } = output as Record<string, unknown>;
+    return rest;
+  }
+  return output;
+}
+
+export function createTaskRunner(integrations: TaskIntegrations, context: IntegrationContext) {
+  const dynamodb = new DynamoDB.DynamoDBClient({
+    endpoint: integrations.dynamodbEndpoint,
+    region: context.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
+  async function invokeLambda(functionName: string, payload: unknown) {
+    try {
+      return await integrations.lambda.invoke(functionName, payload);
+    } catch (error) {
+      throw new TaskError(`Lambda.${(error as Error).name}`, (error as Error).message);
+    }
+  }
+
+  function functionError(outcome: { errorType: string; errorMessage: string; trace?: string[] }): TaskError {
+    // Step Functions names the failure after the function's error type and puts Lambda's error document in Cause.
+    return new TaskError(
+      outcome.errorType,
+      JSON.stringify({
+        errorMessage: outcome.errorMessage,
+        errorType: outcome.errorType,
+        trace: outcome.trace ?? [],
+      }),
+    );
+  }
+
+  async function callDynamo(action: string, input: unknown, errorPrefix: string) {
+    const Command = dynamoCommand(action);
+    if (!Command)
+      throw new TaskError('States.Runtime', `DynamoDB has no action '${action}'`, { fatal: true });
+    try {
+      return withoutMetadata(await dynamodb.send(new Command(input as never) as never));
+    } catch (error) {
+      const e = error as Error;
+      throw new TaskError(`${errorPrefix}.${e.name}`, e.message);
+    }
+  }
+
+  /** Runs a Task's resource once. For callback tasks the caller then waits for the token. */
+  async function run(resource: string, input: unknown): Promise<unknown> {
+    const parsed = parseResource(resource);
+    if (!parsed) {
+      throw new TaskError(
+        'States.Runtime',
+        `skillcert local cloud has no implementation for Task resource ${resource}`,
+        {
+          fatal: true,
+        },
+      );
+    }
+    const params = (input ?? {}) as Record<string, unknown>;
+    switch (parsed.kind) {
+      case 'lambda-arn': {
+        const outcome = await invokeLambda(resource, input);
+        if (!outcome.ok) throw functionError(outcome);
+        return outcome.payload;
+      }
+      case 'lambda-invoke': {
+        if (typeof params.FunctionName !== 'string') {
+          throw new TaskError('States.Runtime', 'lambda:invoke needs Parameters.FunctionName', {
+            fatal: true,
+          });
+        }
+        const outcome = await invokeLambda(params.FunctionName, params.Payload ?? {});
+        if (!outcome.ok) throw functionError(outcome);
+        const requestId = randomUUID();
+        return {
+          ExecutedVersion: '$LATEST',
+          Payload: outcome.payload,
+          SdkHttpMetadata: { HttpHeaders: { 'x-amzn-RequestId': requestId }, HttpStatusCode: 200 },
+          SdkResponseMetadata: { RequestId: requestId },
+          StatusCode: 200,
+        };
+      }
+      case 'dynamodb':
+        return callDynamo(parsed.action as string, input, 'DynamoDB');
+      case 'aws-sdk':
+        return callDynamo(parsed.action as string, input, 'DynamoDb');
+      case 'events-put': {
+        const entries = ((params.Entries ?? []) as Record<string, unknown>[]).map(
+          (e): PutEventsEntry => ({
+            ...(e as PutEventsEntry),
+            // The optimized integration takes Detail as JSON; the API wants a string.
+            Detail: typeof e.Detail === 'string' ? e.Detail : JSON.stringify(e.Detail ?? {}),
+          }),
+        );
+        let result: Awaited<ReturnType<LocalEventBusPort['putEvents']>>;
+        try {
+          result = await integrations.eventBus.putEvents(entries);
+        } catch (error) {
+          throw new TaskError(`EventBridge.${(error as Error).name}`, (error as Error).message);
+        }
+        if (result.FailedEntryCount > 0) {
+          throw new TaskError('EventBridge.FailedEntry', JSON.stringify(result));
+        }
+        return result;
+      }
+      case 'states-start': {
+        const started = await context.startExecution(params);
+        return { ExecutionArn: started.ExecutionArn, StartDate: started.StartDate.toISOString() };
+      }
+    }
+  }
+
+  return { run, parse: parseResource, destroy: () => dynamodb.destroy() };
+}
+
+export type TaskRunner = ReturnType<typeof createTaskRunner>;
