@@ -54,7 +54,14 @@ export interface LocalStateMachine {
 
 export type RouteAuthorization =
   | { type: 'NONE' }
-  | { type: 'JWT'; authorizerId: string; issuer: string; audience: string[]; scopes: string[]; identitySource: string };
+  | {
+      type: 'JWT';
+      authorizerId: string;
+      issuer: string;
+      audience: string[];
+      scopes: string[];
+      identitySource: string;
+    };
 
 export interface LocalRoute {
   /** "GET /attempts/{attemptId}", "ANY /{proxy+}" or "$default". */

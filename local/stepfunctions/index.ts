@@ -367,7 +367,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     );
     const originalInput = JSON.parse(record.input) as unknown;
     const run = engine.run((resume ? resume.input : originalInput) as never, {
-      overrides: { taskResourceLocalHandlers: handlers },
+      overrides: { taskResourceLocalHandlers: handlers as never },
       noThrowOnAbort: true,
       context: {
         Execution: {

@@ -1,0 +1,103 @@
+// `npm start` as a user runs it: it comes up, serves the API from the synthesized stack, keeps its data
+// across a restart, and Ctrl-C leaves no process behind (DynamoDB Local is a JVM that must not linger).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/dynamodb-local.js';
+import { projectRoot } from '../../local/paths.js';
+
+let home: string;
+let portBase: number;
+
+function javaProcessesUsing(dir: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', `DynamoDBLocal.*${dir}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+async function start(): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/main.ts', '--port-base', String(portBase), '--quiet'],
+    {
+      cwd: projectRoot,
+      env: {
+        ...process.env,
+        SKILLCERT_HOME: home,
+        SKILLCERT_CACHE_DIR: join(projectRoot, '.skillcert', 'cache'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
+  const deadline = Date.now() + 120_000;
+  while (!/ready in [\d.]+ s/.test(text)) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${text}`);
+    if (Date.now() > deadline) throw new Error(`npm start not ready in time:\n${text}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child, output: () => text };
+}
+
+async function interrupt(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  return exited;
+}
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'skillcert-start-'));
+  // Four free ports in a row are likely above a random free one; the start-up fails loudly otherwise.
+  portBase = ((await freePort()) % 20_000) + 30_000;
+});
+
+afterAll(async () => {
+  await rm(home, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('serves the synthesized API, prints how to sign in, and stops everything on Ctrl-C', async () => {
+    const { child, output } = await start();
+    try {
+      expect(output()).toContain(`HTTP API        http://127.0.0.1:${portBase}`);
+      expect(output()).toMatch(/Get a token:\n\s+curl -s http:\/\/127\.0\.0\.1:\d+\/\S+\/oauth2\/token/);
+      const jwks = await fetch(`http://127.0.0.1:${portBase}/.well-known/jwks.json`);
+      expect(jwks.status).toBe(200);
+      const body = (await jwks.json()) as { keys: { kty: string; crv: string; kid: string }[] };
+      expect(body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256' });
+      expect(javaProcessesUsing(home)).toHaveLength(1);
+    } finally {
+      expect(await interrupt(child)).toBe(0);
+    }
+    expect(javaProcessesUsing(home)).toEqual([]);
+  });
+
+  it('keeps its keys across a restart: the published key id is the same', async () => {
+    const kid = async () => {
+      const response = await fetch(`http://127.0.0.1:${portBase}/.well-known/jwks.json`);
+      return ((await response.json()) as { keys: { kid: string }[] }).keys[0]?.kid;
+    };
+    const first = await start();
+    const before = await kid();
+    expect(await interrupt(first.child)).toBe(0);
+    const second = await start();
+    try {
+      expect(await kid()).toBe(before);
+    } finally {
+      expect(await interrupt(second.child)).toBe(0);
+    }
+  });
+});
