@@ -117,8 +117,16 @@ function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<stri
         };
         break;
       }
+      case 'AWS::Cognito::UserPoolResourceServer':
+        // Ref gives the identifier, which scopes are built from ("skillcert/verify").
+        physical = { ref: explicit('Identifier') ?? id, attributes: {} };
+        break;
+      case 'AWS::Cognito::UserPoolGroup':
+        physical = { ref: explicit('GroupName') ?? id, attributes: {} };
+        break;
       case 'AWS::Cognito::UserPoolClient': {
-        const clientId = `local${shortHash(`${stackName}/${id}`)}${id.toLowerCase()}`.slice(0, 26);
+        // 26 lower-case characters, like a Cognito app client id.
+        const clientId = createHash('sha256').update(`${stackName}/${id}`).digest('hex').slice(0, 26);
         physical = { ref: clientId, attributes: { ClientId: clientId, Name: id } };
         break;
       }

@@ -42,6 +42,19 @@ function template(): CfnTemplate {
         Type: 'AWS::Cognito::UserPoolGroup',
         Properties: { GroupName: 'admins', UserPoolId: { Ref: 'Pool' } },
       },
+      ResourceServer: {
+        Type: 'AWS::Cognito::UserPoolResourceServer',
+        Properties: { UserPoolId: { Ref: 'Pool' }, Identifier: 'skillcert', Scopes: [{ ScopeName: 'verify' }] },
+      },
+      PartnerClient: {
+        Type: 'AWS::Cognito::UserPoolClient',
+        Properties: {
+          UserPoolId: { Ref: 'Pool' },
+          GenerateSecret: true,
+          AllowedOAuthFlows: ['client_credentials'],
+          AllowedOAuthScopes: [{ 'Fn::Join': ['', [{ Ref: 'ResourceServer' }, '/verify']] }],
+        },
+      },
       WebClient: {
         Type: 'AWS::Cognito::UserPoolClient',
         Properties: {
@@ -219,7 +232,7 @@ describe('translateTemplate', () => {
 
   it('maps routes to functions with their JWT authorizer and scopes', () => {
     const api = model.httpApis[0];
-    const clientId = model.userPools[0]?.clients[0]?.clientId;
+    const clientId = model.userPools[0]?.clients.find((c) => c.logicalId === 'WebClient')?.clientId;
     expect(api?.routes).toEqual([
       {
         routeKey: 'GET /me',
@@ -238,9 +251,14 @@ describe('translateTemplate', () => {
     expect(api?.throttle).toEqual({ burstLimit: 50, rateLimit: 100 });
   });
 
-  it('lists user pool groups and clients', () => {
-    expect(model.userPools[0]?.groups).toEqual(['admins']);
-    expect(model.userPools[0]?.clients[0]?.allowedOAuthFlows).toEqual(['code']);
+  it('lists user pool groups, clients and resource servers, with scopes named after the identifier', () => {
+    const [pool] = model.userPools;
+    expect(pool?.groups).toEqual(['admins']);
+    expect(pool?.resourceServers).toEqual([{ identifier: 'skillcert', scopes: ['verify'] }]);
+    const partner = pool?.clients.find((c) => c.logicalId === 'PartnerClient');
+    expect(partner).toMatchObject({ generateSecret: true, allowedOAuthScopes: ['skillcert/verify'] });
+    expect(partner?.clientId).toMatch(/^[0-9a-f]{26}$/);
+    expect(pool?.clients.find((c) => c.logicalId === 'WebClient')?.allowedOAuthFlows).toEqual(['code']);
   });
 
   it('resolves outputs', () => {
