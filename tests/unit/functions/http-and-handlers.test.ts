@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ConfigurationError, loadConfig } from '../../../functions/shared/config.js';
+import { badRequest, errorResponse, jsonBody } from '../../../functions/shared/http.js';
+
+const context = { awsRequestId: 'req-1', functionName: 'test' } as Context;
+
+function event(rawPath: string, extra: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: `GET ${rawPath}`,
+    rawPath,
+    rawQueryString: '',
+    headers: {},
+    isBase64Encoded: false,
+    requestContext: { requestId: 'r', http: { method: 'GET', path: rawPath } } as never,
+    ...extra,
+  };
+}
+
+describe('loadConfig', () => {
+  it('names the missing variable instead of failing later', () => {
+    expect(() => loadConfig({ SIGNING_KEY_ID: z.string().min(1) }, {})).toThrow(ConfigurationError);
+    expect(() => loadConfig({ SIGNING_KEY_ID: z.string().min(1) }, {})).toThrow(/SIGNING_KEY_ID/);
+    expect(loadConfig({ SIGNING_KEY_ID: z.string() }, { SIGNING_KEY_ID: 'k' })).toEqual({
+      SIGNING_KEY_ID: 'k',
+    });
+  });
+});
+
+describe('HTTP errors', () => {
+  it('gives clear 4xx answers and opaque 500s', () => {
+    expect(errorResponse(badRequest('answers must be an object'), 'req-1')).toMatchObject({
+      statusCode: 400,
+      body: JSON.stringify({ error: 'BadRequest', message: 'answers must be an object' }),
+    });
+    const crash = errorResponse(new Error('connect ECONNREFUSED 10.0.0.1:443 table=secret'), 'req-1');
+    expect(crash.statusCode).toBe(500);
+    expect(crash.body).not.toMatch(/ECONNREFUSED|secret|stack/);
+    expect(JSON.parse(crash.body as string)).toEqual({
+      error: 'InternalError',
+      message: 'Something went wrong on our side',
+      requestId: 'req-1',
+    });
+  });
+
+  it('maps validation failures to 400 with the offending paths', () => {
+    const parsed = z.object({ score: z.number().max(100) }).safeParse({ score: 101 });
+    const answer = errorResponse(parsed.error, 'req-1');
+    expect(answer.statusCode).toBe(400);
+    expect(JSON.parse(answer.body as string).details).toEqual([
+      { path: 'score', message: expect.any(String) },
+    ]);
+  });
+
+  it('treats malformed JSON as the caller’s mistake', () => {
+    expect(() => jsonBody(event('/x', { body: '{"a":' }))).toThrow(/not valid JSON/);
+    expect(
+      jsonBody(event('/x', { body: Buffer.from('{"a":1}').toString('base64'), isBase64Encoded: true })),
+    ).toEqual({
+      a: 1,
+    });
+  });
+});
+
+describe('handlers', () => {
+  let keysDir: string;
+  beforeAll(async () => {
+    keysDir = await mkdtemp(join(tmpdir(), 'handler-keys-'));
+    process.env.SKILLCERT_LOCAL_KEYS_DIR = keysDir;
+    process.env.SIGNING_KEY_ID = 'test-key';
+    process.env.ISSUER_DID = 'did:web:neijiang.skillcert.example';
+  });
+  afterAll(async () => {
+    await rm(keysDir, { recursive: true, force: true });
+  });
+
+  it('public-keys serves a cacheable JWKS and a DID document naming the same key', async () => {
+    const { handler } = await import('../../../functions/handlers/public-keys.js');
+    const jwks = await handler(event('/.well-known/jwks.json'), context);
+    const did = await handler(event('/.well-known/did.json'), context);
+    expect(jwks.statusCode).toBe(200);
+    expect(jwks.headers).toMatchObject({
+      'cache-control': 'public, max-age=300',
+      'content-type': 'application/jwk-set+json',
+    });
+    const [key] = JSON.parse(jwks.body as string).keys;
+    expect(key).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
+    expect(key).not.toHaveProperty('d');
+    expect(JSON.parse(did.body as string).assertionMethod).toEqual([key.kid]);
+    expect((await handler(event('/.well-known/other'), context)).statusCode).toBe(404);
+  });
+
+  it('who-am-i reads the verified claims, including API Gateway’s flattened groups', async () => {
+    const { handler } = await import('../../../functions/handlers/who-am-i.js');
+    const answer = await handler(
+      event('/me', {
+        requestContext: {
+          requestId: 'r',
+          http: { method: 'GET', path: '/me' },
+          authorizer: {
+            jwt: {
+              claims: {
+                sub: 's-1',
+                username: 'wangfang',
+                'cognito:groups': '[assessors admins]',
+                client_id: 'c',
+              },
+              scopes: [],
+            },
+          },
+        } as never,
+      }),
+      context,
+    );
+    expect(JSON.parse(answer.body as string)).toEqual({
+      sub: 's-1',
+      username: 'wangfang',
+      groups: ['assessors', 'admins'],
+      scopes: [],
+      clientId: 'c',
+    });
+  });
+});
