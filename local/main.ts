@@ -61,7 +61,7 @@ async function main() {
     stopping = true;
     say(`\n${signal}: stopping the local cloud…`);
     await cloud.stop();
-    say('stopped; data kept in ' + cloud.dataDir);
+    say(`stopped; data kept in ${cloud.dataDir}`);
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

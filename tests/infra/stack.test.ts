@@ -166,14 +166,16 @@ describe('functions', () => {
   it('lets the public-keys function read the public key of the signing key, and nothing else', () => {
     const key = logicalIdOf('AWS::KMS::Key');
     const fnId = functionId(/public keys|signing keys/i);
-    const role = (resources[fnId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const fnProps = resources[fnId]?.Properties ?? {};
+    const role = (fnProps.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const policy = Object.values(resources).find(
       (r) =>
         r.Type === 'AWS::IAM::Policy' &&
         JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: role }]),
     );
+    if (!policy) throw new Error('the public-keys role has no policy');
     const statements = (
-      policy?.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
+      policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
     ).Statement;
     expect(statements).toEqual([
       expect.objectContaining({

@@ -212,7 +212,7 @@ describe('a synthesized workflow on the local cloud', () => {
     await expect(
       client.send(
         new DescribeExecutionCommand({
-          executionArn: arn.replace(':stateMachine:', ':execution:') + ':none',
+          executionArn: `${arn.replace(':stateMachine:', ':execution:')}:none`,
         }),
       ),
     ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
@@ -223,7 +223,7 @@ describe('a synthesized workflow on the local cloud', () => {
     await expect(
       client.send(
         new DescribeExecutionCommand({
-          executionArn: arn.replace(':stateMachine:', ':execution:') + ':bad-input',
+          executionArn: `${arn.replace(':stateMachine:', ':execution:')}:bad-input`,
         }),
       ),
     ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });

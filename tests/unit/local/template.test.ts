@@ -44,7 +44,11 @@ function template(): CfnTemplate {
       },
       ResourceServer: {
         Type: 'AWS::Cognito::UserPoolResourceServer',
-        Properties: { UserPoolId: { Ref: 'Pool' }, Identifier: 'skillcert', Scopes: [{ ScopeName: 'verify' }] },
+        Properties: {
+          UserPoolId: { Ref: 'Pool' },
+          Identifier: 'skillcert',
+          Scopes: [{ ScopeName: 'verify' }],
+        },
       },
       PartnerClient: {
         Type: 'AWS::Cognito::UserPoolClient',
