@@ -1,15 +1,17 @@
 // GET /.well-known/jwks.json and GET /.well-known/did.json: the region's public signing keys, for anyone
 // verifying a certificate. Public and cacheable; the private key never leaves KMS.
-import { z } from 'zod';
+import { minLength, object, regex, string } from 'zod/mini';
 import { signerFromEnvironment } from '../adapters/signer.js';
 import { loadConfig } from '../shared/config.js';
 import { httpHandler, json, notFound } from '../shared/http.js';
 import { didDocument, publishedKey } from '../shared/signing.js';
 
-const config = loadConfig({
-  SIGNING_KEY_ID: z.string().min(1),
-  ISSUER_DID: z.string().regex(/^did:web:[a-z0-9.%-]+$/),
-});
+const config = loadConfig(
+  object({
+    SIGNING_KEY_ID: string().check(minLength(1)),
+    ISSUER_DID: string().check(regex(/^did:web:[a-z0-9.%-]+$/)),
+  }),
+);
 const signer = signerFromEnvironment(config.SIGNING_KEY_ID);
 
 // Verifiers may cache keys for five minutes; a rotation publishes the new key before it signs anything.

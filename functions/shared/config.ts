@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { output, ZodMiniObject } from 'zod/mini';
 
 /** Thrown at cold start when the function's environment is incomplete: a deployment error, never a user's. */
 export class ConfigurationError extends Error {
@@ -7,13 +7,14 @@ export class ConfigurationError extends Error {
 
 /**
  * Reads and validates environment variables once, at module load, so a misconfigured function fails
- * its first invocation loudly with the variable's name instead of misbehaving later.
+ * its first invocation loudly with the variable's name instead of misbehaving later. Schemas use
+ * zod/mini with named imports: the same validation as zod at a few KB of bundle instead of 400 KB.
  */
-export function loadConfig<S extends z.ZodRawShape>(
-  shape: S,
+export function loadConfig<S extends ZodMiniObject>(
+  schema: S,
   env: NodeJS.ProcessEnv = process.env,
-): z.infer<z.ZodObject<S>> {
-  const result = z.object(shape).safeParse(env);
+): output<S> {
+  const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigurationError(`Invalid function configuration: ${problems}`);

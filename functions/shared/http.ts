@@ -4,7 +4,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { logger } from './logger.js';
 
 export type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
@@ -44,7 +44,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
       ...(error.details !== undefined ? { details: error.details } : {}),
     });
   }
-  if (error instanceof ZodError) {
+  if (error instanceof $ZodError) {
     return json(400, {
       error: 'BadRequest',
       message: 'The request does not match what this route accepts',
