@@ -99,6 +99,17 @@ async function engineTimeoutErrorClass(): Promise<TimeoutErrorClass> {
   );
 }
 
+/** AWS-style paging: maxResults (default 100, at most 1000) and an opaque nextToken. */
+function paginate<T>(items: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
+  const max = Math.min(Number(input.maxResults ?? 100) || 100, 1000);
+  const start = input.nextToken ? Number(Buffer.from(String(input.nextToken), 'base64url').toString()) : 0;
+  if (!Number.isInteger(start) || start < 0) throw new AwsServiceError('InvalidToken', 'Invalid nextToken');
+  const page = items.slice(start, start + max);
+  return start + max < items.length
+    ? { page, nextToken: Buffer.from(String(start + max)).toString('base64url') }
+    : { page };
+}
+
 function seconds(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : ms / 1000;
 }
@@ -582,42 +593,21 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
           .map((r) => r.record)
           .filter((r) => r.stateMachineArn === machine.config.arn && (!filter || r.status === filter))
           .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
-        const max = Math.min(Number(input.maxResults ?? 100) || 100, 1000);
-        const start = input.nextToken
-          ? Number(Buffer.from(String(input.nextToken), 'base64url').toString())
-          : 0;
-        if (!Number.isInteger(start) || start < 0)
-          throw new AwsServiceError('InvalidToken', 'Invalid nextToken');
-        const page = all.slice(start, start + max);
-        return {
-          executions: page.map(describe),
-          ...(start + max < all.length
-            ? { nextToken: Buffer.from(String(start + max)).toString('base64url') }
-            : {}),
-        };
+        const { page, nextToken } = paginate(all, input);
+        return { executions: page.map(describe), ...(nextToken ? { nextToken } : {}) };
       },
       GetExecutionHistory: (input) => {
         const { record } = executionFor(input.executionArn);
         const events = input.reverseOrder ? [...record.history].reverse() : record.history;
-        const max = Math.min(Number(input.maxResults ?? 100) || 100, 1000);
-        const start = input.nextToken
-          ? Number(Buffer.from(String(input.nextToken), 'base64url').toString())
-          : 0;
-        if (!Number.isInteger(start) || start < 0)
-          throw new AwsServiceError('InvalidToken', 'Invalid nextToken');
-        const page = events.slice(start, start + max).map((e: HistoryEvent) => ({
+        const { page: slice, nextToken } = paginate(events, input);
+        const page = slice.map((e: HistoryEvent) => ({
           id: e.id,
           previousEventId: e.previousEventId,
           timestamp: e.timestamp / 1000,
           type: e.type,
           ...(e.details ? { [detailsKey(e.type)]: e.details } : {}),
         }));
-        return {
-          events: page,
-          ...(start + max < events.length
-            ? { nextToken: Buffer.from(String(start + max)).toString('base64url') }
-            : {}),
-        };
+        return { events: page, ...(nextToken ? { nextToken } : {}) };
       },
       StopExecution: (input) => {
         const runtime = executionFor(input.executionArn);

@@ -3,6 +3,7 @@
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  ListExecutionsCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -258,6 +259,24 @@ describe('callback tasks', () => {
     ).rejects.toMatchObject({
       name: 'TaskDoesNotExist',
     });
+  });
+});
+
+describe('listing', () => {
+  it('lists executions newest first, filtered by status, a page at a time', async () => {
+    const arn = machineArn('Heartbeat');
+    const failed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'FAILED' }),
+    );
+    expect(failed.executions?.map((e) => e.name)).toEqual(['beat-2']);
+    const first = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1 }));
+    expect(first.executions?.map((e) => e.name)).toEqual(['beat-2']);
+    expect(first.nextToken).toBeDefined();
+    const second = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1, nextToken: first.nextToken }),
+    );
+    expect(second.executions?.map((e) => e.name)).toEqual(['beat-1']);
+    expect(second.nextToken).toBeUndefined();
   });
 });
 
