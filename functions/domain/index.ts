@@ -1,0 +1,15 @@
+// The certification domain: plain TypeScript, no AWS, no I/O. Time and randomness come in as arguments.
+export * from './assignment.js';
+export * from './canonical-json.js';
+export * from './certificate-number.js';
+export * from './credential.js';
+export * from './eligibility.js';
+export * from './exams.js';
+export * from './grading.js';
+export * from './levels.js';
+export * from './marking.js';
+export * from './national-id.js';
+export * from './occupations.js';
+export * from './paper.js';
+export * from './policy.js';
+export * from './timing.js';

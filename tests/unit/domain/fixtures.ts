@@ -1,0 +1,64 @@
+// A small but real exam: 车工 (lathe operator), level 4, used across the domain tests.
+import { type Exam, type Item, occupation, passPolicy } from '../../../functions/domain/index.js';
+
+export const LATHE = occupation('6-18-01-01', '车工', 'Lathe operator');
+
+function single(id: string, topic: string, answer: string): Item {
+  return {
+    id,
+    kind: 'single',
+    topic,
+    stem: { zh: `题目 ${id}`, en: `Question ${id}` },
+    options: ['a', 'b', 'c', 'd'].map((o) => ({ id: o, text: { zh: o.toUpperCase() } })),
+    answer,
+  };
+}
+
+export const ITEMS: Item[] = [
+  single('s1', 'safety', 'a'),
+  single('s2', 'safety', 'b'),
+  single('s3', 'cutting', 'c'),
+  single('s4', 'cutting', 'd'),
+  {
+    id: 'm1',
+    kind: 'multiple',
+    topic: 'measuring',
+    stem: { zh: '哪些是量具？', en: 'Which are measuring tools?' },
+    options: [
+      { id: 'a', text: { zh: '游标卡尺', en: 'vernier caliper' } },
+      { id: 'b', text: { zh: '千分尺', en: 'micrometer' } },
+      { id: 'c', text: { zh: '车刀', en: 'turning tool' } },
+    ],
+    answer: ['a', 'b'],
+  },
+  { id: 't1', kind: 'true-false', topic: 'safety', stem: { zh: '操作车床可以戴手套。' }, answer: false },
+  { id: 't2', kind: 'true-false', topic: 'safety', stem: { zh: '工件必须夹紧。' }, answer: true },
+  {
+    id: 'f1',
+    kind: 'fill-in',
+    topic: 'cutting',
+    stem: { zh: '切削三要素之一：切削____' },
+    accepted: ['速度', 'speed'],
+  },
+];
+
+export const EXAM: Exam = {
+  id: 'lathe-4',
+  occupation: LATHE,
+  level: 4,
+  title: { zh: '车工四级（中级工）', en: 'Lathe operator, level 4' },
+  items: ITEMS,
+  sections: [
+    { id: 'A', kind: 'single', count: 3, pointsPerItem: 10 },
+    { id: 'B', kind: 'multiple', count: 1, pointsPerItem: 20 },
+    { id: 'C', kind: 'true-false', count: 2, pointsPerItem: 10 },
+    { id: 'D', kind: 'fill-in', count: 1, pointsPerItem: 30 },
+  ],
+  rubric: [
+    { id: 'dimensions', description: { zh: '尺寸精度' }, maxPoints: 40 },
+    { id: 'finish', description: { zh: '表面粗糙度' }, maxPoints: 30 },
+    { id: 'safety', description: { zh: '安全文明生产' }, maxPoints: 30 },
+  ],
+  timeLimitMinutes: 90,
+  policy: passPolicy({ version: '2026.1' }),
+};
