@@ -1,6 +1,7 @@
 // Interfaces the domain and handlers need from the outside world. Adapters implement them for AWS
 // (functions/adapters) and for the local cloud.
 import type { JWK } from 'jose';
+import type { Answers, Decision, Mark, TheoryGrade } from './domain/index.js';
 
 /** Signs with the region's certificate key (ES256). The private key never leaves the signer. */
 export interface Signer {
@@ -12,4 +13,86 @@ export interface Signer {
 
 export interface Clock {
   now(): Date;
+}
+
+// ---- Certification records (stored by functions/adapters/dynamodb-certification-store.ts) ----
+
+export interface SessionRecord {
+  id: string;
+  examId: string;
+  opensAt: string;
+  closesAt: string;
+  seatLimit: number;
+  seatsTaken: number;
+  location: string;
+}
+
+export interface PersonRecord {
+  sub: string;
+  name: string;
+  employer: string;
+  trainingOrg: string;
+  roles: ('candidate' | 'assessor' | 'admin')[];
+  senior: boolean;
+  /** Salted SHA-256 of the resident ID (IdentityObject form) and its salt; the number itself is never stored. */
+  identityHash?: string;
+  identitySalt?: string;
+  yearsOfWork: Record<string, number>;
+}
+
+export type AttemptStatus =
+  | 'in-progress'
+  | 'submitted'
+  | 'marking'
+  | 'moderating'
+  | 'passed'
+  | 'failed'
+  | 'error';
+
+export interface AttemptRecord {
+  id: string;
+  candidateSub: string;
+  sessionId: string;
+  examId: string;
+  seed: string;
+  startedAt: string;
+  timeLimitMinutes: number;
+  status: AttemptStatus;
+  answers: Answers;
+  submittedAt?: string;
+  practicalEvidence?: string;
+  theory?: TheoryGrade;
+  practicalScore?: number;
+  decision?: Decision;
+  certificateNumber?: string;
+  error?: { error: string; cause: string };
+}
+
+export type ReviewStatus = 'open' | 'marked' | 'returned' | 'expired';
+
+export interface ReviewRecord {
+  attemptId: string;
+  /** A, B for the two blind marks; M for moderation; A2, B3… for reassignments. */
+  slot: string;
+  assessorSub: string;
+  moderation: boolean;
+  status: ReviewStatus;
+  createdAt: string;
+  taskToken?: string;
+  mark?: Mark;
+  score?: number;
+  returnReason?: string;
+}
+
+export interface CertificateRecord {
+  number: string;
+  attemptId: string;
+  holderSub: string;
+  examId: string;
+  occupationCode: string;
+  level: number;
+  jws: string;
+  credential: unknown;
+  status: 'active' | 'suspended' | 'revoked';
+  issuedAt: string;
 }

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Duration } from 'aws-cdk-lib';
 import { applyNag } from './nag.js';
 import { regionByCode } from './regions.js';
 import { SkillcertStack } from './skillcert-stack.js';
@@ -7,6 +7,8 @@ export interface BuildAppOptions {
   outdir?: string;
   /** Certification region code (neijiang, zigong, …); default from context `region`, else neijiang. */
   region?: string;
+  /** Tests shorten the marking timeout to see the reassignment path; production keeps the default. */
+  markingTimeoutSeconds?: number;
 }
 
 /** The CDK app: one stack for one certification region. Synth needs no AWS credentials. */
@@ -15,10 +17,13 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const code = options.region ?? (app.node.tryGetContext('region') as string | undefined) ?? 'neijiang';
   const region = regionByCode(code);
   const authDomainPrefix = app.node.tryGetContext('authDomainPrefix') as string | undefined;
+  const markingTimeoutSeconds =
+    options.markingTimeoutSeconds ?? Number(app.node.tryGetContext('markingTimeoutSeconds') ?? 0);
   const stack = new SkillcertStack(app, `Skillcert-${region.code}`, {
     certificationRegion: region,
     description: `skillcert: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
+    ...(markingTimeoutSeconds > 0 ? { markingTimeout: Duration.seconds(markingTimeoutSeconds) } : {}),
     ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
       : {}),

@@ -1,8 +1,9 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.js';
+import { Certification } from './constructs/certification.js';
 import { Data } from './constructs/data.js';
 import { SkillcertFunction } from './constructs/function.js';
 import { Identity } from './constructs/identity.js';
@@ -11,6 +12,8 @@ import type { CertificationRegion } from './regions.js';
 
 export interface SkillcertStackProps extends StackProps {
   certificationRegion: CertificationRegion;
+  /** How long an assessor has before a review goes to someone else (default three days). */
+  markingTimeout?: Duration;
   authDomainPrefix?: string;
   webCallbackUrls?: string[];
 }
@@ -22,6 +25,7 @@ export class SkillcertStack extends Stack {
   readonly identity: Identity;
   readonly api: Api;
   readonly events: EventBus;
+  readonly certification: Certification;
 
   constructor(scope: Construct, id: string, props: SkillcertStackProps) {
     super(scope, id, props);
@@ -56,5 +60,14 @@ export class SkillcertStack extends Stack {
       memorySize: 256,
     });
     this.api.addRoute(HttpMethod.GET, '/me', whoAmI.function, { kind: 'user' });
+
+    this.certification = new Certification(this, 'Certification', {
+      region,
+      table: this.data.table,
+      signingKey: this.signing.key,
+      events: this.events,
+      api: this.api,
+      markingTimeout: props.markingTimeout ?? Duration.days(3),
+    });
   }
 }

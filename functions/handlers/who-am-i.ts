@@ -1,18 +1,8 @@
 // GET /me: who the caller is signed in as, from the claims API Gateway already verified. The web app uses
 // it to choose the candidate, assessor or admin view.
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { groupsOf } from '../shared/caller.js';
 import { httpHandler, json } from '../shared/http.js';
-
-function groupsOf(claim: unknown): string[] {
-  // API Gateway flattens array claims into "[a b]" strings; accept both shapes.
-  if (Array.isArray(claim)) return claim.map(String);
-  if (typeof claim === 'string')
-    return claim
-      .replace(/^\[|\]$/g, '')
-      .split(/[\s,]+/)
-      .filter(Boolean);
-  return [];
-}
 
 export const handler = httpHandler(async (event) => {
   const { claims, scopes } = (event as unknown as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext

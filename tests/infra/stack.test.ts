@@ -130,7 +130,24 @@ describe('api', () => {
     expect(routes).toEqual([
       'GET /.well-known/did.json NONE',
       'GET /.well-known/jwks.json NONE',
+      'GET /admin/exams JWT',
+      'GET /admin/people/{sub} JWT',
+      'GET /assessor/reviews JWT',
+      'GET /assessor/reviews/{attemptId}/{slot} JWT',
+      'GET /attempts/{attemptId} JWT',
       'GET /me JWT',
+      'GET /me/attempts JWT',
+      'GET /me/certificates JWT',
+      'GET /sessions JWT',
+      'POST /assessor/reviews/{attemptId}/{slot}/marks JWT',
+      'POST /assessor/reviews/{attemptId}/{slot}/return JWT',
+      'POST /attempts/{attemptId}/submit JWT',
+      'POST /sessions/{sessionId}/attempts JWT',
+      'PUT /admin/exams/{examId} JWT',
+      'PUT /admin/occupations/{code} JWT',
+      'PUT /admin/people/{sub} JWT',
+      'PUT /admin/sessions/{sessionId} JWT',
+      'PUT /attempts/{attemptId}/answers JWT',
     ]);
   });
 

@@ -1,0 +1,536 @@
+// Certification records in the single table. Every write that must not happen twice is conditional,
+// and the steps that change several records at once are transactions, so a retried Lambda or a double
+// click changes nothing the second time.
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Answers, Exam, Mark, Occupation } from '../domain/index.js';
+import type {
+  AttemptRecord,
+  CertificateRecord,
+  PersonRecord,
+  ReviewRecord,
+  ReviewStatus,
+  SessionRecord,
+} from '../ports.js';
+
+const key = {
+  occupation: (code: string) => ({ pk: `OCC#${code}`, sk: 'OCC' }),
+  exam: (id: string) => ({ pk: `EXAM#${id}`, sk: 'EXAM' }),
+  session: (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' }),
+  seat: (sessionId: string, sub: string) => ({ pk: `SESSION#${sessionId}`, sk: `SEAT#${sub}` }),
+  person: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'PROFILE' }),
+  attempt: (id: string) => ({ pk: `ATTEMPT#${id}`, sk: 'ATTEMPT' }),
+  review: (attemptId: string, slot: string) => ({ pk: `ATTEMPT#${attemptId}`, sk: `REVIEW#${slot}` }),
+  certificate: (number: string) => ({ pk: `CERT#${number}`, sk: 'CERT' }),
+  counter: (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' }),
+};
+
+/** The record another request already made; callers answer with it instead of failing. */
+export class AlreadyExists<T> extends Error {
+  override name = 'AlreadyExists';
+  constructor(readonly existing: T) {
+    super('Already exists');
+  }
+}
+
+/** A conditional write refused: the record is not in the state the caller expected. */
+export class StateConflict extends Error {
+  override name = 'StateConflict';
+}
+
+function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
+  return rest as T;
+}
+
+export class DynamoDbCertificationStore {
+  private readonly db: DynamoDBDocumentClient;
+
+  constructor(
+    private readonly table: string,
+    client: DynamoDBClient = new DynamoDBClient({}),
+  ) {
+    this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  private async get<T>(k: { pk: string; sk: string }): Promise<T | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: k, ConsistentRead: true }));
+    return strip<T>(out.Item);
+  }
+
+  private async queryIndex<T>(pk: string, skPrefix?: string): Promise<T[]> {
+    const items: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: skPrefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :sk)' : 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':sk': skPrefix } : {}) },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(strip<T>(item) as T);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  // ---- occupations, exams, sessions, people (admin-managed) ----
+
+  async putOccupation(occupation: Occupation): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...key.occupation(occupation.code),
+          gsi1pk: 'OCCUPATIONS',
+          gsi1sk: occupation.code,
+          ...occupation,
+        },
+      }),
+    );
+  }
+
+  getOccupation(code: string) {
+    return this.get<Occupation>(key.occupation(code));
+  }
+
+  listOccupations() {
+    return this.queryIndex<Occupation>('OCCUPATIONS');
+  }
+
+  async putExam(exam: Exam): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...key.exam(exam.id),
+          gsi1pk: 'EXAMS',
+          gsi1sk: `${exam.occupation.code}#${exam.level}#${exam.id}`,
+          exam,
+        },
+      }),
+    );
+  }
+
+  async getExam(id: string): Promise<Exam | undefined> {
+    return (await this.get<{ exam: Exam }>(key.exam(id)))?.exam;
+  }
+
+  async listExams(): Promise<Exam[]> {
+    return (await this.queryIndex<{ exam: Exam }>('EXAMS')).map((r) => r.exam);
+  }
+
+  async putSession(session: SessionRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...key.session(session.id),
+          gsi1pk: 'SESSIONS',
+          gsi1sk: `${session.closesAt}#${session.id}`,
+          ...session,
+        },
+        // Seats already taken survive an admin's edit of the window or the limit.
+        ConditionExpression: 'attribute_not_exists(pk) OR seatsTaken <= :limit',
+        ExpressionAttributeValues: { ':limit': session.seatLimit },
+      }),
+    );
+  }
+
+  getSession(id: string) {
+    return this.get<SessionRecord>(key.session(id));
+  }
+
+  /** Sessions whose window has not closed yet. */
+  async listOpenSessions(now: Date): Promise<SessionRecord[]> {
+    const all = await this.queryIndex<SessionRecord>('SESSIONS');
+    return all.filter((s) => s.closesAt > now.toISOString());
+  }
+
+  async putPerson(person: PersonRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...key.person(person.sub),
+          ...(person.roles.includes('assessor') ? { gsi1pk: 'ASSESSORS', gsi1sk: person.sub } : {}),
+          ...person,
+        },
+      }),
+    );
+  }
+
+  getPerson(sub: string) {
+    return this.get<PersonRecord>(key.person(sub));
+  }
+
+  listAssessors() {
+    return this.queryIndex<PersonRecord>('ASSESSORS');
+  }
+
+  // ---- attempts ----
+
+  /**
+   * Takes a seat and creates the attempt in one transaction. A second start by the same candidate for
+   * the same session finds the seat taken and gets the first attempt back.
+   */
+  async startAttempt(attempt: AttemptRecord, seatLimit: number): Promise<AttemptRecord> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...key.seat(attempt.sessionId, attempt.candidateSub), attemptId: attempt.id },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.session(attempt.sessionId),
+                UpdateExpression: 'SET seatsTaken = seatsTaken + :one',
+                ConditionExpression: 'attribute_exists(pk) AND seatsTaken < :limit',
+                ExpressionAttributeValues: { ':one': 1, ':limit': seatLimit },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...key.attempt(attempt.id),
+                  gsi1pk: `CANDIDATE#${attempt.candidateSub}`,
+                  gsi1sk: `ATTEMPT#${attempt.startedAt}#${attempt.id}`,
+                  ...attempt,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return attempt;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [seat, session] = error.CancellationReasons ?? [];
+      if (seat?.Code === 'ConditionalCheckFailed') {
+        const existing = await this.get<{ attemptId: string }>(
+          key.seat(attempt.sessionId, attempt.candidateSub),
+        );
+        const first = existing && (await this.getAttempt(existing.attemptId));
+        if (first) throw new AlreadyExists(first);
+      }
+      if (session?.Code === 'ConditionalCheckFailed') throw new StateConflict('The session is full');
+      throw error;
+    }
+  }
+
+  getAttempt(id: string) {
+    return this.get<AttemptRecord>(key.attempt(id));
+  }
+
+  listAttempts(candidateSub: string) {
+    return this.queryIndex<AttemptRecord>(`CANDIDATE#${candidateSub}`, 'ATTEMPT#');
+  }
+
+  /** Replaces the saved answers while the attempt is in progress. */
+  async saveAnswers(id: string, answers: Answers): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(id),
+          UpdateExpression: 'SET answers = :answers',
+          ConditionExpression: '#status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':answers': answers, ':inProgress': 'in-progress' },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StateConflict('The attempt is no longer open');
+      throw error;
+    }
+  }
+
+  /** in-progress → submitted, once. Returns false when it was already submitted. */
+  async markSubmitted(
+    id: string,
+    answers: Answers,
+    submittedAt: string,
+    practicalEvidence?: string,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(id),
+          UpdateExpression: `SET #status = :submitted, submittedAt = :at, answers = :answers${practicalEvidence !== undefined ? ', practicalEvidence = :evidence' : ''}`,
+          ConditionExpression: '#status = :inProgress',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':submitted': 'submitted',
+            ':inProgress': 'in-progress',
+            ':at': submittedAt,
+            ':answers': answers,
+            ...(practicalEvidence !== undefined ? { ':evidence': practicalEvidence } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Records the theory grade and opens the first reviews, once: a retry finds them already there. */
+  async startMarking(attempt: AttemptRecord, reviews: ReviewRecord[]): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.attempt(attempt.id),
+                UpdateExpression: 'SET #status = :marking, theory = :theory',
+                ConditionExpression: '#status = :submitted',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':marking': 'marking',
+                  ':submitted': 'submitted',
+                  ':theory': attempt.theory,
+                },
+              },
+            },
+            ...reviews.map((review) => ({ Put: this.reviewPut(review) })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) throw new StateConflict('Marking already started');
+      throw error;
+    }
+  }
+
+  private reviewPut(review: ReviewRecord) {
+    return {
+      TableName: this.table,
+      Item: {
+        ...key.review(review.attemptId, review.slot),
+        gsi1pk: `ASSESSOR#${review.assessorSub}`,
+        gsi1sk: `REVIEW#${review.createdAt}#${review.attemptId}#${review.slot}`,
+        ...review,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+  }
+
+  async listReviews(attemptId: string): Promise<ReviewRecord[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :review)',
+        ExpressionAttributeValues: { ':pk': `ATTEMPT#${attemptId}`, ':review': 'REVIEW#' },
+        ConsistentRead: true,
+      }),
+    );
+    return (out.Items ?? []).map((i) => strip<ReviewRecord>(i) as ReviewRecord);
+  }
+
+  getReview(attemptId: string, slot: string) {
+    return this.get<ReviewRecord>(key.review(attemptId, slot));
+  }
+
+  async listReviewsOf(assessorSub: string): Promise<ReviewRecord[]> {
+    return this.queryIndex<ReviewRecord>(`ASSESSOR#${assessorSub}`, 'REVIEW#');
+  }
+
+  /** Closes an open review (marked or returned) by its own assessor, once. */
+  async closeReview(
+    review: ReviewRecord,
+    status: Extract<ReviewStatus, 'marked' | 'returned' | 'expired'>,
+    fields: { mark?: Mark; score?: number; returnReason?: string },
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.review(review.attemptId, review.slot),
+          UpdateExpression: 'SET #status = :status, mark = :mark, score = :score, returnReason = :reason',
+          ConditionExpression: '#status = :open AND assessorSub = :assessor',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': status,
+            ':open': 'open',
+            ':assessor': review.assessorSub,
+            ':mark': fields.mark ?? null,
+            ':score': fields.score ?? null,
+            ':reason': fields.returnReason ?? null,
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StateConflict('This review is no longer open');
+      throw error;
+    }
+  }
+
+  /** Adds a replacement or moderation review, once per slot. */
+  async addReview(review: ReviewRecord, attemptStatus?: 'moderating'): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: this.reviewPut(review) },
+            ...(attemptStatus
+              ? [
+                  {
+                    Update: {
+                      TableName: this.table,
+                      Key: key.attempt(review.attemptId),
+                      UpdateExpression: 'SET #status = :status',
+                      ExpressionAttributeNames: { '#status': 'status' },
+                      ExpressionAttributeValues: { ':status': attemptStatus },
+                    },
+                  },
+                ]
+              : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException)
+        throw new StateConflict(`Review ${review.slot} already exists`);
+      throw error;
+    }
+  }
+
+  /** A failed result: final, recorded once. */
+  async recordFailure(
+    attemptId: string,
+    fields: Pick<AttemptRecord, 'decision' | 'practicalScore'>,
+  ): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key.attempt(attemptId),
+        UpdateExpression: 'SET #status = :failed, decision = :decision, practicalScore = :practical',
+        ConditionExpression: '#status IN (:marking, :moderating, :submitted)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':marking': 'marking',
+          ':moderating': 'moderating',
+          ':submitted': 'submitted',
+          ':decision': fields.decision,
+          ':practical': fields.practicalScore ?? null,
+        },
+      }),
+    );
+  }
+
+  /** Reads the next serial of a counter without taking it; issueCertificate takes it. */
+  async peekCounter(name: string): Promise<number> {
+    return ((await this.get<{ value: number }>(key.counter(name)))?.value ?? 0) + 1;
+  }
+
+  /**
+   * Issues a certificate in one transaction: takes the serial (the counter must still be where we read
+   * it), writes the certificate, and closes the attempt as passed. Either all of it happens or none.
+   */
+  async issueCertificate(
+    certificate: CertificateRecord,
+    counter: { name: string; serial: number },
+    attempt: Pick<AttemptRecord, 'decision' | 'practicalScore'>,
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.counter(counter.name),
+                UpdateExpression: 'SET #value = :serial',
+                ConditionExpression: counter.serial === 1 ? 'attribute_not_exists(pk)' : '#value = :previous',
+                ExpressionAttributeNames: { '#value': 'value' },
+                ExpressionAttributeValues: {
+                  ':serial': counter.serial,
+                  ...(counter.serial === 1 ? {} : { ':previous': counter.serial - 1 }),
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...key.certificate(certificate.number),
+                  gsi1pk: `CANDIDATE#${certificate.holderSub}`,
+                  gsi1sk: `CERT#${certificate.issuedAt}#${certificate.number}`,
+                  ...certificate,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.attempt(certificate.attemptId),
+                UpdateExpression:
+                  'SET #status = :passed, decision = :decision, practicalScore = :practical, certificateNumber = :number',
+                ConditionExpression:
+                  '#status IN (:marking, :moderating, :submitted) AND attribute_not_exists(certificateNumber)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':passed': 'passed',
+                  ':marking': 'marking',
+                  ':moderating': 'moderating',
+                  ':submitted': 'submitted',
+                  ':decision': attempt.decision,
+                  ':practical': attempt.practicalScore ?? null,
+                  ':number': certificate.number,
+                },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        const [counterReason, , attemptReason] = error.CancellationReasons ?? [];
+        if (attemptReason?.Code === 'ConditionalCheckFailed')
+          throw new StateConflict('The attempt is already decided');
+        if (counterReason?.Code === 'ConditionalCheckFailed')
+          throw new StateConflict('Serial taken; read it again');
+      }
+      throw error;
+    }
+  }
+
+  getCertificate(number: string) {
+    return this.get<CertificateRecord>(key.certificate(number));
+  }
+
+  listCertificates(holderSub: string) {
+    return this.queryIndex<CertificateRecord>(`CANDIDATE#${holderSub}`, 'CERT#');
+  }
+}

@@ -1,0 +1,259 @@
+// What a signed-in candidate can do: see open sessions, start an attempt, save answers, submit, and see
+// their own attempts and certificates. A candidate never sees another's records or any answer key.
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
+import {
+  AlreadyExists,
+  type DynamoDbCertificationStore,
+  StateConflict,
+} from '../adapters/dynamodb-certification-store.js';
+import {
+  AnswerError,
+  type Answers,
+  acceptsWorkAt,
+  candidateView,
+  checkAnswers,
+  deadline,
+  drawPaper,
+  type Exam,
+  eligibility,
+  LEVEL_NAMES,
+} from '../domain/index.js';
+import type { AttemptRecord } from '../ports.js';
+import { badRequest, conflict, forbidden, HttpError, notFound } from '../shared/http.js';
+
+export interface CandidateDeps {
+  store: DynamoDbCertificationStore;
+  now: () => Date;
+  /** Starts the certification workflow; the execution name is the attempt id, so it starts once. */
+  startWorkflow(attemptId: string): Promise<void>;
+}
+
+function examSummary(exam: Exam) {
+  return {
+    examId: exam.id,
+    title: exam.title,
+    occupation: exam.occupation,
+    level: exam.level,
+    levelName: LEVEL_NAMES[exam.level],
+    timeLimitMinutes: exam.timeLimitMinutes,
+    hasPractical: exam.rubric.length > 0,
+  };
+}
+
+async function ownAttempt(deps: CandidateDeps, sub: string, attemptId: string): Promise<AttemptRecord> {
+  const attempt = await deps.store.getAttempt(attemptId);
+  // Someone else's attempt is "not found": we do not confirm it exists.
+  if (!attempt || attempt.candidateSub !== sub) throw notFound('No such attempt');
+  return attempt;
+}
+
+/** The attempt as its candidate may see it: the paper without keys, saved answers, and results when decided. */
+export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
+  const exam = await deps.store.getExam(attempt.examId);
+  if (!exam) throw notFound('The exam of this attempt no longer exists');
+  const clock = { startedAt: new Date(attempt.startedAt), timeLimitMinutes: attempt.timeLimitMinutes };
+  const decided = attempt.status === 'passed' || attempt.status === 'failed';
+  return {
+    attemptId: attempt.id,
+    sessionId: attempt.sessionId,
+    exam: examSummary(exam),
+    status: attempt.status,
+    startedAt: attempt.startedAt,
+    deadline: deadline(clock).toISOString(),
+    ...(attempt.status === 'in-progress' ? { paper: candidateView(drawPaper(exam, attempt.seed)) } : {}),
+    answers: attempt.answers,
+    ...(attempt.submittedAt ? { submittedAt: attempt.submittedAt } : {}),
+    ...(decided && attempt.decision
+      ? {
+          result: {
+            passed: attempt.decision.passed,
+            components: attempt.decision.results.map((r) => ({
+              component: r.component,
+              score: r.score,
+              passMark: r.passMark,
+            })),
+            reasons: attempt.decision.reasons,
+            policy: attempt.decision.policy,
+          },
+        }
+      : {}),
+    ...(attempt.certificateNumber ? { certificateNumber: attempt.certificateNumber } : {}),
+  };
+}
+
+export async function openSessions(deps: CandidateDeps, sub: string) {
+  const [sessions, person, certificates] = await Promise.all([
+    deps.store.listOpenSessions(deps.now()),
+    deps.store.getPerson(sub),
+    deps.store.listCertificates(sub),
+  ]);
+  const record = {
+    certificates: certificates.map((c) => ({
+      occupationCode: c.occupationCode,
+      level: c.level as Exam['level'],
+      status: c.status,
+    })),
+    yearsOfWork: person?.yearsOfWork ?? {},
+  };
+  const out = [];
+  for (const session of sessions) {
+    const exam = await deps.store.getExam(session.examId);
+    if (!exam) continue;
+    const verdict = eligibility(
+      {
+        occupationCode: exam.occupation.code,
+        level: exam.level,
+        ...(exam.yearsOfWorkInstead !== undefined ? { yearsOfWorkInstead: exam.yearsOfWorkInstead } : {}),
+      },
+      record,
+    );
+    out.push({
+      sessionId: session.id,
+      opensAt: session.opensAt,
+      closesAt: session.closesAt,
+      location: session.location,
+      seatsLeft: Math.max(0, session.seatLimit - session.seatsTaken),
+      exam: examSummary(exam),
+      eligible: verdict.eligible,
+      ...(verdict.eligible ? {} : { reason: verdict.reason }),
+    });
+  }
+  return { sessions: out };
+}
+
+export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: string) {
+  const session = await deps.store.getSession(sessionId);
+  if (!session) throw notFound('No such session');
+  const now = deps.now();
+  if (now.toISOString() < session.opensAt || now.toISOString() >= session.closesAt) {
+    throw conflict('This session is not open now');
+  }
+  const [exam, person, certificates] = await Promise.all([
+    deps.store.getExam(session.examId),
+    deps.store.getPerson(sub),
+    deps.store.listCertificates(sub),
+  ]);
+  if (!exam) throw notFound('The exam of this session no longer exists');
+  if (!person) throw forbidden('You are not registered as a candidate yet; ask the evaluation body');
+  const verdict = eligibility(
+    {
+      occupationCode: exam.occupation.code,
+      level: exam.level,
+      ...(exam.yearsOfWorkInstead !== undefined ? { yearsOfWorkInstead: exam.yearsOfWorkInstead } : {}),
+    },
+    {
+      certificates: certificates.map((c) => ({
+        occupationCode: c.occupationCode,
+        level: c.level as Exam['level'],
+        status: c.status,
+      })),
+      yearsOfWork: person.yearsOfWork,
+    },
+  );
+  if (!verdict.eligible) throw forbidden(verdict.reason);
+  const id = randomUUID();
+  const attempt: AttemptRecord = {
+    id,
+    candidateSub: sub,
+    sessionId,
+    examId: exam.id,
+    seed: id,
+    startedAt: now.toISOString(),
+    timeLimitMinutes: exam.timeLimitMinutes,
+    status: 'in-progress',
+    answers: {},
+  };
+  try {
+    return {
+      created: true,
+      attempt: await attemptView(deps, await deps.store.startAttempt(attempt, session.seatLimit)),
+    };
+  } catch (error) {
+    if (error instanceof AlreadyExists)
+      return { created: false, attempt: await attemptView(deps, error.existing as AttemptRecord) };
+    if (error instanceof StateConflict) throw conflict(error.message);
+    throw error;
+  }
+}
+
+function validateAnswers(deps: CandidateDeps, exam: Exam, attempt: AttemptRecord, answers: Answers) {
+  try {
+    checkAnswers(drawPaper(exam, attempt.seed), answers);
+  } catch (error) {
+    if (error instanceof AnswerError) throw badRequest(error.message);
+    throw error;
+  }
+  const clock = { startedAt: new Date(attempt.startedAt), timeLimitMinutes: attempt.timeLimitMinutes };
+  if (!acceptsWorkAt(clock, deps.now()))
+    throw new HttpError(409, 'TimeUp', 'The time for this attempt is over');
+}
+
+export async function saveAnswers(deps: CandidateDeps, sub: string, attemptId: string, answers: Answers) {
+  const attempt = await ownAttempt(deps, sub, attemptId);
+  if (attempt.status !== 'in-progress') throw conflict('This attempt has been submitted');
+  const exam = await deps.store.getExam(attempt.examId);
+  if (!exam) throw notFound('The exam of this attempt no longer exists');
+  validateAnswers(deps, exam, attempt, answers);
+  try {
+    await deps.store.saveAnswers(attemptId, answers);
+  } catch (error) {
+    if (error instanceof StateConflict) throw conflict('This attempt has been submitted');
+    throw error;
+  }
+  return { attemptId, saved: Object.keys(answers).length };
+}
+
+export async function submitAttempt(
+  deps: CandidateDeps,
+  sub: string,
+  attemptId: string,
+  body: { answers?: Answers; practicalEvidence?: string },
+) {
+  const attempt = await ownAttempt(deps, sub, attemptId);
+  if (attempt.status === 'in-progress') {
+    const exam = await deps.store.getExam(attempt.examId);
+    if (!exam) throw notFound('The exam of this attempt no longer exists');
+    const answers = body.answers ?? attempt.answers;
+    validateAnswers(deps, exam, attempt, answers);
+    await deps.store.markSubmitted(attemptId, answers, deps.now().toISOString(), body.practicalEvidence);
+  }
+  // Submitted by this call or an earlier one: (re)start the workflow; the execution name makes it once.
+  await deps.startWorkflow(attemptId);
+  return attemptView(deps, (await deps.store.getAttempt(attemptId)) as AttemptRecord);
+}
+
+export async function myAttempts(deps: CandidateDeps, sub: string) {
+  const attempts = await deps.store.listAttempts(sub);
+  return {
+    attempts: attempts.map((a) => ({
+      attemptId: a.id,
+      sessionId: a.sessionId,
+      examId: a.examId,
+      status: a.status,
+      startedAt: a.startedAt,
+      ...(a.decision ? { passed: a.decision.passed } : {}),
+      ...(a.certificateNumber ? { certificateNumber: a.certificateNumber } : {}),
+    })),
+  };
+}
+
+export async function getAttempt(deps: CandidateDeps, sub: string, attemptId: string) {
+  return attemptView(deps, await ownAttempt(deps, sub, attemptId));
+}
+
+export async function myCertificates(deps: CandidateDeps, sub: string) {
+  const certificates = await deps.store.listCertificates(sub);
+  return {
+    certificates: certificates.map((c) => ({
+      number: c.number,
+      status: c.status,
+      issuedAt: c.issuedAt,
+      occupationCode: c.occupationCode,
+      level: c.level,
+      jws: c.jws,
+      kid: decodeProtectedHeader(c.jws).kid,
+      credential: c.credential,
+    })),
+  };
+}

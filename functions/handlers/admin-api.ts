@@ -1,0 +1,125 @@
+// The admin routes: occupations, exams (item bank, blueprint, rubric, policy), sessions, people.
+import {
+  _default,
+  array,
+  boolean,
+  type infer as Infer,
+  int,
+  literal,
+  maxLength,
+  minLength,
+  number,
+  object,
+  optional,
+  record,
+  string,
+  union,
+} from 'zod/mini';
+import {
+  getPerson,
+  listExams,
+  putExam,
+  putOccupation,
+  putPerson,
+  putSession,
+} from '../certification/admin.js';
+import { pathParam, requireGroup } from '../shared/caller.js';
+import { store } from '../shared/certification.js';
+import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+
+const deps = { store };
+const id = string().check(minLength(1), maxLength(64));
+const text = object({
+  zh: string().check(minLength(1), maxLength(2000)),
+  en: optional(string().check(maxLength(2000))),
+});
+const option = object({ id, text });
+const item = union([
+  object({ id, kind: literal('single'), topic: id, stem: text, options: array(option), answer: id }),
+  object({ id, kind: literal('multiple'), topic: id, stem: text, options: array(option), answer: array(id) }),
+  object({ id, kind: literal('true-false'), topic: id, stem: text, answer: boolean() }),
+  object({
+    id,
+    kind: literal('fill-in'),
+    topic: id,
+    stem: text,
+    accepted: array(string().check(maxLength(200))),
+  }),
+]);
+const level = union([literal(5), literal(4), literal(3), literal(2), literal(1)]);
+const component = { theory: optional(number()), practical: optional(number()), review: optional(number()) };
+const examBody = object({
+  occupationCode: string(),
+  level,
+  title: text,
+  items: array(item).check(maxLength(2000)),
+  sections: array(
+    object({
+      id,
+      kind: union([literal('single'), literal('multiple'), literal('true-false'), literal('fill-in')]),
+      topic: optional(id),
+      count: int(),
+      pointsPerItem: number(),
+    }),
+  ),
+  rubric: array(object({ id, description: text, maxPoints: number() })),
+  timeLimitMinutes: int(),
+  policy: object({
+    version: string(),
+    passMarks: optional(object(component)),
+    weights: optional(object(component)),
+    totalPassMark: optional(number()),
+  }),
+  yearsOfWorkInstead: optional(int()),
+  validityYears: optional(int()),
+});
+const sessionBody = object({
+  examId: id,
+  opensAt: string(),
+  closesAt: string(),
+  seatLimit: int(),
+  location: string().check(maxLength(200)),
+});
+const personBody = object({
+  name: string().check(minLength(1), maxLength(100)),
+  employer: string().check(maxLength(200)),
+  trainingOrg: string().check(maxLength(200)),
+  roles: array(union([literal('candidate'), literal('assessor'), literal('admin')])),
+  senior: _default(boolean(), false),
+  yearsOfWork: _default(record(string(), int()), {}),
+  nationalId: optional(string().check(maxLength(18))),
+});
+export type ExamBody = Infer<typeof examBody>;
+
+export const handler = httpHandler(async (event) => {
+  requireGroup(event, 'admins');
+  switch (event.routeKey) {
+    case 'PUT /admin/occupations/{code}':
+      return json(
+        200,
+        await putOccupation(
+          deps,
+          pathParam(event, 'code'),
+          object({ nameZh: string(), nameEn: string() }).parse(jsonBody(event)),
+        ),
+      );
+    case 'PUT /admin/exams/{examId}':
+      return json(
+        200,
+        await putExam(deps, pathParam(event, 'examId'), examBody.parse(jsonBody(event)) as never),
+      );
+    case 'GET /admin/exams':
+      return json(200, await listExams(deps));
+    case 'PUT /admin/sessions/{sessionId}':
+      return json(
+        200,
+        await putSession(deps, pathParam(event, 'sessionId'), sessionBody.parse(jsonBody(event))),
+      );
+    case 'PUT /admin/people/{sub}':
+      return json(200, await putPerson(deps, pathParam(event, 'sub'), personBody.parse(jsonBody(event))));
+    case 'GET /admin/people/{sub}':
+      return json(200, await getPerson(deps, pathParam(event, 'sub')));
+    default:
+      throw notFound();
+  }
+});

@@ -1,0 +1,78 @@
+// The candidate routes: sessions open to me, start an attempt, autosave, submit, my attempts and certificates.
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { array, boolean, maxLength, object, optional, record, string, union } from 'zod/mini';
+import {
+  type CandidateDeps,
+  getAttempt,
+  myAttempts,
+  myCertificates,
+  openSessions,
+  saveAnswers,
+  startAttempt,
+  submitAttempt,
+} from '../certification/candidate.js';
+import { pathParam, requireGroup } from '../shared/caller.js';
+import { clock, config, store } from '../shared/certification.js';
+import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+
+const sfn = new SFNClient({});
+
+const deps: CandidateDeps = {
+  store,
+  now: clock.now,
+  async startWorkflow(attemptId) {
+    try {
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: config.STATE_MACHINE_ARN,
+          name: attemptId,
+          input: JSON.stringify({ attemptId }),
+        }),
+      );
+    } catch (error) {
+      // Same name, same input: it is already running or done. Nothing to do.
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    }
+  },
+};
+
+const answer = union([
+  string().check(maxLength(500)),
+  array(string().check(maxLength(64))).check(maxLength(26)),
+  boolean(),
+]);
+const answersBody = object({ answers: record(string().check(maxLength(64)), answer) });
+const submitBody = optional(
+  object({
+    answers: optional(record(string().check(maxLength(64)), answer)),
+    practicalEvidence: optional(string().check(maxLength(10_000))),
+  }),
+);
+
+export const handler = httpHandler(async (event) => {
+  const { sub } = requireGroup(event, 'candidates');
+  switch (event.routeKey) {
+    case 'GET /sessions':
+      return json(200, await openSessions(deps, sub));
+    case 'POST /sessions/{sessionId}/attempts': {
+      const { created, attempt } = await startAttempt(deps, sub, pathParam(event, 'sessionId'));
+      return json(created ? 201 : 200, attempt);
+    }
+    case 'GET /attempts/{attemptId}':
+      return json(200, await getAttempt(deps, sub, pathParam(event, 'attemptId')));
+    case 'PUT /attempts/{attemptId}/answers': {
+      const body = answersBody.parse(jsonBody(event));
+      return json(200, await saveAnswers(deps, sub, pathParam(event, 'attemptId'), body.answers));
+    }
+    case 'POST /attempts/{attemptId}/submit': {
+      const body = submitBody.parse(jsonBody(event)) ?? {};
+      return json(202, await submitAttempt(deps, sub, pathParam(event, 'attemptId'), body));
+    }
+    case 'GET /me/attempts':
+      return json(200, await myAttempts(deps, sub));
+    case 'GET /me/certificates':
+      return json(200, await myCertificates(deps, sub));
+    default:
+      throw notFound();
+  }
+});

@@ -1,0 +1,6 @@
+// Workflow step: grade the theory paper and open two blind reviews of the practical work.
+import { gradeAttempt } from '../certification/workflow.js';
+import { clock, store } from '../shared/certification.js';
+
+export const handler = async (event: { attemptId: string }) =>
+  gradeAttempt({ store, now: clock.now }, event.attemptId);
