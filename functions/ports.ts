@@ -5,6 +5,8 @@ import type { Answers, Decision, Mark, TheoryGrade } from './domain/index.js';
 
 /** Signs with the region's certificate key (ES256). The private key never leaves the signer. */
 export interface Signer {
+  /** The key's id: its RFC 7638 JWK thumbprint (SHA-256, base64url), stable for the key's lifetime. */
+  keyId(): Promise<string>;
   /** The public key as a JWK (kty EC, crv P-256, x, y), without kid or alg. */
   publicJwk(): Promise<JWK>;
   /** ECDSA P-256 over SHA-256 of signingInput; returns the JOSE form, r‖s, 64 bytes. */

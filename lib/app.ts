@@ -17,17 +17,19 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const code = options.region ?? (app.node.tryGetContext('region') as string | undefined) ?? 'neijiang';
   const region = regionByCode(code);
   const authDomainPrefix = app.node.tryGetContext('authDomainPrefix') as string | undefined;
+  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const markingTimeoutSeconds =
     options.markingTimeoutSeconds ?? Number(app.node.tryGetContext('markingTimeoutSeconds') ?? 0);
   const stack = new SkillcertStack(app, `Skillcert-${region.code}`, {
     certificationRegion: region,
     description: `skillcert: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
     ...(markingTimeoutSeconds > 0 ? { markingTimeout: Duration.seconds(markingTimeoutSeconds) } : {}),
     ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
       : {}),
   });
-  applyNag(app, [stack]);
+  applyNag(app);
   return app;
 }

@@ -7,6 +7,7 @@ import { Certification } from './constructs/certification.js';
 import { Data } from './constructs/data.js';
 import { SkillcertFunction } from './constructs/function.js';
 import { Identity } from './constructs/identity.js';
+import { Observability } from './constructs/observability.js';
 import { Signing } from './constructs/signing.js';
 import type { CertificationRegion } from './regions.js';
 
@@ -16,6 +17,8 @@ export interface SkillcertStackProps extends StackProps {
   markingTimeout?: Duration;
   authDomainPrefix?: string;
   webCallbackUrls?: string[];
+  /** Alarm notifications are e-mailed here when set. */
+  alarmEmail?: string;
 }
 
 /** One certification region's deployment: its data, keys, identities, API, functions and workflows. */
@@ -26,6 +29,7 @@ export class SkillcertStack extends Stack {
   readonly api: Api;
   readonly events: EventBus;
   readonly certification: Certification;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: SkillcertStackProps) {
     super(scope, id, props);
@@ -69,5 +73,10 @@ export class SkillcertStack extends Stack {
       api: this.api,
       markingTimeout: props.markingTimeout ?? Duration.days(3),
     });
+
+    // Last, so it sees every function and workflow above (and its key comes after the signing key).
+    this.observability = new Observability(this, 'Observability', {
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    }).watch(this);
   }
 }

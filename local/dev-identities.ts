@@ -55,6 +55,17 @@ export const DEV_USERS: DevUser[] = [
     senior: true,
   },
   {
+    username: 'zhaolei',
+    password: 'Assessor-123!',
+    name: '赵磊 Zhao Lei',
+    email: 'zhaolei@example.cn',
+    groups: ['assessors'],
+    // A fourth assessor so that marking, a replacement and moderation can all avoid conflicts.
+    employer: '泸州化工机械厂 Luzhou Chemical Machinery Works',
+    trainingOrg: '四川工程职业技术学院 Sichuan Engineering Technical College',
+    senior: true,
+  },
+  {
     username: 'liumin',
     password: 'Admin-123456!',
     name: '刘敏 Liu Min',

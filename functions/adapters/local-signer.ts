@@ -1,7 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type JsonWebKey, type KeyObject, sign } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Signer } from '../ports.js';
 
 /**
@@ -13,13 +13,14 @@ export class LocalSigner implements Signer {
 
   constructor(
     private readonly keysDir: string,
-    private readonly keyId: string,
+    /** The template's key id (SIGNING_KEY_ID): names the file, so it may not leave the folder. */
+    private readonly localKeyId: string,
   ) {
-    if (!/^[A-Za-z0-9._-]+$/.test(keyId)) throw new Error(`Invalid local key id '${keyId}'`);
+    if (!/^[A-Za-z0-9._-]+$/.test(localKeyId)) throw new Error(`Invalid local key id '${localKeyId}'`);
   }
 
   private get path(): string {
-    return join(this.keysDir, `${this.keyId}.private.jwk.json`);
+    return join(this.keysDir, `${this.localKeyId}.private.jwk.json`);
   }
 
   private async loadOrCreate(): Promise<KeyObject> {
@@ -52,6 +53,11 @@ export class LocalSigner implements Signer {
   private privateKey(): Promise<KeyObject> {
     this.key ??= this.loadOrCreate();
     return this.key;
+  }
+
+  /** Same scheme as KMS: the RFC 7638 thumbprint of the public key. */
+  async keyId(): Promise<string> {
+    return calculateJwkThumbprint(await this.publicJwk(), 'sha256');
   }
 
   async publicJwk(): Promise<JWK> {

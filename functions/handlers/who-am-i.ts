@@ -1,21 +1,35 @@
-// GET /me: who the caller is signed in as, from the claims API Gateway already verified. The web app uses
-// it to choose the candidate, assessor or admin view.
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+// GET /me: who the caller is signed in as, from the claims API Gateway's JWT authorizer already verified.
+// The web app uses it to choose the candidate, assessor or admin view; partners use it to check a token.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { array, minLength, object, optional, string, unknown } from 'zod/mini';
 import { groupsOf } from '../shared/caller.js';
-import { httpHandler, json } from '../shared/http.js';
+import { HttpError, httpHandler, json } from '../shared/http.js';
 
-export const handler = httpHandler(async (event) => {
-  const { claims, scopes } = (event as unknown as APIGatewayProxyEventV2WithJWTAuthorizer).requestContext
-    .authorizer.jwt;
+// Payload 2.0 puts the verified claims (all stringified) and the token's scopes under authorizer.jwt.
+const verifiedToken = object({
+  claims: object({
+    sub: string().check(minLength(1)),
+    username: optional(string()),
+    'cognito:username': optional(string()),
+    'cognito:groups': optional(unknown()),
+    scope: optional(string()),
+    client_id: optional(string()),
+    aud: optional(string()),
+  }),
+  scopes: optional(array(string())),
+});
+
+export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
+  const jwt = (event.requestContext as { authorizer?: { jwt?: unknown } }).authorizer?.jwt;
+  const parsed = verifiedToken.safeParse(jwt);
+  // Only reachable if the route lost its authorizer: answer as API Gateway would.
+  if (!parsed.success) throw new HttpError(401, 'Unauthorized', 'Sign in first');
+  const { claims, scopes } = parsed.data;
   return json(200, {
     sub: claims.sub,
-    username: claims.username ?? claims['cognito:username'] ?? claims.client_id,
+    username: claims.username ?? claims['cognito:username'] ?? claims.client_id ?? claims.sub,
     groups: groupsOf(claims['cognito:groups']),
-    scopes:
-      scopes ??
-      String(claims.scope ?? '')
-        .split(' ')
-        .filter(Boolean),
+    scopes: scopes ?? (claims.scope ?? '').split(' ').filter(Boolean),
     clientId: claims.client_id ?? claims.aud,
   });
 });

@@ -16,8 +16,13 @@ export function loadConfig<S extends ZodMiniObject>(
 ): output<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigurationError(`Invalid function configuration: ${problems}`);
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.');
+      return env[name] === undefined
+        ? `environment variable ${name} is not set`
+        : `environment variable ${name} is invalid (${issue.message})`;
+    });
+    throw new ConfigurationError(`Invalid function configuration: ${problems.join('; ')}`);
   }
   return result.data;
 }

@@ -1,6 +1,6 @@
 // Compact JWS (ES256) and the published key documents, built on the Signer port. jose does the
 // encoding and thumbprints; the signature itself comes from KMS or the local key.
-import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
+import { base64url, type JWK } from 'jose';
 import type { Signer } from '../ports.js';
 
 export interface PublishedKey extends JWK {
@@ -11,8 +11,7 @@ export interface PublishedKey extends JWK {
 
 /** The key id is the issuer's DID URL with the key's RFC 7638 thumbprint as fragment. */
 export async function publishedKey(signer: Signer, issuerDid: string): Promise<PublishedKey> {
-  const jwk = await signer.publicJwk();
-  const thumbprint = await calculateJwkThumbprint(jwk, 'sha256');
+  const [jwk, thumbprint] = await Promise.all([signer.publicJwk(), signer.keyId()]);
   return { ...jwk, kid: `${issuerDid}#${thumbprint}`, alg: 'ES256', use: 'sig' };
 }
 

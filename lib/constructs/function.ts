@@ -7,6 +7,7 @@ import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-l
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BASIC_EXECUTION_ROLE_ACK } from '../nag.js';
 
 const HANDLERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'functions', 'handlers');
 
@@ -70,7 +71,7 @@ export class SkillcertFunction extends Construct {
           "import{createRequire as __scCreateRequire}from'module';const require=__scCreateRequire(import.meta.url);",
       },
     });
-    Validations.of(this).acknowledge({
+    Validations.of(this).acknowledge(LAMBDA_BASIC_EXECUTION_ROLE_ACK, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions. Our own grants are asserted statement by statement in tests/infra.',

@@ -26,9 +26,11 @@ export class SkillcertStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: SkillcertStateMachineProps) {
     super(scope, id);
+    // Execution history is the audit trail of how each result was reached: kept for a year and retained
+    // if the stack goes. CloudWatch Logs encrypts it at rest; execution data holds no national ID numbers.
     const logs = new LogGroup(this, 'Logs', {
       retention: RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       definitionBody: DefinitionBody.fromChainable(props.definition),

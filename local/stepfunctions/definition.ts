@@ -7,6 +7,9 @@
 //    chained timers, and give the engine a timeout that cannot fire first.
 // 2. $$.Task.Token: the engine has no task tokens. References become a placeholder string our adapter
 //    replaces with a fresh token per task entry.
+//    The same overflow hits the execution-level TimeoutSeconds, which the service enforces instead.
+// 4. ResultPath "$" (replace the whole input) is read as a field named "$": it is dropped, which means
+//    the same thing in ASL.
 // 3. $$.Execution.Input / StartTime: the engine overwrites both when it starts a run, which would be
 //    wrong when we resume an execution mid-way after a restart; they are redirected to fields the engine
 //    leaves alone and we fill with the original values.
@@ -30,6 +33,8 @@ export interface PreparedDefinition {
   tasks: Map<string, TaskSettings>;
   /** Names of the top-level states: the points an execution can resume from. */
   topLevelStates: Set<string>;
+  /** The execution's TimeoutSeconds, enforced by the service (the engine's own timer overflows). */
+  executionTimeoutSeconds?: number;
 }
 
 export type AslDefinition = { StartAt: string; States: Record<string, AslState> } & Record<string, unknown>;
@@ -67,6 +72,14 @@ function prepareStates(
   for (const [name, state] of Object.entries(states)) {
     if (tasks.has(name)) throw new UnsupportedDefinitionError(`State name '${name}' is used twice`);
     const copy = { ...state } as AslState;
+    // The engine reads ResultPath "$" as a key named "$"; in ASL it means "replace the input", which
+    // is also what no ResultPath does. Same in Catch.
+    if (copy.ResultPath === '$') delete copy.ResultPath;
+    if (Array.isArray(copy.Catch)) {
+      copy.Catch = (copy.Catch as Record<string, unknown>[]).map(({ ResultPath, ...catcher }) =>
+        ResultPath === '$' ? catcher : { ...catcher, ResultPath },
+      );
+    }
     for (const field of [
       'Parameters',
       'ResultSelector',
@@ -117,10 +130,13 @@ export function prepareDefinition(definition: AslDefinition): PreparedDefinition
   }
   const tasks = new Map<string, TaskSettings>();
   const states = prepareStates(definition.States, tasks);
+  const { TimeoutSeconds: executionTimeout, ...rest } = definition;
   return {
-    engineDefinition: { ...definition, States: states },
+    // The engine arms one setTimeout for the whole execution too; above 24.8 days it fires at once.
+    engineDefinition: { ...rest, States: states } as AslDefinition,
     tasks,
     topLevelStates: new Set(Object.keys(definition.States)),
+    ...(typeof executionTimeout === 'number' ? { executionTimeoutSeconds: executionTimeout } : {}),
   };
 }
 

@@ -392,6 +392,17 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       } as never,
     });
     runtime.abort = run.abort;
+    const executionTimeout = machine.prepared.executionTimeoutSeconds;
+    const executionTimer =
+      executionTimeout === undefined
+        ? undefined
+        : longTimeout(record.startDate + executionTimeout * 1000 - Date.now(), () => {
+            finish(runtime, 'TIMED_OUT', {
+              error: 'States.Timeout',
+              cause: 'The execution ran longer than its TimeoutSeconds',
+            });
+            run.abort();
+          });
 
     void (async () => {
       for await (const event of run.eventLogs) {
@@ -431,7 +442,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     })().catch((error: Error) => log(`event log: ${error.message}`));
 
     try {
-      const output = await run.result;
+      const output = await run.result.finally(() => executionTimer?.clear());
       if (runtime.record.status === 'RUNNING' && !stopped) finish(runtime, 'SUCCEEDED', { output });
     } catch (error) {
       if (stopped || runtime.record.status !== 'RUNNING') return;

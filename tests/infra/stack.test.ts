@@ -1,6 +1,6 @@
 // What the deployed stack must be, asserted on the synthesized template: the properties that keep data,
 // keys and identities safe, and the exact permissions each function gets.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -24,8 +24,33 @@ function functionId(description: RegExp): string {
   return logicalIdOf('AWS::Lambda::Function', (p) => description.test(String(p.Description)));
 }
 
+/** Every statement in the IAM policies attached to a function's role. */
+function statementsOf(fnLogicalId: string): { Action: unknown; Resource: unknown; Effect: string }[] {
+  const role = (resources[fnLogicalId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ][0];
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(`"${role}"`))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: [] }).Statement);
+}
+
+/** The function a route's Lambda integration invokes. */
+function functionOfRoute(routeKey: string): string {
+  const route = Object.values(resources).find(
+    (r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === routeKey,
+  );
+  const target = (route?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
+    'Fn::Join'
+  ][1][1].Ref;
+  const uri = resources[target]?.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] };
+  return uri['Fn::GetAtt'][0];
+}
+
+let assemblyDir: string;
+
 beforeAll(() => {
-  const app = buildApp({ outdir: mkdtempSync(join(tmpdir(), 'skillcert-infra-')), region: 'neijiang' });
+  assemblyDir = mkdtempSync(join(tmpdir(), 'skillcert-infra-'));
+  const app = buildApp({ outdir: assemblyDir, region: 'neijiang' });
   // Synthesis runs cdk-nag's AwsSolutions as a validation plugin: an unacknowledged finding throws here.
   const assembly = app.synth();
   const stack = assembly.getStackByName('Skillcert-neijiang');
@@ -151,6 +176,16 @@ describe('api', () => {
     ]);
   });
 
+  it('routes the key documents to the public-keys function and /me to who-am-i', () => {
+    expect(functionOfRoute('GET /.well-known/jwks.json')).toBe(functionId(/signing keys/i));
+    expect(functionOfRoute('GET /.well-known/did.json')).toBe(functionId(/signing keys/i));
+    expect(functionOfRoute('GET /me')).toBe(functionId(/signed in as/i));
+    const me = Object.values(resources).find(
+      (r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === 'GET /me',
+    );
+    expect(me?.Properties.AuthorizerId).toEqual({ Ref: logicalIdOf('AWS::ApiGatewayV2::Authorizer') });
+  });
+
   it('throttles and logs every request', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -203,6 +238,61 @@ describe('functions', () => {
     ]);
   });
 
+  it('gives who-am-i no permissions beyond tracing: it only reads the verified claims', () => {
+    expect(statementsOf(functionId(/signed in as/i))).toEqual([
+      expect.objectContaining({
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      }),
+    ]);
+  });
+
+  it('lets only the result-deciding function sign, and only with the region key', () => {
+    const key = logicalIdOf('AWS::KMS::Key', (p) => p.KeyUsage === 'SIGN_VERIFY');
+    const signers = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([id]) => JSON.stringify(statementsOf(id)).includes('kms:Sign'))
+      .map(([id]) => id);
+    expect(signers).toHaveLength(1);
+    expect(statementsOf(signers[0] as string)).toContainEqual(
+      expect.objectContaining({
+        Action: ['kms:Sign', 'kms:GetPublicKey'],
+        Resource: { 'Fn::GetAtt': [key, 'Arn'] },
+      }),
+    );
+  });
+
+  it('bundles each handler as minified ESM with a require shim and a source map', () => {
+    const fnId = functionId(/signing keys/i);
+    // The S3 key is the asset hash; the bundle sits in the assembly as asset.<hash>/index.mjs.
+    const s3Key = (resources[fnId]?.Properties.Code as { S3Key: string }).S3Key;
+    const assetPath = `asset.${s3Key.replace(/\.zip$/, '')}`;
+    const code = readFileSync(join(assemblyDir, assetPath, 'index.mjs'), 'utf8');
+    expect(code.startsWith("import{createRequire as __scCreateRequire}from'module';")).toBe(true);
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    expect(resources[fnId]?.Properties).toMatchObject({
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 10,
+      Environment: {
+        Variables: expect.objectContaining({
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('gives every function its own log group with a retention period', () => {
+    for (const [, fn] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+      const group = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resources[group]).toMatchObject({
+        Type: 'AWS::Logs::LogGroup',
+        Properties: { RetentionInDays: 90 },
+      });
+    }
+  });
+
   it('passes the signing key and the issuer DID to the public-keys function', () => {
     const key = logicalIdOf('AWS::KMS::Key');
     expect(resources[functionId(/signing keys/i)]?.Properties.Environment).toMatchObject({
@@ -212,14 +302,98 @@ describe('functions', () => {
 });
 
 describe('workflows', () => {
-  it('log everything and trace, as the shared state machine construct sets', () => {
+  it('log everything to a retained log group and trace, as the shared state machine construct sets', () => {
     const fixture = buildIntegrationFixtureApp(mkdtempSync(join(tmpdir(), 'skillcert-fixture-'))).synth();
-    const t = Template.fromJSON(fixture.stacks[0]?.template as Record<string, unknown>);
+    const fixtureTemplate = fixture.stacks[0]?.template as { Resources: typeof resources };
+    const t = Template.fromJSON(fixtureTemplate as unknown as Record<string, unknown>);
     t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
     });
+    const [machine] = Object.values(fixtureTemplate.Resources).filter(
+      (r) => r.Type === 'AWS::StepFunctions::StateMachine',
+    );
+    const destination = JSON.stringify(machine?.Properties.LoggingConfiguration);
+    const logGroupId = /"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/.exec(destination)?.[1] as string;
+    expect(fixtureTemplate.Resources[logGroupId]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      DeletionPolicy: 'Retain',
+      Properties: { RetentionInDays: 365 },
+    });
+  });
+
+  it('the fixture workflow uses every Task integration the local cloud must run', () => {
+    const fixture = buildIntegrationFixtureApp(mkdtempSync(join(tmpdir(), 'skillcert-fixture-'))).synth();
+    const definition = JSON.stringify(
+      Object.values((fixture.stacks[0]?.template as { Resources: typeof resources }).Resources).find(
+        (r) => r.Type === 'AWS::StepFunctions::StateMachine',
+      )?.Properties.DefinitionString,
+    );
+    for (const resource of [
+      ':states:::lambda:invoke\\"',
+      ':states:::lambda:invoke.waitForTaskToken',
+      ':states:::dynamodb:putItem',
+      ':states:::dynamodb:getItem',
+      ':states:::dynamodb:updateItem',
+      ':states:::aws-sdk:dynamodb:query',
+      ':states:::events:putEvents',
+    ]) {
+      expect(definition).toContain(resource);
+    }
+    expect(definition).toMatch(/\\"Retry\\":\[\{\\"ErrorEquals\\":\[\\"FlakyError\\"\]/);
+    expect(definition).toMatch(/\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\]/);
+    expect(definition).toMatch(/\\"TimeoutSeconds\\":120/);
+  });
+});
+
+describe('observability', () => {
+  it('alarms on every function, every workflow outcome that is not success, and API 5xx', () => {
+    const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const watched = (namespace: string, metric: string) =>
+      alarms.filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
+    const functions = Object.keys(resources).filter((id) => resources[id]?.Type === 'AWS::Lambda::Function');
+    expect(
+      watched('AWS/Lambda', 'Errors')
+        .map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref)
+        .sort(),
+    ).toEqual(functions.sort());
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      expect(watched('AWS/States', metric)).toHaveLength(
+        Object.values(resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine').length,
+      );
+    }
+    expect(watched('AWS/ApiGateway', '5xx')).toHaveLength(1);
+    const topic = logicalIdOf('AWS::SNS::Topic');
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+  });
+
+  it('encrypts the alarm topic with a rotating key CloudWatch may use, and refuses plain HTTP', () => {
+    const key = logicalIdOf('AWS::KMS::Key', (p) => p.KeyUsage !== 'SIGN_VERIFY');
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('lists the signing key before any other key (consumers of the local model take the first)', () => {
+    const keys = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::KMS::Key');
+    expect(keys[0]?.[1].Properties.KeyUsage).toBe('SIGN_VERIFY');
   });
 });
 

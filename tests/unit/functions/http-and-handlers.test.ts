@@ -26,8 +26,10 @@ describe('loadConfig', () => {
   it('names the missing variable instead of failing later', () => {
     const schema = object({ SIGNING_KEY_ID: string().check(minLength(1)) });
     expect(() => loadConfig(schema, {})).toThrow(ConfigurationError);
-    expect(() => loadConfig(schema, {})).toThrow(/SIGNING_KEY_ID/);
-    expect(() => loadConfig(schema, { SIGNING_KEY_ID: '' })).toThrow(/SIGNING_KEY_ID/);
+    expect(() => loadConfig(schema, {})).toThrow('environment variable SIGNING_KEY_ID is not set');
+    expect(() => loadConfig(schema, { SIGNING_KEY_ID: '' })).toThrow(
+      /environment variable SIGNING_KEY_ID is invalid/,
+    );
     expect(loadConfig(schema, { SIGNING_KEY_ID: 'k', OTHER: 'x' })).toEqual({ SIGNING_KEY_ID: 'k' });
   });
 });
@@ -124,5 +126,36 @@ describe('handlers', () => {
       scopes: [],
       clientId: 'c',
     });
+  });
+
+  it('who-am-i reports a partner machine client by its client id and scopes', async () => {
+    const { handler } = await import('../../../functions/handlers/who-am-i.js');
+    const answer = await handler(
+      event('/me', {
+        requestContext: {
+          requestId: 'r',
+          http: { method: 'GET', path: '/me' },
+          authorizer: {
+            jwt: {
+              claims: { sub: 'partner-zigong', client_id: 'partner-zigong', scope: 'skillcert/verify' },
+            },
+          },
+        } as never,
+      }),
+      context,
+    );
+    expect(JSON.parse(answer.body as string)).toEqual({
+      sub: 'partner-zigong',
+      username: 'partner-zigong',
+      groups: [],
+      scopes: ['skillcert/verify'],
+      clientId: 'partner-zigong',
+    });
+  });
+
+  it('who-am-i answers 401, not 500, if a request arrives without verified claims', async () => {
+    const { handler } = await import('../../../functions/handlers/who-am-i.js');
+    const answer = await handler(event('/me'), context);
+    expect(answer.statusCode).toBe(401);
   });
 });

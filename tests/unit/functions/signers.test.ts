@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetPublicKeyCommand, KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { p256 } from '@noble/curves/nist.js';
 import { mockClient } from 'aws-sdk-client-mock';
-import { compactVerify, importJWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { derToJose } from '../../../functions/adapters/der.js';
 import { KmsSigner } from '../../../functions/adapters/kms-signer.js';
@@ -63,7 +63,16 @@ describe('KmsSigner (KMS played by a real P-256 key behind a mocked client)', ()
     const key = await importJWK(await signer.publicJwk(), 'ES256');
     const { payload, protectedHeader } = await compactVerify(jws, key);
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ credential: 'x' });
-    expect(protectedHeader.kid).toBe((await publishedKey(signer, DID)).kid);
+    // kid is the issuer DID with the key's RFC 7638 thumbprint as fragment; jose computes it independently.
+    expect(protectedHeader).toEqual({
+      alg: 'ES256',
+      typ: 'vc+jwt',
+      kid: (await publishedKey(signer, DID)).kid,
+    });
+    expect(await signer.keyId()).toBe(
+      await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as JWK),
+    );
+    expect(protectedHeader.kid).toBe(`${DID}#${await signer.keyId()}`);
     expect(kms.commandCalls(SignCommand)[0]?.args[0].input).toMatchObject({
       KeyId: 'key-1',
       SigningAlgorithm: 'ECDSA_SHA_256',
@@ -72,7 +81,7 @@ describe('KmsSigner (KMS played by a real P-256 key behind a mocked client)', ()
 
   it('fetches the public key once per container', async () => {
     const signer = new KmsSigner(new KMSClient({ region: 'ap-southeast-1' }), 'key-1');
-    await Promise.all([signer.publicJwk(), signer.publicJwk(), signer.publicJwk()]);
+    await Promise.all([signer.publicJwk(), signer.keyId(), signer.publicJwk(), signer.keyId()]);
     expect(kms.commandCalls(GetPublicKeyCommand)).toHaveLength(1);
   });
 
@@ -108,6 +117,8 @@ describe('LocalSigner', () => {
     const jws = await signCompactJws(signer, DID, { n: 1 }, 'vc+jwt');
     const published = await publishedKey(signer, DID);
     expect(published.kid).toMatch(/^did:web:neijiang\.skillcert\.example#[A-Za-z0-9_-]{43}$/);
+    expect(published.kid).toBe(`${DID}#${await calculateJwkThumbprint(await signer.publicJwk())}`);
+    expect(await signer.keyId()).toBe(await new LocalSigner(dir, 'local-key').keyId());
     await expect(
       compactVerify(jws, createPublicKey({ key: published as never, format: 'jwk' })),
     ).resolves.toBeDefined();

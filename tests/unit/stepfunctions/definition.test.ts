@@ -71,6 +71,38 @@ describe('prepareDefinition', () => {
     });
   });
 
+  it('drops ResultPath "$", which the engine misreads, keeping its meaning', () => {
+    const replaced = prepareDefinition({
+      StartAt: 'A',
+      States: {
+        A: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          ResultPath: '$',
+          Catch: [
+            { ErrorEquals: ['States.ALL'], ResultPath: '$', Next: 'B' },
+            { ErrorEquals: ['X'], ResultPath: '$.error', Next: 'B' },
+          ],
+          End: true,
+        },
+        B: { Type: 'Pass', ResultPath: '$.kept', End: true },
+      },
+    }).engineDefinition.States;
+    expect(replaced.A).not.toHaveProperty('ResultPath');
+    expect(replaced.A?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], Next: 'B' },
+      { ErrorEquals: ['X'], ResultPath: '$.error', Next: 'B' },
+    ]);
+    expect(replaced.B?.ResultPath).toBe('$.kept');
+  });
+
+  it('takes the execution timeout away from the engine too', () => {
+    const withTimeout = prepareDefinition({ ...definition, TimeoutSeconds: 7_776_000 });
+    expect(withTimeout.executionTimeoutSeconds).toBe(7_776_000);
+    expect(withTimeout.engineDefinition).not.toHaveProperty('TimeoutSeconds');
+    expect(prepared.executionTimeoutSeconds).toBeUndefined();
+  });
+
   it('knows the top-level states an execution can resume from', () => {
     expect([...prepared.topLevelStates]).toEqual(['Assign', 'Marks']);
     expect(startingAt(prepared.engineDefinition, 'Marks').StartAt).toBe('Marks');

@@ -1,0 +1,331 @@
+// The certification story through the HTTP API on the local cloud, with real tokens: an admin sets up
+// an exam, a candidate sits it, assessors mark blind, and a signed certificate comes out — or not.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compactVerify, createLocalJWKSet } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app.js';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { synthesizeStack } from '../../local/synth.js';
+import { EXAM } from '../unit/domain/fixtures.js';
+
+const MARKING_TIMEOUT_SECONDS = 4;
+const PASSWORDS: Record<string, string> = {
+  zhangwei: 'Candidate-123!',
+  liqiang: 'Assessor-123!',
+  wangfang: 'Assessor-123!',
+  chengang: 'Assessor-123!',
+  zhaolei: 'Assessor-123!',
+  liumin: 'Admin-123456!',
+};
+
+let root: string;
+let cloud: LocalCloud;
+const tokens = new Map<string, string>();
+const subs = new Map<string, string>();
+
+type Reply = { status: number; body: Record<string, unknown> & { [k: string]: unknown } };
+
+async function call(user: string, method: string, path: string, body?: unknown): Promise<Reply> {
+  const response = await fetch(`${cloud.endpoints.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens.get(user)}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Reply['body'] };
+}
+
+async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/** The key of every item on a candidate's paper, answered right. */
+function rightAnswers(paper: { id: string }[]) {
+  return Object.fromEntries(
+    paper.map(({ id }) => {
+      const item = EXAM.items.find((i) => i.id === id);
+      if (!item) throw new Error(`unknown item ${id}`);
+      return [id, item.kind === 'fill-in' ? item.accepted[0] : item.answer];
+    }),
+  );
+}
+
+async function reviewsOf(user: string) {
+  const { body } = await call(user, 'GET', '/assessor/reviews');
+  return body.reviews as { attemptId: string; slot: string; moderation: boolean }[];
+}
+
+const ASSESSORS = ['liqiang', 'wangfang', 'chengang', 'zhaolei'];
+
+function marks(points: [number, number, number]) {
+  return {
+    criteria: EXAM.rubric.map((c, i) => ({ criterionId: c.id, points: points[i], comment: `ok ${c.id}` })),
+  };
+}
+
+/** Every open review of this attempt, with the assessor it belongs to. */
+async function openReviews(attemptId: string) {
+  const found: { user: string; slot: string; moderation: boolean }[] = [];
+  for (const user of ASSESSORS) {
+    for (const r of await reviewsOf(user))
+      if (r.attemptId === attemptId) found.push({ user, slot: r.slot, moderation: r.moderation });
+  }
+  return found;
+}
+
+async function sit(sessionId: string, answers: 'right' | 'wrong') {
+  const started = await call('zhangwei', 'POST', `/sessions/${sessionId}/attempts`);
+  expect(started.status).toBe(201);
+  const attemptId = started.body.attemptId as string;
+  const paper = started.body.paper as { id: string }[];
+  const submitted = await call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {
+    answers: answers === 'right' ? rightAnswers(paper) : {},
+    practicalEvidence: 'Turned shaft Ø40h7 × 120: measured 39.988 / 39.991; Ra 1.6 on the bearing seat.',
+  });
+  expect(submitted.status).toBe(202);
+  return attemptId;
+}
+
+async function markAll(attemptId: string, scores: Record<string, [number, number, number]>, count: number) {
+  const reviews = await eventually(async () => {
+    const open = await openReviews(attemptId);
+    return open.length >= count ? open : undefined;
+  }, `${count} open reviews`);
+  for (const review of reviews) {
+    const points = scores[review.moderation ? 'moderator' : review.slot] ?? [30, 25, 25];
+    const result = await eventually(async () => {
+      const r = await call(
+        review.user,
+        'POST',
+        `/assessor/reviews/${attemptId}/${review.slot}/marks`,
+        marks(points),
+      );
+      // The token reaches the review a moment after it opens.
+      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
+    }, 'the review to be ready');
+    expect(result.status).toBe(200);
+  }
+  return reviews;
+}
+
+async function decided(attemptId: string) {
+  return eventually(async () => {
+    const { body } = await call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    return ['passed', 'failed', 'error'].includes(String(body.status)) ? body : undefined;
+  }, `attempt ${attemptId} to be decided`);
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'skillcert-cert-'));
+  const stack = synthesizeStack(
+    buildApp({
+      outdir: join(root, 'cdk.out'),
+      region: 'neijiang',
+      markingTimeoutSeconds: MARKING_TIMEOUT_SECONDS,
+    }),
+  );
+  cloud = await startLocalCloud({
+    assemblyDir: stack.assemblyDir,
+    stackArtifactId: stack.stackArtifactId,
+    storage: { kind: 'memory' },
+  });
+  const [pool] = cloud.model.userPools;
+  const webClient = pool?.clients.find((c) => !c.generateSecret)?.clientId as string;
+  for (const [username, password] of Object.entries(PASSWORDS)) {
+    const response = await fetch(`${pool?.issuer}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'password', client_id: webClient, username, password }),
+    });
+    tokens.set(username, ((await response.json()) as { access_token: string }).access_token);
+    subs.set(username, cloud.oidc.subjectOf(pool?.userPoolId as string, username));
+  }
+
+  // The admin sets everything up through the API.
+  const admin = (method: string, path: string, body?: unknown) => call('liumin', method, path, body);
+  expect(
+    (
+      await admin('PUT', `/admin/occupations/${EXAM.occupation.code}`, {
+        nameZh: '车工',
+        nameEn: 'Lathe operator',
+      })
+    ).status,
+  ).toBe(200);
+  const { id: _id, occupation, policy, ...exam } = EXAM;
+  const putExam = await admin('PUT', `/admin/exams/${EXAM.id}`, {
+    ...exam,
+    occupationCode: occupation.code,
+    policy: { version: policy.version },
+  });
+  expect(putExam.status).toBe(200);
+  const now = Date.now();
+  for (const sessionId of ['s-pass', 's-fail', 's-moderate', 's-timeout', 's-concurrent']) {
+    const session = await admin('PUT', `/admin/sessions/${sessionId}`, {
+      examId: EXAM.id,
+      opensAt: new Date(now - 60_000).toISOString(),
+      closesAt: new Date(now + 3_600_000).toISOString(),
+      seatLimit: 30,
+      location: '内江职业技术学院 实训楼 A204',
+    });
+    expect(session.status).toBe(200);
+  }
+  const person = (username: string, roles: string[], extra: Record<string, unknown> = {}) =>
+    admin('PUT', `/admin/people/${subs.get(username)}`, {
+      name: username,
+      employer: extra.employer,
+      trainingOrg: extra.trainingOrg,
+      roles,
+      senior: extra.senior ?? false,
+      ...(extra.nationalId ? { nationalId: extra.nationalId } : {}),
+      yearsOfWork: extra.yearsOfWork ?? {},
+    });
+  expect(
+    (
+      await person('zhangwei', ['candidate'], {
+        employer: '内江机械厂',
+        trainingOrg: '内江职业技术学院',
+        nationalId: '11010519491231002X',
+        yearsOfWork: { [EXAM.occupation.code]: 6 },
+      })
+    ).status,
+  ).toBe(200);
+  await person('liqiang', ['assessor'], {
+    employer: '自贡机床厂',
+    trainingOrg: '自贡技师学院',
+    senior: true,
+  });
+  await person('wangfang', ['assessor'], {
+    employer: '宜宾重工',
+    trainingOrg: '宜宾职业技术学院',
+    senior: true,
+  });
+  await person('chengang', ['assessor'], {
+    employer: '内江机械厂',
+    trainingOrg: '泸州职业技术学院',
+    senior: true,
+  });
+  await person('zhaolei', ['assessor'], {
+    employer: '泸州化工机械厂',
+    trainingOrg: '四川工程职业技术学院',
+    senior: true,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('certification', () => {
+  it('issues a signed certificate to a candidate who passes, marked blind by two assessors without a conflict', async () => {
+    const attemptId = await sit('s-pass', 'right');
+    const reviews = await markAll(attemptId, { A: [36, 27, 28], B: [38, 26, 27] }, 2);
+    expect(reviews.map((r) => r.user)).not.toContain('chengang'); // same employer as the candidate
+    const result = await decided(attemptId);
+    expect(result).toMatchObject({ status: 'passed', result: { passed: true } });
+    expect(result.certificateNumber).toMatch(/^NJ-\d{4}-4-\d{6}-[0-9A-Z]$/);
+
+    const { body } = await call('zhangwei', 'GET', '/me/certificates');
+    const [certificate] = body.certificates as {
+      number: string;
+      jws: string;
+      credential: Record<string, unknown>;
+    }[];
+    expect(certificate?.number).toBe(result.certificateNumber);
+    // Independent check: the JWS verifies against the region's published key set with jose.
+    const jwks = await (await fetch(`${cloud.endpoints.api}/.well-known/jwks.json`)).json();
+    const verified = await compactVerify(certificate?.jws as string, createLocalJWKSet(jwks as never));
+    const payload = JSON.parse(new TextDecoder().decode(verified.payload));
+    expect(payload.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
+    expect(payload.credentialSubject.result.map((r: { value: string }) => r.value)).toEqual(['100', '91']);
+    expect(JSON.stringify(payload)).not.toContain('11010519491231002X');
+  });
+
+  it('records a fail as a normal ending, without a certificate', async () => {
+    const attemptId = await sit('s-fail', 'wrong');
+    await markAll(attemptId, {}, 2);
+    const result = await decided(attemptId);
+    expect(result).toMatchObject({
+      status: 'failed',
+      result: { passed: false, reasons: ['theory 0 is below the pass mark 60'] },
+    });
+    expect(result).not.toHaveProperty('certificateNumber');
+  });
+
+  it('sends diverging marks to a senior moderator, whose mark decides', async () => {
+    const attemptId = await sit('s-moderate', 'right');
+    const first = await markAll(attemptId, { A: [40, 30, 30], B: [20, 15, 15] }, 2);
+    const moderation = await eventually(async () => {
+      const open = (await openReviews(attemptId)).filter((r) => r.moderation);
+      return open.length > 0 ? open : undefined;
+    }, 'a moderation review');
+    expect(first.map((r) => r.user)).not.toContain(moderation[0]?.user);
+    await markAll(attemptId, { moderator: [30, 20, 20] }, 1);
+    const result = await decided(attemptId);
+    expect(result).toMatchObject({ status: 'passed' });
+    expect(
+      (result.result as { components: { component: string; score: number }[] }).components,
+    ).toContainEqual({
+      component: 'practical',
+      score: 70,
+      passMark: 60,
+    });
+  });
+
+  it('gives the work to another assessor when a marker never answers', async () => {
+    const attemptId = await sit('s-timeout', 'right');
+    const [silent, ...others] = await eventually(async () => {
+      const open = await openReviews(attemptId);
+      return open.length >= 2 ? open : undefined;
+    }, 'two open reviews');
+    const [answering] = others;
+    const marked = await eventually(async () => {
+      const r = await call(
+        answering?.user as string,
+        'POST',
+        `/assessor/reviews/${attemptId}/${answering?.slot}/marks`,
+        marks([30, 25, 25]),
+      );
+      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
+    }, 'the answering review to be ready');
+    expect(marked.status).toBe(200);
+    // After the marking timeout, a third assessor gets a new review of the same slot.
+    const replacement = await eventually(
+      async () => (await openReviews(attemptId)).find((r) => r.slot.length > 1),
+      'a replacement review',
+      MARKING_TIMEOUT_SECONDS * 1000 + 20_000,
+    );
+    expect(replacement.user).not.toBe('chengang');
+    expect([silent?.user, answering?.user]).not.toContain(replacement.user);
+    const replaced = await eventually(async () => {
+      const r = await call(
+        replacement.user,
+        'POST',
+        `/assessor/reviews/${attemptId}/${replacement.slot}/marks`,
+        marks([30, 25, 25]),
+      );
+      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
+    }, 'the replacement review to be ready');
+    expect(replaced.status).toBe(200);
+    expect(await decided(attemptId)).toMatchObject({ status: 'passed' });
+    // The silent assessor's review is closed: marking it now is refused.
+    const late = await call(
+      silent?.user as string,
+      'POST',
+      `/assessor/reviews/${attemptId}/${silent?.slot}/marks`,
+      marks([30, 25, 25]),
+    );
+    expect(late.status).toBe(409);
+  });
+});
