@@ -20,7 +20,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const markingTimeoutSeconds =
     options.markingTimeoutSeconds ?? Number(app.node.tryGetContext('markingTimeoutSeconds') ?? 0);
-  const stack = new SkillcertStack(app, `Skillcert-${region.code}`, {
+  new SkillcertStack(app, `Skillcert-${region.code}`, {
     certificationRegion: region,
     description: `skillcert: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
     ...(authDomainPrefix ? { authDomainPrefix } : {}),

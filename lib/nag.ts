@@ -20,4 +20,3 @@ export const LAMBDA_BASIC_EXECUTION_ROLE_ACK = {
   reason:
     'The managed policy CDK attaches to every Lambda role only lets the function write its own CloudWatch logs; a hand-written copy would be the same three actions.',
 };
-

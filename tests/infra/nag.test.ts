@@ -3,17 +3,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../lib/app.js';
 import { applyNag } from '../../lib/nag.js';
+import { buildIntegrationFixtureApp } from '../fixtures/integration-stack.js';
 
 function appWithBareTable() {
   const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'skillcert-nag-')) });
   const stack = new Stack(app, 'NagProbe');
   // No point-in-time recovery: AwsSolutions-DDB3.
   const table = new Table(stack, 'Bare', { partitionKey: { name: 'pk', type: AttributeType.STRING } });
-  applyNag(app, [stack]);
+  applyNag(app);
   return { app, table };
 }
 
@@ -38,5 +40,43 @@ describe('cdk-nag gate', () => {
       reason: 'probe table holds nothing worth recovering',
     });
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('acknowledgements', () => {
+  // Constructing (not synthesizing) the apps is enough to read what was acknowledged, and where.
+  const apps = [
+    buildApp({ outdir: mkdtempSync(join(tmpdir(), 'skillcert-ack-')) }),
+    buildIntegrationFixtureApp(mkdtempSync(join(tmpdir(), 'skillcert-ack-fixture-'))),
+  ];
+  const acknowledgements = apps.flatMap((app) =>
+    app.node.findAll().flatMap((construct) =>
+      construct.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(([rule, reason]) => ({
+            path: construct.node.path,
+            construct,
+            rule,
+            reason,
+          })),
+        ),
+    ),
+  );
+
+  it('exist, and each sits on a resource-level construct, never on a whole app or stack', () => {
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const a of acknowledgements) {
+      expect(Stage.isStage(a.construct) || Stack.isStack(a.construct), a.path).toBe(false);
+    }
+  });
+
+  it('each names one rule (no blanket rule ids) and gives a specific reason', () => {
+    for (const { path, rule, reason } of acknowledgements) {
+      expect(rule, path).toMatch(/AwsSolutions-[A-Z]+[0-9]+/);
+      if (/AwsSolutions-IAM5/.test(rule))
+        expect(rule, `${path}: IAM5 must name its finding`).toMatch(/\[.+\]$/);
+      expect(reason.length, `${path} ${rule}: "${reason}"`).toBeGreaterThanOrEqual(60);
+    }
   });
 });

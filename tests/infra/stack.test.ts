@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
-import { buildIntegrationFixtureApp } from '../fixtures/integration-stack.js';
+import { buildIntegrationFixtureApp, FIXTURE_STACK } from '../fixtures/integration-stack.js';
 
 let template: Template;
 let resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -24,11 +24,15 @@ function functionId(description: RegExp): string {
   return logicalIdOf('AWS::Lambda::Function', (p) => description.test(String(p.Description)));
 }
 
+function resource(logicalId: string) {
+  const found = resources[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId}`);
+  return found;
+}
+
 /** Every statement in the IAM policies attached to a function's role. */
 function statementsOf(fnLogicalId: string): { Action: unknown; Resource: unknown; Effect: string }[] {
-  const role = (resources[fnLogicalId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })[
-    'Fn::GetAtt'
-  ][0];
+  const role = (resource(fnLogicalId).Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(`"${role}"`))
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: [] }).Statement);
@@ -36,13 +40,11 @@ function statementsOf(fnLogicalId: string): { Action: unknown; Resource: unknown
 
 /** The function a route's Lambda integration invokes. */
 function functionOfRoute(routeKey: string): string {
-  const route = Object.values(resources).find(
-    (r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === routeKey,
-  );
-  const target = (route?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
-    'Fn::Join'
-  ][1][1].Ref;
-  const uri = resources[target]?.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] };
+  const route = logicalIdOf('AWS::ApiGatewayV2::Route', (p) => p.RouteKey === routeKey);
+  const target = resource(route).Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+  const uri = resource(target['Fn::Join'][1][1].Ref).Properties.IntegrationUri as {
+    'Fn::GetAtt': [string, string];
+  };
   return uri['Fn::GetAtt'][0];
 }
 
@@ -265,7 +267,7 @@ describe('functions', () => {
   it('bundles each handler as minified ESM with a require shim and a source map', () => {
     const fnId = functionId(/signing keys/i);
     // The S3 key is the asset hash; the bundle sits in the assembly as asset.<hash>/index.mjs.
-    const s3Key = (resources[fnId]?.Properties.Code as { S3Key: string }).S3Key;
+    const s3Key = (resource(fnId).Properties.Code as { S3Key: string }).S3Key;
     const assetPath = `asset.${s3Key.replace(/\.zip$/, '')}`;
     const code = readFileSync(join(assemblyDir, assetPath, 'index.mjs'), 'utf8');
     expect(code.startsWith("import{createRequire as __scCreateRequire}from'module';")).toBe(true);
@@ -302,21 +304,26 @@ describe('functions', () => {
 });
 
 describe('workflows', () => {
+  let fixture: Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+  beforeAll(() => {
+    const assembly = buildIntegrationFixtureApp(mkdtempSync(join(tmpdir(), 'skillcert-fixture-'))).synth();
+    fixture = (assembly.getStackByName(FIXTURE_STACK).template as { Resources: typeof fixture }).Resources;
+  });
+  const machine = () => {
+    const found = Object.values(fixture).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+    if (!found) throw new Error('the fixture has no state machine');
+    return found;
+  };
+
   it('log everything to a retained log group and trace, as the shared state machine construct sets', () => {
-    const fixture = buildIntegrationFixtureApp(mkdtempSync(join(tmpdir(), 'skillcert-fixture-'))).synth();
-    const fixtureTemplate = fixture.stacks[0]?.template as { Resources: typeof resources };
-    const t = Template.fromJSON(fixtureTemplate as unknown as Record<string, unknown>);
-    t.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+    expect(machine().Properties).toMatchObject({
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
     });
-    const [machine] = Object.values(fixtureTemplate.Resources).filter(
-      (r) => r.Type === 'AWS::StepFunctions::StateMachine',
-    );
-    const destination = JSON.stringify(machine?.Properties.LoggingConfiguration);
-    const logGroupId = /"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/.exec(destination)?.[1] as string;
-    expect(fixtureTemplate.Resources[logGroupId]).toMatchObject({
+    const destination = JSON.stringify(machine().Properties.LoggingConfiguration);
+    const logGroupId = /"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/.exec(destination)?.[1] ?? '';
+    expect(fixture[logGroupId]).toMatchObject({
       Type: 'AWS::Logs::LogGroup',
       DeletionPolicy: 'Retain',
       Properties: { RetentionInDays: 365 },
@@ -324,13 +331,8 @@ describe('workflows', () => {
   });
 
   it('the fixture workflow uses every Task integration the local cloud must run', () => {
-    const fixture = buildIntegrationFixtureApp(mkdtempSync(join(tmpdir(), 'skillcert-fixture-'))).synth();
-    const definition = JSON.stringify(
-      Object.values((fixture.stacks[0]?.template as { Resources: typeof resources }).Resources).find(
-        (r) => r.Type === 'AWS::StepFunctions::StateMachine',
-      )?.Properties.DefinitionString,
-    );
-    for (const resource of [
+    const definition = JSON.stringify(machine().Properties.DefinitionString);
+    for (const integration of [
       ':states:::lambda:invoke\\"',
       ':states:::lambda:invoke.waitForTaskToken',
       ':states:::dynamodb:putItem',
@@ -339,7 +341,7 @@ describe('workflows', () => {
       ':states:::aws-sdk:dynamodb:query',
       ':states:::events:putEvents',
     ]) {
-      expect(definition).toContain(resource);
+      expect(definition).toContain(integration);
     }
     expect(definition).toMatch(/\\"Retry\\":\[\{\\"ErrorEquals\\":\[\\"FlakyError\\"\]/);
     expect(definition).toMatch(/\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\]/);
