@@ -25,6 +25,15 @@ export const DEV_USERS: DevUser[] = [
     trainingOrg: '内江职业技术学院 Neijiang Vocational and Technical College',
   },
   {
+    username: 'liuyang',
+    password: 'Candidate-123!',
+    name: '刘洋 Liu Yang',
+    email: 'liuyang@example.cn',
+    groups: ['candidates'],
+    employer: '宜宾五粮液机械 Yibin Wuliangye Machinery',
+    trainingOrg: '宜宾职业技术学院 Yibin Vocational and Technical College',
+  },
+  {
     username: 'liqiang',
     password: 'Assessor-123!',
     name: '李强 Li Qiang',

@@ -3,6 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
@@ -13,6 +15,7 @@ import { EXAM } from '../unit/domain/fixtures.js';
 const MARKING_TIMEOUT_SECONDS = 4;
 const PASSWORDS: Record<string, string> = {
   zhangwei: 'Candidate-123!',
+  liuyang: 'Candidate-123!',
   liqiang: 'Assessor-123!',
   wangfang: 'Assessor-123!',
   chengang: 'Assessor-123!',
@@ -170,7 +173,16 @@ beforeAll(async () => {
   });
   expect(putExam.status).toBe(200);
   const now = Date.now();
-  for (const sessionId of ['s-pass', 's-fail', 's-moderate', 's-timeout', 's-concurrent']) {
+  for (const sessionId of [
+    's-pass',
+    's-fail',
+    's-moderate',
+    's-timeout',
+    's-concurrent',
+    's-late',
+    's-rules',
+    's-assessor',
+  ]) {
     const session = await admin('PUT', `/admin/sessions/${sessionId}`, {
       examId: EXAM.id,
       opensAt: new Date(now - 60_000).toISOString(),
@@ -327,5 +339,142 @@ describe('certification', () => {
       marks([30, 25, 25]),
     );
     expect(late.status).toBe(409);
+  });
+});
+
+describe('the candidate API refuses what it must and changes nothing', () => {
+  const sfn = () =>
+    new SFNClient({
+      endpoint: cloud.endpoints.stepFunctions,
+      region: cloud.region,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+  async function executionsNamed(name: string) {
+    const { executions } = await sfn().send(
+      new ListExecutionsCommand({
+        stateMachineArn: cloud.model.stateMachines[0]?.arn as string,
+        maxResults: 1000,
+      }),
+    );
+    return (executions ?? []).filter((e) => e.name === name);
+  }
+
+  it('returns the same attempt when a candidate starts twice, with no answer key in any response', async () => {
+    const first = await call('zhangwei', 'POST', '/sessions/s-rules/attempts');
+    const again = await call('zhangwei', 'POST', '/sessions/s-rules/attempts');
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.attemptId).toBe(first.body.attemptId);
+    const responses = [
+      first,
+      again,
+      await call('zhangwei', 'GET', `/attempts/${first.body.attemptId}`),
+      await call('zhangwei', 'GET', '/sessions'),
+    ];
+    for (const r of responses) {
+      const text = JSON.stringify(r.body);
+      expect(text).not.toMatch(/"answer"|"accepted"/);
+      expect(text).not.toContain('速度');
+    }
+  });
+
+  it('refuses malformed bodies with 400 and keeps the saved answers', async () => {
+    const { body } = await call('zhangwei', 'POST', '/sessions/s-rules/attempts');
+    const attemptId = body.attemptId as string;
+    const [firstItem] = body.paper as { id: string }[];
+    const saved = await call('zhangwei', 'PUT', `/attempts/${attemptId}/answers`, {
+      answers: rightAnswers([firstItem as { id: string }]),
+    });
+    expect(saved.status).toBe(200);
+    for (const bad of [
+      '{not json',
+      { answers: 'all of them' },
+      { answers: { zz: 'a' } },
+      { answers: { [firstItem?.id as string]: 42 } },
+    ]) {
+      const refused = await call('zhangwei', 'PUT', `/attempts/${attemptId}/answers`, bad);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toEqual(expect.any(String));
+    }
+    const after = await call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    expect(after.body.answers).toEqual(rightAnswers([firstItem as { id: string }]));
+  });
+
+  it('hides one candidate’s attempt from another, and the candidate routes from assessors', async () => {
+    const { body } = await call('zhangwei', 'POST', '/sessions/s-rules/attempts');
+    expect((await call('liuyang', 'GET', `/attempts/${body.attemptId}`)).status).toBe(404);
+    expect((await call('liuyang', 'POST', `/attempts/${body.attemptId}/submit`, {})).status).toBe(404);
+    expect((await call('liqiang', 'GET', `/attempts/${body.attemptId}`)).status).toBe(403);
+  });
+
+  it('refuses a submit after the deadline and the grace, with nothing changed', async () => {
+    const { body } = await call('zhangwei', 'POST', '/sessions/s-late/attempts');
+    const attemptId = body.attemptId as string;
+    // The attempt started two hours ago (the exam allows 90 minutes and 30 s of grace).
+    await cloud.dynamoClient.send(
+      new UpdateItemCommand({
+        TableName: cloud.model.tables[0]?.tableName,
+        Key: { pk: { S: `ATTEMPT#${attemptId}` }, sk: { S: 'ATTEMPT' } },
+        UpdateExpression: 'SET startedAt = :t',
+        ExpressionAttributeValues: { ':t': { S: new Date(Date.now() - 2 * 3_600_000).toISOString() } },
+      }),
+    );
+    const late = await call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers: {} });
+    expect(late).toMatchObject({ status: 409, body: { error: 'TimeUp' } });
+    expect((await call('zhangwei', 'GET', `/attempts/${attemptId}`)).body.status).toBe('in-progress');
+    expect(await executionsNamed(attemptId)).toEqual([]);
+  });
+
+  it('runs one execution and issues at most one certificate for two concurrent submits', async () => {
+    const { body } = await call('zhangwei', 'POST', '/sessions/s-concurrent/attempts');
+    const attemptId = body.attemptId as string;
+    const answers = rightAnswers(body.paper as { id: string }[]);
+    const both = await Promise.all([
+      call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers }),
+      call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers }),
+    ]);
+    expect(both.map((r) => r.status)).toEqual([202, 202]);
+    await markAll(attemptId, {}, 2);
+    const result = await decided(attemptId);
+    expect(result.status).toBe('passed');
+    expect(await executionsNamed(attemptId)).toHaveLength(1);
+    const { body: mine } = await call('zhangwei', 'GET', '/me/certificates');
+    const fromThisAttempt = (mine.certificates as { number: string }[]).filter(
+      (c) => c.number === result.certificateNumber,
+    );
+    expect(fromThisAttempt).toHaveLength(1);
+  });
+});
+
+describe('the assessor API', () => {
+  it('shows no candidate identity and refuses to act on a review that is not the caller’s', async () => {
+    const attemptId = await sit('s-assessor', 'right');
+    const reviews = await eventually(async () => {
+      const open = await openReviews(attemptId);
+      return open.length >= 2 ? open : undefined;
+    }, 'two reviews');
+    const [mine] = reviews;
+    const stranger = ASSESSORS.find((a) => !reviews.some((r) => r.user === a)) as string;
+    const queue = await call(mine?.user as string, 'GET', '/assessor/reviews');
+    const review = await call(mine?.user as string, 'GET', `/assessor/reviews/${attemptId}/${mine?.slot}`);
+    for (const r of [queue, review]) {
+      const text = JSON.stringify(r.body);
+      expect(text).not.toMatch(/zhangwei|张伟|11010519491231002X|内江机械厂/);
+    }
+    expect(review.body.practicalEvidence).toEqual(expect.any(String));
+    const foreign = await call(
+      stranger,
+      'POST',
+      `/assessor/reviews/${attemptId}/${mine?.slot}/marks`,
+      marks([30, 25, 25]),
+    );
+    expect(foreign.status).toBe(404);
+    const overMax = await call(
+      mine?.user as string,
+      'POST',
+      `/assessor/reviews/${attemptId}/${mine?.slot}/marks`,
+      marks([41, 25, 25]),
+    );
+    expect(overMax.status).toBe(400);
+    expect(overMax.body.message).toMatch(/between 0 and 40/);
   });
 });
