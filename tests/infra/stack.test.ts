@@ -285,6 +285,28 @@ describe('functions', () => {
     });
   });
 
+  it('keeps every bundle within the 300 KB budget, without the SDK credential chain Lambda never needs', () => {
+    for (const [id, fn] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+      const s3Key = (fn.Properties.Code as { S3Key: string }).S3Key;
+      const code = readFileSync(
+        join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'),
+        'utf8',
+      );
+      expect(Buffer.byteLength(code), id).toBeLessThanOrEqual(300 * 1024);
+      // Markers of the SSO, web-identity, process and container credential providers.
+      const chain = [
+        'sso_start_url',
+        'AWS_WEB_IDENTITY_TOKEN_FILE',
+        'credential_process',
+        'AWS_CONTAINER_CREDENTIALS',
+      ];
+      expect(
+        chain.filter((marker) => code.includes(marker)),
+        id,
+      ).toEqual([]);
+    }
+  });
+
   it('gives every function its own log group with a retention period', () => {
     for (const [, fn] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
       const group = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;

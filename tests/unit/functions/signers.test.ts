@@ -11,6 +11,7 @@ import { derToJose } from '../../../functions/adapters/der.js';
 import { KmsSigner } from '../../../functions/adapters/kms-signer.js';
 import { LocalSigner } from '../../../functions/adapters/local-signer.js';
 import { signerFromEnvironment } from '../../../functions/adapters/signer.js';
+import { defaultProvider } from '../../../functions/shared/lambda-credentials.js';
 import { didDocument, publishedKey, signCompactJws } from '../../../functions/shared/signing.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
@@ -137,5 +138,35 @@ describe('LocalSigner', () => {
   it('is chosen only when the local cloud says so', () => {
     expect(signerFromEnvironment('k', { SKILLCERT_LOCAL_KEYS_DIR: dir })).toBeInstanceOf(LocalSigner);
     expect(signerFromEnvironment('k', { AWS_REGION: 'ap-southeast-1' })).toBeInstanceOf(KmsSigner);
+  });
+});
+
+describe('Lambda credentials (bundled in place of the SDK default chain)', () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  it('reads the role credentials Lambda puts in the environment', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    process.env.AWS_SESSION_TOKEN = 'token';
+    await expect(defaultProvider({})()).resolves.toEqual({
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+    });
+  });
+
+  it('says which variables are missing', async () => {
+    delete process.env.AWS_ACCESS_KEY_ID;
+    await expect(defaultProvider()()).rejects.toThrow(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+  });
+
+  it('is accepted by an SDK client as its credential provider', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const client = new KMSClient({ region: 'ap-southeast-1', credentialDefaultProvider: defaultProvider });
+    await expect(client.config.credentials()).resolves.toMatchObject({ accessKeyId: 'AKIDEXAMPLE' });
   });
 });
