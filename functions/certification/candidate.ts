@@ -1,7 +1,7 @@
 // What a signed-in candidate can do: see open sessions, start an attempt, save answers, submit, and see
 // their own attempts and certificates. A candidate never sees another's records or any answer key.
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader } from 'jose';
+import { base64url, decodeProtectedHeader } from 'jose';
 import {
   AlreadyExists,
   type DynamoDbCertificationStore,
@@ -253,7 +253,8 @@ export async function myCertificates(deps: CandidateDeps, sub: string) {
       level: c.level,
       jws: c.jws,
       kid: decodeProtectedHeader(c.jws).kid,
-      credential: c.credential,
+      // The payload exactly as signed (the stored copy's key order is DynamoDB's).
+      credential: JSON.parse(new TextDecoder().decode(base64url.decode(c.jws.split('.')[1] ?? ''))),
     })),
   };
 }

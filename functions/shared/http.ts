@@ -37,7 +37,7 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 
 /** Maps anything thrown by a handler to a response; unknown errors become an opaque 500. */
 export function errorResponse(error: unknown, requestId: string): HttpResult {
-  if (error instanceof HttpError) {
+  if (error instanceof HttpError && error.statusCode < 500) {
     return json(error.statusCode, {
       error: error.code,
       message: error.message,
@@ -52,7 +52,9 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     });
   }
   logger.error('Unhandled error', { error: error as Error, requestId });
-  return json(500, { error: 'InternalError', message: 'Something went wrong on our side', requestId });
+  // Even a deliberate 5xx (an HttpError of 500 or more) keeps its message in the log, not the body.
+  const statusCode = error instanceof HttpError ? error.statusCode : 500;
+  return json(statusCode, { error: 'InternalError', message: 'Something went wrong on our side', requestId });
 }
 
 /** Parses a JSON body; malformed JSON is the caller's mistake (400), not ours. */

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maximum, minLength, number, object, string } from 'zod/mini';
 import { ConfigurationError, loadConfig } from '../../../functions/shared/config.js';
-import { badRequest, errorResponse, jsonBody } from '../../../functions/shared/http.js';
+import { badRequest, errorResponse, HttpError, jsonBody } from '../../../functions/shared/http.js';
 
 const context = { awsRequestId: 'req-1', functionName: 'test' } as Context;
 
@@ -47,6 +47,19 @@ describe('HTTP errors', () => {
       error: 'InternalError',
       message: 'Something went wrong on our side',
       requestId: 'req-1',
+    });
+  });
+
+  it('keeps the message of a deliberate 5xx out of the body too', () => {
+    const answer = errorResponse(
+      new HttpError(503, 'Unavailable', 'KMS key arn:aws:kms:… is disabled'),
+      'req-2',
+    );
+    expect(answer.statusCode).toBe(503);
+    expect(JSON.parse(answer.body as string)).toEqual({
+      error: 'InternalError',
+      message: 'Something went wrong on our side',
+      requestId: 'req-2',
     });
   });
 
