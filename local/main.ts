@@ -3,17 +3,8 @@
 import { parseArgs } from 'node:util';
 import { buildApp } from '../lib/app.js';
 import { startLocalCloud } from './cloud.js';
-import { regionDataDir, skillcertHome } from './paths.js';
+import { REGION_PORT_BASE, regionDataDir, skillcertHome } from './paths.js';
 import { synthesizeStack } from './synth.js';
-
-/** Stable ports per region so bookmarks and tokens keep working: base+0 API … base+4 EventBridge. */
-export const REGION_PORT_BASE: Record<string, number> = {
-  neijiang: 4100,
-  zigong: 4200,
-  luzhou: 4300,
-  yibin: 4400,
-  chongqing: 4500,
-};
 
 const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--port-base N] [--quiet]`;
 

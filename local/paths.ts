@@ -20,3 +20,12 @@ export function cacheDir(): string {
 export function regionDataDir(region: string): string {
   return join(skillcertHome(), 'data', region);
 }
+
+/** Stable ports per region so bookmarks and tokens keep working: base+0 API … base+4 EventBridge. */
+export const REGION_PORT_BASE: Record<string, number> = {
+  neijiang: 4100,
+  zigong: 4200,
+  luzhou: 4300,
+  yibin: 4400,
+  chongqing: 4500,
+};
