@@ -169,7 +169,7 @@ describe('the JWT authorizer', () => {
 
 describe('published keys', () => {
   it('verify a JWS signed through the Signer port, independently of our code', async () => {
-    const [key] = cloud.model.signingKeys;
+    const key = cloud.model.signingKeys.find((k) => k.keyUsage === 'SIGN_VERIFY');
     const signer = new LocalSigner(cloud.keysDir, key?.keyId as string);
     const did = 'did:web:neijiang.skillcert.example';
     const jws = await signCompactJws(signer, did, { hello: '内江' }, 'vc+jwt');
