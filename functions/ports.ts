@@ -63,7 +63,8 @@ export interface AttemptRecord {
   answers: Answers;
   submittedAt?: string;
   practicalEvidence?: string;
-  theory?: TheoryGrade;
+  /** The theory grade's totals; per-item detail is recomputed from answers and seed when needed (grading is pure). */
+  theory?: Omit<TheoryGrade, 'items'>;
   practicalScore?: number;
   decision?: Decision;
   certificateNumber?: string;
@@ -93,8 +94,8 @@ export interface CertificateRecord {
   examId: string;
   occupationCode: string;
   level: number;
+  /** The signed credential; its payload is the credential itself, so it is not stored twice. */
   jws: string;
-  credential: unknown;
   status: 'active' | 'suspended' | 'revoked';
   issuedAt: string;
 }

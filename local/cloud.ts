@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startDynamoDbLocal } from './dynamodb-local.js';
+import { startDynamoDbMeter } from './dynamodb-meter.js';
 import { ensureTables, localDynamoDbClient } from './dynamodb-tables.js';
 import { startEventBus } from './event-bus.js';
 import { startHttpApi } from './http-api.js';
@@ -24,6 +25,8 @@ export interface LocalCloudOptions {
   /** Fixed ports (npm start prints stable URLs); unspecified ones are picked free. */
   ports?: { api?: number; oidc?: number; stepFunctions?: number; dynamodb?: number; eventBridge?: number };
   region?: string;
+  /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
+  meterDynamoDb?: boolean;
   /** Receives one line per notable thing (requests, function logs, engine output). */
   logger?: (line: string) => void;
 }
@@ -104,6 +107,9 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       },
     );
     stops.push(() => dynamodb.stop());
+    const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamodb.endpoint) : undefined;
+    if (meter) stops.push(() => meter.stop());
+    const dynamodbEndpoint = meter?.endpoint ?? dynamodb.endpoint;
     const dynamoClient = localDynamoDbClient(dynamodb.endpoint, region);
     const createdTables = await ensureTables(dynamoClient, model.tables);
     stops.push(async () => dynamoClient.destroy());
@@ -119,7 +125,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     const endpoints: LocalCloudEndpoints = {
       api: `http://127.0.0.1:${ports.api}`,
       oidc: `http://127.0.0.1:${ports.oidc}`,
-      dynamodb: dynamodb.endpoint,
+      dynamodb: dynamodbEndpoint,
       stepFunctions: `http://127.0.0.1:${ports.stepFunctions}`,
       eventBridge: eventBus.endpoint,
     };
@@ -136,7 +142,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       region,
       account: model.account,
       stateMachines: model.stateMachines,
-      integrations: { lambda, dynamodbEndpoint: dynamodb.endpoint, eventBus },
+      integrations: { lambda, dynamodbEndpoint, eventBus },
       store: onDisk ? { kind: 'file', dir: join(onDisk, 'stepfunctions') } : { kind: 'memory' },
       logger: log,
     });
@@ -175,6 +181,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       eventBus,
       oidc,
       dynamoClient,
+      meter,
       stop,
     };
   } catch (error) {

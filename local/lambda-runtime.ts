@@ -49,6 +49,10 @@ class FunctionPool {
   private readonly pending = new Map<string, Pending>();
   invocations = 0;
   coldStarts = 0;
+  /** Module initialisation time of each cold start, in milliseconds. */
+  readonly initMs: number[] = [];
+  /** Wall time spent in invocations, in milliseconds (a stand-in for billed duration). */
+  busyMs = 0;
 
   constructor(
     readonly fn: LocalFunction,
@@ -87,7 +91,11 @@ class FunctionPool {
     };
     forward(worker.stdout);
     forward(worker.stderr);
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (reply: WorkerReply | { init: number }) => {
+      if ('init' in reply) {
+        this.initMs.push(reply.init);
+        return;
+      }
       const waiting = this.pending.get(reply.requestId);
       if (!waiting) return;
       this.pending.delete(reply.requestId);
@@ -176,9 +184,11 @@ class FunctionPool {
       }, timeoutSeconds * 1000);
     });
     sandbox.worker.postMessage({ requestId, event, deadline });
+    const started = performance.now();
     try {
       return await Promise.race([outcome, timedOut]);
     } finally {
+      this.busyMs += performance.now() - started;
       clearTimeout(timer);
       if (this.sandboxes.includes(sandbox)) this.release(sandbox);
     }
@@ -230,9 +240,21 @@ export class LambdaRuntime implements LambdaInvoker {
   }
 
   /** Invocation and cold-start counts per function logical id (used by benchmarks). */
-  stats(): Record<string, { invocations: number; coldStarts: number }> {
+  stats(): Record<
+    string,
+    { invocations: number; coldStarts: number; initMs: number[]; busyMs: number; memoryMb: number }
+  > {
     return Object.fromEntries(
-      [...this.pools].map(([id, p]) => [id, { invocations: p.invocations, coldStarts: p.coldStarts }]),
+      [...this.pools].map(([id, p]) => [
+        id,
+        {
+          invocations: p.invocations,
+          coldStarts: p.coldStarts,
+          initMs: [...p.initMs],
+          busyMs: p.busyMs,
+          memoryMb: p.fn.memoryMb,
+        },
+      ]),
     );
   }
 

@@ -81,7 +81,7 @@ export async function gradeAttempt(deps: WorkflowDeps, attemptId: string) {
       reviews: reviews.map((r) => ({ attemptId, slot: r.slot })),
     };
   }
-  const theory = gradeTheory(drawPaper(exam, attempt.seed), attempt.answers);
+  const { items: _perItem, ...theory } = gradeTheory(drawPaper(exam, attempt.seed), attempt.answers);
   let reviews: ReviewRecord[] = [];
   if (exam.rubric.length > 0) {
     const assessors = await deps.store.listAssessors();
@@ -290,7 +290,6 @@ async function issue(
           occupationCode: exam.occupation.code,
           level: exam.level,
           jws,
-          credential,
           status: 'active',
           issuedAt: issuedAt.toISOString(),
         },

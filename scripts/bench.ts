@@ -1,0 +1,281 @@
+// `npm run bench`: what one certification costs (submit → grade → two marks → issue), measured on the
+// local cloud, against the budgets of architecture.md §6, plus bundle sizes and module init times.
+// Prices and how each figure is measured: docs/costs.md.
+import { statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { buildApp } from '../lib/app.js';
+import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
+import { DEV_USERS } from '../local/dev-identities.js';
+import { synthesizeStack } from '../local/synth.js';
+import { EXAM_BODY, EXAM_ID, OCCUPATION } from './demo-exam.js';
+
+/** On-demand list prices, USD, us-east-1, as of 2026 (docs/costs.md). */
+export const PRICES = {
+  stepFunctionsPerTransition: 0.025 / 1000,
+  lambdaPerRequest: 0.2 / 1_000_000,
+  lambdaArmPerGbSecond: 0.0000133334,
+  dynamoPerWriteUnit: 0.625 / 1_000_000,
+  dynamoPerReadUnit: 0.125 / 1_000_000,
+  kmsPerAsymmetricRequest: 0.15 / 10_000,
+  httpApiPerRequest: 1.0 / 1_000_000,
+  eventBridgePerEvent: 1.0 / 1_000_000,
+};
+
+const BUDGET = {
+  transitions: 8,
+  lambdaInvocations: 5,
+  writeUnits: 15,
+  kmsSigns: 1,
+  costPer1000: 0.25,
+  bundleKb: 300,
+};
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+interface Sample {
+  transitions: number;
+  lambdaInvocations: number;
+  gbSeconds: number;
+  writeUnits: number;
+  readUnits: number;
+  kmsSigns: number;
+  apiRequests: number;
+  events: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+async function main() {
+  const root = await mkdtemp(join(tmpdir(), 'skillcert-bench-'));
+  const stack = synthesizeStack(buildApp({ outdir: join(root, 'cdk.out'), region: 'neijiang' }));
+  const cloud: LocalCloud = await startLocalCloud({
+    assemblyDir: stack.assemblyDir,
+    stackArtifactId: stack.stackArtifactId,
+    storage: { kind: 'memory' },
+    meterDynamoDb: true,
+    logger: process.env.BENCH_VERBOSE ? (l: string) => console.log(l) : () => {},
+  });
+  try {
+    const [pool] = cloud.model.userPools;
+    const webClient = pool?.clients.find((c) => !c.generateSecret)?.clientId as string;
+    const tokens = new Map<string, string>();
+    for (const user of DEV_USERS) {
+      const response = await fetch(`${pool?.issuer}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          client_id: webClient,
+          username: user.username,
+          password: user.password,
+        }),
+      });
+      tokens.set(user.username, ((await response.json()) as { access_token: string }).access_token);
+    }
+    const call = async (user: string, method: string, path: string, body?: unknown) => {
+      const response = await fetch(`${cloud.endpoints.api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${tokens.get(user)}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const json = (await response.json()) as Record<string, unknown>;
+      if (response.status >= 400)
+        throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    const sfn = new SFNClient({
+      endpoint: cloud.endpoints.stepFunctions,
+      region: cloud.region,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    const machine = cloud.model.stateMachines[0]?.name as string;
+    const table = cloud.model.tables[0]?.tableName as string;
+
+    // Set-up through the admin API (not measured).
+    await call('liumin', 'PUT', `/admin/occupations/${OCCUPATION.code}`, {
+      nameZh: OCCUPATION.nameZh,
+      nameEn: OCCUPATION.nameEn,
+    });
+    await call('liumin', 'PUT', `/admin/exams/${EXAM_ID}`, EXAM_BODY);
+    const usernameBySub = new Map<string, string>();
+    for (const user of DEV_USERS.filter((u) => u.groups[0] !== 'admins')) {
+      const sub = String((await call(user.username, 'GET', '/me')).sub);
+      usernameBySub.set(sub, user.username);
+      const candidate = user.groups.includes('candidates');
+      await call('liumin', 'PUT', `/admin/people/${sub}`, {
+        name: user.name,
+        employer: user.employer,
+        trainingOrg: user.trainingOrg,
+        roles: [candidate ? 'candidate' : 'assessor'],
+        senior: true,
+        yearsOfWork: { [OCCUPATION.code]: 6 },
+        ...(candidate ? { nationalId: '51100219900307123X' } : {}),
+      });
+    }
+
+    const samples: Sample[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const sessionId = `bench-${run}`;
+      await call('liumin', 'PUT', `/admin/sessions/${sessionId}`, {
+        examId: EXAM_ID,
+        opensAt: new Date(Date.now() - 60_000).toISOString(),
+        closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+        seatLimit: 10,
+        location: 'bench',
+      });
+      const attempt = await call('zhangwei', 'POST', `/sessions/${sessionId}/attempts`);
+      const attemptId = attempt.attemptId as string;
+      const answers = Object.fromEntries(
+        (attempt.paper as { id: string }[]).map(({ id }) => {
+          const item = EXAM_BODY.items.find((i) => i.id === id);
+          if (!item) throw new Error(`unknown item ${id}`);
+          return [id, 'accepted' in item && item.accepted ? item.accepted[0] : item.answer];
+        }),
+      );
+
+      // Measured window: submit → grade → two marks → issue.
+      const lambdaBefore = cloud.lambda.stats();
+      const meterBefore = cloud.meter?.totals() ?? { writeUnits: 0, readUnits: 0, requests: 0 };
+      const eventsBefore = cloud.eventBus.recorded().length;
+      await call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {
+        answers,
+        practicalEvidence: 'bench',
+      });
+      let apiRequests = 1;
+      // Find the open reviews straight from the table (unmetered), not through the API being measured.
+      const reviews = await (async () => {
+        for (let i = 0; i < 200; i++) {
+          const out = await cloud.dynamoClient.send(
+            new QueryCommand({
+              TableName: table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :r)',
+              ExpressionAttributeValues: { ':pk': { S: `ATTEMPT#${attemptId}` }, ':r': { S: 'REVIEW#' } },
+              ConsistentRead: true,
+            }),
+          );
+          const ready = (out.Items ?? []).filter((r) => r.taskToken?.S);
+          if (ready.length >= 2) return ready;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error('reviews never became ready');
+      })();
+      for (const review of reviews) {
+        const assessor = usernameBySub.get(review.assessorSub?.S ?? '') as string;
+        await call(
+          assessor,
+          'POST',
+          `/assessor/reviews/${attemptId}/${review.sk?.S?.replace('REVIEW#', '')}/marks`,
+          {
+            criteria: EXAM_BODY.rubric.map((c) => ({ criterionId: c.id, points: c.maxPoints * 0.9 })),
+          },
+        );
+        apiRequests++;
+      }
+      const executionArn = `arn:aws:states:${cloud.region}:000000000000:execution:${machine}:${attemptId}`;
+      for (;;) {
+        const status = (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
+        if (status === 'SUCCEEDED') break;
+        if (status !== 'RUNNING') throw new Error(`execution ended ${status}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const lambdaAfter = cloud.lambda.stats();
+      const meterAfter = cloud.meter?.totals() ?? meterBefore;
+      const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+      let invocations = 0;
+      let gbSeconds = 0;
+      for (const [id, after] of Object.entries(lambdaAfter)) {
+        const before = lambdaBefore[id];
+        invocations += after.invocations - (before?.invocations ?? 0);
+        gbSeconds += ((after.busyMs - (before?.busyMs ?? 0)) / 1000) * (after.memoryMb / 1024);
+      }
+      const issued = (history.events ?? []).some((e) => e.stateEnteredEventDetails?.name === 'PublishIssued');
+      samples.push({
+        transitions: (history.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).length,
+        lambdaInvocations: invocations,
+        gbSeconds,
+        writeUnits: meterAfter.writeUnits - meterBefore.writeUnits,
+        readUnits: meterAfter.readUnits - meterBefore.readUnits,
+        kmsSigns: issued ? 1 : 0,
+        apiRequests,
+        events: cloud.eventBus.recorded().length - eventsBefore,
+      });
+    }
+
+    const m = (k: keyof Sample) => median(samples.map((s) => s[k]));
+    const cost =
+      m('transitions') * PRICES.stepFunctionsPerTransition +
+      m('lambdaInvocations') * PRICES.lambdaPerRequest +
+      m('gbSeconds') * PRICES.lambdaArmPerGbSecond +
+      m('writeUnits') * PRICES.dynamoPerWriteUnit +
+      m('readUnits') * PRICES.dynamoPerReadUnit +
+      m('kmsSigns') * PRICES.kmsPerAsymmetricRequest +
+      m('apiRequests') * PRICES.httpApiPerRequest +
+      m('events') * PRICES.eventBridgePerEvent;
+    const row = (name: string, value: number | string, budget?: number | string, ok?: boolean) =>
+      console.log(
+        `  ${name.padEnd(34)} ${String(value).padStart(12)}   ${budget === undefined ? '' : `budget ${budget}  ${ok ? 'ok' : 'OVER'}`}`,
+      );
+
+    console.log(`\nPer certification (submit → grade → two marks → issue), median of ${RUNS} runs`);
+    row(
+      'Standard state transitions',
+      m('transitions'),
+      `≤ ${BUDGET.transitions}`,
+      m('transitions') <= BUDGET.transitions,
+    );
+    row(
+      'Lambda invocations',
+      m('lambdaInvocations'),
+      `≤ ${BUDGET.lambdaInvocations}`,
+      m('lambdaInvocations') <= BUDGET.lambdaInvocations,
+    );
+    row('Lambda GB-seconds (local wall time)', m('gbSeconds').toFixed(4));
+    row(
+      'DynamoDB write units',
+      m('writeUnits'),
+      `≤ ${BUDGET.writeUnits}`,
+      m('writeUnits') <= BUDGET.writeUnits,
+    );
+    row('DynamoDB read units', m('readUnits'));
+    row('KMS Sign requests', m('kmsSigns'), `= ${BUDGET.kmsSigns}`, m('kmsSigns') === BUDGET.kmsSigns);
+    row('HTTP API requests', m('apiRequests'));
+    row('EventBridge events', m('events'));
+    row(
+      'modelled AWS cost per 1,000, USD',
+      (cost * 1000).toFixed(4),
+      `≤ ${BUDGET.costPer1000}`,
+      cost * 1000 <= BUDGET.costPer1000,
+    );
+    console.log('  prices used (USD):', JSON.stringify(PRICES));
+
+    console.log('\nLambda bundles (minified ESM) and module init on a cold start');
+    const stats = cloud.lambda.stats();
+    for (const fn of cloud.model.functions) {
+      const kb = statSync(join(fn.assetDir, 'index.mjs')).size / 1024;
+      const init = stats[fn.logicalId]?.initMs ?? [];
+      row(
+        fn.logicalId.replace(/[0-9A-F]{8}$/, ''),
+        `${kb.toFixed(1)} KB`,
+        `${BUDGET.bundleKb} KB, init ${init.length ? `${median(init).toFixed(0)} ms` : 'not started'}`,
+        kb <= BUDGET.bundleKb,
+      );
+    }
+  } finally {
+    await cloud.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
