@@ -182,6 +182,7 @@ beforeAll(async () => {
     's-late',
     's-rules',
     's-assessor',
+    's-return',
   ]) {
     const session = await admin('PUT', `/admin/sessions/${sessionId}`, {
       examId: EXAM.id,
@@ -339,6 +340,53 @@ describe('certification', () => {
       marks([30, 25, 25]),
     );
     expect(late.status).toBe(409);
+  });
+});
+
+describe('returning work', () => {
+  it('gives returned work, with its documented reason, to another assessor', async () => {
+    const attemptId = await sit('s-return', 'right');
+    const [returning, other] = await eventually(async () => {
+      const open = await openReviews(attemptId);
+      return open.length >= 2 ? open : undefined;
+    }, 'two open reviews');
+    const tooShort = await call(
+      returning?.user as string,
+      'POST',
+      `/assessor/reviews/${attemptId}/${returning?.slot}/return`,
+      { reason: 'no' },
+    );
+    expect(tooShort.status).toBe(400);
+    const returned = await eventually(async () => {
+      const r = await call(
+        returning?.user as string,
+        'POST',
+        `/assessor/reviews/${attemptId}/${returning?.slot}/return`,
+        {
+          reason: 'The photographs of the measured shaft are unreadable',
+        },
+      );
+      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
+    }, 'the review to be ready');
+    expect(returned.status).toBe(200);
+    const replacement = await eventually(
+      async () => (await openReviews(attemptId)).find((r) => r.slot.length > 1),
+      'a replacement review',
+    );
+    expect([returning?.user, other?.user]).not.toContain(replacement.user);
+    for (const review of [other, replacement]) {
+      const r = await eventually(async () => {
+        const answer = await call(
+          review?.user as string,
+          'POST',
+          `/assessor/reviews/${attemptId}/${review?.slot}/marks`,
+          marks([30, 25, 25]),
+        );
+        return answer.status === 409 && /not ready/.test(String(answer.body.message)) ? undefined : answer;
+      }, 'a review to be ready');
+      expect(r.status).toBe(200);
+    }
+    expect(await decided(attemptId)).toMatchObject({ status: 'passed' });
   });
 });
 
