@@ -36,6 +36,12 @@ const key = {
   counter: (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' }),
 };
 
+/** An attempt still waiting for its decision: only such an attempt may be decided, and only once. */
+const UNDECIDED = {
+  condition: '#status IN (:marking, :moderating, :submitted)',
+  values: { ':marking': 'marking', ':moderating': 'moderating', ':submitted': 'submitted' },
+} as const;
+
 /** The record another request already made; callers answer with it instead of failing. */
 export class AlreadyExists<T> extends Error {
   override name = 'AlreadyExists';
@@ -434,13 +440,11 @@ export class DynamoDbCertificationStore {
         TableName: this.table,
         Key: key.attempt(attemptId),
         UpdateExpression: 'SET #status = :failed, decision = :decision, practicalScore = :practical',
-        ConditionExpression: '#status IN (:marking, :moderating, :submitted)',
+        ConditionExpression: UNDECIDED.condition,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':failed': 'failed',
-          ':marking': 'marking',
-          ':moderating': 'moderating',
-          ':submitted': 'submitted',
+          ...UNDECIDED.values,
           ':decision': fields.decision,
           ':practical': fields.practicalScore ?? null,
         },
@@ -497,14 +501,11 @@ export class DynamoDbCertificationStore {
                 Key: key.attempt(certificate.attemptId),
                 UpdateExpression:
                   'SET #status = :passed, decision = :decision, practicalScore = :practical, certificateNumber = :number',
-                ConditionExpression:
-                  '#status IN (:marking, :moderating, :submitted) AND attribute_not_exists(certificateNumber)',
+                ConditionExpression: `${UNDECIDED.condition} AND attribute_not_exists(certificateNumber)`,
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':passed': 'passed',
-                  ':marking': 'marking',
-                  ':moderating': 'moderating',
-                  ':submitted': 'submitted',
+                  ...UNDECIDED.values,
                   ':decision': attempt.decision,
                   ':practical': attempt.practicalScore ?? null,
                   ':number': certificate.number,

@@ -41,6 +41,36 @@ function examSummary(exam: Exam) {
   };
 }
 
+/** What the eligibility rules need to know about a candidate: certificates held and years of work. */
+async function candidateRecord(deps: CandidateDeps, sub: string) {
+  const [person, certificates] = await Promise.all([
+    deps.store.getPerson(sub),
+    deps.store.listCertificates(sub),
+  ]);
+  return {
+    person,
+    record: {
+      certificates: certificates.map((c) => ({
+        occupationCode: c.occupationCode,
+        level: c.level as Exam['level'],
+        status: c.status,
+      })),
+      yearsOfWork: person?.yearsOfWork ?? {},
+    },
+  };
+}
+
+function eligibilityFor(exam: Exam, record: Awaited<ReturnType<typeof candidateRecord>>['record']) {
+  return eligibility(
+    {
+      occupationCode: exam.occupation.code,
+      level: exam.level,
+      ...(exam.yearsOfWorkInstead !== undefined ? { yearsOfWorkInstead: exam.yearsOfWorkInstead } : {}),
+    },
+    record,
+  );
+}
+
 async function ownAttempt(deps: CandidateDeps, sub: string, attemptId: string): Promise<AttemptRecord> {
   const attempt = await deps.store.getAttempt(attemptId);
   // Someone else's attempt is "not found": we do not confirm it exists.
@@ -83,31 +113,15 @@ export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
 }
 
 export async function openSessions(deps: CandidateDeps, sub: string) {
-  const [sessions, person, certificates] = await Promise.all([
+  const [sessions, { record }] = await Promise.all([
     deps.store.listOpenSessions(deps.now()),
-    deps.store.getPerson(sub),
-    deps.store.listCertificates(sub),
+    candidateRecord(deps, sub),
   ]);
-  const record = {
-    certificates: certificates.map((c) => ({
-      occupationCode: c.occupationCode,
-      level: c.level as Exam['level'],
-      status: c.status,
-    })),
-    yearsOfWork: person?.yearsOfWork ?? {},
-  };
   const out = [];
   for (const session of sessions) {
     const exam = await deps.store.getExam(session.examId);
     if (!exam) continue;
-    const verdict = eligibility(
-      {
-        occupationCode: exam.occupation.code,
-        level: exam.level,
-        ...(exam.yearsOfWorkInstead !== undefined ? { yearsOfWorkInstead: exam.yearsOfWorkInstead } : {}),
-      },
-      record,
-    );
+    const verdict = eligibilityFor(exam, record);
     out.push({
       sessionId: session.id,
       opensAt: session.opensAt,
@@ -129,28 +143,13 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
   if (now.toISOString() < session.opensAt || now.toISOString() >= session.closesAt) {
     throw conflict('This session is not open now');
   }
-  const [exam, person, certificates] = await Promise.all([
+  const [exam, { person, record }] = await Promise.all([
     deps.store.getExam(session.examId),
-    deps.store.getPerson(sub),
-    deps.store.listCertificates(sub),
+    candidateRecord(deps, sub),
   ]);
   if (!exam) throw notFound('The exam of this session no longer exists');
   if (!person) throw forbidden('You are not registered as a candidate yet; ask the evaluation body');
-  const verdict = eligibility(
-    {
-      occupationCode: exam.occupation.code,
-      level: exam.level,
-      ...(exam.yearsOfWorkInstead !== undefined ? { yearsOfWorkInstead: exam.yearsOfWorkInstead } : {}),
-    },
-    {
-      certificates: certificates.map((c) => ({
-        occupationCode: c.occupationCode,
-        level: c.level as Exam['level'],
-        status: c.status,
-      })),
-      yearsOfWork: person.yearsOfWork,
-    },
-  );
+  const verdict = eligibilityFor(exam, record);
   if (!verdict.eligible) throw forbidden(verdict.reason);
   const id = randomUUID();
   const attempt: AttemptRecord = {

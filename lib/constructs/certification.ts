@@ -146,22 +146,31 @@ export class Certification extends Construct {
       '$.grading',
     );
 
-    const waitForMark = waitForReviewer('WaitForMark', '$.slot');
-    const reassignMarker = lambdaStep(
-      'ReassignMarker',
-      reassign,
-      {
-        attemptId: JsonPath.stringAt('$.attemptId'),
-        slot: JsonPath.stringAt('$.slot'),
-        reason: JsonPath.stringAt('$.late.Error'),
-      },
-      '$',
-    );
-    waitForMark.addCatch(reassignMarker, {
-      errors: ['States.Timeout', 'Review.Returned'],
-      resultPath: '$.late',
-    });
-    reassignMarker.next(waitForMark);
+    // Wait for a review's mark; if nobody answers in time or the work is returned, give it to another
+    // assessor (the step answers with the new slot, written to reassignResultPath) and wait again.
+    const reviewLoop = (
+      waitName: string,
+      reassignName: string,
+      slotPath: string,
+      reassignResultPath: string,
+    ) => {
+      const wait = waitForReviewer(waitName, slotPath);
+      const reassignStep = lambdaStep(
+        reassignName,
+        reassign,
+        {
+          attemptId: JsonPath.stringAt('$.attemptId'),
+          slot: JsonPath.stringAt(slotPath),
+          reason: JsonPath.stringAt('$.late.Error'),
+        },
+        reassignResultPath,
+      );
+      wait.addCatch(reassignStep, { errors: ['States.Timeout', 'Review.Returned'], resultPath: '$.late' });
+      reassignStep.next(wait);
+      return { wait, reassignStep };
+    };
+
+    const { wait: waitForMark } = reviewLoop('WaitForMark', 'ReassignMarker', '$.slot', '$');
     const collectMarks = new MapState(this, 'CollectMarks', {
       itemsPath: '$.grading.reviews',
       maxConcurrency: 2,
@@ -175,22 +184,12 @@ export class Certification extends Construct {
       '$.decision',
     );
 
-    const waitForModerator = waitForReviewer('WaitForModerator', '$.decision.slot');
-    const reassignModerator = lambdaStep(
+    const { wait: waitForModerator, reassignStep: reassignModerator } = reviewLoop(
+      'WaitForModerator',
       'ReassignModerator',
-      reassign,
-      {
-        attemptId: JsonPath.stringAt('$.attemptId'),
-        slot: JsonPath.stringAt('$.decision.slot'),
-        reason: JsonPath.stringAt('$.late.Error'),
-      },
+      '$.decision.slot',
       '$.decision',
     );
-    waitForModerator.addCatch(reassignModerator, {
-      errors: ['States.Timeout', 'Review.Returned'],
-      resultPath: '$.late',
-    });
-    reassignModerator.next(waitForModerator);
 
     const publish = (sid: string, detailType: string) =>
       new EventBridgePutEvents(this, sid, {

@@ -9,6 +9,7 @@ import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
 import { synthesizeStack } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from '../../scripts/demo-exam.js';
+import { eventually } from '../support/eventually.js';
 
 let root: string;
 let stack: ReturnType<typeof synthesizeStack>;
@@ -44,16 +45,6 @@ async function call(c: LocalCloud, user: string, method: string, path: string, b
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const ASSESSORS = ['liqiang', 'wangfang', 'zhaolei'];

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeStack } from '../../local/synth.js';
+import { eventually } from '../support/eventually.js';
 import { EXAM } from '../unit/domain/fixtures.js';
 
 const MARKING_TIMEOUT_SECONDS = 4;
@@ -39,20 +40,6 @@ async function call(user: string, method: string, path: string, body?: unknown):
   return { status: response.status, body: (await response.json()) as Reply['body'] };
 }
 
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
 /** The key of every item on a candidate's paper, answered right. */
 function rightAnswers(paper: { id: string }[]) {
   return Object.fromEntries(
@@ -62,6 +49,14 @@ function rightAnswers(paper: { id: string }[]) {
       return [id, item.kind === 'fill-in' ? item.accepted[0] : item.answer];
     }),
   );
+}
+
+/** Posts to a review, retrying while the workflow has not handed the review its task token yet. */
+async function whenReady(user: string, path: string, body: unknown, what = 'the review to be ready') {
+  return eventually(async () => {
+    const r = await call(user, 'POST', path, body);
+    return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
+  }, what);
 }
 
 async function reviewsOf(user: string) {
@@ -107,16 +102,11 @@ async function markAll(attemptId: string, scores: Record<string, [number, number
   }, `${count} open reviews`);
   for (const review of reviews) {
     const points = scores[review.moderation ? 'moderator' : review.slot] ?? [30, 25, 25];
-    const result = await eventually(async () => {
-      const r = await call(
-        review.user,
-        'POST',
-        `/assessor/reviews/${attemptId}/${review.slot}/marks`,
-        marks(points),
-      );
-      // The token reaches the review a moment after it opens.
-      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
-    }, 'the review to be ready');
+    const result = await whenReady(
+      review.user,
+      `/assessor/reviews/${attemptId}/${review.slot}/marks`,
+      marks(points),
+    );
     expect(result.status).toBe(200);
   }
   return reviews;
@@ -303,15 +293,12 @@ describe('certification', () => {
       return open.length >= 2 ? open : undefined;
     }, 'two open reviews');
     const [answering] = others;
-    const marked = await eventually(async () => {
-      const r = await call(
-        answering?.user as string,
-        'POST',
-        `/assessor/reviews/${attemptId}/${answering?.slot}/marks`,
-        marks([30, 25, 25]),
-      );
-      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
-    }, 'the answering review to be ready');
+    const marked = await whenReady(
+      answering?.user as string,
+      `/assessor/reviews/${attemptId}/${answering?.slot}/marks`,
+      marks([30, 25, 25]),
+      'the answering review to be ready',
+    );
     expect(marked.status).toBe(200);
     // After the marking timeout, a third assessor gets a new review of the same slot.
     const replacement = await eventually(
@@ -321,15 +308,12 @@ describe('certification', () => {
     );
     expect(replacement.user).not.toBe('chengang');
     expect([silent?.user, answering?.user]).not.toContain(replacement.user);
-    const replaced = await eventually(async () => {
-      const r = await call(
-        replacement.user,
-        'POST',
-        `/assessor/reviews/${attemptId}/${replacement.slot}/marks`,
-        marks([30, 25, 25]),
-      );
-      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
-    }, 'the replacement review to be ready');
+    const replaced = await whenReady(
+      replacement.user,
+      `/assessor/reviews/${attemptId}/${replacement.slot}/marks`,
+      marks([30, 25, 25]),
+      'the replacement review to be ready',
+    );
     expect(replaced.status).toBe(200);
     expect(await decided(attemptId)).toMatchObject({ status: 'passed' });
     // The silent assessor's review is closed: marking it now is refused.
@@ -357,17 +341,14 @@ describe('returning work', () => {
       { reason: 'no' },
     );
     expect(tooShort.status).toBe(400);
-    const returned = await eventually(async () => {
-      const r = await call(
-        returning?.user as string,
-        'POST',
-        `/assessor/reviews/${attemptId}/${returning?.slot}/return`,
-        {
-          reason: 'The photographs of the measured shaft are unreadable',
-        },
-      );
-      return r.status === 409 && /not ready/.test(String(r.body.message)) ? undefined : r;
-    }, 'the review to be ready');
+    const returned = await whenReady(
+      returning?.user as string,
+      `/assessor/reviews/${attemptId}/${returning?.slot}/return`,
+      {
+        reason: 'The photographs of the measured shaft are unreadable',
+      },
+      'the review to be ready',
+    );
     expect(returned.status).toBe(200);
     const replacement = await eventually(
       async () => (await openReviews(attemptId)).find((r) => r.slot.length > 1),
@@ -375,15 +356,12 @@ describe('returning work', () => {
     );
     expect([returning?.user, other?.user]).not.toContain(replacement.user);
     for (const review of [other, replacement]) {
-      const r = await eventually(async () => {
-        const answer = await call(
-          review?.user as string,
-          'POST',
-          `/assessor/reviews/${attemptId}/${review?.slot}/marks`,
-          marks([30, 25, 25]),
-        );
-        return answer.status === 409 && /not ready/.test(String(answer.body.message)) ? undefined : answer;
-      }, 'a review to be ready');
+      const r = await whenReady(
+        review?.user as string,
+        `/assessor/reviews/${attemptId}/${review?.slot}/marks`,
+        marks([30, 25, 25]),
+        'a review to be ready',
+      );
       expect(r.status).toBe(200);
     }
     expect(await decided(attemptId)).toMatchObject({ status: 'passed' });

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeStack } from '../../local/synth.js';
 import { buildIntegrationFixtureApp } from '../fixtures/integration-stack.js';
+import { eventually } from '../support/eventually.js';
 
 let root: string;
 let stack: ReturnType<typeof synthesizeStack>;
@@ -39,20 +40,6 @@ function workflowArn(c: LocalCloud): string {
   const [machine] = c.model.stateMachines;
   if (!machine) throw new Error('fixture has no state machine');
   return machine.arn;
-}
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function item(c: LocalCloud, runId: string, sk: string) {
