@@ -12,4 +12,6 @@ export * from './national-id.js';
 export * from './occupations.js';
 export * from './paper.js';
 export * from './policy.js';
+export * from './status-list.js';
 export * from './timing.js';
+export * from './verification.js';

@@ -1,0 +1,222 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildCredential,
+  decide,
+  MIN_STATUS_LIST_BITS,
+  StatusList,
+  statusListCredential,
+  type VerificationKey,
+  verifyCredential,
+} from '../../../functions/domain/index.js';
+import type { Signer } from '../../../functions/ports.js';
+import { publishedKey, signCompactJws } from '../../../functions/shared/signing.js';
+import { EXAM, LATHE } from './fixtures.js';
+
+const DID = 'did:web:neijiang.skillcert.example';
+const LIST = 'https://neijiang.skillcert.example/status/neijiang/2026';
+const NOW = new Date('2027-01-01T00:00:00Z');
+
+function testSigner(): Signer {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { kty, crv, x, y } = privateKey.export({ format: 'jwk' });
+  const jwk = { kty, crv, x, y } as JWK;
+  return {
+    keyId: () => calculateJwkThumbprint(jwk, 'sha256'),
+    publicJwk: async () => jwk,
+    sign: async (input) =>
+      new Uint8Array(sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })),
+  };
+}
+
+function credential(
+  overrides: { issuedAt?: Date; validUntil?: Date; index?: number; issuerDid?: string } = {},
+) {
+  return buildCredential({
+    number: 'NJ-2026-4-000001-2',
+    issuer: {
+      did: overrides.issuerDid ?? DID,
+      nameZh: '内江',
+      nameEn: 'Neijiang',
+      url: 'https://neijiang.skillcert.example',
+    },
+    holder: { name: '张伟', identityHash: `sha256$${'a'.repeat(64)}`, salt: 'salt' },
+    occupation: LATHE,
+    level: 4,
+    examTitle: EXAM.title,
+    decision: decide(EXAM.policy, { theory: 90, practical: 80 }, ['theory', 'practical']),
+    issuedAt: overrides.issuedAt ?? new Date('2026-11-24T10:00:00Z'),
+    ...(overrides.validUntil ? { validUntil: overrides.validUntil } : {}),
+    status: { listUrl: LIST, index: overrides.index ?? 7 },
+  });
+}
+
+let signer: Signer;
+let key: VerificationKey;
+let valid: string;
+
+beforeAll(async () => {
+  signer = testSigner();
+  key = await publishedKey(signer, DID);
+  valid = await signCompactJws(signer, DID, credential(), 'vc+jwt');
+});
+
+const empty = () => ({ lists: { [LIST]: StatusList.empty() } });
+
+describe('verifyCredential', () => {
+  it('accepts a genuine certificate in force and shows what a verifier needs', async () => {
+    const verdict = await verifyCredential({ jws: valid, keys: [key], status: empty(), now: NOW });
+    expect(verdict.status).toBe('valid');
+    expect(verdict.certificate).toMatchObject({
+      number: 'NJ-2026-4-000001-2',
+      holderName: '张伟',
+      occupationCode: '6-18-01-01',
+      level: 4,
+      issuer: DID,
+    });
+  });
+
+  it.each([
+    [
+      'a flipped payload byte',
+      async () => {
+        const [h, p, s] = valid.split('.');
+        const payload = Buffer.from(p as string, 'base64url');
+        payload[40] = (payload[40] as number) ^ 1;
+        return [h, payload.toString('base64url'), s].join('.');
+      },
+      'signature-invalid',
+      /altered or not signed with this key/,
+    ],
+    [
+      'a swapped signature',
+      async () => {
+        const other = await signCompactJws(signer, DID, credential({ index: 8 }), 'vc+jwt');
+        return [...valid.split('.').slice(0, 2), other.split('.')[2]].join('.');
+      },
+      'signature-invalid',
+      /altered/,
+    ],
+    [
+      'an unknown kid',
+      async () => signCompactJws(testSigner(), DID, credential(), 'vc+jwt'),
+      'unknown-issuer',
+      /No published key has the id/,
+    ],
+    [
+      'alg none',
+      async () => {
+        const header = base64url.encode(JSON.stringify({ alg: 'none', kid: key.kid }));
+        return `${header}.${valid.split('.')[1]}.`;
+      },
+      'signature-invalid',
+      /Algorithm none is not accepted/,
+    ],
+    [
+      'a wrong issuer',
+      async () =>
+        signCompactJws(signer, DID, credential({ issuerDid: 'did:web:zigong.skillcert.example' }), 'vc+jwt'),
+      'unknown-issuer',
+      /names issuer did:web:zigong/,
+    ],
+    [
+      'an expired certificate',
+      async () =>
+        signCompactJws(signer, DID, credential({ validUntil: new Date('2026-12-01T00:00:00Z') }), 'vc+jwt'),
+      'expired',
+      /Expired on 2026-12-01/,
+    ],
+    [
+      'a certificate not yet valid',
+      async () =>
+        signCompactJws(signer, DID, credential({ issuedAt: new Date('2027-06-01T00:00:00Z') }), 'vc+jwt'),
+      'not-yet-valid',
+      /Valid from 2027-06-01/,
+    ],
+    ['not a JWS at all', async () => 'hello', 'malformed', /not a compact JWS/],
+  ])('refuses %s with its own reason', async (_name, make, status, reason) => {
+    const verdict = await verifyCredential({ jws: await make(), keys: [key], status: empty(), now: NOW });
+    expect(verdict.status).toBe(status);
+    expect(verdict.reasons.join(' ')).toMatch(reason);
+  });
+
+  it('says revoked or suspended from the status lists', async () => {
+    const revoked = { lists: { [LIST]: StatusList.empty().set(7, true) } };
+    expect((await verifyCredential({ jws: valid, keys: [key], status: revoked, now: NOW })).status).toBe(
+      'revoked',
+    );
+    const suspended = { lists: { [`${LIST}#suspension`]: StatusList.empty().set(7, true) } };
+    const jws = await signCompactJws(
+      signer,
+      DID,
+      {
+        ...credential(),
+        credentialStatus: [{ ...credential().credentialStatus, statusPurpose: 'suspension' }],
+      },
+      'vc+jwt',
+    );
+    expect((await verifyCredential({ jws, keys: [key], status: suspended, now: NOW })).status).toBe(
+      'suspended',
+    );
+  });
+
+  it('keeps a rotated-out key for what it signed, and rejects what a compromised key signed after the compromise', async () => {
+    const retired = { ...key, signsUntil: '2026-12-31T23:59:59Z' };
+    expect((await verifyCredential({ jws: valid, keys: [retired], status: empty(), now: NOW })).status).toBe(
+      'valid',
+    );
+    const compromised = { ...key, compromisedAt: '2026-11-01T00:00:00Z' };
+    const verdict = await verifyCredential({ jws: valid, keys: [compromised], status: empty(), now: NOW });
+    expect(verdict).toMatchObject({
+      status: 'signature-invalid',
+      reasons: [expect.stringMatching(/declared compromised/)],
+    });
+    const before = { ...key, compromisedAt: '2026-12-01T00:00:00Z' };
+    expect((await verifyCredential({ jws: valid, keys: [before], status: empty(), now: NOW })).status).toBe(
+      'valid',
+    );
+  });
+});
+
+describe('StatusList', () => {
+  it('round-trips through its encoding, left-most bit first, at least 131,072 entries', () => {
+    const list = StatusList.empty()
+      .set(0, true)
+      .set(9, true)
+      .set(MIN_STATUS_LIST_BITS - 1, true);
+    const decoded = StatusList.decode(list.encode());
+    expect([0, 1, 9, 10, MIN_STATUS_LIST_BITS - 1].map((i) => decoded.get(i))).toEqual([
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
+    expect(decoded.length).toBe(MIN_STATUS_LIST_BITS);
+    expect(list.encode()).toMatch(/^u[A-Za-z0-9_-]+$/);
+  });
+
+  it('refuses lists that are too short or not encoded as the spec says', () => {
+    expect(() => StatusList.empty(8)).toThrow(/at least 131072/);
+    expect(() => StatusList.decode('zabc')).toThrow(/multibase/);
+    expect(() => StatusList.decode('uAAAA')).toThrow(/GZIP/);
+    expect(() => StatusList.empty().get(MIN_STATUS_LIST_BITS)).toThrow(/outside the list/);
+  });
+
+  it('is published as a BitstringStatusListCredential with a cache lifetime', () => {
+    const vc = statusListCredential({
+      url: LIST,
+      issuerDid: DID,
+      purpose: 'revocation',
+      list: StatusList.empty(),
+      validFrom: NOW,
+      ttlSeconds: 300,
+    });
+    expect(vc).toMatchObject({
+      type: ['VerifiableCredential', 'BitstringStatusListCredential'],
+      validUntil: '2027-01-01T00:05:00.000Z',
+      credentialSubject: { type: 'BitstringStatusList', statusPurpose: 'revocation', ttl: 300_000 },
+    });
+  });
+});
