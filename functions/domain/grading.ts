@@ -1,17 +1,23 @@
-// Automatic grading of the theory paper. Multiple choice is all-or-nothing: partial credit rewards
-// ticking every box. Fill-in answers match after normalisation (full-width → half-width, case, spaces).
-import type { Paper } from './paper.js';
+// Automatic grading of the theory paper. Multiple choice is all-or-nothing unless its section says
+// 'partial' (exams.ts). Fill-in answers match one of the accepted answers after normalisation.
+import type { Paper, PaperItem } from './paper.js';
+import { roundScore } from './score.js';
 
 export type Answer = string | string[] | boolean;
 export type Answers = Record<string, Answer>;
 
+export type ItemOutcome = 'correct' | 'partial' | 'wrong' | 'unanswered';
+
 export interface ItemGrade {
   itemId: string;
   points: number;
+  /** Points earned; partial credit is rounded to 0.01 points. */
   earned: number;
+  outcome: ItemOutcome;
 }
 
 export interface TheoryGrade {
+  /** 0–100, rounded to SCORE_DECIMALS. */
   score: number;
   earned: number;
   totalPoints: number;
@@ -22,7 +28,13 @@ export class AnswerError extends Error {
   override name = 'AnswerError';
 }
 
-/** NFKC turns full-width letters and digits into ASCII; then case and whitespace are folded. */
+export const MAX_FILL_IN_LENGTH = 500;
+
+/**
+ * NFKC turns full-width letters, digits, punctuation and the ideographic space into their ASCII forms;
+ * then case is folded (toLowerCase is enough for the Latin, Greek and Cyrillic a theory key uses) and runs
+ * of whitespace collapse to one space, trimmed.
+ */
 export function normaliseFillIn(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
@@ -40,40 +52,60 @@ export function checkAnswers(paper: Paper, answers: Answers): void {
         answer.every((a) => item.options.some((o) => o.id === a)) &&
         new Set(answer).size === answer.length) ||
       (item.kind === 'true-false' && typeof answer === 'boolean') ||
-      (item.kind === 'fill-in' && typeof answer === 'string' && answer.length <= 500);
+      (item.kind === 'fill-in' && typeof answer === 'string' && answer.length <= MAX_FILL_IN_LENGTH);
     if (!ok) throw new AnswerError(`The answer to item ${itemId} does not fit a ${item.kind} item`);
   }
 }
 
-function correct(answer: Answer | undefined, item: Paper['items'][number]['item']): boolean {
-  if (answer === undefined) return false;
+/** Fraction of the item's points an answer earns: 0, 1, or for partial multiple choice in between. */
+function credit(answer: Answer | undefined, paperItem: PaperItem): number {
+  const { item } = paperItem;
+  if (answer === undefined) return 0;
   switch (item.kind) {
     case 'single':
-      return answer === item.answer;
-    case 'multiple': {
-      if (!Array.isArray(answer)) return false;
-      const given = new Set(answer);
-      return given.size === item.answer.length && item.answer.every((k) => given.has(k));
-    }
     case 'true-false':
-      return answer === item.answer;
-    case 'fill-in':
-      return (
-        typeof answer === 'string' &&
-        item.accepted.some((a) => normaliseFillIn(a) === normaliseFillIn(answer))
-      );
+      return answer === item.answer ? 1 : 0;
+    case 'multiple': {
+      if (!Array.isArray(answer)) return 0;
+      const key = new Set(item.answer);
+      const right = answer.filter((a) => key.has(a)).length;
+      if (right === key.size && answer.length === key.size) return 1;
+      if (paperItem.multipleScoring !== 'partial' || right < answer.length) return 0;
+      return right / key.size;
+    }
+    case 'fill-in': {
+      if (typeof answer !== 'string') return 0;
+      const given = normaliseFillIn(answer);
+      return given !== '' && item.accepted.some((a) => normaliseFillIn(a) === given) ? 1 : 0;
+    }
   }
 }
 
-/** Theory score 0–100, one decimal; unanswered items earn nothing. */
+function isBlank(answer: Answer | undefined): boolean {
+  return (
+    answer === undefined ||
+    (typeof answer === 'string' && answer.trim() === '') ||
+    (Array.isArray(answer) && answer.length === 0)
+  );
+}
+
+/** Theory score 0–100 (SCORE_DECIMALS) with per-item detail; unanswered items earn nothing. */
 export function gradeTheory(paper: Paper, answers: Answers): TheoryGrade {
   checkAnswers(paper, answers);
-  const items = paper.items.map(({ item, points }) => ({
-    itemId: item.id,
-    points,
-    earned: correct(answers[item.id], item) ? points : 0,
-  }));
-  const earned = items.reduce((a, i) => a + i.earned, 0);
-  const score = paper.totalPoints === 0 ? 0 : Math.round((earned / paper.totalPoints) * 1000) / 10;
+  const items = paper.items.map((paperItem): ItemGrade => {
+    const answer = answers[paperItem.item.id];
+    const fraction = credit(answer, paperItem);
+    const earned = Math.round(paperItem.points * fraction * 100) / 100;
+    const outcome: ItemOutcome = isBlank(answer)
+      ? 'unanswered'
+      : fraction === 1
+        ? 'correct'
+        : fraction > 0
+          ? 'partial'
+          : 'wrong';
+    return { itemId: paperItem.item.id, points: paperItem.points, earned, outcome };
+  });
+  const earned = Math.round(items.reduce((a, i) => a + i.earned, 0) * 100) / 100;
+  const score = paper.totalPoints === 0 ? 0 : roundScore((earned / paper.totalPoints) * 100);
   return { score, earned, totalPoints: paper.totalPoints, items };
 }

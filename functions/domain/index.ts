@@ -1,4 +1,6 @@
-// The certification domain: plain TypeScript, no AWS, no I/O. Time and randomness come in as arguments.
+// The certification domain: plain TypeScript, no AWS, no I/O. Time and randomness come in as arguments
+// (Date values and seeds); node:crypto is used only for SHA-256, node:zlib only for status lists.
+export * from './appeal.js';
 export * from './assignment.js';
 export * from './canonical-json.js';
 export * from './certificate-number.js';
@@ -12,6 +14,8 @@ export * from './national-id.js';
 export * from './occupations.js';
 export * from './paper.js';
 export * from './policy.js';
+export * from './random.js';
+export * from './score.js';
 export * from './status-list.js';
 export * from './timing.js';
 export * from './verification.js';

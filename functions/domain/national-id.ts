@@ -1,21 +1,73 @@
-// PRC resident identity numbers (18 characters, GB 11643) and the salted hash that stands for a holder in a
-// credential. The number itself is never put in a credential or a log.
+// PRC resident identity numbers (居民身份证号码, GB 11643-1999: 18 characters) and the salted hash that
+// stands for a holder in a credential. The number itself is never put in a credential or a log.
 import { createHash } from 'node:crypto';
 
+/** ISO 7064 MOD 11-2 weights 2^(17−i) mod 11 for the 17 digits. */
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+/** Check character for each value of the weighted sum mod 11. */
 const CHECK = '10X98765432';
 
-/** True for an 18-character resident ID whose ISO 7064 MOD 11-2 check character is right. */
-export function isNationalId(value: string): boolean {
-  const id = value.trim().toUpperCase();
-  if (!/^\d{17}[\dX]$/.test(id)) return false;
-  const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
-  return CHECK[sum % 11] === id[17];
+export const MIN_SALT_LENGTH = 16;
+
+/** The ISO 7064 MOD 11-2 check character for the first 17 digits. */
+export function nationalIdCheckCharacter(first17: string): string {
+  if (!/^\d{17}$/.test(first17)) throw new RangeError('The check character is computed over 17 digits');
+  const sum = WEIGHTS.reduce((acc, w, i) => acc + w * Number(first17[i]), 0);
+  return CHECK[sum % 11] as string;
 }
 
-/** The OB 3.0 IdentityObject hash: sha256 over the salted, normalised ID. */
+function normalise(value: string): string {
+  return value.normalize('NFKC').replace(/\s+/g, '').toUpperCase();
+}
+
+/**
+ * Why a resident ID is not valid, or undefined when it is: 18 characters (17 digits and a digit or X),
+ * a region code not starting with 0 or 9, a real date of birth from 1900 on, and the right check character.
+ */
+export function nationalIdProblem(value: string): string | undefined {
+  const id = normalise(value);
+  if (!/^\d{17}[\dX]$/.test(id)) return 'A resident ID is 17 digits followed by a digit or X';
+  if (id[0] === '0' || id[0] === '9') return 'The region code of a resident ID starts with 1–8';
+  const year = Number(id.slice(6, 10));
+  const month = Number(id.slice(10, 12));
+  const day = Number(id.slice(12, 14));
+  const birth = new Date(Date.UTC(year, month - 1, day));
+  if (
+    year < 1900 ||
+    birth.getUTCFullYear() !== year ||
+    birth.getUTCMonth() !== month - 1 ||
+    birth.getUTCDate() !== day
+  ) {
+    return 'The date of birth in the resident ID is not a real date';
+  }
+  if (nationalIdCheckCharacter(id.slice(0, 17)) !== id[17])
+    return 'The check character does not match: the ID was mistyped';
+  return undefined;
+}
+
+/** True for an 18-character resident ID whose date and ISO 7064 MOD 11-2 check character are right. */
+export function isNationalId(value: string): boolean {
+  return nationalIdProblem(value) === undefined;
+}
+
+/**
+ * The OB 3.0 IdentityObject hash: `sha256$` + hex SHA-256 of the normalised ID (upper-case X, no spaces)
+ * with the salt appended, as OB 3.0 defines identityHash. The salt is per holder and random (the caller
+ * makes it), so equal IDs in two credentials cannot be linked and the 18-digit space cannot be searched
+ * without it.
+ */
 export function identityHash(nationalId: string, salt: string): string {
-  if (!isNationalId(nationalId)) throw new RangeError('Not a valid resident identity number');
-  if (salt.length < 16) throw new RangeError('The identity salt must be at least 16 characters');
-  return `sha256$${createHash('sha256').update(`${nationalId.trim().toUpperCase()}${salt}`).digest('hex')}`;
+  const problem = nationalIdProblem(nationalId);
+  if (problem) throw new RangeError(`Not a valid resident identity number: ${problem}`);
+  if (salt.length < MIN_SALT_LENGTH)
+    throw new RangeError(`The identity salt must be at least ${MIN_SALT_LENGTH} characters`);
+  return `sha256$${createHash('sha256')
+    .update(`${normalise(nationalId)}${salt}`)
+    .digest('hex')}`;
+}
+
+/** True when the ID, with this salt, is the one the hash stands for (a verifier holding the ID checks it). */
+export function identityMatches(nationalId: string, salt: string, hash: string): boolean {
+  if (!isNationalId(nationalId) || salt.length < MIN_SALT_LENGTH) return false;
+  return identityHash(nationalId, salt) === hash.toLowerCase();
 }

@@ -1,5 +1,5 @@
 // Occupations carry their code in the national occupational classification (国家职业分类大典),
-// e.g. 6-18-01-01 车工 (lathe operator).
+// e.g. 6-18-01-01 车工 (lathe operator): major group (1–8), middle group, small group, occupation.
 
 export interface Occupation {
   code: string;
@@ -7,7 +7,7 @@ export interface Occupation {
   nameEn: string;
 }
 
-const CODE = /^\d-\d{2}-\d{2}-\d{2}$/;
+const CODE = /^[1-8]-\d{2}-\d{2}-\d{2}$/;
 
 export function isOccupationCode(code: string): boolean {
   return CODE.test(code);

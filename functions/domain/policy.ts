@@ -2,9 +2,20 @@
 // optional weighted total adds a second bar. A policy is versioned and content-hashed, and every result
 // records the version and hash it was decided under, so a later policy change never rewrites history.
 import { contentHash } from './canonical-json.js';
+import { isScore, roundScore } from './score.js';
 
 export const COMPONENTS = ['theory', 'practical', 'review'] as const;
 export type Component = (typeof COMPONENTS)[number];
+
+export const COMPONENT_NAMES: Record<Component, { zh: string; en: string }> = {
+  theory: { zh: '理论知识', en: 'Theory knowledge' },
+  practical: { zh: '操作技能', en: 'Practical skills' },
+  review: { zh: '综合评审', en: 'Comprehensive review' },
+};
+
+export function isComponent(value: unknown): value is Component {
+  return typeof value === 'string' && (COMPONENTS as readonly string[]).includes(value);
+}
 
 export interface PassPolicyInput {
   version: string;
@@ -24,6 +35,11 @@ export interface PassPolicy {
 
 export const DEFAULT_PASS_MARK = 60;
 
+/**
+ * Builds a policy with defaults filled in and its content hash: `sha256:` + hex SHA-256 of the canonical
+ * JSON (canonical-json.ts) of every field but the hash. Filling defaults before hashing means two inputs
+ * that decide alike hash alike.
+ */
 export function passPolicy(input: PassPolicyInput): PassPolicy {
   if (!/^[\w.-]{1,40}$/.test(input.version))
     throw new RangeError('A policy version is 1–40 letters, digits, . _ -');
@@ -31,16 +47,22 @@ export function passPolicy(input: PassPolicyInput): PassPolicy {
     COMPONENTS.map((c) => [c, input.passMarks?.[c] ?? DEFAULT_PASS_MARK]),
   ) as Record<Component, number>;
   for (const [component, mark] of Object.entries(passMarks)) {
-    if (!(mark >= 0 && mark <= 100)) throw new RangeError(`Pass mark for ${component} must be within 0–100`);
+    if (!isScore(mark)) throw new RangeError(`Pass mark for ${component} must be within 0–100`);
+  }
+  for (const key of [...Object.keys(input.passMarks ?? {}), ...Object.keys(input.weights ?? {})]) {
+    if (!isComponent(key)) throw new RangeError(`'${key}' is not a component (theory, practical, review)`);
   }
   if (input.weights) {
-    const values = Object.values(input.weights);
-    if (values.some((w) => !(w > 0)) || values.length === 0) throw new RangeError('Weights must be positive');
+    const values = Object.values(input.weights).filter((w) => w !== undefined);
+    if (values.some((w) => !(Number.isFinite(w) && w > 0)) || values.length === 0)
+      throw new RangeError('Weights must be positive');
     if (input.totalPassMark === undefined) throw new RangeError('Weights need a totalPassMark');
   }
-  if (input.totalPassMark !== undefined && !(input.totalPassMark >= 0 && input.totalPassMark <= 100)) {
+  if (input.totalPassMark !== undefined && !isScore(input.totalPassMark)) {
     throw new RangeError('totalPassMark must be within 0–100');
   }
+  if (input.totalPassMark !== undefined && !input.weights)
+    throw new RangeError('A totalPassMark needs weights');
   const body = {
     version: input.version,
     passMarks,
@@ -48,6 +70,12 @@ export function passPolicy(input: PassPolicyInput): PassPolicy {
     ...(input.totalPassMark !== undefined ? { totalPassMark: input.totalPassMark } : {}),
   };
   return { ...body, hash: contentHash(body) };
+}
+
+/** True when the policy's hash is the hash of its content: a stored policy was not altered. */
+export function policyHashMatches(policy: PassPolicy): boolean {
+  const { hash, ...body } = policy;
+  return contentHash(body) === hash;
 }
 
 export interface ComponentResult {
@@ -65,16 +93,23 @@ export interface Decision {
   policy: { version: string; hash: string };
 }
 
-/** Decides a result from the component scores the exam has; a missing required score is a refusal. */
+/**
+ * Decides a result from the component scores the exam has (requiredComponents in exams.ts). It passes
+ * only when every component reaches its pass mark and, if the policy weights components, the weighted
+ * total (weights of the required components, normalised; one decimal) reaches totalPassMark. Every
+ * shortfall is a reason. A missing or out-of-range required score is an error, not a fail.
+ */
 export function decide(
   policy: PassPolicy,
   scores: Partial<Record<Component, number>>,
   required: Component[],
 ): Decision {
+  if (required.length === 0 || new Set(required).size !== required.length)
+    throw new RangeError('A decision needs each required component once');
   const reasons: string[] = [];
   const results = required.map((component) => {
     const score = scores[component];
-    if (score === undefined || !(score >= 0 && score <= 100)) {
+    if (!isScore(score)) {
       throw new RangeError(`No valid ${component} score to decide on`);
     }
     const passMark = policy.passMarks[component];
@@ -86,7 +121,8 @@ export function decide(
   if (policy.weights && policy.totalPassMark !== undefined) {
     const weighted = required.map((c) => [policy.weights?.[c] ?? 0, scores[c] ?? 0] as const);
     const weightSum = weighted.reduce((a, [w]) => a + w, 0);
-    total = Math.round((weighted.reduce((a, [w, s]) => a + w * s, 0) / weightSum) * 10) / 10;
+    if (weightSum === 0) throw new RangeError('The policy weights none of the components this exam has');
+    total = roundScore(weighted.reduce((a, [w, s]) => a + w * s, 0) / weightSum);
     if (total < policy.totalPassMark)
       reasons.push(`weighted total ${total} is below ${policy.totalPassMark}`);
   }

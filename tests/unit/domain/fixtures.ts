@@ -1,5 +1,12 @@
 // A small but real exam: 车工 (lathe operator), level 4, used across the domain tests.
-import { type Exam, type Item, occupation, passPolicy } from '../../../functions/domain/index.js';
+import {
+  type Answers,
+  type Exam,
+  type Item,
+  occupation,
+  type Paper,
+  passPolicy,
+} from '../../../functions/domain/index.js';
 
 export const LATHE = occupation('6-18-01-01', '车工', 'Lathe operator');
 
@@ -62,3 +69,29 @@ export const EXAM: Exam = {
   timeLimitMinutes: 90,
   policy: passPolicy({ version: '2026.1' }),
 };
+
+/** A level-2 exam (technician): adds the comprehensive review and topic sections beside an any-topic one. */
+export const EXAM_LEVEL_2: Exam = {
+  ...EXAM,
+  id: 'lathe-2',
+  level: 2,
+  title: { zh: '车工二级（技师）', en: 'Lathe operator, level 2' },
+  sections: [
+    { id: 'A', kind: 'single', count: 2, pointsPerItem: 10 },
+    { id: 'S', kind: 'single', topic: 'safety', count: 2, pointsPerItem: 10 },
+    { id: 'B', kind: 'multiple', count: 1, pointsPerItem: 20, multipleScoring: 'partial' },
+    { id: 'C', kind: 'true-false', count: 2, pointsPerItem: 5 },
+    { id: 'D', kind: 'fill-in', count: 1, pointsPerItem: 30 },
+  ],
+  review: { panelSize: 5 },
+};
+
+/** The answer key of a paper, as a candidate who knows everything would answer. */
+export function keyOf(paper: Paper): Answers {
+  return Object.fromEntries(
+    paper.items.map(({ item }) => [
+      item.id,
+      item.kind === 'fill-in' ? (item.accepted[0] as string) : (item.answer as string | string[] | boolean),
+    ]),
+  );
+}

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCredential,
   decide,
+  formatCertificateNumber,
   MIN_STATUS_LIST_BITS,
   StatusList,
   statusListCredential,
@@ -17,6 +18,7 @@ import { EXAM, LATHE } from './fixtures.js';
 const DID = 'did:web:neijiang.skillcert.example';
 const LIST = 'https://neijiang.skillcert.example/status/neijiang/2026';
 const NOW = new Date('2027-01-01T00:00:00Z');
+const NUMBER = formatCertificateNumber({ regionPrefix: 'NJ', year: 2026, level: 4, serial: 1 });
 
 function testSigner(): Signer {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -34,7 +36,7 @@ function credential(
   overrides: { issuedAt?: Date; validUntil?: Date; index?: number; issuerDid?: string } = {},
 ) {
   return buildCredential({
-    number: 'NJ-2026-4-000001-2',
+    number: NUMBER,
     issuer: {
       did: overrides.issuerDid ?? DID,
       nameZh: '内江',
@@ -69,7 +71,7 @@ describe('verifyCredential', () => {
     const verdict = await verifyCredential({ jws: valid, keys: [key], status: empty(), now: NOW });
     expect(verdict.status).toBe('valid');
     expect(verdict.certificate).toMatchObject({
-      number: 'NJ-2026-4-000001-2',
+      number: NUMBER,
       holderName: '张伟',
       occupationCode: '6-18-01-01',
       level: 4,
