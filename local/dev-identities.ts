@@ -1,5 +1,6 @@
 // The people a fresh local cloud knows, so every role can be tried at once. Local only: these accounts
-// and passwords never exist in a deployed user pool (admins enrol real people there).
+// and passwords never exist in a deployed user pool (admins enrol real people there). `npm start`
+// prints them; the local issuer (oidc-issuer.ts) signs them in with grant_type=password.
 
 export interface DevUser {
   username: string;
@@ -84,3 +85,25 @@ export const DEV_USERS: DevUser[] = [
     trainingOrg: '',
   },
 ];
+
+/** Finds a seeded user by username (exact, as Cognito's usernames are case-sensitive here). */
+export function findDevUser(username: string, users: readonly DevUser[] = DEV_USERS): DevUser | undefined {
+  return users.find((u) => u.username === username);
+}
+
+/**
+ * The user's attributes as Cognito would hold them (and put in an ID token): the standard ones plus
+ * the pool's custom attributes `custom:employer` and `custom:trainingOrg`, which the
+ * conflict-of-interest rule compares.
+ */
+export function cognitoAttributesOf(user: DevUser): Record<string, string> {
+  const attributes: Record<string, string> = {
+    email: user.email,
+    email_verified: 'true',
+    name: user.name,
+    'custom:employer': user.employer,
+    'custom:trainingOrg': user.trainingOrg,
+  };
+  // Cognito keeps no empty attributes: an admin without a training organisation simply has none.
+  return Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== ''));
+}

@@ -1,10 +1,19 @@
 // The local API Gateway HTTP API: routes from the template, payload-format-2.0 events, the JWT
 // authorizer's checks, and API Gateway's way of turning a function's answer into an HTTP response.
-import { randomUUID } from 'node:crypto';
+// The pure parts (matchRoute, buildEvent, checkJwtClaims, toHttpAnswer, TokenBucket) are exported for
+// table-driven tests; startHttpApi wires them to node:http.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createRemoteJWKSet, type JWTPayload, errors as joseErrors, jwtVerify } from 'jose';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  type JWTPayload,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import type { LambdaInvoker } from './contracts.js';
-import type { LocalFunction, LocalHttpApi, LocalRoute } from './model.js';
+import type { LocalFunction, LocalHttpApi, LocalRoute, RouteAuthorization } from './model.js';
 
 export interface HttpApiOptions {
   port?: number;
@@ -13,7 +22,16 @@ export interface HttpApiOptions {
   invoker: LambdaInvoker;
   region: string;
   account: string;
+  /** HTTP APIs here have one auto-deployed stage, `$default`, served at the root. */
+  stageName?: '$default';
+  /** One short line per request (and per hidden failure). */
   logger?: (line: string) => void;
+}
+
+export interface LocalHttpApiServer {
+  /** e.g. http://127.0.0.1:4100 (no trailing slash). */
+  url: string;
+  stop(): Promise<void>;
 }
 
 export interface RouteMatch {
@@ -21,21 +39,39 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's payload limit for HTTP APIs. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's largest integration timeout for HTTP APIs; past it the caller gets 503. */
+export const INTEGRATION_TIMEOUT_MS = 30_000;
+/** API Gateway caches a JWT issuer's public keys for up to two hours. */
+const JWKS_CACHE_MS = 2 * 60 * 60 * 1000;
+/** API Gateway's JWT authorizer supports RSA signatures only. */
+const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 
-/** How specific a route is: API Gateway prefers exact segments, then {param}, then {proxy+}, then $default. */
-function specificity(routeKey: string): number[] {
+// ---------------------------------------------------------------------------------------------- routes
+
+type SegmentKind = 'literal' | 'param' | 'greedy';
+
+function segmentKind(segment: string): SegmentKind {
+  if (/^\{[^{}]+\+\}$/.test(segment)) return 'greedy';
+  if (/^\{[^{}]+\}$/.test(segment)) return 'param';
+  return 'literal';
+}
+
+const KIND_RANK: Record<SegmentKind, number> = { literal: 2, param: 1, greedy: 0 };
+
+/**
+ * How specific a route is, compared left to right: each path segment (literal beats {param} beats
+ * {proxy+}), then a named method beats ANY. $default is the least specific of all.
+ */
+export function routeSpecificity(routeKey: string): number[] {
   if (routeKey === '$default') return [-1];
   const [method = '', path = ''] = routeKey.split(' ');
   const segments = path.split('/').filter(Boolean);
-  return [
-    method === 'ANY' ? 0 : 1,
-    ...segments.map((s) => (s.endsWith('+}') ? 0 : s.startsWith('{') ? 1 : 2)),
-    segments.length,
-  ];
+  return [...segments.map((s) => KIND_RANK[segmentKind(s)]), method === 'ANY' ? 0 : 1];
 }
 
-function compare(a: number[], b: number[]): number {
+function compareSpecificity(a: number[], b: number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const d = (b[i] ?? -1) - (a[i] ?? -1);
     if (d !== 0) return d;
@@ -43,92 +79,155 @@ function compare(a: number[], b: number[]): number {
   return 0;
 }
 
-/** Finds the route API Gateway would choose for a method and path. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // A malformed escape is matched as written, as API Gateway does not reject it either.
+  }
+}
+
+/** Matches one route key against a method and raw path; the path parameters when it matches. */
+export function matchRouteKey(
+  routeKey: string,
+  method: string,
+  path: string,
+): Record<string, string> | undefined {
+  if (routeKey === '$default') return {};
+  const [routeMethod = '', routePath = ''] = routeKey.split(' ');
+  if (routeMethod !== 'ANY' && routeMethod !== method.toUpperCase()) return undefined;
+  const wanted = routePath.split('/').filter(Boolean);
+  const actual = path.split('/').filter(Boolean);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < wanted.length; i++) {
+    const segment = wanted[i] as string;
+    const kind = segmentKind(segment);
+    if (kind === 'greedy') {
+      // {proxy+} takes one or more segments and must be last.
+      const rest = actual.slice(i);
+      if (rest.length === 0) return undefined;
+      params[segment.slice(1, -2)] = decodeSegment(rest.join('/'));
+      return params;
+    }
+    const value = actual[i];
+    if (value === undefined) return undefined;
+    if (kind === 'param') params[segment.slice(1, -1)] = decodeSegment(value);
+    else if (segment !== value) return undefined;
+  }
+  return actual.length === wanted.length ? params : undefined;
+}
+
+/** The route API Gateway would choose for a method and path, or undefined (→ 404 Not Found). */
 export function matchRoute(routes: LocalRoute[], method: string, path: string): RouteMatch | undefined {
-  const requestSegments = path.split('/').filter(Boolean).map(decodeURIComponent);
   const candidates: RouteMatch[] = [];
   for (const route of routes) {
-    if (route.routeKey === '$default') {
-      candidates.push({ route, pathParameters: {} });
-      continue;
-    }
-    const [routeMethod, routePath = ''] = route.routeKey.split(' ');
-    if (routeMethod !== 'ANY' && routeMethod !== method) continue;
-    const segments = routePath.split('/').filter(Boolean);
-    const params: Record<string, string> = {};
-    let ok = true;
-    for (let i = 0; i < segments.length; i++) {
-      const segment = segments[i] as string;
-      const greedy = /^\{(.+)\+\}$/.exec(segment);
-      if (greedy?.[1]) {
-        const rest = requestSegments.slice(i);
-        if (rest.length === 0) ok = false;
-        else params[greedy[1]] = rest.join('/');
-        break;
-      }
-      const actual = requestSegments[i];
-      if (actual === undefined) {
-        ok = false;
-        break;
-      }
-      const param = /^\{(.+)\}$/.exec(segment);
-      if (param?.[1]) params[param[1]] = actual;
-      else if (segment !== actual) ok = false;
-      if (!ok) break;
-      if (i === segments.length - 1 && requestSegments.length !== segments.length) ok = false;
-    }
-    if (segments.length === 0 && requestSegments.length !== 0) ok = false;
-    if (ok) candidates.push({ route, pathParameters: params });
+    const pathParameters = matchRouteKey(route.routeKey, method, path);
+    if (pathParameters) candidates.push({ route, pathParameters });
   }
-  candidates.sort((a, b) => compare(specificity(a.route.routeKey), specificity(b.route.routeKey)));
+  candidates.sort((a, b) =>
+    compareSpecificity(routeSpecificity(a.route.routeKey), routeSpecificity(b.route.routeKey)),
+  );
   return candidates[0];
 }
 
+// ---------------------------------------------------------------------------------------------- events
+
 export interface RawRequest {
   method: string;
+  /** Path and query as received, e.g. "/attempts/a-1?draft=1". */
   url: string;
-  headers: IncomingMessage['headers'];
+  /** Header name → values (node's headersDistinct); names in any case. */
+  headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   sourceIp: string;
+  /** "HTTP/1.1" unless told. */
+  protocol?: string;
 }
 
-function isTextual(contentType: string): boolean {
+export interface JwtAuthorizerContext {
+  claims: Record<string, string>;
+  scopes: string[];
+}
+
+/** A payload format 2.0 event, with the JWT authorizer's context when the route has one. */
+export type HttpApiEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & { authorizer?: { jwt: JwtAuthorizerContext } };
+};
+
+export interface EventContext {
+  apiId: string;
+  account: string;
+  region: string;
+  stage?: string;
+  requestId: string;
+  /** Request time; now unless told (tests). */
+  now?: Date;
+  authorizer?: { claims: JWTPayload; scopes: string[] };
+}
+
+/** Content types API Gateway passes as text; everything else is base64 with isBase64Encoded. */
+export function isTextual(contentType: string): boolean {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   return (
-    contentType === '' ||
-    /^(text\/|application\/(json|x-www-form-urlencoded|xml|[a-z.+-]*\+json))/.test(contentType)
+    type === '' ||
+    type.startsWith('text/') ||
+    /^application\/(json|x-www-form-urlencoded|xml|javascript|[a-z0-9.+-]*\+(json|xml))$/.test(type)
+  );
+}
+
+/** API Gateway hands every claim over as a string; arrays become "[a b]". */
+export function stringifyClaims(claims: JWTPayload): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(claims).map(([k, v]) => [
+      k,
+      Array.isArray(v)
+        ? `[${v.join(' ')}]`
+        : v !== null && typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v),
+    ]),
+  );
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** requestContext.time as API Gateway writes it: "12/Mar/2020:19:03:58 +0000". */
+export function requestTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
   );
 }
 
 /** Builds the API Gateway payload format 2.0 event for one request. */
-export function buildEvent(
-  request: RawRequest,
-  match: RouteMatch,
-  context: {
-    apiId: string;
-    account: string;
-    region: string;
-    authorizer?: { claims: JWTPayload; scopes: string[] };
-  },
-) {
-  const url = new URL(request.url, 'http://localhost');
+export function buildEvent(request: RawRequest, match: RouteMatch, context: EventContext): HttpApiEvent {
+  const queryAt = request.url.indexOf('?');
+  const rawPath = queryAt < 0 ? request.url : request.url.slice(0, queryAt);
+  const rawQueryString = queryAt < 0 ? '' : request.url.slice(queryAt + 1);
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined) continue;
-    if (name === 'cookie') cookies.push(...String(value).split(/;\s*/).filter(Boolean));
-    else headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    const values = Array.isArray(value) ? value : [value];
+    const key = name.toLowerCase();
+    if (key === 'cookie') {
+      cookies.push(...values.flatMap((v) => v.split(';').map((c) => c.trim())).filter(Boolean));
+      continue;
+    }
+    // Repeated headers arrive comma-joined, as API Gateway sends them.
+    headers[key] = headers[key] === undefined ? values.join(',') : `${headers[key]},${values.join(',')}`;
   }
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-  const now = new Date();
-  const contentType = String(headers['content-type'] ?? '').toLowerCase();
-  const textual = isTextual(contentType);
-  const hasBody = request.body.length > 0;
-  return {
+  for (const [k, v] of new URLSearchParams(rawQueryString)) query[k] = k in query ? `${query[k]},${v}` : v;
+  const now = context.now ?? new Date();
+  const host = headers.host ?? 'localhost';
+  const textual = isTextual(headers['content-type'] ?? '');
+  const event: HttpApiEvent = {
     version: '2.0',
     routeKey: match.route.routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
+    rawPath,
+    rawQueryString,
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
@@ -136,49 +235,101 @@ export function buildEvent(
     requestContext: {
       accountId: context.account,
       apiId: context.apiId,
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0],
+      domainName: host,
+      domainPrefix: host.split('.')[0] ?? host,
       http: {
         method: request.method,
-        path: url.pathname,
-        protocol: 'HTTP/1.1',
+        path: rawPath,
+        protocol: request.protocol ?? 'HTTP/1.1',
         sourceIp: request.sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
-      requestId: randomUUID(),
+      requestId: context.requestId,
       routeKey: match.route.routeKey,
-      stage: '$default',
-      time: now.toUTCString(),
+      stage: context.stage ?? '$default',
+      time: requestTime(now),
       timeEpoch: now.getTime(),
       ...(context.authorizer
         ? {
             authorizer: {
-              jwt: {
-                // API Gateway hands claims over as strings; arrays become "[a b]".
-                claims: Object.fromEntries(
-                  Object.entries(context.authorizer.claims).map(([k, v]) => [
-                    k,
-                    Array.isArray(v)
-                      ? `[${v.join(' ')}]`
-                      : typeof v === 'object'
-                        ? JSON.stringify(v)
-                        : String(v),
-                  ]),
-                ),
-                scopes: context.authorizer.scopes,
-              },
+              jwt: { claims: stringifyClaims(context.authorizer.claims), scopes: context.authorizer.scopes },
             },
           }
         : {}),
     },
-    ...(hasBody
-      ? {
-          body: textual ? request.body.toString('utf8') : request.body.toString('base64'),
-          isBase64Encoded: !textual,
-        }
-      : { isBase64Encoded: false }),
+    isBase64Encoded: false,
   };
+  if (request.body.length > 0) {
+    event.body = textual ? request.body.toString('utf8') : request.body.toString('base64');
+    event.isBase64Encoded = !textual;
+  }
+  return event;
 }
+
+// ------------------------------------------------------------------------------------------ authorizer
+
+type JwtRoute = Extract<RouteAuthorization, { type: 'JWT' }>;
+
+export type AuthDecision =
+  | { ok: true; scopes: string[] }
+  | { ok: false; status: 401 | 403; description: string };
+
+/** The token in the route's identity source: the bare token or "Bearer <token>". */
+export function tokenFromIdentitySource(
+  identitySource: string,
+  headers: Record<string, string | string[] | undefined>,
+  query: URLSearchParams,
+): string | undefined {
+  const source = identitySource.split(',')[0]?.trim() ?? '';
+  let value: string | undefined;
+  const header = /^\$request\.header\.(.+)$/i.exec(source);
+  const querystring = /^\$request\.querystring\.(.+)$/i.exec(source);
+  if (header?.[1]) {
+    const raw = headers[header[1].toLowerCase()];
+    value = Array.isArray(raw) ? raw[0] : raw;
+  } else if (querystring?.[1]) {
+    value = query.get(querystring[1]) ?? undefined;
+  }
+  if (!value) return undefined;
+  const token = value.replace(/^Bearer\s+/i, '').trim();
+  return token && !token.includes(' ') ? token : undefined;
+}
+
+/** The token's scopes, from `scope` (space separated) or `scp` (a list), as API Gateway reads them. */
+export function scopesOf(claims: JWTPayload): string[] {
+  if (typeof claims.scope === 'string') return claims.scope.split(' ').filter(Boolean);
+  if (Array.isArray(claims.scp)) return claims.scp.filter((s): s is string => typeof s === 'string');
+  if (typeof claims.scp === 'string') return claims.scp.split(' ').filter(Boolean);
+  return [];
+}
+
+/**
+ * The authorizer's claim checks on a token whose signature is already verified: iss, aud (or client_id
+ * only when aud is absent), exp, nbf, iat, and at least one of the route's scopes.
+ */
+export function checkJwtClaims(claims: JWTPayload, route: JwtRoute, nowSeconds: number): AuthDecision {
+  const deny = (description: string): AuthDecision => ({ ok: false, status: 401, description });
+  if (claims.iss !== route.issuer) return deny('the token does not have a valid issuer');
+  const audiences = claims.aud === undefined ? undefined : [claims.aud].flat();
+  const presented = audiences ?? (typeof claims.client_id === 'string' ? [claims.client_id] : []);
+  if (!presented.some((a) => route.audience.includes(a)))
+    return deny('the token does not have a valid audience');
+  if (typeof claims.exp !== 'number') return deny('the token has no expiry');
+  if (claims.exp <= nowSeconds) return deny('the token has expired');
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > nowSeconds)) {
+    return deny('the token is not valid yet');
+  }
+  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > nowSeconds)) {
+    return deny('the token was issued in the future');
+  }
+  const scopes = scopesOf(claims);
+  if (route.scopes.length > 0 && !route.scopes.some((s) => scopes.includes(s))) {
+    return { ok: false, status: 403, description: `expected scopes: [${route.scopes.join(' ')}]` };
+  }
+  return { ok: true, scopes };
+}
+
+// ----------------------------------------------------------------------------------------- responses
 
 export interface HttpAnswer {
   statusCode: number;
@@ -187,12 +338,31 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-/** API Gateway's mapping of a payload-2.0 function result to an HTTP response. */
+/** API Gateway's own answers: {"message": "..."} JSON. */
+export function gatewayAnswer(
+  statusCode: number,
+  message: string,
+  headers: Record<string, string> = {},
+): HttpAnswer {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    cookies: [],
+    body: Buffer.from(JSON.stringify({ message })),
+  };
+}
+
+export class MalformedResponseError extends Error {}
+
+/**
+ * API Gateway's mapping of a payload-2.0 function result to an HTTP response: an object with a
+ * statusCode is taken as the response; anything else becomes the body of a 200 JSON response.
+ * A structured result API Gateway could not use throws MalformedResponseError (→ 500).
+ */
 export function toHttpAnswer(result: unknown): HttpAnswer {
-  const isStructured =
+  const structured =
     result !== null && typeof result === 'object' && !Array.isArray(result) && 'statusCode' in result;
-  if (!isStructured) {
-    // A bare value is the body of a 200 JSON response.
+  if (!structured) {
     const body = typeof result === 'string' ? result : JSON.stringify(result ?? null);
     return {
       statusCode: 200,
@@ -201,33 +371,56 @@ export function toHttpAnswer(result: unknown): HttpAnswer {
       body: Buffer.from(body),
     };
   }
-  const r = result as {
-    statusCode: number;
-    headers?: Record<string, string | number | boolean>;
-    cookies?: string[];
-    body?: string;
-    isBase64Encoded?: boolean;
-  };
-  const headers = Object.fromEntries(
-    Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-  );
+  const r = result as Record<string, unknown>;
+  const statusCode = Number(r.statusCode);
+  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+    throw new MalformedResponseError(`statusCode ${String(r.statusCode)} is not an HTTP status`);
+  }
+  if (r.body !== undefined && r.body !== null && typeof r.body !== 'string') {
+    throw new MalformedResponseError('body must be a string');
+  }
+  const headers: Record<string, string> = {};
+  if (r.headers !== undefined && r.headers !== null) {
+    if (typeof r.headers !== 'object' || Array.isArray(r.headers)) {
+      throw new MalformedResponseError('headers must be an object');
+    }
+    for (const [k, v] of Object.entries(r.headers)) {
+      if (v === undefined || v === null) continue;
+      headers[k.toLowerCase()] = String(v);
+    }
+  }
+  const cookies = Array.isArray(r.cookies) ? r.cookies.map(String) : [];
   const body =
-    r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
-  return { statusCode: Number(r.statusCode), headers, cookies: r.cookies ?? [], body };
+    typeof r.body === 'string'
+      ? Buffer.from(r.body, r.isBase64Encoded === true ? 'base64' : 'utf8')
+      : Buffer.alloc(0);
+  return { statusCode, headers, cookies, body };
 }
 
-/** Token bucket per API, as the stage's default throttling. */
-class TokenBucket {
+/** CORS headers for a request from `origin` under the API's CORS configuration (none if not allowed). */
+export function corsHeadersFor(
+  cors: LocalHttpApi['cors'],
+  origin: string | undefined,
+): Record<string, string> {
+  if (!cors || !origin) return {};
+  if (cors.allowOrigins.includes('*')) return { 'access-control-allow-origin': '*' };
+  return cors.allowOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : {};
+}
+
+/** The stage's default throttling: a bucket of `burst` tokens refilled at `ratePerSecond`. */
+export class TokenBucket {
   private tokens: number;
-  private last = Date.now();
+  private last: number;
   constructor(
     private readonly burst: number,
     private readonly ratePerSecond: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.tokens = burst;
+    this.last = now();
   }
   take(): boolean {
-    const now = Date.now();
+    const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
     this.last = now;
     if (this.tokens < 1) return false;
@@ -236,155 +429,249 @@ class TokenBucket {
   }
 }
 
-type AuthOutcome = { ok: true; claims: JWTPayload; scopes: string[] } | { ok: false; status: 401 | 403 };
+/** An API Gateway-style request id (e.g. "Mc7UVioPPHcEKPA="). */
+function newRequestId(): string {
+  return randomBytes(10).toString('base64');
+}
 
-export async function startHttpApi(options: HttpApiOptions) {
+function traceId(): string {
+  return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+}
+
+// -------------------------------------------------------------------------------------------- server
+
+interface Outcome {
+  answer: HttpAnswer;
+  routeKey?: string;
+  /** Why the gateway refused or failed: logged, never sent. */
+  note?: string;
+  /** A CORS preflight the gateway answered itself: its headers are final. */
+  preflight?: boolean;
+}
+
+export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpApiServer> {
   const log = options.logger ?? (() => {});
   const { api } = options;
+  const stage = options.stageName ?? '$default';
   const functionsById = new Map(options.functions.map((f) => [f.logicalId, f]));
-  const jwksByIssuer = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
   const bucket = api.throttle ? new TokenBucket(api.throttle.burstLimit, api.throttle.rateLimit) : undefined;
 
-  async function authorize(route: LocalRoute, headers: IncomingMessage['headers']): Promise<AuthOutcome> {
-    if (route.authorization.type !== 'JWT') return { ok: true, claims: {}, scopes: [] };
-    const { issuer, audience, scopes } = route.authorization;
-    const header = String(headers.authorization ?? '');
-    const token =
-      /^Bearer\s+(.+)$/i.exec(header)?.[1] ?? (header && !header.includes(' ') ? header : undefined);
-    if (!token) return { ok: false, status: 401 };
-    let jwks = jwksByIssuer.get(issuer);
-    if (!jwks) {
-      // Like API Gateway: discover the JWKS from the issuer's metadata, then cache it.
-      const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
-        jwks_uri: string;
-      };
-      jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
-      jwksByIssuer.set(issuer, jwks);
+  // Issuer → its key set, found through the discovery document (as API Gateway does) and cached.
+  const keySets = new Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>();
+  function keySetFor(issuer: string) {
+    let keySet = keySets.get(issuer);
+    if (!keySet) {
+      keySet = (async () => {
+        const response = await fetch(`${issuer}/.well-known/openid-configuration`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        if (!response.ok) throw new Error(`discovery document: HTTP ${response.status}`);
+        const { jwks_uri: jwksUri } = (await response.json()) as { jwks_uri?: unknown };
+        if (typeof jwksUri !== 'string') throw new Error('discovery document has no jwks_uri');
+        return createRemoteJWKSet(new URL(jwksUri), { cacheMaxAge: JWKS_CACHE_MS, timeoutDuration: 5000 });
+      })();
+      keySets.set(issuer, keySet);
+      // A failed discovery is not cached: the next request tries again.
+      keySet.catch(() => keySets.delete(issuer));
     }
+    return keySet;
+  }
+
+  async function authorize(route: JwtRoute, request: IncomingMessage, query: URLSearchParams) {
+    const token = tokenFromIdentitySource(route.identitySource, request.headersDistinct, query);
+    if (!token) return { decision: { ok: false, status: 401, description: 'no token' } as AuthDecision };
     try {
-      const { payload } = await jwtVerify(token, jwks, { issuer, clockTolerance: 0 });
-      const audiences = [payload.aud ?? []].flat();
-      const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
-      if (!audiences.some((a) => audience.includes(a)) && !(clientId && audience.includes(clientId))) {
-        return { ok: false, status: 401 };
+      if (!decodeProtectedHeader(token).kid) {
+        return { decision: { ok: false, status: 401, description: 'the token has no kid' } as AuthDecision };
       }
-      const granted = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-      if (scopes.length > 0 && !scopes.some((s) => granted.includes(s))) return { ok: false, status: 403 };
-      return { ok: true, claims: payload, scopes: granted };
+      const keySet = await keySetFor(route.issuer);
+      const { payload } = await jwtVerify(token, keySet, { algorithms: JWT_ALGORITHMS });
+      return { decision: checkJwtClaims(payload, route, Math.floor(Date.now() / 1000)), claims: payload };
     } catch (error) {
-      if (error instanceof joseErrors.JOSEError) return { ok: false, status: 401 };
-      throw error;
+      const description =
+        error instanceof joseErrors.JWTExpired
+          ? 'the token has expired'
+          : error instanceof joseErrors.JWSSignatureVerificationFailed
+            ? 'the token does not have a valid signature'
+            : error instanceof joseErrors.JOSEError || error instanceof TypeError
+              ? `invalid token (${(error as Error).message})`
+              : `could not get the issuer's keys (${(error as Error).message})`;
+      return { decision: { ok: false, status: 401, description } as AuthDecision };
     }
   }
 
-  function corsHeaders(origin: string | undefined): Record<string, string> {
-    const cors = api.cors;
-    if (!cors || !origin) return {};
-    if (!cors.allowOrigins.includes('*') && !cors.allowOrigins.includes(origin)) return {};
-    return { 'access-control-allow-origin': cors.allowOrigins.includes('*') ? '*' : origin };
-  }
-
-  function reply(response: ServerResponse, answer: HttpAnswer, extra: Record<string, string> = {}) {
-    const headers: Record<string, string | string[]> = {
-      ...answer.headers,
-      ...extra,
-      'content-length': String(answer.body.length),
-      'apigw-requestid': randomUUID(),
-    };
-    if (answer.cookies.length > 0) headers['set-cookie'] = answer.cookies;
-    response.writeHead(answer.statusCode, headers);
-    response.end(answer.body);
-  }
-
-  const message = (statusCode: number, text: string, headers: Record<string, string> = {}): HttpAnswer => ({
-    statusCode,
-    headers: { 'content-type': 'application/json', ...headers },
-    cookies: [],
-    body: Buffer.from(JSON.stringify({ message: text })),
-  });
-
-  async function handle(request: IncomingMessage): Promise<HttpAnswer> {
-    const method = request.method ?? 'GET';
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const origin = request.headers.origin;
-
-    if (method === 'OPTIONS' && api.cors && request.headers['access-control-request-method']) {
-      const allowed = corsHeaders(origin);
-      if (!allowed['access-control-allow-origin']) return message(403, 'Forbidden');
-      return {
-        statusCode: 204,
-        headers: {
-          ...allowed,
-          'access-control-allow-methods': api.cors.allowMethods.join(','),
-          'access-control-allow-headers': api.cors.allowHeaders.join(','),
-          ...(api.cors.maxAge !== undefined ? { 'access-control-max-age': String(api.cors.maxAge) } : {}),
-        },
-        cookies: [],
-        body: Buffer.alloc(0),
-      };
-    }
-    if (bucket && !bucket.take()) return message(429, 'Too Many Requests');
-
-    const match = matchRoute(api.routes, method, url.pathname);
-    if (!match) return message(404, 'Not Found');
-    const auth = await authorize(match.route, request.headers);
-    if (!auth.ok) {
-      return auth.status === 401
-        ? message(401, 'Unauthorized', { 'www-authenticate': 'Bearer' })
-        : message(403, 'Forbidden', { 'www-authenticate': 'Bearer error="insufficient_scope"' });
-    }
-
+  async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+    // The whole body is drained even when too large, so the 413 reaches a client still sending.
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of request) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return message(413, 'Request Entity Too Large');
-      chunks.push(chunk as Buffer);
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
     }
+    return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks);
+  }
+
+  function withTimeout<T>(promise: Promise<T>): Promise<T | 'timeout'> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), INTEGRATION_TIMEOUT_MS);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  async function handle(request: IncomingMessage, requestId: string): Promise<Outcome> {
+    const method = (request.method ?? 'GET').toUpperCase();
+    const rawUrl = request.url ?? '/';
+    const url = new URL(rawUrl, 'http://localhost');
+
+    // With CORS configured, API Gateway answers every preflight itself, whatever the routes.
+    if (
+      method === 'OPTIONS' &&
+      api.cors &&
+      request.headers.origin &&
+      request.headers['access-control-request-method']
+    ) {
+      request.resume();
+      const allowed = corsHeadersFor(api.cors, request.headers.origin);
+      const headers: Record<string, string> = allowed['access-control-allow-origin']
+        ? {
+            ...allowed,
+            'access-control-allow-methods': api.cors.allowMethods.join(','),
+            'access-control-allow-headers': api.cors.allowHeaders.join(','),
+            ...(api.cors.maxAge !== undefined ? { 'access-control-max-age': String(api.cors.maxAge) } : {}),
+          }
+        : {};
+      return {
+        answer: { statusCode: 204, headers, cookies: [], body: Buffer.alloc(0) },
+        preflight: true,
+        note: headers['access-control-allow-origin'] ? 'preflight' : 'preflight, origin not allowed',
+      };
+    }
+
+    if (bucket && !bucket.take()) {
+      request.resume();
+      return { answer: gatewayAnswer(429, 'Too Many Requests'), note: 'throttled' };
+    }
+
+    const body = await readBody(request);
+    if (!body) return { answer: gatewayAnswer(413, 'Request Entity Too Large'), note: 'body over 10 MB' };
+
+    const match = matchRoute(api.routes, method, url.pathname);
+    if (!match) return { answer: gatewayAnswer(404, 'Not Found') };
+    const routeKey = match.route.routeKey;
+
+    let authorizer: EventContext['authorizer'];
+    if (match.route.authorization.type === 'JWT') {
+      const { decision, claims } = await authorize(match.route.authorization, request, url.searchParams);
+      if (!decision.ok) {
+        const scope = decision.status === 403 ? match.route.authorization.scopes.join(' ') : '';
+        const error = decision.status === 403 ? 'insufficient_scope' : 'invalid_token';
+        const challenge =
+          decision.description === 'no token'
+            ? 'Bearer'
+            : `Bearer scope="${scope}" error="${error}" error_description="${decision.description}"`;
+        return {
+          answer: gatewayAnswer(decision.status, decision.status === 401 ? 'Unauthorized' : 'Forbidden', {
+            'www-authenticate': challenge,
+          }),
+          routeKey,
+          note: `jwt: ${decision.description}`,
+        };
+      }
+      authorizer = { claims: claims ?? {}, scopes: decision.scopes };
+    }
+
     const fn = functionsById.get(match.route.functionLogicalId);
-    if (!fn) return message(500, 'Internal Server Error');
+    if (!fn) {
+      return {
+        answer: gatewayAnswer(500, 'Internal Server Error'),
+        routeKey,
+        note: `no function ${match.route.functionLogicalId}`,
+      };
+    }
+    const sourceIp = request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+    const headers: Record<string, string | string[] | undefined> = {
+      ...request.headersDistinct,
+      'x-forwarded-for': sourceIp,
+      'x-forwarded-port': String(request.socket.localPort ?? ''),
+      'x-forwarded-proto': 'http',
+      'x-amzn-trace-id': traceId(),
+    };
     const event = buildEvent(
-      {
-        method,
-        url: request.url ?? '/',
-        headers: request.headers,
-        body: Buffer.concat(chunks),
-        sourceIp: request.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-      },
+      { method, url: rawUrl, headers, body, sourceIp, protocol: `HTTP/${request.httpVersion}` },
       match,
       {
         apiId: api.apiId,
         account: options.account,
         region: options.region,
-        ...(match.route.authorization.type === 'JWT'
-          ? { authorizer: { claims: auth.claims, scopes: auth.scopes } }
-          : {}),
+        stage,
+        requestId,
+        ...(authorizer ? { authorizer } : {}),
       },
     );
-    const outcome = await options.invoker.invoke(fn.functionName, event);
-    if (!outcome.ok) {
-      // API Gateway never shows the function's error to the caller.
-      log(`${fn.logicalId} failed: ${outcome.errorType}: ${outcome.errorMessage}`);
-      return message(500, 'Internal Server Error');
-    }
+    const internal = (note: string): Outcome => ({
+      answer: gatewayAnswer(500, 'Internal Server Error'),
+      routeKey,
+      note,
+    });
+    let outcome: Awaited<ReturnType<LambdaInvoker['invoke']>> | 'timeout';
     try {
-      return toHttpAnswer(outcome.payload);
-    } catch {
-      return message(500, 'Internal Server Error');
+      outcome = await withTimeout(options.invoker.invoke(fn.functionName, event));
+    } catch (error) {
+      return internal(
+        `invoke ${fn.functionName} threw ${(error as Error).name}: ${(error as Error).message}`,
+      );
     }
+    if (outcome === 'timeout') {
+      return {
+        answer: gatewayAnswer(503, 'Service Unavailable'),
+        routeKey,
+        note: 'integration timed out (30 s)',
+      };
+    }
+    // API Gateway never shows the function's error to the caller; the log line keeps it for the developer.
+    if (!outcome.ok) return internal(`${fn.logicalId} failed: ${outcome.errorType}: ${outcome.errorMessage}`);
+    try {
+      return { answer: toHttpAnswer(outcome.payload), routeKey };
+    } catch (error) {
+      return internal(`${fn.logicalId} returned a malformed response: ${(error as Error).message}`);
+    }
+  }
+
+  function reply(response: ServerResponse, outcome: Outcome, origin: string | undefined, requestId: string) {
+    const { answer } = outcome;
+    const headers: Record<string, string | string[]> = { ...answer.headers };
+    if (api.cors && !outcome.preflight) {
+      // With CORS configured, API Gateway replaces whatever CORS headers the integration sent.
+      for (const name of Object.keys(headers)) if (name.startsWith('access-control-')) delete headers[name];
+      Object.assign(headers, corsHeadersFor(api.cors, origin));
+    }
+    headers['content-length'] = String(answer.body.length);
+    headers['apigw-requestid'] = requestId;
+    if (answer.cookies.length > 0) headers['set-cookie'] = answer.cookies;
+    response.writeHead(answer.statusCode, headers);
+    response.end(answer.body);
   }
 
   const server = createServer(async (request, response) => {
     const started = Date.now();
-    let answer: HttpAnswer;
+    const requestId = newRequestId();
+    let outcome: Outcome;
     try {
-      answer = await handle(request);
+      outcome = await handle(request, requestId);
     } catch (error) {
-      log(`http-api internal error: ${(error as Error).stack ?? String(error)}`);
-      answer = message(500, 'Internal Server Error');
+      outcome = {
+        answer: gatewayAnswer(500, 'Internal Server Error'),
+        note: `http-api internal error: ${(error as Error).stack ?? String(error)}`,
+      };
     }
-    reply(response, answer, corsHeaders(request.headers.origin));
-    log(`${request.method} ${request.url} ${answer.statusCode} ${Date.now() - started}ms`);
+    reply(response, outcome, request.headers.origin, requestId);
+    // Path only: query strings may carry things that do not belong in a log.
+    const path = (request.url ?? '/').split('?')[0];
+    log(
+      `${request.method} ${path} ${outcome.answer.statusCode} ${Date.now() - started}ms` +
+        `${outcome.routeKey ? ` (${outcome.routeKey})` : ''}${outcome.note ? ` — ${outcome.note}` : ''}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
