@@ -491,11 +491,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       const description =
         error instanceof joseErrors.JWTExpired
           ? 'the token has expired'
-          : error instanceof joseErrors.JWSSignatureVerificationFailed
-            ? 'the token does not have a valid signature'
-            : error instanceof joseErrors.JOSEError || error instanceof TypeError
-              ? `invalid token (${(error as Error).message})`
-              : `could not get the issuer's keys (${(error as Error).message})`;
+          : error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf'
+            ? 'the token is not valid yet'
+            : error instanceof joseErrors.JWSSignatureVerificationFailed
+              ? 'the token does not have a valid signature'
+              : error instanceof joseErrors.JOSEError || error instanceof TypeError
+                ? `invalid token (${(error as Error).message})`
+                : `could not get the issuer's keys (${(error as Error).message})`;
       return { decision: { ok: false, status: 401, description } as AuthDecision };
     }
   }
