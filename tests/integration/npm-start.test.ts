@@ -2,6 +2,7 @@
 // across a restart, and Ctrl-C leaves no process behind (DynamoDB Local is a JVM that must not linger).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +21,26 @@ function javaProcessesUsing(dir: string): string[] {
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+}
+
+/** A base port whose next `count` ports are all free right now (npm start binds base … base+4). */
+async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = ((await freePort()) % 20_000) + 30_000;
+    const free = await Promise.all(
+      Array.from(
+        { length: count },
+        (_, i) =>
+          new Promise<boolean>((resolve) => {
+            const probe = createServer();
+            probe.once('error', () => resolve(false));
+            probe.listen(base + i, '127.0.0.1', () => probe.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no run of free ports found');
 }
 
 async function start(): Promise<{ child: ChildProcess; output: () => string }> {
@@ -60,8 +81,7 @@ async function interrupt(child: ChildProcess): Promise<number | null> {
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'skillcert-start-'));
-  // Four free ports in a row are likely above a random free one; the start-up fails loudly otherwise.
-  portBase = ((await freePort()) % 20_000) + 30_000;
+  portBase = await freePortRun(5);
 });
 
 afterAll(async () => {
