@@ -438,6 +438,22 @@ function traceId(): string {
   return `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
 
+/** What a failed jose verification means, in the words API Gateway uses where it has them. */
+export function describeVerifyError(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf') {
+    return 'the token is not valid yet';
+  }
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return 'the token does not have a valid signature';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'the token does not have a valid kid';
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+    return `could not get the issuer's keys (${error.message})`;
+  }
+  if (error instanceof joseErrors.JOSEError) return `invalid token (${error.message})`;
+  return `could not verify the token (${(error as Error).message})`;
+}
+
 // -------------------------------------------------------------------------------------------- server
 
 interface Outcome {
@@ -478,27 +494,28 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
   }
 
   async function authorize(route: JwtRoute, request: IncomingMessage, query: URLSearchParams) {
+    const deny = (description: string): { decision: AuthDecision; claims?: JWTPayload } => ({
+      decision: { ok: false, status: 401, description },
+    });
     const token = tokenFromIdentitySource(route.identitySource, request.headersDistinct, query);
-    if (!token) return { decision: { ok: false, status: 401, description: 'no token' } as AuthDecision };
+    if (!token) return deny('no token');
     try {
-      if (!decodeProtectedHeader(token).kid) {
-        return { decision: { ok: false, status: 401, description: 'the token has no kid' } as AuthDecision };
-      }
-      const keySet = await keySetFor(route.issuer);
+      if (!decodeProtectedHeader(token).kid) return deny('the token has no kid');
+    } catch {
+      return deny('the token is not a JWT');
+    }
+    let keySet: Awaited<ReturnType<typeof keySetFor>>;
+    try {
+      keySet = await keySetFor(route.issuer);
+    } catch (error) {
+      // The issuer is down or misconfigured: the caller sees 401, the log says why.
+      return deny(`could not get the issuer's keys (${(error as Error).message})`);
+    }
+    try {
       const { payload } = await jwtVerify(token, keySet, { algorithms: JWT_ALGORITHMS });
       return { decision: checkJwtClaims(payload, route, Math.floor(Date.now() / 1000)), claims: payload };
     } catch (error) {
-      const description =
-        error instanceof joseErrors.JWTExpired
-          ? 'the token has expired'
-          : error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'nbf'
-            ? 'the token is not valid yet'
-            : error instanceof joseErrors.JWSSignatureVerificationFailed
-              ? 'the token does not have a valid signature'
-              : error instanceof joseErrors.JOSEError || error instanceof TypeError
-                ? `invalid token (${(error as Error).message})`
-                : `could not get the issuer's keys (${(error as Error).message})`;
-      return { decision: { ok: false, status: 401, description } as AuthDecision };
+      return deny(describeVerifyError(error));
     }
   }
 

@@ -262,6 +262,7 @@ beforeAll(async () => {
       route('GET /me', 'Echo', jwt([WEB])),
       route('POST /partner/verify', 'Echo', jwt([PARTNER, VERIFIER], ['skillcert/verify'])),
       route('POST /partner/recognize', 'Echo', jwt([PARTNER, VERIFIER], ['skillcert/recognize'])),
+      route('GET /elsewhere', 'Echo', { ...jwt([WEB]), issuer: 'http://127.0.0.1:9/unreachable' }),
       route('GET /crash', 'Crash', none),
       route('GET /throws', 'Throws', none),
       route('GET /malformed', 'Malformed', none),
@@ -643,6 +644,21 @@ describe('the HTTP API', () => {
       expect(answer.headers.get('www-authenticate'), name).toMatch(challenge);
     }
     expect((await call('/me', { bearer: access })).status).toBe(200);
+  });
+
+  it('refuses tokens with 401 when the issuer’s keys cannot be fetched, and says why in the log', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const bearer = await oidc.mintToken({
+      iss: 'http://127.0.0.1:9/unreachable',
+      client_id: WEB,
+      iat: now,
+      exp: now + 600,
+    });
+    const answer = await call('/elsewhere', { bearer });
+    expect([answer.status, answer.text]).toEqual([401, '{"message":"Unauthorized"}']);
+    expect(logLines.find((l) => l.startsWith('GET /elsewhere 401'))).toMatch(
+      /could not get the issuer's keys/,
+    );
   });
 
   it('lets a partner token onto its routes, 403 without the route’s scope, 401 on a user route', async () => {

@@ -1,6 +1,13 @@
 // The JWT authorizer's claim checks, token extraction and scopes, as API Gateway documents them.
+
+import { errors } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { checkJwtClaims, scopesOf, tokenFromIdentitySource } from '../../../local/http-api.js';
+import {
+  checkJwtClaims,
+  describeVerifyError,
+  scopesOf,
+  tokenFromIdentitySource,
+} from '../../../local/http-api.js';
 
 const route = {
   type: 'JWT' as const,
@@ -107,5 +114,22 @@ describe('tokenFromIdentitySource', () => {
     ['$request.querystring.token', {}, new URLSearchParams('token=q'), 'q'],
   ])('%s from %j', (source, headers, query, expected) => {
     expect(tokenFromIdentitySource(source, headers, query)).toBe(expected);
+  });
+});
+
+describe('describeVerifyError', () => {
+  it.each([
+    [new errors.JWTExpired('x', {}, 'exp', 'check_failed'), 'the token has expired'],
+    [new errors.JWTClaimValidationFailed('x', {}, 'nbf', 'check_failed'), 'the token is not valid yet'],
+    [new errors.JWSSignatureVerificationFailed(), 'the token does not have a valid signature'],
+    [new errors.JWKSNoMatchingKey(), 'the token does not have a valid kid'],
+    [new errors.JWKSTimeout(), "could not get the issuer's keys (request timed out)"],
+    [
+      new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed'),
+      'invalid token ("alg" (Algorithm) Header Parameter value not allowed)',
+    ],
+    [new TypeError('fetch failed'), 'could not verify the token (fetch failed)'],
+  ])('%s', (error, description) => {
+    expect(describeVerifyError(error)).toBe(description);
   });
 });
