@@ -1,20 +1,32 @@
 // Prepares an ASL definition for the aws-local-stepfunctions engine. The engine has gaps that would make
-// it behave unlike AWS; each is worked around here, visibly, as a pure rewrite of the definition:
+// it behave unlike AWS; each is worked around here, visibly, as a pure rewrite of the definition
+// (unit-tested in tests/unit/stepfunctions/definition.test.ts; listed in docs/local-stepfunctions.md):
 //
-// 1. Task timeouts: the engine applies a 60 s default to every Task and uses a single setTimeout, which
-//    fires at once above 2^31-1 ms (24.8 days). AWS's default is effectively unbounded. We take
-//    TimeoutSeconds and HeartbeatSeconds off the definition, enforce them in our task adapter with
-//    chained timers, and give the engine a timeout that cannot fire first.
-// 2. $$.Task.Token: the engine has no task tokens. References become a placeholder string our adapter
-//    replaces with a fresh token per task entry.
+// 1. Task timeouts: the engine applies a 60 s default to every Task and arms one setTimeout, which
+//    fires at once above 2^31-1 ms (24.8 days). AWS's default for Standard workflows is effectively
+//    unbounded. We take TimeoutSeconds/TimeoutSecondsPath and HeartbeatSeconds/HeartbeatSecondsPath off
+//    the definition, enforce them in our task adapter with chained timers, and give the engine a
+//    TimeoutSeconds (the "ceiling") that our service refreshes before it can fire (see index.ts).
 //    The same overflow hits the execution-level TimeoutSeconds, which the service enforces instead.
-// 4. ResultPath "$" (replace the whole input) is read as a field named "$": it is dropped, which means
+// 2. *SecondsPath: the values are read from the state's input (after InputPath) by wrapping the Task's
+//    Parameters in an envelope the adapter unwraps, so the task still receives exactly its Parameters.
+// 3. $$.Task.Token: the engine has no task tokens. References become a placeholder string our adapter
+//    replaces with a fresh token per task entry (the context also carries the placeholder, so the token
+//    inside intrinsic functions such as States.Format works too).
+// 4. $$.Execution.Input / StartTime: the engine overwrites both when it starts a run (and inside every
+//    Map iteration and Parallel branch), which is wrong for a resumed execution and inside a Map; they
+//    are redirected to fields the engine leaves alone, filled by us with the original values.
+// 5. $$.State.*: the engine has no $$.State. Name is substituted statically; EnteredTime and RetryCount
+//    become placeholders the adapter fills in a Task's Parameters.
+// 6. ResultPath "$" (replace the whole input) is read as a field named "$": it is dropped, which means
 //    the same thing in ASL.
-// 3. $$.Execution.Input / StartTime: the engine overwrites both when it starts a run, which would be
-//    wrong when we resume an execution mid-way after a restart; they are redirected to fields the engine
-//    leaves alone and we fill with the original values.
 
 export const TASK_TOKEN_PLACEHOLDER = '__skillcert_local_task_token__';
+export const STATE_ENTERED_TIME_PLACEHOLDER = '__skillcert_local_state_entered_time__';
+export const STATE_RETRY_COUNT_PLACEHOLDER = '__skillcert_local_state_retry_count__';
+export const STATE_NAME_PLACEHOLDER = '__skillcert_local_state_name__';
+/** The envelope a Task's Parameters travel in when it has TimeoutSecondsPath or HeartbeatSecondsPath. */
+export const ENVELOPE_MARKER = '__skillcert_local_envelope__';
 /** Longest timer the engine can arm safely (seconds): (2^31-1) ms, rounded down. */
 export const ENGINE_SAFE_TIMEOUT_SECONDS = 2_147_483;
 /** AWS Standard workflows: a Task without TimeoutSeconds may wait up to a year. */
@@ -24,6 +36,8 @@ export interface TaskSettings {
   resource: string;
   timeoutSeconds: number;
   heartbeatSeconds?: number;
+  /** The Task's Parameters arrive in an envelope carrying the *SecondsPath values; see unwrapTaskInput. */
+  enveloped?: boolean;
 }
 
 export interface PreparedDefinition {
@@ -44,29 +58,131 @@ export class UnsupportedDefinitionError extends Error {
   override name = 'UnsupportedDefinitionError';
 }
 
-function rewriteContextPaths(value: unknown): unknown {
+/** Context paths that become literal values (the key loses its ".$"): known before the state runs. */
+function literalFor(path: unknown, stateName: string): { value: unknown } | undefined {
+  if (path === '$$.Task.Token') return { value: TASK_TOKEN_PLACEHOLDER };
+  if (path === '$$.State.Name') return { value: stateName };
+  return undefined;
+}
+
+function rewriteContextPaths(value: unknown, stateName: string): unknown {
   if (typeof value === 'string') {
-    if (value === '$$.Task.Token') return TASK_TOKEN_PLACEHOLDER;
+    // Inside intrinsic functions too ("States.Format('{}', $$.Execution.Input.id)").
     return value
-      .replace(/^\$\$\.Execution\.Input(?=$|[.[])/, '$$$$.Execution.OriginalInput')
-      .replace(/^\$\$\.Execution\.StartTime$/, '$$$$.Execution.OriginalStartTime');
+      .replace(/\$\$\.Execution\.Input(?=$|[.[\s,)])/g, '$$$$.Execution.OriginalInput')
+      .replace(/\$\$\.Execution\.StartTime(?=$|[\s,)])/g, '$$$$.Execution.OriginalStartTime');
   }
-  if (Array.isArray(value)) return value.map(rewriteContextPaths);
+  if (Array.isArray(value)) return value.map((v) => rewriteContextPaths(v, stateName));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
+      const literal = key.endsWith('.$') ? literalFor(v, stateName) : undefined;
       // "Field.$": "$$.Task.Token" becomes a literal "Field": placeholder.
-      if (key.endsWith('.$') && v === '$$.Task.Token') out[key.slice(0, -2)] = TASK_TOKEN_PLACEHOLDER;
-      else out[key] = rewriteContextPaths(v);
+      if (literal) out[key.slice(0, -2)] = literal.value;
+      else out[key] = rewriteContextPaths(v, stateName);
     }
     return out;
   }
   return value;
 }
 
+/**
+ * The context object handed to the engine: the fields it keeps (Id, Name, RoleArn, our Original*), plus
+ * placeholders for what only the adapter knows when the task runs ($$.Task.Token, $$.State.*).
+ */
+export function engineContext(fields: {
+  executionArn: string;
+  executionName: string;
+  roleArn: string;
+  originalInput: unknown;
+  startTime: string;
+  stateMachineArn: string;
+  stateMachineName: string;
+}): Record<string, unknown> {
+  return {
+    Execution: {
+      Id: fields.executionArn,
+      Name: fields.executionName,
+      RoleArn: fields.roleArn,
+      OriginalInput: fields.originalInput,
+      OriginalStartTime: fields.startTime,
+    },
+    StateMachine: { Id: fields.stateMachineArn, Name: fields.stateMachineName },
+    State: {
+      Name: STATE_NAME_PLACEHOLDER,
+      EnteredTime: STATE_ENTERED_TIME_PLACEHOLDER,
+      RetryCount: STATE_RETRY_COUNT_PLACEHOLDER,
+    },
+    Task: { Token: TASK_TOKEN_PLACEHOLDER },
+  };
+}
+
+/** What only the adapter knows when a task runs, substituted for the placeholders in its input. */
+export interface TaskRunFacts {
+  token?: string;
+  stateName: string;
+  enteredTime: string;
+  retryCount: number;
+}
+
+/** Replaces the placeholders anywhere in a task's input (also inside strings built by intrinsics). */
+export function fillPlaceholders(input: unknown, facts: TaskRunFacts): unknown {
+  let text = JSON.stringify(input);
+  if (text === undefined) return input;
+  text = text
+    .replaceAll(`"${STATE_RETRY_COUNT_PLACEHOLDER}"`, String(facts.retryCount))
+    .replaceAll(STATE_RETRY_COUNT_PLACEHOLDER, String(facts.retryCount))
+    .replaceAll(STATE_ENTERED_TIME_PLACEHOLDER, facts.enteredTime)
+    .replaceAll(STATE_NAME_PLACEHOLDER, JSON.stringify(facts.stateName).slice(1, -1));
+  if (facts.token !== undefined) text = text.replaceAll(TASK_TOKEN_PLACEHOLDER, facts.token);
+  return JSON.parse(text) as unknown;
+}
+
+/** Opens the envelope of a Task with *SecondsPath: its real Parameters and the resolved values. */
+export function unwrapTaskInput(
+  input: unknown,
+  settings: TaskSettings,
+): { input: unknown; timeoutSeconds: number; heartbeatSeconds?: number } {
+  if (!settings.enveloped) {
+    return {
+      input,
+      timeoutSeconds: settings.timeoutSeconds,
+      ...(settings.heartbeatSeconds !== undefined ? { heartbeatSeconds: settings.heartbeatSeconds } : {}),
+    };
+  }
+  const envelope = (input ?? {}) as Record<string, unknown>;
+  const positive = (value: unknown, field: string): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new InvalidPathValueError(
+        `${field} must select a positive integer, got ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  };
+  const timeoutSeconds =
+    'timeoutSeconds' in envelope
+      ? positive(envelope.timeoutSeconds, 'TimeoutSecondsPath')
+      : settings.timeoutSeconds;
+  const heartbeatSeconds =
+    'heartbeatSeconds' in envelope
+      ? positive(envelope.heartbeatSeconds, 'HeartbeatSecondsPath')
+      : settings.heartbeatSeconds;
+  return {
+    input: envelope.parameters,
+    timeoutSeconds,
+    ...(heartbeatSeconds !== undefined ? { heartbeatSeconds } : {}),
+  };
+}
+
+/** A *SecondsPath that selects something other than a positive integer: States.Runtime in AWS. */
+export class InvalidPathValueError extends Error {
+  override name = 'InvalidPathValueError';
+}
+
 function prepareStates(
   states: Record<string, AslState>,
   tasks: Map<string, TaskSettings>,
+  engineTimeoutSeconds: number,
 ): Record<string, AslState> {
   const out: Record<string, AslState> = {};
   for (const [name, state] of Object.entries(states)) {
@@ -88,35 +204,45 @@ function prepareStates(
       'ItemsPath',
       'ItemSelector',
     ]) {
-      if (field in copy) copy[field] = rewriteContextPaths(copy[field]);
+      if (field in copy) copy[field] = rewriteContextPaths(copy[field], name);
     }
     if (copy.Type === 'Task') {
-      for (const pathField of ['TimeoutSecondsPath', 'HeartbeatSecondsPath']) {
-        if (pathField in copy) {
-          throw new UnsupportedDefinitionError(
-            `State '${name}': ${pathField} is not supported by the local cloud; use a literal ${pathField.replace('Path', '')}`,
-          );
-        }
-      }
+      const timeoutPath = typeof copy.TimeoutSecondsPath === 'string' ? copy.TimeoutSecondsPath : undefined;
+      const heartbeatPath =
+        typeof copy.HeartbeatSecondsPath === 'string' ? copy.HeartbeatSecondsPath : undefined;
+      const enveloped = timeoutPath !== undefined || heartbeatPath !== undefined;
       tasks.set(name, {
         resource: String(copy.Resource),
         timeoutSeconds:
           typeof copy.TimeoutSeconds === 'number' ? copy.TimeoutSeconds : AWS_DEFAULT_TASK_TIMEOUT_SECONDS,
         ...(typeof copy.HeartbeatSeconds === 'number' ? { heartbeatSeconds: copy.HeartbeatSeconds } : {}),
+        ...(enveloped ? { enveloped } : {}),
       });
+      if (enveloped) {
+        // Parameters are evaluated against the input after InputPath; so are the paths, in the envelope.
+        copy.Parameters = {
+          [ENVELOPE_MARKER]: true,
+          ...('Parameters' in copy ? { parameters: copy.Parameters } : { 'parameters.$': '$' }),
+          ...(timeoutPath !== undefined ? { 'timeoutSeconds.$': timeoutPath } : {}),
+          ...(heartbeatPath !== undefined ? { 'heartbeatSeconds.$': heartbeatPath } : {}),
+        };
+      }
       delete copy.HeartbeatSeconds;
-      copy.TimeoutSeconds = ENGINE_SAFE_TIMEOUT_SECONDS;
+      delete copy.HeartbeatSecondsPath;
+      delete copy.TimeoutSecondsPath;
+      copy.TimeoutSeconds = engineTimeoutSeconds;
     }
     if (copy.Type === 'Parallel' && Array.isArray(copy.Branches)) {
       copy.Branches = (copy.Branches as AslDefinition[]).map((b) => ({
         ...b,
-        States: prepareStates(b.States, tasks),
+        States: prepareStates(b.States, tasks, engineTimeoutSeconds),
       }));
     }
     if (copy.Type === 'Map') {
       for (const key of ['ItemProcessor', 'Iterator']) {
         const processor = copy[key] as AslDefinition | undefined;
-        if (processor) copy[key] = { ...processor, States: prepareStates(processor.States, tasks) };
+        if (processor)
+          copy[key] = { ...processor, States: prepareStates(processor.States, tasks, engineTimeoutSeconds) };
       }
     }
     out[name] = copy;
@@ -124,12 +250,19 @@ function prepareStates(
   return out;
 }
 
-export function prepareDefinition(definition: AslDefinition): PreparedDefinition {
+export function prepareDefinition(
+  definition: AslDefinition,
+  options: { engineTimeoutSeconds?: number } = {},
+): PreparedDefinition {
   if (typeof definition.StartAt !== 'string' || !definition.States || typeof definition.States !== 'object') {
     throw new UnsupportedDefinitionError('A definition needs StartAt and States');
   }
   const tasks = new Map<string, TaskSettings>();
-  const states = prepareStates(definition.States, tasks);
+  const states = prepareStates(
+    definition.States,
+    tasks,
+    options.engineTimeoutSeconds ?? ENGINE_SAFE_TIMEOUT_SECONDS,
+  );
   const { TimeoutSeconds: executionTimeout, ...rest } = definition;
   return {
     // The engine arms one setTimeout for the whole execution too; above 24.8 days it fires at once.

@@ -1,26 +1,43 @@
 // The local Step Functions service: aws-local-stepfunctions runs the ASL, this file gives it what AWS
 // has and the engine lacks — the JSON API the real @aws-sdk/client-sfn speaks, execution names with
-// AWS's semantics, history, task tokens, timeouts enforced outside the engine, and executions that
-// survive a restart (see docs/local-stepfunctions.md).
+// AWS's semantics, history, task tokens, timeouts and heartbeats enforced outside the engine, and
+// executions that survive a restart (see docs/local-stepfunctions.md).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { AwsServiceError, startAwsJsonServer } from '../aws-json-server.js';
+import { startAwsJsonServer } from '../aws-json-server.js';
 import type { LocalStateMachine } from '../model.js';
 import {
   type AslDefinition,
+  AWS_DEFAULT_TASK_TIMEOUT_SECONDS,
+  ENGINE_SAFE_TIMEOUT_SECONDS,
+  engineContext,
+  fillPlaceholders,
   longTimeout,
   type PreparedDefinition,
   prepareDefinition,
   startingAt,
-  TASK_TOKEN_PLACEHOLDER,
+  unwrapTaskInput,
 } from './definition.js';
-import { createTaskRunner, TaskError, type TaskIntegrations } from './integrations.js';
+import { type ChildExecution, createTaskRunner, TaskError, type TaskIntegrations } from './integrations.js';
+import {
+  closingEventType,
+  describeExecutionOutput,
+  EXECUTION_ARN,
+  epochSeconds,
+  executionArnOf,
+  executionListItem,
+  historyEventToAws,
+  isValidExecutionName,
+  paginate,
+  resourceParts,
+  STATE_MACHINE_ARN,
+  sfnError,
+} from './protocol.js';
 import {
   type ExecutionRecord,
   type ExecutionStatus,
   type ExecutionStore,
   FileExecutionStore,
-  type HistoryEvent,
   MemoryExecutionStore,
   type PendingTask,
 } from './store.js';
@@ -35,6 +52,12 @@ export interface StepFunctionsServiceOptions {
   integrations: TaskIntegrations;
   store: { kind: 'memory' } | { kind: 'file'; dir: string };
   logger?: (line: string) => void;
+  /**
+   * Tests only. The TimeoutSeconds the engine is given for every Task (default: just under 2^31-1 ms).
+   * A task that must wait longer has its engine run refreshed before this elapses; a test sets it to a
+   * second or two to prove that refresh works.
+   */
+  engineTimeoutCeilingSeconds?: number;
 }
 
 interface Machine {
@@ -45,31 +68,37 @@ interface Machine {
 interface Waiter {
   resolve(output: unknown): void;
   reject(error: Error): void;
-  timers: { clear(): void }[];
+  /** Every timer of this wait; cleared when it ends. */
+  timers: Set<{ clear(): void }>;
+  rearmHeartbeat(): void;
 }
 
 interface Runtime {
   record: ExecutionRecord;
   machine: Machine;
+  /** Bumped on every (re)launch and on stop: work left over from an older engine run is ignored. */
+  generation: number;
   abort?: () => void;
   waiters: Map<string, Waiter>;
   occurrences: Map<string, number>;
-  /** The state a resumed run starts in: its first entry keeps the replay memo. */
+  /** The top-level state a resumed run starts in: its first entry keeps the replay memo. */
   resumingAt?: string | undefined;
+  /** Per state name: when it was entered and how often it has been retried ($$.State.*). */
+  visits: Map<string, { enteredTime: string; retryCount: number }>;
+  /** Callbacks waiting for this execution to finish (states:startExecution.sync). */
+  onFinish: ((record: ExecutionRecord) => void)[];
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
-const EXECUTION_ARN = /^arn:aws:states:[^:]+:\d{12}:execution:([^:]+):([^:]+)$/;
-const STATE_MACHINE_ARN = /^arn:aws:states:[^:]+:\d{12}:stateMachine:[^:]+$/;
-
-type TimeoutErrorClass = new () => Error;
+const ROLE = (account: string) => `arn:aws:iam::${account}:role/skillcert-local-state-machine-role`;
+const NEVER = new Promise<never>(() => {});
 
 /**
- * The engine only treats its own StatesTimeoutError as a timeout when matching `States.TaskFailed`
- * (which, in AWS, matches every task error except States.Timeout). The class is not exported, so we
- * obtain it once by letting the engine time out a task, and throw instances of it for our timeouts.
+ * The engine lets `States.TaskFailed` match every task error except instances of its own
+ * StatesTimeoutError class (as AWS: States.TaskFailed never matches States.Timeout). The class is not
+ * exported, so we obtain it once by letting the engine time out a probe task, and throw instances of it
+ * for the timeouts we enforce ourselves.
  */
-async function engineTimeoutErrorClass(): Promise<TimeoutErrorClass> {
+async function engineTimeoutErrorClass(): Promise<new () => Error> {
   const probe = new StateMachine(
     {
       StartAt: 'Probe',
@@ -84,51 +113,25 @@ async function engineTimeoutErrorClass(): Promise<TimeoutErrorClass> {
     } as never,
     { validationOptions: { noValidate: true } },
   );
-  const run = probe.run(
-    {},
-    { overrides: { taskResourceLocalHandlers: { Probe: () => new Promise(() => {}) } } },
-  );
+  const run = probe.run({}, { overrides: { taskResourceLocalHandlers: { Probe: () => NEVER } } });
   try {
     await run.result;
   } catch (error) {
     const cause = (error as Error & { cause?: Error }).cause;
-    if (cause?.name === 'States.Timeout') return cause.constructor as TimeoutErrorClass;
+    if (cause?.name === 'States.Timeout') return cause.constructor as new () => Error;
   }
   throw new Error(
     'aws-local-stepfunctions did not report States.Timeout as expected; check the engine version',
   );
 }
 
-/** AWS-style paging: maxResults (default 100, at most 1000) and an opaque nextToken. */
-function paginate<T>(items: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
-  const max = Math.min(Number(input.maxResults ?? 100) || 100, 1000);
-  const start = input.nextToken ? Number(Buffer.from(String(input.nextToken), 'base64url').toString()) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new AwsServiceError('InvalidToken', 'Invalid nextToken');
-  const page = items.slice(start, start + max);
-  return start + max < items.length
-    ? { page, nextToken: Buffer.from(String(start + max)).toString('base64url') }
-    : { page };
-}
-
-function seconds(ms: number | undefined): number | undefined {
-  return ms === undefined ? undefined : ms / 1000;
-}
-
-function detailsKey(type: string): string {
-  if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
-  if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
-  return `${type[0]?.toLowerCase()}${type.slice(1)}EventDetails`;
-}
-
-function resourceType(resource: string): { resourceType: string; resource: string } {
-  const m = /^arn:aws:states:::([^:]+(?::[^:]+)?):(.+)$/.exec(resource);
-  if (m?.[1] && m[2]) return { resourceType: m[1], resource: m[2] };
-  return { resourceType: 'lambda', resource };
-}
-
-export async function startStepFunctionsService(options: StepFunctionsServiceOptions) {
+export async function startStepFunctionsService(
+  options: StepFunctionsServiceOptions,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const log = options.logger ?? (() => {});
   const StatesTimeoutError = await engineTimeoutErrorClass();
+  const isTimeout = (error: unknown): boolean => error instanceof StatesTimeoutError;
+  const ceilingSeconds = options.engineTimeoutCeilingSeconds ?? ENGINE_SAFE_TIMEOUT_SECONDS;
   const store: ExecutionStore =
     options.store.kind === 'file' ? new FileExecutionStore(options.store.dir) : new MemoryExecutionStore();
   const machines = new Map<string, Machine>();
@@ -137,7 +140,12 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     new StateMachine(config.definition as never, {
       validationOptions: { checkArn: false, checkPaths: true },
     });
-    machines.set(config.arn, { config, prepared: prepareDefinition(config.definition as AslDefinition) });
+    machines.set(config.arn, {
+      config,
+      prepared: prepareDefinition(config.definition as AslDefinition, {
+        engineTimeoutSeconds: ceilingSeconds,
+      }),
+    });
   }
   const executions = new Map<string, Runtime>();
   const tokenOwners = new Map<string, string>();
@@ -146,121 +154,181 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
   const runner = createTaskRunner(options.integrations, {
     region: options.region,
     startExecution: async (input) => {
-      const out = await startExecution({
-        stateMachineArn: input.StateMachineArn,
-        input: input.Input,
-        name: input.Name,
-      });
+      const out = await startExecution(
+        { stateMachineArn: input.StateMachineArn, input: input.Input, name: input.Name },
+        // A resumed .sync task starts its child again: attach to the one it started before.
+        { attachToFinished: true },
+      );
       return { ExecutionArn: out.executionArn, StartDate: new Date(out.startDate * 1000) };
     },
+    executionFinished: (executionArn) =>
+      new Promise<ChildExecution>((resolve) => {
+        const runtime = executions.get(executionArn);
+        if (!runtime) throw new Error(`No execution ${executionArn}`);
+        const settle = (r: ExecutionRecord) =>
+          resolve({
+            executionArn: r.executionArn,
+            stateMachineArn: r.stateMachineArn,
+            name: r.name,
+            status: r.status as ChildExecution['status'],
+            input: r.input,
+            startDate: r.startDate,
+            stopDate: r.stopDate ?? Date.now(),
+            ...(r.output !== undefined ? { output: r.output } : {}),
+            ...(r.error !== undefined ? { error: r.error } : {}),
+            ...(r.cause !== undefined ? { cause: r.cause } : {}),
+          });
+        if (runtime.record.status !== 'RUNNING') settle(runtime.record);
+        else runtime.onFinish.push(settle);
+      }),
   });
 
   function persist(runtime: Runtime): Promise<void> {
+    // After stop() nothing is written: whatever was in flight re-runs on the next start (at-least-once).
+    if (stopped) return Promise.resolve();
     return store
       .save(runtime.record)
       .catch((error: Error) => log(`could not persist execution: ${error.message}`));
   }
 
-  function addHistory(runtime: Runtime, type: string, details?: Record<string, unknown>) {
+  function addHistory(
+    runtime: Runtime,
+    type: string,
+    details?: Record<string, unknown>,
+    timestamp = Date.now(),
+  ) {
     const history = runtime.record.history;
     const previous = history[history.length - 1];
     history.push({
       id: history.length + 1,
       previousEventId: previous ? previous.id : 0,
-      timestamp: Date.now(),
+      // Engine events carry the time they happened and may be recorded a moment later: never go back.
+      timestamp: Math.max(timestamp, previous?.timestamp ?? 0),
       type,
       ...(details ? { details } : {}),
     });
   }
 
+  function closeToken(runtime: Runtime, token: string, why: 'done' | 'timed-out') {
+    const waiter = runtime.waiters.get(token);
+    if (waiter) for (const t of waiter.timers) t.clear();
+    runtime.waiters.delete(token);
+    runtime.record.pending = runtime.record.pending.filter((p) => p.token !== token);
+    runtime.record.closedTokens[token] = why;
+    tokenOwners.delete(token);
+  }
+
   function finish(
     runtime: Runtime,
-    status: ExecutionStatus,
+    status: Exclude<ExecutionStatus, 'RUNNING'>,
     fields: { output?: unknown; error?: string; cause?: string },
   ) {
     const record = runtime.record;
     if (record.status !== 'RUNNING') return;
+    runtime.generation++;
     record.status = status;
     record.stopDate = Date.now();
     if (fields.output !== undefined) record.output = JSON.stringify(fields.output);
     if (fields.error !== undefined) record.error = fields.error;
     if (fields.cause !== undefined) record.cause = fields.cause;
-    for (const pending of record.pending) {
-      record.closedTokens[pending.token] = 'done';
-      tokenOwners.delete(pending.token);
-    }
+    // Tokens die with their execution (SendTask* on them: TaskDoesNotExist).
+    for (const pending of [...record.pending]) closeToken(runtime, pending.token, 'done');
     for (const waiter of runtime.waiters.values()) for (const t of waiter.timers) t.clear();
     runtime.waiters.clear();
-    record.pending = [];
     record.memo = [];
     record.current = undefined;
-    const type = {
-      SUCCEEDED: 'ExecutionSucceeded',
-      FAILED: 'ExecutionFailed',
-      TIMED_OUT: 'ExecutionTimedOut',
-      ABORTED: 'ExecutionAborted',
-      RUNNING: 'ExecutionStarted',
-    }[status];
     addHistory(
       runtime,
-      type,
-      status === 'SUCCEEDED' ? { output: record.output } : { error: record.error, cause: record.cause },
+      closingEventType(status),
+      status === 'SUCCEEDED'
+        ? { output: record.output, outputDetails: { truncated: false } }
+        : {
+            ...(record.error !== undefined ? { error: record.error } : {}),
+            ...(record.cause !== undefined ? { cause: record.cause } : {}),
+          },
     );
     log(`execution ${record.name} ${status}${record.error ? ` (${record.error})` : ''}`);
     void persist(runtime);
+    for (const listener of runtime.onFinish.splice(0)) listener(record);
+  }
+
+  /**
+   * Aborts the engine run and starts it again from the current top-level state, replaying finished
+   * tasks from the memo and re-attaching waiting tasks to their tokens — the same path as a restart.
+   * Used before the engine's own Task timer (at most 2^31-1 ms) could fire on a longer wait.
+   */
+  function refresh(runtime: Runtime) {
+    if (stopped || runtime.record.status !== 'RUNNING') return;
+    log(`refreshing the engine run of ${runtime.record.name} before its task timer could fire`);
+    runtime.generation++;
+    for (const waiter of runtime.waiters.values()) for (const t of waiter.timers) t.clear();
+    runtime.waiters.clear();
+    runtime.abort?.();
+    void launch(runtime);
   }
 
   /** Waits for SendTaskSuccess/Failure on a pending task, enforcing its timeout and heartbeat. */
   function awaitToken(runtime: Runtime, pending: PendingTask): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timers: [] };
-      const fail = (error: Error, why: 'timed-out') => {
-        for (const t of waiter.timers) t.clear();
-        runtime.waiters.delete(pending.token);
-        runtime.record.pending = runtime.record.pending.filter((p) => p.token !== pending.token);
-        runtime.record.closedTokens[pending.token] = why;
-        tokenOwners.delete(pending.token);
+      const timers = new Set<{ clear(): void }>();
+      let heartbeat: { clear(): void } | undefined;
+      const fail = (error: Error) => {
+        closeToken(runtime, pending.token, 'timed-out');
         void persist(runtime);
         reject(error);
       };
-      const armHeartbeat = () => {
-        if (pending.heartbeatAt === undefined) return;
-        waiter.timers.push(
-          longTimeout(pending.heartbeatAt - Date.now(), () =>
-            fail(
-              new TaskError('States.HeartbeatTimeout', 'No heartbeat within HeartbeatSeconds'),
-              'timed-out',
-            ),
-          ),
-        );
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timers,
+        rearmHeartbeat() {
+          if (heartbeat) {
+            heartbeat.clear();
+            timers.delete(heartbeat);
+          }
+          if (pending.heartbeatAt === undefined) return;
+          heartbeat = longTimeout(pending.heartbeatAt - Date.now(), () =>
+            fail(new TaskError('States.HeartbeatTimeout', 'No heartbeat was sent within HeartbeatSeconds')),
+          );
+          timers.add(heartbeat);
+        },
       };
-      waiter.timers.push(
-        longTimeout(pending.timeoutAt - Date.now(), () => {
-          const error = new StatesTimeoutError();
-          fail(error, 'timed-out');
-        }),
-      );
-      armHeartbeat();
-      (waiter as Waiter & { rearmHeartbeat?: () => void }).rearmHeartbeat = () => {
-        waiter.timers.pop()?.clear();
-        armHeartbeat();
-      };
+      // Absolute deadlines: after a restart the task gets only what was left of its time.
+      timers.add(longTimeout(pending.timeoutAt - Date.now(), () => fail(new StatesTimeoutError())));
+      waiter.rearmHeartbeat();
+      const refreshAfterMs = ceilingSeconds * 1000 * 0.9;
+      if (pending.timeoutAt - Date.now() > refreshAfterMs) {
+        timers.add(longTimeout(refreshAfterMs, () => refresh(runtime)));
+      }
       runtime.waiters.set(pending.token, waiter);
       tokenOwners.set(pending.token, runtime.record.executionArn);
     });
   }
 
-  function taskHandler(runtime: Runtime, stateName: string) {
+  function taskHandler(runtime: Runtime, stateName: string, generation: number) {
     const settings = runtime.machine.prepared.tasks.get(stateName);
     if (!settings) throw new Error(`No task settings for ${stateName}`);
     const parsed = runner.parse(settings.resource);
-    return async (input: unknown): Promise<unknown> => {
+    const parts = resourceParts(settings.resource);
+    const current = () => generation === runtime.generation && !stopped;
+
+    return async (engineInput: unknown): Promise<unknown> => {
       // The engine calls us synchronously, before our event-log reader has seen this state's
-      // StateEntered; one macrotask later it has, so the replay memo below belongs to this visit.
+      // StateEntered/StateRetried; one macrotask later it has, so the memo and $$.State belong to this visit.
       await new Promise((resolve) => setImmediate(resolve));
+      if (!current()) return NEVER;
       const record = runtime.record;
+      let unwrapped: ReturnType<typeof unwrapTaskInput>;
+      try {
+        unwrapped = unwrapTaskInput(engineInput, settings);
+      } catch (error) {
+        throw new TaskError('States.Runtime', (error as Error).message, { fatal: true });
+      }
+      const visit = runtime.visits.get(stateName) ?? { enteredTime: new Date().toISOString(), retryCount: 0 };
+      const facts = { stateName, enteredTime: visit.enteredTime, retryCount: visit.retryCount };
+      // The memo key uses the input before placeholders are filled: the same on a resumed run.
       const base = createHash('sha256')
-        .update(`${stateName}\n${JSON.stringify(input)}`)
+        .update(`${stateName}\n${JSON.stringify(unwrapped.input)}`)
         .digest('hex')
         .slice(0, 32);
       const occurrence = (runtime.occurrences.get(base) ?? 0) + 1;
@@ -275,121 +343,192 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
           ? new StatesTimeoutError()
           : new TaskError(memo.outcome.error, memo.outcome.cause);
       }
-
       const remember = (outcome: ExecutionRecord['memo'][number]['outcome']) => {
         record.memo.push({ key, outcome });
         void persist(runtime);
       };
+      const timeoutInSeconds =
+        unwrapped.timeoutSeconds !== AWS_DEFAULT_TASK_TIMEOUT_SECONDS ? unwrapped.timeoutSeconds : undefined;
+      // AWS records LambdaFunction* events (not Task*) for a plain function ARN Resource; we record Task*
+      // for every resource, which the local-cloud tests and tools read uniformly (docs: known differences).
+      const scheduled = (parameters: unknown) =>
+        addHistory(runtime, 'TaskScheduled', {
+          ...parts,
+          region: options.region,
+          parameters: JSON.stringify(parameters),
+          ...(timeoutInSeconds !== undefined ? { timeoutInSeconds } : {}),
+          ...(unwrapped.heartbeatSeconds !== undefined
+            ? { heartbeatInSeconds: unwrapped.heartbeatSeconds }
+            : {}),
+        });
+      const started = () => addHistory(runtime, 'TaskStarted', parts);
+
       try {
         let output: unknown;
         if (parsed?.mode === 'callback') {
           let pending = record.pending.find((p) => p.key === key);
-          if (!pending) {
+          if (pending) {
+            // Resumed: the call that handed out the token was made before; wait for the SAME token.
+            output = await awaitToken(runtime, pending);
+          } else {
             const token = randomBytes(48).toString('base64url');
             const now = Date.now();
             pending = {
               token,
               stateName,
               key,
-              timeoutAt: now + settings.timeoutSeconds * 1000,
-              ...(settings.heartbeatSeconds !== undefined
+              timeoutAt: now + unwrapped.timeoutSeconds * 1000,
+              ...(unwrapped.heartbeatSeconds !== undefined
                 ? {
-                    heartbeatSeconds: settings.heartbeatSeconds,
-                    heartbeatAt: now + settings.heartbeatSeconds * 1000,
+                    heartbeatSeconds: unwrapped.heartbeatSeconds,
+                    heartbeatAt: now + unwrapped.heartbeatSeconds * 1000,
                   }
                 : {}),
             };
             record.pending.push(pending);
-            const withToken = JSON.parse(JSON.stringify(input).replaceAll(TASK_TOKEN_PLACEHOLDER, token));
-            addHistory(runtime, 'TaskScheduled', {
-              ...resourceType(settings.resource),
-              region: options.region,
-              parameters: JSON.stringify(withToken),
-            });
+            const withToken = fillPlaceholders(unwrapped.input, { ...facts, token });
+            scheduled(withToken);
             const waiting = awaitToken(runtime, pending);
+            // The token is on disk before anyone can see it: a restart can always find it again.
             await persist(runtime);
+            if (!current()) return NEVER;
+            started();
+            let submitted: unknown;
             try {
-              await runner.run(settings.resource, withToken);
+              submitted = await runner.run(settings.resource, withToken);
             } catch (error) {
               // The call that hands out the token failed: nobody can answer it, so the task fails now.
-              runtime.waiters.get(token)?.timers.forEach((t) => {
-                t.clear();
-              });
-              runtime.waiters.delete(token);
-              record.pending = record.pending.filter((p) => p.token !== token);
-              record.closedTokens[token] = 'done';
-              tokenOwners.delete(token);
+              closeToken(runtime, token, 'done');
               waiting.catch(() => {});
               throw error;
             }
-            addHistory(runtime, 'TaskSubmitted', { ...resourceType(settings.resource) });
+            if (!current()) return NEVER;
+            addHistory(runtime, 'TaskSubmitted', { ...parts, output: JSON.stringify(submitted ?? {}) });
             void persist(runtime);
             output = await waiting;
-          } else {
-            output = await awaitToken(runtime, pending);
           }
         } else {
-          addHistory(runtime, 'TaskScheduled', {
-            ...resourceType(settings.resource),
-            region: options.region,
-            parameters: JSON.stringify(input),
-          });
-          let timer: { clear(): void } | undefined;
+          const input = fillPlaceholders(unwrapped.input, facts);
+          scheduled(input);
+          started();
+          const timer = { handle: undefined as { clear(): void } | undefined };
           const timedOut = new Promise<never>((_, reject) => {
-            timer = longTimeout(settings.timeoutSeconds * 1000, () => reject(new StatesTimeoutError()));
+            timer.handle = longTimeout(unwrapped.timeoutSeconds * 1000, () =>
+              reject(new StatesTimeoutError()),
+            );
           });
           try {
             output = await Promise.race([runner.run(settings.resource, input), timedOut]);
           } finally {
-            timer?.clear();
+            timer.handle?.clear();
           }
         }
-        addHistory(runtime, 'TaskSucceeded', {
-          ...resourceType(settings.resource),
-          output: JSON.stringify(output),
-        });
+        if (!current()) return NEVER;
+        addHistory(runtime, 'TaskSucceeded', { ...parts, output: JSON.stringify(output) });
         remember({ ok: true, output });
         return output;
       } catch (error) {
+        if (!current() || runtime.record.status !== 'RUNNING') return NEVER;
         const e = error as Error;
-        if (runtime.record.status === 'RUNNING' && !stopped) {
-          addHistory(runtime, e.name === 'States.Timeout' ? 'TaskTimedOut' : 'TaskFailed', {
-            ...resourceType(settings.resource),
-            error: e.name,
-            cause: e.message,
-          });
-          remember({ ok: false, error: e.name, cause: e.message });
-        }
+        const timedOut = isTimeout(error);
+        const cause = timedOut ? '' : e.message;
+        addHistory(runtime, timedOut ? 'TaskTimedOut' : 'TaskFailed', { ...parts, error: e.name, cause });
+        // A States.Runtime failure ends the execution; nothing to replay.
+        if (!(e instanceof TaskError && !e.isRetryable)) remember({ ok: false, error: e.name, cause });
         throw error;
       }
     };
   }
 
+  function recordEngineEvent(runtime: Runtime, event: EngineEvent) {
+    const { record, machine } = runtime;
+    const state = event.state;
+    const at = event.timestamp ?? Date.now();
+    switch (event.type) {
+      case 'StateEntered': {
+        if (!state) return;
+        runtime.visits.set(state.name, { enteredTime: new Date(at).toISOString(), retryCount: 0 });
+        if (machine.prepared.topLevelStates.has(state.name) && event.index === undefined) {
+          record.current = { stateName: state.name, input: state.input };
+          if (runtime.resumingAt === state.name) {
+            // A resumed run re-enters the state it was in; history already has that entry.
+            runtime.resumingAt = undefined;
+            void persist(runtime);
+            return;
+          }
+          record.memo = [];
+          runtime.occurrences.clear();
+        }
+        addHistory(
+          runtime,
+          `${state.type}StateEntered`,
+          { name: state.name, input: JSON.stringify(state.input), inputDetails: { truncated: false } },
+          at,
+        );
+        if (state.type === 'Parallel') addHistory(runtime, 'ParallelStateStarted', undefined, at);
+        if (state.type === 'Map') addHistory(runtime, 'MapStateStarted', undefined, at);
+        void persist(runtime);
+        return;
+      }
+      case 'StateRetried': {
+        const visit = state ? runtime.visits.get(state.name) : undefined;
+        if (visit) visit.retryCount++;
+        return;
+      }
+      case 'StateExited': {
+        if (!state) return;
+        if (state.type === 'Parallel' || state.type === 'Map')
+          addHistory(runtime, `${state.type}StateSucceeded`, undefined, at);
+        addHistory(
+          runtime,
+          `${state.type}StateExited`,
+          { name: state.name, output: JSON.stringify(state.output), outputDetails: { truncated: false } },
+          at,
+        );
+        return;
+      }
+      case 'StateFailed': {
+        if (state && (state.type === 'Parallel' || state.type === 'Map'))
+          addHistory(runtime, `${state.type}StateFailed`, undefined, at);
+        return;
+      }
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        addHistory(runtime, event.type, { name: event.parentState?.name, index: event.index }, at);
+        return;
+      default:
+        // ParallelBranch* and Execution* events have no counterpart (we write Execution* ourselves).
+        return;
+    }
+  }
+
   async function launch(runtime: Runtime) {
     const { record, machine } = runtime;
+    const generation = ++runtime.generation;
     const resume = record.current;
     runtime.resumingAt = resume?.stateName;
+    runtime.occurrences.clear();
     const definition = resume
       ? startingAt(machine.prepared.engineDefinition, resume.stateName)
       : machine.prepared.engineDefinition;
     const engine = new StateMachine(definition as never, { validationOptions: { noValidate: true } });
     const handlers = Object.fromEntries(
-      [...machine.prepared.tasks.keys()].map((name) => [name, taskHandler(runtime, name)]),
+      [...machine.prepared.tasks.keys()].map((name) => [name, taskHandler(runtime, name, generation)]),
     );
     const originalInput = JSON.parse(record.input) as unknown;
     const run = engine.run((resume ? resume.input : originalInput) as never, {
       overrides: { taskResourceLocalHandlers: handlers as never },
       noThrowOnAbort: true,
-      context: {
-        Execution: {
-          Id: record.executionArn,
-          Name: record.name,
-          RoleArn: `arn:aws:iam::${options.account}:role/local-state-machine-role`,
-          OriginalInput: originalInput,
-          OriginalStartTime: new Date(record.startDate).toISOString(),
-        },
-        StateMachine: { Id: machine.config.arn, Name: machine.config.name },
-      } as never,
+      context: engineContext({
+        executionArn: record.executionArn,
+        executionName: record.name,
+        roleArn: ROLE(options.account),
+        originalInput,
+        startTime: new Date(record.startDate).toISOString(),
+        stateMachineArn: machine.config.arn,
+        stateMachineName: machine.config.name,
+      }) as never,
     });
     runtime.abort = run.abort;
     const executionTimeout = machine.prepared.executionTimeoutSeconds;
@@ -397,6 +536,7 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
       executionTimeout === undefined
         ? undefined
         : longTimeout(record.startDate + executionTimeout * 1000 - Date.now(), () => {
+            if (generation !== runtime.generation) return;
             finish(runtime, 'TIMED_OUT', {
               error: 'States.Timeout',
               cause: 'The execution ran longer than its TimeoutSeconds',
@@ -404,118 +544,90 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
             run.abort();
           });
 
-    void (async () => {
+    const drained = (async () => {
       for await (const event of run.eventLogs) {
-        const e = event as {
-          type: string;
-          state?: { name: string; type: string; input?: unknown; output?: unknown };
-          index?: number;
-        };
-        if (runtime.record.status !== 'RUNNING') break;
-        if (e.type === 'StateEntered' && e.state) {
-          if (machine.prepared.topLevelStates.has(e.state.name)) {
-            record.current = { stateName: e.state.name, input: e.state.input };
-            if (runtime.resumingAt === e.state.name) runtime.resumingAt = undefined;
-            else {
-              record.memo = [];
-              runtime.occurrences.clear();
-            }
-          }
-          addHistory(runtime, `${e.state.type}StateEntered`, {
-            name: e.state.name,
-            input: JSON.stringify(e.state.input),
-          });
-          void persist(runtime);
-        } else if (e.type === 'StateExited' && e.state) {
-          addHistory(runtime, `${e.state.type}StateExited`, {
-            name: e.state.name,
-            output: JSON.stringify(e.state.output),
-          });
-        } else if (e.type.startsWith('MapIteration') || e.type.startsWith('ParallelBranch')) {
-          addHistory(
-            runtime,
-            e.type,
-            e.index !== undefined ? { name: e.state?.name, index: e.index } : undefined,
-          );
-        }
+        if (generation !== runtime.generation || stopped) break;
+        recordEngineEvent(runtime, event as EngineEvent);
       }
     })().catch((error: Error) => log(`event log: ${error.message}`));
 
     try {
       const output = await run.result.finally(() => executionTimer?.clear());
-      if (runtime.record.status === 'RUNNING' && !stopped) finish(runtime, 'SUCCEEDED', { output });
+      // The engine closes its event log when a run ends: record the last states before the closing event.
+      await drained;
+      if (generation === runtime.generation && !stopped) finish(runtime, 'SUCCEEDED', { output });
     } catch (error) {
-      if (stopped || runtime.record.status !== 'RUNNING') return;
+      await drained;
+      if (generation !== runtime.generation || stopped) return;
       const cause = (error as Error & { cause?: Error }).cause ?? (error as Error);
-      if ((error as Error).name === 'ExecutionTimeoutError') {
-        finish(runtime, 'TIMED_OUT', {
-          error: 'States.Timeout',
-          cause: 'The execution ran longer than its TimeoutSeconds',
-        });
-      } else {
-        finish(runtime, 'FAILED', { error: cause.name, cause: cause.message });
-      }
+      finish(runtime, 'FAILED', { error: cause.name, cause: cause.message });
     }
   }
 
   function newRuntime(record: ExecutionRecord, machine: Machine): Runtime {
-    return { record, machine, waiters: new Map(), occurrences: new Map() };
+    return {
+      record,
+      machine,
+      generation: 0,
+      waiters: new Map(),
+      occurrences: new Map(),
+      visits: new Map(),
+      onFinish: [],
+    };
   }
 
   function machineFor(stateMachineArn: unknown): Machine {
     if (typeof stateMachineArn !== 'string' || !STATE_MACHINE_ARN.test(stateMachineArn)) {
-      throw new AwsServiceError('InvalidArn', `Invalid Arn: '${String(stateMachineArn)}'`);
+      throw sfnError('InvalidArn', `Invalid Arn: '${String(stateMachineArn)}'`);
     }
     const machine = machines.get(stateMachineArn);
     if (!machine)
-      throw new AwsServiceError(
-        'StateMachineDoesNotExist',
-        `State Machine Does Not Exist: '${stateMachineArn}'`,
-      );
+      throw sfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
     return machine;
   }
 
   function executionFor(executionArn: unknown): Runtime {
     if (typeof executionArn !== 'string' || !EXECUTION_ARN.test(executionArn)) {
-      throw new AwsServiceError('InvalidArn', `Invalid Arn: '${String(executionArn)}'`);
+      throw sfnError('InvalidArn', `Invalid Arn: '${String(executionArn)}'`);
     }
     const runtime = executions.get(executionArn);
-    if (!runtime)
-      throw new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!runtime) throw sfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return runtime;
   }
 
-  async function startExecution(input: { stateMachineArn?: unknown; name?: unknown; input?: unknown }) {
+  async function startExecution(
+    input: { stateMachineArn?: unknown; name?: unknown; input?: unknown },
+    internal: { attachToFinished?: boolean } = {},
+  ) {
     const machine = machineFor(input.stateMachineArn);
-    const name = input.name === undefined ? randomUUID() : input.name;
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
-    }
+    const name = input.name === undefined || input.name === null ? randomUUID() : input.name;
+    if (!isValidExecutionName(name)) throw sfnError('InvalidName', `Invalid Name: '${String(name)}'`);
     const text =
-      input.input === undefined
+      input.input === undefined || input.input === null
         ? '{}'
         : typeof input.input === 'string'
           ? input.input
           : JSON.stringify(input.input);
     try {
       JSON.parse(text);
-    } catch {
-      throw new AwsServiceError(
+    } catch (error) {
+      throw sfnError(
         'InvalidExecutionInput',
-        'Invalid State Machine Execution Input: not valid JSON',
+        `Invalid State Machine Execution Input: '${(error as Error).message}'`,
       );
     }
     if (Buffer.byteLength(text) > 256 * 1024) {
-      throw new AwsServiceError('InvalidExecutionInput', 'Execution input is larger than 256 KB');
+      throw sfnError('InvalidExecutionInput', 'Execution input is larger than 256 KB');
     }
-    const executionArn = `arn:aws:states:${options.region}:${options.account}:execution:${machine.config.name}:${name}`;
+    const executionArn = executionArnOf(machine.config.arn, name);
     const existing = executions.get(executionArn);
     if (existing) {
-      // AWS: same name and input while RUNNING is idempotent; otherwise the name is taken.
-      if (existing.record.status === 'RUNNING' && existing.record.input === text) {
-        return { executionArn, startDate: existing.record.startDate / 1000 };
+      // AWS (Standard): the same name and input while RUNNING is idempotent; otherwise the name is taken.
+      const sameInput = existing.record.input === text;
+      if (sameInput && (existing.record.status === 'RUNNING' || internal.attachToFinished)) {
+        return { executionArn, startDate: epochSeconds(existing.record.startDate) };
       }
-      throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+      throw sfnError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const record: ExecutionRecord = {
       executionArn,
@@ -533,28 +645,19 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     executions.set(executionArn, runtime);
     addHistory(runtime, 'ExecutionStarted', {
       input: text,
-      roleArn: `arn:aws:iam::${options.account}:role/local-state-machine-role`,
+      inputDetails: { truncated: false },
+      roleArn: ROLE(options.account),
     });
     await persist(runtime);
     log(`execution ${name} started on ${machine.config.name}`);
     void launch(runtime);
-    return { executionArn, startDate: record.startDate / 1000 };
+    return { executionArn, startDate: epochSeconds(record.startDate) };
   }
 
-  function describe(record: ExecutionRecord) {
-    return {
-      executionArn: record.executionArn,
-      stateMachineArn: record.stateMachineArn,
-      name: record.name,
-      status: record.status,
-      startDate: seconds(record.startDate),
-      ...(record.stopDate ? { stopDate: seconds(record.stopDate) } : {}),
-    };
-  }
-
+  /** The waiting task a token belongs to, or the error AWS gives for that token. */
   function ownerOfToken(token: unknown): { runtime: Runtime; waiter: Waiter; pending: PendingTask } {
     if (typeof token !== 'string' || token.length === 0 || token.length > 1024) {
-      throw new AwsServiceError('InvalidToken', 'Invalid Token');
+      throw sfnError('InvalidToken', 'Invalid Token: the task token must be 1 to 1024 characters');
     }
     const arn = tokenOwners.get(token);
     const runtime = arn ? executions.get(arn) : undefined;
@@ -562,19 +665,12 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     const pending = runtime?.record.pending.find((p) => p.token === token);
     if (runtime && waiter && pending) return { runtime, waiter, pending };
     for (const r of executions.values()) {
-      if (r.record.closedTokens[token] === 'timed-out')
-        throw new AwsServiceError('TaskTimedOut', 'Task Timed Out');
-      if (r.record.closedTokens[token]) throw new AwsServiceError('TaskDoesNotExist', 'Task Does Not Exist');
+      const closed = r.record.closedTokens[token];
+      if (closed === 'timed-out') throw sfnError('TaskTimedOut', 'Task Timed Out: the task has timed out');
+      if (closed)
+        throw sfnError('TaskDoesNotExist', 'Task Does Not Exist: the task has already been completed');
     }
-    throw new AwsServiceError('InvalidToken', 'Invalid Token');
-  }
-
-  function closeToken({ runtime, waiter, pending }: ReturnType<typeof ownerOfToken>) {
-    for (const t of waiter.timers) t.clear();
-    runtime.waiters.delete(pending.token);
-    runtime.record.pending = runtime.record.pending.filter((p) => p.token !== pending.token);
-    runtime.record.closedTokens[pending.token] = 'done';
-    tokenOwners.delete(pending.token);
+    throw sfnError('InvalidToken', 'Invalid Token: no task has this token');
   }
 
   const server = await startAwsJsonServer({
@@ -584,41 +680,33 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     logger: log,
     operations: {
       StartExecution: (input) => startExecution(input),
-      DescribeExecution: (input) => {
-        const { record } = executionFor(input.executionArn);
-        return {
-          ...describe(record),
-          input: record.input,
-          inputDetails: { included: true },
-          ...(record.output !== undefined
-            ? { output: record.output, outputDetails: { included: true } }
-            : {}),
-          ...(record.error !== undefined ? { error: record.error } : {}),
-          ...(record.cause !== undefined ? { cause: record.cause } : {}),
-        };
-      },
+      DescribeExecution: (input) => describeExecutionOutput(executionFor(input.executionArn).record),
       ListExecutions: (input) => {
         const machine = machineFor(input.stateMachineArn);
-        const filter = input.statusFilter as string | undefined;
+        const filter = input.statusFilter;
+        if (
+          filter !== undefined &&
+          !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].includes(String(filter))
+        ) {
+          throw sfnError(
+            'ValidationException',
+            `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
+          );
+        }
         const all = [...executions.values()]
           .map((r) => r.record)
-          .filter((r) => r.stateMachineArn === machine.config.arn && (!filter || r.status === filter))
+          .filter(
+            (r) => r.stateMachineArn === machine.config.arn && (filter === undefined || r.status === filter),
+          )
           .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
         const { page, nextToken } = paginate(all, input);
-        return { executions: page.map(describe), ...(nextToken ? { nextToken } : {}) };
+        return { executions: page.map(executionListItem), ...(nextToken ? { nextToken } : {}) };
       },
       GetExecutionHistory: (input) => {
         const { record } = executionFor(input.executionArn);
-        const events = input.reverseOrder ? [...record.history].reverse() : record.history;
-        const { page: slice, nextToken } = paginate(events, input);
-        const page = slice.map((e: HistoryEvent) => ({
-          id: e.id,
-          previousEventId: e.previousEventId,
-          timestamp: e.timestamp / 1000,
-          type: e.type,
-          ...(e.details ? { [detailsKey(e.type)]: e.details } : {}),
-        }));
-        return { events: page, ...(nextToken ? { nextToken } : {}) };
+        const events = input.reverseOrder === true ? [...record.history].reverse() : record.history;
+        const { page, nextToken } = paginate(events, input);
+        return { events: page.map(historyEventToAws), ...(nextToken ? { nextToken } : {}) };
       },
       StopExecution: (input) => {
         const runtime = executionFor(input.executionArn);
@@ -629,33 +717,39 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
           });
           runtime.abort?.();
         }
-        return { stopDate: seconds(runtime.record.stopDate ?? Date.now()) };
+        return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
       },
       SendTaskSuccess: (input) => {
         const owner = ownerOfToken(input.taskToken);
         let output: unknown;
         try {
-          output = JSON.parse(String(input.output));
-        } catch {
-          throw new AwsServiceError('InvalidOutput', 'Invalid Output: not valid JSON');
+          if (typeof input.output !== 'string') throw new Error('output must be a string');
+          output = JSON.parse(input.output);
+        } catch (error) {
+          throw sfnError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
         }
-        closeToken(owner);
+        closeToken(owner.runtime, owner.pending.token, 'done');
         void persist(owner.runtime);
         owner.waiter.resolve(output);
         return {};
       },
       SendTaskFailure: (input) => {
         const owner = ownerOfToken(input.taskToken);
-        closeToken(owner);
+        closeToken(owner.runtime, owner.pending.token, 'done');
         void persist(owner.runtime);
-        owner.waiter.reject(new TaskError(String(input.error ?? ''), String(input.cause ?? '')));
+        owner.waiter.reject(
+          new TaskError(
+            typeof input.error === 'string' ? input.error : '',
+            typeof input.cause === 'string' ? input.cause : '',
+          ),
+        );
         return {};
       },
       SendTaskHeartbeat: (input) => {
         const owner = ownerOfToken(input.taskToken);
         if (owner.pending.heartbeatSeconds !== undefined) {
           owner.pending.heartbeatAt = Date.now() + owner.pending.heartbeatSeconds * 1000;
-          (owner.waiter as Waiter & { rearmHeartbeat?: () => void }).rearmHeartbeat?.();
+          owner.waiter.rearmHeartbeat();
           void persist(owner.runtime);
         }
         return {};
@@ -667,32 +761,42 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
           name: config.name,
           status: 'ACTIVE',
           definition: JSON.stringify(config.definition),
-          roleArn: `arn:aws:iam::${options.account}:role/local-state-machine-role`,
+          roleArn: ROLE(options.account),
           type: config.type,
           creationDate: 0,
         };
       },
-      ListStateMachines: () => ({
-        stateMachines: [...machines.values()].map(({ config }) => ({
+      ListStateMachines: (input) => {
+        const all = [...machines.values()].map(({ config }) => ({
           stateMachineArn: config.arn,
           name: config.name,
           type: config.type,
           creationDate: 0,
-        })),
-      }),
+        }));
+        const { page, nextToken } = paginate(all, input);
+        return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
+      },
     },
   });
 
   // Pick up where a previous run of the local cloud left off.
-  for (const record of await store.loadAll()) {
+  const stored = await store.loadAll((file, error) =>
+    log(`skipping unreadable execution file ${file}: ${error.message}`),
+  );
+  for (const record of stored) {
     const machine = machines.get(record.stateMachineArn);
-    if (!machine) continue;
+    if (!machine) {
+      log(`skipping stored execution ${record.executionArn}: its state machine is no longer defined`);
+      continue;
+    }
     const runtime = newRuntime(record, machine);
     executions.set(record.executionArn, runtime);
-    if (record.status === 'RUNNING') {
-      log(`resuming execution ${record.name} at ${record.current?.stateName ?? 'its start'}`);
-      void launch(runtime);
-    }
+    for (const pending of record.pending) tokenOwners.set(pending.token, record.executionArn);
+  }
+  for (const runtime of executions.values()) {
+    if (runtime.record.status !== 'RUNNING') continue;
+    log(`resuming execution ${runtime.record.name} at ${runtime.record.current?.stateName ?? 'its start'}`);
+    void launch(runtime);
   }
 
   return {
@@ -700,12 +804,23 @@ export async function startStepFunctionsService(options: StepFunctionsServiceOpt
     async stop() {
       stopped = true;
       for (const runtime of executions.values()) {
+        runtime.generation++;
         for (const waiter of runtime.waiters.values()) for (const t of waiter.timers) t.clear();
+        runtime.waiters.clear();
         runtime.abort?.();
       }
       await server.stop();
-      if (store instanceof FileExecutionStore) await store.flush();
+      await store.flush();
       runner.destroy();
     },
   };
+}
+
+/** The events aws-local-stepfunctions yields from run().eventLogs that we translate into history. */
+interface EngineEvent {
+  type: string;
+  timestamp?: number;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  index?: number;
+  parentState?: { name: string; type: string };
 }

@@ -23,16 +23,33 @@ export interface TaskIntegrations {
   eventBus: LocalEventBusPort;
 }
 
+/** What a finished child execution looks like to a states:startExecution.sync task. */
+export interface ChildExecution {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  startDate: number;
+  stopDate: number;
+}
+
 export interface IntegrationContext {
   region: string;
   /** StartExecution on this same service, for the states:startExecution integration. */
-  startExecution(input: { StateMachineArn?: string; Input?: unknown; Name?: string }): Promise<{
+  startExecution(input: { StateMachineArn?: unknown; Input?: unknown; Name?: unknown }): Promise<{
     ExecutionArn: string;
     StartDate: Date;
   }>;
+  /** Resolves when an execution of this service has finished. */
+  executionFinished(executionArn: string): Promise<ChildExecution>;
 }
 
-export type WaitMode = 'request-response' | 'callback';
+/** request-response; callback = .waitForTaskToken; sync/sync2 = .sync and .sync:2 (job run). */
+export type WaitMode = 'request-response' | 'callback' | 'sync' | 'sync2';
 
 export interface ParsedResource {
   kind: 'lambda-arn' | 'lambda-invoke' | 'dynamodb' | 'aws-sdk' | 'events-put' | 'states-start';
@@ -41,7 +58,11 @@ export interface ParsedResource {
   mode: WaitMode;
 }
 
-const CALLBACK_SUFFIX = '.waitForTaskToken';
+const SUFFIXES: [string, WaitMode][] = [
+  ['.waitForTaskToken', 'callback'],
+  ['.sync:2', 'sync2'],
+  ['.sync', 'sync'],
+];
 
 /** Classifies a Task's Resource ARN; undefined means the local cloud cannot run it. */
 export function parseResource(resource: string): ParsedResource | undefined {
@@ -51,17 +72,50 @@ export function parseResource(resource: string): ParsedResource | undefined {
   const match = /^arn:aws:states:::(.+)$/.exec(resource);
   if (!match?.[1]) return undefined;
   let rest = match[1];
-  const mode: WaitMode = rest.endsWith(CALLBACK_SUFFIX) ? 'callback' : 'request-response';
-  if (mode === 'callback') rest = rest.slice(0, -CALLBACK_SUFFIX.length);
+  let mode: WaitMode = 'request-response';
+  for (const [suffix, suffixMode] of SUFFIXES) {
+    if (rest.endsWith(suffix)) {
+      rest = rest.slice(0, -suffix.length);
+      mode = suffixMode;
+      break;
+    }
+  }
+  // Only states:startExecution has a job-run (.sync) pattern among the integrations we run.
+  if (rest === 'states:startExecution') return { kind: 'states-start', mode };
+  if (mode === 'sync' || mode === 'sync2') return undefined;
   if (rest === 'lambda:invoke') return { kind: 'lambda-invoke', mode };
   if (rest === 'events:putEvents') return { kind: 'events-put', mode };
-  if (rest === 'states:startExecution' && mode === 'request-response') return { kind: 'states-start', mode };
   const optimized = /^dynamodb:(putItem|getItem|updateItem|deleteItem)$/.exec(rest);
   if (optimized?.[1] && mode === 'request-response') return { kind: 'dynamodb', action: optimized[1], mode };
   const sdk = /^aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)$/.exec(rest);
   if (sdk?.[1] === 'dynamodb' && sdk[2])
     return { kind: 'aws-sdk', service: 'dynamodb', action: sdk[2], mode };
   return undefined;
+}
+
+/**
+ * The output of a states:startExecution.sync(:2) task: DescribeExecution's answer in PascalCase, with
+ * Input/Output as JSON (.sync:2) or strings (.sync). A child that did not succeed fails the task with
+ * States.TaskFailed and that document as Cause, as in AWS.
+ */
+export function childOutcome(child: ChildExecution, parseJson: boolean): Record<string, unknown> {
+  const data = (text: string | undefined) =>
+    text === undefined ? undefined : parseJson ? (JSON.parse(text) as unknown) : text;
+  const document: Record<string, unknown> = {
+    ExecutionArn: child.executionArn,
+    Input: data(child.input),
+    InputDetails: { Included: true },
+    Name: child.name,
+    ...(child.output !== undefined ? { Output: data(child.output), OutputDetails: { Included: true } } : {}),
+    StartDate: child.startDate,
+    StateMachineArn: child.stateMachineArn,
+    Status: child.status,
+    StopDate: child.stopDate,
+    ...(child.error !== undefined ? { Error: child.error } : {}),
+    ...(child.cause !== undefined ? { Cause: child.cause } : {}),
+  };
+  if (child.status !== 'SUCCEEDED') throw new TaskError('States.TaskFailed', JSON.stringify(document));
+  return document;
 }
 
 type Command = new (input: never) => unknown;
@@ -99,9 +153,10 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
     // Step Functions names the failure after the function's error type and puts Lambda's error document in Cause.
     return new TaskError(
       outcome.errorType,
+      // Same member order as the error document the Node.js runtime writes.
       JSON.stringify({
-        errorMessage: outcome.errorMessage,
         errorType: outcome.errorType,
+        errorMessage: outcome.errorMessage,
         trace: outcome.trace ?? [],
       }),
     );
@@ -179,8 +234,19 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
         return result;
       }
       case 'states-start': {
-        const started = await context.startExecution(params);
-        return { ExecutionArn: started.ExecutionArn, StartDate: started.StartDate.toISOString() };
+        let started: { ExecutionArn: string; StartDate: Date };
+        try {
+          started = await context.startExecution(params);
+        } catch (error) {
+          throw new TaskError(
+            `StepFunctions.${(error as Error).name.split('#').pop()}`,
+            (error as Error).message,
+          );
+        }
+        if (parsed.mode !== 'sync' && parsed.mode !== 'sync2') {
+          return { ExecutionArn: started.ExecutionArn, StartDate: started.StartDate.toISOString() };
+        }
+        return childOutcome(await context.executionFinished(started.ExecutionArn), parsed.mode === 'sync2');
       }
     }
   }

@@ -47,13 +47,16 @@ export interface ExecutionRecord {
   pending: PendingTask[];
   /** Finished tasks inside the current top-level state, replayed instead of re-run on resume. */
   memo: MemoizedTask[];
-  /** Tokens that were answered, timed out or cancelled: SendTask* on them gets TaskTimedOut/InvalidToken. */
+  /** Tokens that were answered, timed out or cancelled: SendTask* on them gets TaskTimedOut/TaskDoesNotExist. */
   closedTokens: Record<string, 'done' | 'timed-out'>;
 }
 
 export interface ExecutionStore {
   save(record: ExecutionRecord): Promise<void>;
-  loadAll(): Promise<ExecutionRecord[]>;
+  /** Every stored execution; a file that cannot be read is reported through onUnreadable and skipped. */
+  loadAll(onUnreadable?: (file: string, error: Error) => void): Promise<ExecutionRecord[]>;
+  /** Resolves when every write started so far has reached the disk. */
+  flush(): Promise<void>;
 }
 
 export class MemoryExecutionStore implements ExecutionStore {
@@ -61,6 +64,7 @@ export class MemoryExecutionStore implements ExecutionStore {
   async loadAll(): Promise<ExecutionRecord[]> {
     return [];
   }
+  async flush(): Promise<void> {}
 }
 
 export class FileExecutionStore implements ExecutionStore {
@@ -78,7 +82,7 @@ export class FileExecutionStore implements ExecutionStore {
     const previous = this.queues.get(file) ?? Promise.resolve();
     const next = previous.then(async () => {
       await mkdir(this.dir, { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
+      const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
       await writeFile(temp, text);
       await rename(temp, file);
     });
@@ -89,7 +93,7 @@ export class FileExecutionStore implements ExecutionStore {
     return next;
   }
 
-  async loadAll(): Promise<ExecutionRecord[]> {
+  async loadAll(onUnreadable?: (file: string, error: Error) => void): Promise<ExecutionRecord[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -99,7 +103,14 @@ export class FileExecutionStore implements ExecutionStore {
     }
     const records: ExecutionRecord[] = [];
     for (const name of names.filter((n) => n.endsWith('.json'))) {
-      records.push(JSON.parse(await readFile(join(this.dir, name), 'utf8')) as ExecutionRecord);
+      const file = join(this.dir, name);
+      try {
+        // Only complete files ever carry the .json name (temp + rename), so a parse error means the file
+        // was edited or damaged by hand: skip it loudly rather than refuse to start.
+        records.push(JSON.parse(await readFile(file, 'utf8')) as ExecutionRecord);
+      } catch (error) {
+        onUnreadable?.(file, error as Error);
+      }
     }
     return records;
   }
