@@ -431,7 +431,7 @@ export async function startStepFunctionsService(
         if (!current() || runtime.record.status !== 'RUNNING') return NEVER;
         const e = error as Error;
         const timedOut = isTimeout(error);
-        const cause = timedOut ? '' : e.message;
+        const cause = e.message;
         addHistory(runtime, timedOut ? 'TaskTimedOut' : 'TaskFailed', { ...parts, error: e.name, cause });
         // A States.Runtime failure ends the execution; nothing to replay.
         if (!(e instanceof TaskError && !e.isRetryable)) remember({ ok: false, error: e.name, cause });
