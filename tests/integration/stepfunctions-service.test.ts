@@ -359,6 +359,11 @@ const machines: Record<string, Record<string, unknown>> = {
       },
     },
   },
+  ExecutionTimeout: {
+    TimeoutSeconds: 1,
+    StartAt: 'Wait',
+    States: { Wait: callbackTask({ End: true }) },
+  },
   Restartable: {
     StartAt: 'Before',
     States: {
@@ -548,6 +553,19 @@ describe('task integrations', () => {
     );
     const types = (await historyOf(done.executionArn as string)).map((e) => e.type);
     expect(types.filter((t) => t === 'TaskFailed')).toHaveLength(1);
+  });
+});
+
+describe('execution TimeoutSeconds', () => {
+  it('ends the execution TIMED_OUT, records ExecutionTimedOut and kills its token', async () => {
+    const arn = await start('ExecutionTimeout', 'exec-timeout-1', { key: 'exec-timeout-1' });
+    const token = await lambda.tokenOf('exec-timeout-1');
+    const done = await finished(arn);
+    expect(done).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    expect((await historyOf(arn)).at(-1)?.type).toBe('ExecutionTimedOut');
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
   });
 });
 
