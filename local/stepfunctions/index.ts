@@ -654,6 +654,23 @@ export async function startStepFunctionsService(
     return { executionArn, startDate: epochSeconds(record.startDate) };
   }
 
+  /**
+   * Like ownerOfToken, but a token that is pending in a resumed (or refreshed) execution whose engine run
+   * has not re-attached to it yet is given a moment to do so, instead of being refused.
+   */
+  async function ownerOfTokenSoon(token: unknown): Promise<ReturnType<typeof ownerOfToken>> {
+    for (let i = 0; ; i++) {
+      try {
+        return ownerOfToken(token);
+      } catch (error) {
+        const arn = typeof token === 'string' ? tokenOwners.get(token) : undefined;
+        const stillPending = arn && executions.get(arn)?.record.pending.some((p) => p.token === token);
+        if (!stillPending || i >= 100 || stopped) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+
   /** The waiting task a token belongs to, or the error AWS gives for that token. */
   function ownerOfToken(token: unknown): { runtime: Runtime; waiter: Waiter; pending: PendingTask } {
     if (typeof token !== 'string' || token.length === 0 || token.length > 1024) {
@@ -673,6 +690,20 @@ export async function startStepFunctionsService(
     throw sfnError('InvalidToken', 'Invalid Token: no task has this token');
   }
 
+  // Pick up where a previous run of the local cloud left off.
+  const stored = await store.loadAll((file, error) =>
+    log(`skipping unreadable execution file ${file}: ${error.message}`),
+  );
+  for (const record of stored) {
+    const machine = machines.get(record.stateMachineArn);
+    if (!machine) {
+      log(`skipping stored execution ${record.executionArn}: its state machine is no longer defined`);
+      continue;
+    }
+    const runtime = newRuntime(record, machine);
+    executions.set(record.executionArn, runtime);
+    for (const pending of record.pending) tokenOwners.set(pending.token, record.executionArn);
+  }
   const server = await startAwsJsonServer({
     targetPrefix: 'AWSStepFunctions',
     jsonVersion: '1.0',
@@ -719,8 +750,8 @@ export async function startStepFunctionsService(
         }
         return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
       },
-      SendTaskSuccess: (input) => {
-        const owner = ownerOfToken(input.taskToken);
+      SendTaskSuccess: async (input) => {
+        const owner = await ownerOfTokenSoon(input.taskToken);
         let output: unknown;
         try {
           if (typeof input.output !== 'string') throw new Error('output must be a string');
@@ -733,8 +764,8 @@ export async function startStepFunctionsService(
         owner.waiter.resolve(output);
         return {};
       },
-      SendTaskFailure: (input) => {
-        const owner = ownerOfToken(input.taskToken);
+      SendTaskFailure: async (input) => {
+        const owner = await ownerOfTokenSoon(input.taskToken);
         closeToken(owner.runtime, owner.pending.token, 'done');
         void persist(owner.runtime);
         owner.waiter.reject(
@@ -745,8 +776,8 @@ export async function startStepFunctionsService(
         );
         return {};
       },
-      SendTaskHeartbeat: (input) => {
-        const owner = ownerOfToken(input.taskToken);
+      SendTaskHeartbeat: async (input) => {
+        const owner = await ownerOfTokenSoon(input.taskToken);
         if (owner.pending.heartbeatSeconds !== undefined) {
           owner.pending.heartbeatAt = Date.now() + owner.pending.heartbeatSeconds * 1000;
           owner.waiter.rearmHeartbeat();
@@ -779,20 +810,6 @@ export async function startStepFunctionsService(
     },
   });
 
-  // Pick up where a previous run of the local cloud left off.
-  const stored = await store.loadAll((file, error) =>
-    log(`skipping unreadable execution file ${file}: ${error.message}`),
-  );
-  for (const record of stored) {
-    const machine = machines.get(record.stateMachineArn);
-    if (!machine) {
-      log(`skipping stored execution ${record.executionArn}: its state machine is no longer defined`);
-      continue;
-    }
-    const runtime = newRuntime(record, machine);
-    executions.set(record.executionArn, runtime);
-    for (const pending of record.pending) tokenOwners.set(pending.token, record.executionArn);
-  }
   for (const runtime of executions.values()) {
     if (runtime.record.status !== 'RUNNING') continue;
     log(`resuming execution ${runtime.record.name} at ${runtime.record.current?.stateName ?? 'its start'}`);
