@@ -3,29 +3,24 @@
 // reasons; exits 0 only for a valid certificate.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { StatusList, type VerificationKey, verifyCredential } from '../functions/domain/index.js';
+import type { JSONWebKeySet } from 'jose';
+import {
+  readStatusListCredential,
+  type StatusList,
+  type VerificationKey,
+  verifyCredential,
+} from '../functions/domain/index.js';
 
 const USAGE = 'Usage: npm run verify -- CREDENTIAL_FILE --jwks JWKS_FILE [--status STATUS_LIST_FILE ...]';
 
-async function statusSnapshot(files: string[], jwks: JSONWebKeySet) {
+async function statusSnapshot(files: string[], keys: VerificationKey[]) {
   const lists: Record<string, StatusList> = {};
   for (const file of files) {
     const text = (await readFile(file, 'utf8')).trim();
-    let credential: { id?: string; credentialSubject?: { statusPurpose?: string; encodedList?: string } };
-    if (text.startsWith('{')) {
-      credential = JSON.parse(text);
-    } else {
-      // A signed status list must verify against the same issuer keys.
-      const { payload } = await compactVerify(text, createLocalJWKSet(jwks));
-      credential = JSON.parse(new TextDecoder().decode(payload));
-    }
-    const url = credential.id?.replace(/#.*$/, '');
-    const subject = credential.credentialSubject;
-    if (!url || !subject?.encodedList) throw new Error(`${file} is not a BitstringStatusListCredential`);
-    lists[`${url}#${subject.statusPurpose ?? 'revocation'}`] = StatusList.decode(subject.encodedList);
-    if ((subject.statusPurpose ?? 'revocation') === 'revocation')
-      lists[url] = StatusList.decode(subject.encodedList);
+    // Only a list the issuer signed counts: an unsigned one could hide a revocation.
+    if (text.split('.').length !== 3) throw new Error(`${file} is not a signed status list (a compact JWS)`);
+    const { url, list } = await readStatusListCredential(text, keys, new Date());
+    lists[url] = list;
   }
   return { lists };
 }
@@ -46,7 +41,9 @@ async function main(): Promise<number> {
   }
   const jws = (await readFile(file, 'utf8')).trim();
   const jwks = JSON.parse(await readFile(values.jwks, 'utf8')) as JSONWebKeySet;
-  const status = values.status?.length ? await statusSnapshot(values.status, jwks) : undefined;
+  const status = values.status?.length
+    ? await statusSnapshot(values.status, jwks.keys as VerificationKey[])
+    : undefined;
   const verdict = await verifyCredential({
     jws,
     keys: jwks.keys as VerificationKey[],

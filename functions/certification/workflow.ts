@@ -6,6 +6,8 @@ import {
   assignAssessors,
   buildCredential,
   type Component,
+  certificateStatusList,
+  certificateValidUntil,
   combineMarks,
   decide,
   drawPaper,
@@ -269,15 +271,12 @@ async function issue(
       examTitle: exam.title,
       decision,
       issuedAt,
-      ...(exam.validityYears
-        ? {
-            validUntil: new Date(
-              Date.UTC(year + exam.validityYears, issuedAt.getUTCMonth(), issuedAt.getUTCDate()),
-            ),
-          }
-        : {}),
+      ...(exam.validityYears ? { validUntil: certificateValidUntil(issuedAt, exam.validityYears) } : {}),
       // One status list per region and year; the yearly serial is the index in it.
-      status: { listUrl: `${deps.issuer.publicUrl}/status/${deps.issuer.regionCode}/${year}`, index: serial },
+      status: {
+        listBaseUrl: `${deps.issuer.publicUrl}${certificateStatusList(deps.issuer.regionCode, year).path}`,
+        index: serial,
+      },
     });
     const jws = await signCompactJws(deps.signer, deps.issuer.did, credential, 'vc+jwt');
     try {

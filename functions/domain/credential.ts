@@ -33,8 +33,11 @@ export interface CertificateFacts {
   issuedAt: Date;
   /** Open-ended when absent; see certificateValidUntil. */
   validUntil?: Date;
-  /** Where the certificate's revocation bit lives (status-list.ts). */
-  status: { listUrl: string; index: number };
+  /**
+   * Where the certificate's status bits live (status-list.ts): the same index in the revocation list at
+   * `${listBaseUrl}/revocation` and the suspension list at `${listBaseUrl}/suspension`.
+   */
+  status: { listBaseUrl: string; index: number };
 }
 
 export class CredentialError extends Error {
@@ -80,6 +83,21 @@ function check(facts: CertificateFacts): void {
   if (!(Number.isInteger(facts.status.index) && facts.status.index >= 0))
     problems.push('the status list index must be a whole number ≥ 0');
   if (problems.length > 0) throw new CredentialError(`Cannot build the certificate: ${problems.join('; ')}`);
+}
+
+/** A revocation is final; a suspension can be lifted. Verifiers check both. */
+export const STATUS_PURPOSES = ['revocation', 'suspension'] as const;
+export type StatusPurpose = (typeof STATUS_PURPOSES)[number];
+
+export function statusEntry(status: CertificateFacts['status'], purpose: StatusPurpose) {
+  const list = `${status.listBaseUrl}/${purpose}`;
+  return {
+    id: `${list}#${status.index}`,
+    type: 'BitstringStatusListEntry',
+    statusPurpose: purpose,
+    statusListIndex: String(status.index),
+    statusListCredential: list,
+  };
 }
 
 export function buildCredential(facts: CertificateFacts) {
@@ -162,13 +180,7 @@ export function buildCredential(facts: CertificateFacts) {
     },
     'skillcert:certificateNumber': facts.number,
     'skillcert:passPolicy': { version: decision.policy.version, hash: decision.policy.hash },
-    credentialStatus: {
-      id: `${facts.status.listUrl}#${facts.status.index}`,
-      type: 'BitstringStatusListEntry',
-      statusPurpose: 'revocation',
-      statusListIndex: String(facts.status.index),
-      statusListCredential: facts.status.listUrl,
-    },
+    credentialStatus: STATUS_PURPOSES.map((purpose) => statusEntry(facts.status, purpose)),
   };
 }
 

@@ -2,7 +2,7 @@
 // validity, the credential's dates and its status bits. The verdict names one outcome and gives every
 // reason, in words a verifier can act on. Pure: keys, status lists and the time come in as arguments.
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import type { StatusList } from './status-list.js';
+import { StatusList } from './status-list.js';
 
 export type VerdictStatus =
   | 'valid'
@@ -74,49 +74,112 @@ function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
   };
 }
 
+type SignatureCheck =
+  | { ok: true; key: VerificationKey; payload: unknown }
+  | { ok: false; status: VerdictStatus; reason: string };
+
+/** alg, kid and signature of a compact JWS made by a region's certificate key. */
+async function checkSignature(jws: string, keys: VerificationKey[]): Promise<SignatureCheck> {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    header = decodeProtectedHeader(jws);
+    if (jws.split('.').length !== 3) throw new Error('not compact');
+  } catch {
+    return { ok: false, status: 'malformed', reason: 'The credential is not a compact JWS' };
+  }
+  if (header.alg !== 'ES256') {
+    return {
+      ok: false,
+      status: 'signature-invalid',
+      reason: `Algorithm ${String(header.alg)} is not accepted; certificates are signed ES256`,
+    };
+  }
+  const key = keys.find((k) => k.kid === header.kid);
+  if (!key)
+    return {
+      ok: false,
+      status: 'unknown-issuer',
+      reason: `No published key has the id ${String(header.kid)}`,
+    };
+  try {
+    const { payload } = await compactVerify(jws, await importJWK(key, 'ES256'), { algorithms: ['ES256'] });
+    return { ok: true, key, payload: JSON.parse(new TextDecoder().decode(payload)) };
+  } catch {
+    return {
+      ok: false,
+      status: 'signature-invalid',
+      reason: 'The signature does not match the credential: it was altered or not signed with this key',
+    };
+  }
+}
+
+/** The DID that owns a key: the kid is `<did>#<thumbprint>`. */
+export function keyOwner(key: { kid: string }): string {
+  return key.kid.split('#')[0] as string;
+}
+
+export class SignedDocumentError extends Error {
+  override name = 'SignedDocumentError';
+}
+
+/**
+ * Verifies a JWS a region signed that is not a certificate (a status list, a notice): signature by one
+ * of the keys, by a key the named issuer owns, and the key not compromised. Returns the payload.
+ */
+export async function verifyIssuerSigned(
+  jws: string,
+  keys: VerificationKey[],
+  issuerOf: (payload: Record<string, unknown>) => unknown,
+): Promise<Record<string, unknown>> {
+  const checked = await checkSignature(jws, keys);
+  if (!checked.ok) throw new SignedDocumentError(checked.reason);
+  const payload = checked.payload as Record<string, unknown>;
+  const issuer = issuerOf(payload);
+  if (issuer !== keyOwner(checked.key))
+    throw new SignedDocumentError(`Signed by ${keyOwner(checked.key)}, not by the issuer it names`);
+  if (checked.key.compromisedAt)
+    throw new SignedDocumentError(`Signed with key ${checked.key.kid}, declared compromised`);
+  return payload;
+}
+
+/** A signed BitstringStatusListCredential: its list, checked against the issuer's keys and its expiry. */
+export async function readStatusListCredential(
+  jws: string,
+  keys: VerificationKey[],
+  now: Date,
+): Promise<{ url: string; purpose: string; list: StatusList; validUntil?: string }> {
+  const payload = await verifyIssuerSigned(jws, keys, (p) => p.issuer);
+  const subject = payload.credentialSubject as { statusPurpose?: string; encodedList?: string } | undefined;
+  if (typeof payload.id !== 'string' || !subject?.encodedList || !subject.statusPurpose)
+    throw new SignedDocumentError('Not a BitstringStatusListCredential');
+  const validUntil = typeof payload.validUntil === 'string' ? payload.validUntil : undefined;
+  if (validUntil && new Date(validUntil) < now)
+    throw new SignedDocumentError(`The status list expired on ${validUntil}; fetch a fresh one`);
+  return {
+    url: payload.id,
+    purpose: subject.statusPurpose,
+    list: StatusList.decode(subject.encodedList),
+    ...(validUntil ? { validUntil } : {}),
+  };
+}
+
 export async function verifyCredential(input: {
   jws: string;
   keys: VerificationKey[];
   status?: StatusSnapshot;
   now: Date;
 }): Promise<Verdict> {
-  let header: ReturnType<typeof decodeProtectedHeader>;
-  try {
-    header = decodeProtectedHeader(input.jws);
-    if (input.jws.split('.').length !== 3) throw new Error('not compact');
-  } catch {
-    return { status: 'malformed', reasons: ['The credential is not a compact JWS'] };
-  }
-  if (header.alg !== 'ES256') {
-    return {
-      status: 'signature-invalid',
-      reasons: [`Algorithm ${String(header.alg)} is not accepted; certificates are signed ES256`],
-    };
-  }
-  const key = input.keys.find((k) => k.kid === header.kid);
-  if (!key) {
-    return { status: 'unknown-issuer', reasons: [`No published key has the id ${String(header.kid)}`] };
-  }
-  let credential: CredentialShape;
-  try {
-    const { payload } = await compactVerify(input.jws, await importJWK(key, 'ES256'), {
-      algorithms: ['ES256'],
-    });
-    credential = JSON.parse(new TextDecoder().decode(payload)) as CredentialShape;
-  } catch {
-    return {
-      status: 'signature-invalid',
-      reasons: ['The signature does not match the credential: it was altered or not signed with this key'],
-    };
-  }
+  const checked = await checkSignature(input.jws, input.keys);
+  if (!checked.ok) return { status: checked.status, reasons: [checked.reason] };
+  const { key } = checked;
+  const credential = checked.payload as CredentialShape;
 
   const certificate = summary(credential);
   const issuerDid = certificate.issuer;
-  const keyOwner = key.kid.split('#')[0];
-  if (!issuerDid || issuerDid !== keyOwner) {
+  if (!issuerDid || issuerDid !== keyOwner(key)) {
     return {
       status: 'unknown-issuer',
-      reasons: [`The credential names issuer ${issuerDid ?? '(none)'} but was signed by ${keyOwner}`],
+      reasons: [`The credential names issuer ${issuerDid ?? '(none)'} but was signed by ${keyOwner(key)}`],
       certificate,
     };
   }
@@ -155,17 +218,13 @@ export async function verifyCredential(input: {
     (e): e is { statusListCredential: string; statusListIndex: string; statusPurpose: string } =>
       typeof e === 'object' && e !== null && 'statusListCredential' in e,
   );
+  const unchecked: string[] = [];
   for (const entry of entries) {
     const list =
-      input.status?.lists[`${entry.statusListCredential}#${entry.statusPurpose}`] ??
-      input.status?.lists[entry.statusListCredential];
+      input.status?.lists[entry.statusListCredential] ??
+      input.status?.lists[`${entry.statusListCredential}#${entry.statusPurpose}`];
     if (!list) {
-      if (input.status)
-        return {
-          status: 'malformed',
-          reasons: [`No status list for ${entry.statusListCredential}`],
-          certificate,
-        };
+      unchecked.push(entry.statusPurpose);
       continue;
     }
     if (list.get(Number(entry.statusListIndex))) {
@@ -174,14 +233,18 @@ export async function verifyCredential(input: {
         : { status: 'revoked', reasons: ['The issuer has revoked this certificate'], certificate };
     }
   }
+  const cleared = entries.map((e) => e.statusPurpose).filter((p) => !unchecked.includes(p));
   return {
     status: 'valid',
     reasons: [
       `Signed by ${key.kid}`,
-      ...(input.status
-        ? ['Not revoked or suspended in the status list']
-        : ['Status not checked: no status list given']),
+      ...(cleared.length > 0 ? [`Not ${cleared.map(statusAdjective).join(' or ')} in the status lists`] : []),
+      ...(unchecked.length > 0 ? [`Not checked for ${unchecked.join(' or ')}: no status list given`] : []),
     ],
     certificate,
   };
+}
+
+function statusAdjective(purpose: string): string {
+  return purpose === 'revocation' ? 'revoked' : purpose === 'suspension' ? 'suspended' : purpose;
 }

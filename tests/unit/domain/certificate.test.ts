@@ -104,7 +104,7 @@ describe('the certificate credential', () => {
     examTitle: EXAM.title,
     decision,
     issuedAt: new Date('2026-11-24T10:00:00Z'),
-    status: { listUrl: 'https://neijiang.skillcert.example/status/neijiang/2026', index: 7 },
+    status: { listBaseUrl: 'https://neijiang.skillcert.example/status/neijiang/2026', index: 7 },
   };
   const credential = buildCredential(facts);
   const achievementId = 'https://neijiang.skillcert.example/achievements/6-18-01-01/level-4';
@@ -207,13 +207,23 @@ describe('the certificate credential', () => {
         salt: SALT,
       },
     ]);
-    expect(credential.credentialStatus).toEqual({
-      id: 'https://neijiang.skillcert.example/status/neijiang/2026#7',
-      type: 'BitstringStatusListEntry',
-      statusPurpose: 'revocation',
-      statusListIndex: '7',
-      statusListCredential: 'https://neijiang.skillcert.example/status/neijiang/2026',
-    });
+    // The same index in two lists: revocation (final) and suspension (can be lifted).
+    expect(credential.credentialStatus).toEqual([
+      {
+        id: 'https://neijiang.skillcert.example/status/neijiang/2026/revocation#7',
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: '7',
+        statusListCredential: 'https://neijiang.skillcert.example/status/neijiang/2026/revocation',
+      },
+      {
+        id: 'https://neijiang.skillcert.example/status/neijiang/2026/suspension#7',
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'suspension',
+        statusListIndex: '7',
+        statusListCredential: 'https://neijiang.skillcert.example/status/neijiang/2026/suspension',
+      },
+    ]);
   });
 
   it.each<[string, Partial<CertificateFacts>, RegExp]>([
@@ -240,7 +250,7 @@ describe('the certificate credential', () => {
     ],
     [
       'a negative status index',
-      { status: { listUrl: 'https://x.example/s', index: -1 } },
+      { status: { listBaseUrl: 'https://x.example/s', index: -1 } },
       /status list index/,
     ],
     [

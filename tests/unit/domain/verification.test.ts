@@ -16,7 +16,9 @@ import { publishedKey, signCompactJws } from '../../../functions/shared/signing.
 import { EXAM, LATHE } from './fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
-const LIST = 'https://neijiang.skillcert.example/status/neijiang/2026';
+const LIST_BASE = 'https://neijiang.skillcert.example/status/neijiang/2026';
+const REVOCATION = `${LIST_BASE}/revocation`;
+const SUSPENSION = `${LIST_BASE}/suspension`;
 const NOW = new Date('2027-01-01T00:00:00Z');
 const NUMBER = formatCertificateNumber({ regionPrefix: 'NJ', year: 2026, level: 4, serial: 1 });
 
@@ -50,7 +52,7 @@ function credential(
     decision: decide(EXAM.policy, { theory: 90, practical: 80 }, ['theory', 'practical']),
     issuedAt: overrides.issuedAt ?? new Date('2026-11-24T10:00:00Z'),
     ...(overrides.validUntil ? { validUntil: overrides.validUntil } : {}),
-    status: { listUrl: LIST, index: overrides.index ?? 7 },
+    status: { listBaseUrl: LIST_BASE, index: overrides.index ?? 7 },
   });
 }
 
@@ -64,7 +66,7 @@ beforeAll(async () => {
   valid = await signCompactJws(signer, DID, credential(), 'vc+jwt');
 });
 
-const empty = () => ({ lists: { [LIST]: StatusList.empty() } });
+const empty = () => ({ lists: { [REVOCATION]: StatusList.empty(), [SUSPENSION]: StatusList.empty() } });
 
 describe('verifyCredential', () => {
   it('accepts a genuine certificate in force and shows what a verifier needs', async () => {
@@ -144,23 +146,26 @@ describe('verifyCredential', () => {
   });
 
   it('says revoked or suspended from the status lists', async () => {
-    const revoked = { lists: { [LIST]: StatusList.empty().set(7, true) } };
+    const revoked = { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(7, true) } };
     expect((await verifyCredential({ jws: valid, keys: [key], status: revoked, now: NOW })).status).toBe(
       'revoked',
     );
-    const suspended = { lists: { [`${LIST}#suspension`]: StatusList.empty().set(7, true) } };
-    const jws = await signCompactJws(
-      signer,
-      DID,
-      {
-        ...credential(),
-        credentialStatus: [{ ...credential().credentialStatus, statusPurpose: 'suspension' }],
-      },
-      'vc+jwt',
-    );
-    expect((await verifyCredential({ jws, keys: [key], status: suspended, now: NOW })).status).toBe(
+    const suspended = { lists: { ...empty().lists, [SUSPENSION]: StatusList.empty().set(7, true) } };
+    expect((await verifyCredential({ jws: valid, keys: [key], status: suspended, now: NOW })).status).toBe(
       'suspended',
     );
+    const otherIndex = { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(8, true) } };
+    expect((await verifyCredential({ jws: valid, keys: [key], status: otherIndex, now: NOW })).status).toBe(
+      'valid',
+    );
+  });
+
+  it('says which purposes it could not check when a list is missing', async () => {
+    const onlyRevocation = { lists: { [REVOCATION]: StatusList.empty() } };
+    const verdict = await verifyCredential({ jws: valid, keys: [key], status: onlyRevocation, now: NOW });
+    expect(verdict.status).toBe('valid');
+    expect(verdict.reasons).toContain('Not revoked in the status lists');
+    expect(verdict.reasons).toContain('Not checked for suspension: no status list given');
   });
 
   it('keeps a rotated-out key for what it signed, and rejects what a compromised key signed after the compromise', async () => {
@@ -208,7 +213,7 @@ describe('StatusList', () => {
 
   it('is published as a BitstringStatusListCredential with a cache lifetime', () => {
     const vc = statusListCredential({
-      url: LIST,
+      url: REVOCATION,
       issuerDid: DID,
       purpose: 'revocation',
       list: StatusList.empty(),

@@ -17,6 +17,7 @@ import { EXAM, LATHE } from '../domain/fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const LIST = 'https://neijiang.skillcert.example/status/neijiang/2026';
+const REVOCATION = `${LIST}/revocation`;
 let dir: string;
 
 function verify(...args: string[]) {
@@ -39,20 +40,21 @@ beforeAll(async () => {
     examTitle: EXAM.title,
     decision: decide(EXAM.policy, { theory: 90, practical: 80 }, ['theory', 'practical']),
     issuedAt: new Date(Date.now() - 3_600_000),
-    status: { listUrl: LIST, index: 3 },
+    status: { listBaseUrl: LIST, index: 3 },
   });
   await writeFile(join(dir, 'credential.jwt'), await signCompactJws(signer, DID, credential, 'vc+jwt'));
   await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [await publishedKey(signer, DID)] }));
   const list = (revoked: boolean) =>
     statusListCredential({
-      url: LIST,
+      url: REVOCATION,
       issuerDid: DID,
       purpose: 'revocation',
       list: StatusList.empty().set(3, revoked),
       validFrom: new Date(),
       ttlSeconds: 300,
     });
-  await writeFile(join(dir, 'status-clear.json'), JSON.stringify(list(false)));
+  await writeFile(join(dir, 'status-clear.jwt'), await signCompactJws(signer, DID, list(false), 'vc+jwt'));
+  await writeFile(join(dir, 'status-unsigned.json'), JSON.stringify(list(false)));
   await writeFile(join(dir, 'status-revoked.jwt'), await signCompactJws(signer, DID, list(true), 'vc+jwt'));
 }, 60_000);
 
@@ -67,10 +69,10 @@ describe('npm run verify', () => {
       '--jwks',
       join(dir, 'jwks.json'),
       '--status',
-      join(dir, 'status-clear.json'),
+      join(dir, 'status-clear.jwt'),
     );
     expect(out).toMatch(/^VALID {2}NJ-2026-4-000001-2/);
-    expect(out).toContain('Not revoked or suspended');
+    expect(out).toContain('Not revoked in the status lists');
     expect(code).toBe(0);
   });
 
@@ -84,6 +86,18 @@ describe('npm run verify', () => {
     );
     expect(out).toMatch(/^REVOKED/);
     expect(code).toBe(1);
+  });
+
+  it('refuses an unsigned status list: anyone could have written it', () => {
+    const { code, out } = verify(
+      join(dir, 'credential.jwt'),
+      '--jwks',
+      join(dir, 'jwks.json'),
+      '--status',
+      join(dir, 'status-unsigned.json'),
+    );
+    expect(out).toMatch(/not a signed status list/);
+    expect(code).toBe(2);
   });
 
   it('explains its usage and exits 2 without a key set', () => {

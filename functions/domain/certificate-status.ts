@@ -1,0 +1,68 @@
+// What admins may do to an issued certificate, and which status bits each change sets. A certificate is
+// active, suspended (lifted by reinstating it) or revoked (final). Each change carries a reason, which
+// verifiers see for a revocation.
+import type { StatusPurpose } from './credential.js';
+
+export type CertificateStatus = 'active' | 'suspended' | 'revoked';
+export type StatusAction = 'suspend' | 'reinstate' | 'revoke';
+
+export const REVOCATION_REASONS = [
+  'fraud',
+  'issued-in-error',
+  'exam-misconduct',
+  'superseded',
+  'holder-request',
+  'other',
+] as const;
+
+export class StatusChangeRefused extends Error {
+  override name = 'StatusChangeRefused';
+}
+
+export interface StatusChange {
+  from: CertificateStatus;
+  to: CertificateStatus;
+  /** The value each status list bit takes. */
+  bits: Record<StatusPurpose, boolean>;
+}
+
+const TARGET: Record<StatusAction, CertificateStatus> = {
+  suspend: 'suspended',
+  reinstate: 'active',
+  revoke: 'revoked',
+};
+
+export function statusChange(from: CertificateStatus, action: StatusAction): StatusChange {
+  if (from === 'revoked') throw new StatusChangeRefused('The certificate is revoked; a revocation is final');
+  if (action === 'suspend' && from === 'suspended')
+    throw new StatusChangeRefused('The certificate is already suspended');
+  if (action === 'reinstate' && from === 'active')
+    throw new StatusChangeRefused('The certificate is active; only a suspended certificate is reinstated');
+  const to = TARGET[action];
+  // A revoked certificate reads as revoked, not suspended: its suspension bit is cleared.
+  return { from, to, bits: { revocation: to === 'revoked', suspension: to === 'suspended' } };
+}
+
+/** The status list a certificate issued in `year` lives in, relative to the region's public URL. */
+export function certificateStatusList(regionCode: string, year: number) {
+  return { listId: `${regionCode}/${year}`, path: `/status/${regionCode}/${year}` };
+}
+
+/** Endorsements a region signs for recognitions have their own list, so their indexes never collide. */
+export function endorsementStatusList(regionCode: string, year: number) {
+  return {
+    listId: `${regionCode}/endorsements-${year}`,
+    path: `/status/${regionCode}/endorsements-${year}`,
+  };
+}
+
+/** Parses `/status/{region}/{list}/{purpose}` path parts back into a list id; undefined when not ours. */
+export function statusListIdOf(
+  regionCode: string,
+  parts: { region: string; list: string; purpose: string },
+): { listId: string; purpose: StatusPurpose } | undefined {
+  if (parts.region !== regionCode) return undefined;
+  if (!/^(endorsements-)?\d{4}$/.test(parts.list)) return undefined;
+  if (parts.purpose !== 'revocation' && parts.purpose !== 'suspension') return undefined;
+  return { listId: `${regionCode}/${parts.list}`, purpose: parts.purpose };
+}
