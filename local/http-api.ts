@@ -1,7 +1,7 @@
 // The local API Gateway HTTP API: routes from the template, payload-format-2.0 events, the JWT
 // authorizer's checks, and API Gateway's way of turning a function's answer into an HTTP response.
-// The pure parts (matchRoute, buildEvent, checkJwtClaims, toHttpAnswer, TokenBucket) are exported for
-// table-driven tests; startHttpApi wires them to node:http.
+// The pure parts (matchRoute, buildEvent, checkJwtClaims, toHttpAnswer, TokenBucket, RouteThrottles) are
+// exported for table-driven tests; startHttpApi wires them to node:http.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -26,6 +26,8 @@ export interface HttpApiOptions {
   stageName?: '$default';
   /** One short line per request (and per hidden failure). */
   logger?: (line: string) => void;
+  /** The throttling buckets' clock, in milliseconds (tests); Date.now by default. */
+  now?: () => number;
 }
 
 export interface LocalHttpApiServer {
@@ -407,7 +409,7 @@ export function corsHeadersFor(
   return cors.allowOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : {};
 }
 
-/** The stage's default throttling: a bucket of `burst` tokens refilled at `ratePerSecond`. */
+/** One throttling budget: a bucket of `burst` tokens refilled at `ratePerSecond`. */
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -426,6 +428,31 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+}
+
+/**
+ * Route-level throttling as HTTP APIs do it: every route key has its own token bucket, with the
+ * limits of the stage's RouteSettings for that route, or else of its DefaultRouteSettings. Buckets
+ * are never shared between routes (the default limits apply to each route on its own) and are not
+ * split by caller. A route with neither is not throttled.
+ */
+export class RouteThrottles {
+  private readonly buckets = new Map<string, TokenBucket>();
+  constructor(
+    private readonly limits: Pick<LocalHttpApi, 'throttle' | 'routeThrottles'>,
+    private readonly now: () => number = Date.now,
+  ) {}
+  /** Takes a token from `routeKey`'s bucket: false means the request is throttled (429). */
+  take(routeKey: string): boolean {
+    let bucket = this.buckets.get(routeKey);
+    if (!bucket) {
+      const limits = this.limits.routeThrottles?.[routeKey] ?? this.limits.throttle;
+      if (!limits) return true;
+      bucket = new TokenBucket(limits.burstLimit, limits.rateLimit, this.now);
+      this.buckets.set(routeKey, bucket);
+    }
+    return bucket.take();
   }
 }
 
@@ -470,7 +497,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
   const { api } = options;
   const stage = options.stageName ?? '$default';
   const functionsById = new Map(options.functions.map((f) => [f.logicalId, f]));
-  const bucket = api.throttle ? new TokenBucket(api.throttle.burstLimit, api.throttle.rateLimit) : undefined;
+  const throttles = new RouteThrottles(api, options.now);
 
   // Issuer → its key set, found through the discovery document (as API Gateway does) and cached.
   const keySets = new Map<string, Promise<ReturnType<typeof createRemoteJWKSet>>>();
@@ -567,15 +594,20 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       };
     }
 
-    if (bucket && !bucket.take()) {
+    // Throttling is per route, so the route is chosen first; a request no route takes is not throttled.
+    const match = matchRoute(api.routes, method, url.pathname);
+    if (match && !throttles.take(match.route.routeKey)) {
       request.resume();
-      return { answer: gatewayAnswer(429, 'Too Many Requests'), note: 'throttled' };
+      return {
+        answer: gatewayAnswer(429, 'Too Many Requests'),
+        routeKey: match.route.routeKey,
+        note: 'throttled',
+      };
     }
 
     const body = await readBody(request);
     if (!body) return { answer: gatewayAnswer(413, 'Request Entity Too Large'), note: 'body over 10 MB' };
 
-    const match = matchRoute(api.routes, method, url.pathname);
     if (!match) return { answer: gatewayAnswer(404, 'Not Found') };
     const routeKey = match.route.routeKey;
 

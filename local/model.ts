@@ -81,8 +81,24 @@ export interface LocalHttpApi {
     allowHeaders: string[];
     maxAge?: number;
   };
-  /** Default stage throttling, when the template sets it. */
-  throttle?: { burstLimit: number; rateLimit: number };
+  /**
+   * The stage's DefaultRouteSettings throttling, when the template sets it. As in API Gateway, these
+   * are the limits of each route on its own (every route has its own bucket), not one budget shared
+   * by the whole API.
+   */
+  throttle?: ThrottleLimits;
+  /**
+   * The stage's RouteSettings throttling by route key ("GET /verify/{number}", "$default"): such a
+   * route is held to these limits instead of `throttle`. Fields a route leaves out are taken from
+   * the default route settings.
+   */
+  routeThrottles?: Record<string, ThrottleLimits>;
+}
+
+/** A token bucket's limits: `burstLimit` tokens at most, refilled at `rateLimit` per second. */
+export interface ThrottleLimits {
+  burstLimit: number;
+  rateLimit: number;
 }
 
 export interface LocalUserPoolClient {

@@ -15,6 +15,7 @@ import {
   type LocalTable,
   type LocalUserPool,
   type RouteAuthorization,
+  type ThrottleLimits,
 } from './model.js';
 
 export interface CfnResource {
@@ -347,6 +348,14 @@ function objectOf(value: Json | undefined): Record<string, Json> {
   return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
 }
 
+/** The throttling limits of a RouteSettings object, when it sets both. */
+function throttleLimits(settings: Record<string, Json>): ThrottleLimits | undefined {
+  const { ThrottlingBurstLimit: burstLimit, ThrottlingRateLimit: rateLimit } = settings;
+  return typeof burstLimit === 'number' && typeof rateLimit === 'number'
+    ? { burstLimit, rateLimit }
+    : undefined;
+}
+
 /** Translates a synthesized template into the LocalModel. Throws TemplateTranslationError on what it cannot run. */
 export function translateTemplate(template: CfnTemplate, options: TranslateOptions): LocalModel {
   const physical = physicalResources(template, options);
@@ -513,7 +522,21 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       });
     const cors = objectOf(p.CorsConfiguration);
     const stage = stages.find((s) => s.ApiId === apiId);
-    const throttle = objectOf(objectOf(stage?.DefaultRouteSettings));
+    const defaults = objectOf(stage?.DefaultRouteSettings);
+    const throttle = throttleLimits(defaults);
+    // RouteSettings: route key → settings; such a route is throttled by its own limits, and what it
+    // leaves out comes from DefaultRouteSettings.
+    const routeThrottles: Record<string, ThrottleLimits> = {};
+    for (const [routeKey, settings] of Object.entries(objectOf(stage?.RouteSettings))) {
+      if (!apiRoutes.some((route) => route.routeKey === routeKey)) {
+        // API Gateway does not accept route settings for a route the API does not have.
+        throw new TemplateTranslationError(
+          `${apiLogicalId}: stage RouteSettings name unknown route '${routeKey}'`,
+        );
+      }
+      const limits = throttleLimits({ ...defaults, ...objectOf(settings) });
+      if (limits) routeThrottles[routeKey] = limits;
+    }
     return {
       logicalId: apiLogicalId,
       apiId,
@@ -528,10 +551,8 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
             },
           }
         : {}),
-      ...(typeof throttle.ThrottlingBurstLimit === 'number' &&
-      typeof throttle.ThrottlingRateLimit === 'number'
-        ? { throttle: { burstLimit: throttle.ThrottlingBurstLimit, rateLimit: throttle.ThrottlingRateLimit } }
-        : {}),
+      ...(throttle ? { throttle } : {}),
+      ...(Object.keys(routeThrottles).length > 0 ? { routeThrottles } : {}),
     };
   });
 

@@ -255,6 +255,35 @@ describe('translateTemplate', () => {
     expect(api?.throttle).toEqual({ burstLimit: 50, rateLimit: 100 });
   });
 
+  it('reads per-route throttling from the stage’s RouteSettings, filling gaps from the defaults', () => {
+    expect(model.httpApis[0]?.routeThrottles).toBeUndefined();
+    const t = withMachineDefinition(template());
+    propsOf(t, 'Stage').RouteSettings = {
+      'GET /me': { ThrottlingBurstLimit: 2, ThrottlingRateLimit: 1 },
+      // The rate comes from DefaultRouteSettings.
+      'GET /.well-known/jwks.json': { ThrottlingBurstLimit: 5, DetailedMetricsEnabled: true },
+    };
+    const api = translateTemplate(t, options).httpApis[0];
+    expect(api?.throttle).toEqual({ burstLimit: 50, rateLimit: 100 });
+    expect(api?.routeThrottles).toEqual({
+      'GET /me': { burstLimit: 2, rateLimit: 1 },
+      'GET /.well-known/jwks.json': { burstLimit: 5, rateLimit: 100 },
+    });
+  });
+
+  it('throttles only the routes with settings when the stage has no default throttling', () => {
+    const t = withMachineDefinition(template());
+    delete propsOf(t, 'Stage').DefaultRouteSettings;
+    propsOf(t, 'Stage').RouteSettings = {
+      'GET /me': { ThrottlingBurstLimit: 0, ThrottlingRateLimit: 0 },
+      // Without a default there is no rate to go with this burst: the route is not throttled.
+      'GET /.well-known/jwks.json': { ThrottlingBurstLimit: 5 },
+    };
+    const api = translateTemplate(t, options).httpApis[0];
+    expect(api?.throttle).toBeUndefined();
+    expect(api?.routeThrottles).toEqual({ 'GET /me': { burstLimit: 0, rateLimit: 0 } });
+  });
+
   it('lists user pool groups, clients and resource servers, with scopes named after the identifier', () => {
     const [pool] = model.userPools;
     expect(pool?.groups).toEqual(['admins']);
@@ -316,6 +345,15 @@ describe('translateTemplate refuses what it cannot run faithfully', () => {
         propsOf(t, 'Integration').IntegrationType = 'HTTP_PROXY';
       },
       /only Lambda proxy integrations run locally/,
+    ],
+    [
+      'route settings for a route the API does not have',
+      (t) => {
+        propsOf(t, 'Stage').RouteSettings = {
+          'GET /nope': { ThrottlingBurstLimit: 1, ThrottlingRateLimit: 1 },
+        };
+      },
+      /stage RouteSettings name unknown route 'GET \/nope'/,
     ],
     [
       'an intrinsic it does not know',
