@@ -98,4 +98,31 @@ export interface CertificateRecord {
   jws: string;
   status: 'active' | 'suspended' | 'revoked';
   issuedAt: string;
+  /** Every suspension, reinstatement and revocation, oldest first, with its reason and who did it. */
+  statusHistory?: StatusHistoryEntry[];
+  /** The revocation notices sent to partners. */
+  noticeIds?: string[];
+}
+
+export interface StatusHistoryEntry {
+  status: 'active' | 'suspended' | 'revoked';
+  reason: string;
+  at: string;
+  /** The admin's subject. */
+  by: string;
+}
+
+/** A signed revocation notice waiting for (or delivered to) one partner's webhook. */
+export interface NoticeRecord {
+  id: string;
+  partnerCode: string;
+  certificateNumber: string;
+  /** The notice as signed once; every retry sends these same bytes. */
+  jws: string;
+  createdAt: string;
+  status: 'pending' | 'delivered';
+  attempts: number;
+  lastAttemptAt?: string;
+  lastError?: string;
+  deliveredAt?: string;
 }

@@ -1,28 +1,21 @@
 // Certification records in the single table. Every write that must not happen twice is conditional,
 // and the steps that change several records at once are transactions, so a retried Lambda or a double
 // click changes nothing the second time.
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  TransactionCanceledException,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import type { Answers, Exam, Mark, Occupation } from '../domain/index.js';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Answers, Exam, Mark, Occupation, StatusPurpose } from '../domain/index.js';
 import type {
   AttemptRecord,
   CertificateRecord,
+  NoticeRecord,
   PersonRecord,
   ReviewRecord,
   ReviewStatus,
   SessionRecord,
+  StatusHistoryEntry,
 } from '../ports.js';
+import { readStatusList, type StatusListRecord, statusListWrite } from './dynamodb-status-lists.js';
+import { SingleTableStore, strip, takeSerial } from './dynamodb-table.js';
 
 const key = {
   occupation: (code: string) => ({ pk: `OCC#${code}`, sk: 'OCC' }),
@@ -33,8 +26,11 @@ const key = {
   attempt: (id: string) => ({ pk: `ATTEMPT#${id}`, sk: 'ATTEMPT' }),
   review: (attemptId: string, slot: string) => ({ pk: `ATTEMPT#${attemptId}`, sk: `REVIEW#${slot}` }),
   certificate: (number: string) => ({ pk: `CERT#${number}`, sk: 'CERT' }),
-  counter: (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' }),
+  notice: (id: string) => ({ pk: `NOTICE#${id}`, sk: 'NOTICE' }),
 };
+
+/** Notices not yet acknowledged are in the sparse index under this key, oldest first. */
+export const PENDING_NOTICES = 'NOTICES#pending';
 
 /** An attempt still waiting for its decision: only such an attempt may be decided, and only once. */
 const UNDECIDED = {
@@ -55,46 +51,7 @@ export class StateConflict extends Error {
   override name = 'StateConflict';
 }
 
-function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ...rest } = item;
-  return rest as T;
-}
-
-export class DynamoDbCertificationStore {
-  private readonly db: DynamoDBDocumentClient;
-
-  constructor(
-    private readonly table: string,
-    client: DynamoDBClient = new DynamoDBClient({}),
-  ) {
-    this.db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
-
-  private async get<T>(k: { pk: string; sk: string }): Promise<T | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: k, ConsistentRead: true }));
-    return strip<T>(out.Item);
-  }
-
-  private async queryIndex<T>(pk: string, skPrefix?: string): Promise<T[]> {
-    const items: T[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: skPrefix ? 'gsi1pk = :pk AND begins_with(gsi1sk, :sk)' : 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk, ...(skPrefix ? { ':sk': skPrefix } : {}) },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) items.push(strip<T>(item) as T);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
+export class DynamoDbCertificationStore extends SingleTableStore {
   // ---- occupations, exams, sessions, people (admin-managed) ----
 
   async putOccupation(occupation: Occupation): Promise<void> {
@@ -452,11 +409,6 @@ export class DynamoDbCertificationStore {
     );
   }
 
-  /** Reads the next serial of a counter without taking it; issueCertificate takes it. */
-  async peekCounter(name: string): Promise<number> {
-    return ((await this.get<{ value: number }>(key.counter(name)))?.value ?? 0) + 1;
-  }
-
   /**
    * Issues a certificate in one transaction: takes the serial (the counter must still be where we read
    * it), writes the certificate, and closes the attempt as passed. Either all of it happens or none.
@@ -470,19 +422,7 @@ export class DynamoDbCertificationStore {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: key.counter(counter.name),
-                UpdateExpression: 'SET #value = :serial',
-                ConditionExpression: counter.serial === 1 ? 'attribute_not_exists(pk)' : '#value = :previous',
-                ExpressionAttributeNames: { '#value': 'value' },
-                ExpressionAttributeValues: {
-                  ':serial': counter.serial,
-                  ...(counter.serial === 1 ? {} : { ':previous': counter.serial - 1 }),
-                },
-              },
-            },
+            takeSerial(this.table, counter),
             {
               Put: {
                 TableName: this.table,
@@ -533,5 +473,107 @@ export class DynamoDbCertificationStore {
 
   listCertificates(holderSub: string) {
     return this.queryIndex<CertificateRecord>(`CANDIDATE#${holderSub}`, 'CERT#');
+  }
+
+  // ---- certificate status, status lists, revocation notices ----
+
+  statusList(listId: string, purpose: StatusPurpose): Promise<StatusListRecord> {
+    return readStatusList(this.db, this.table, listId, purpose);
+  }
+
+  /**
+   * Changes a certificate's status in one transaction with its status list bits (each list still at the
+   * version it was read at) and, for a revocation, the notices to partners. A conflict means someone
+   * else changed the certificate or a list meanwhile: the caller reads again.
+   */
+  async changeCertificateStatus(change: {
+    number: string;
+    from: CertificateRecord['status'];
+    entry: StatusHistoryEntry;
+    lists: StatusListRecord[];
+    notices: NoticeRecord[];
+  }): Promise<void> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.certificate(change.number),
+                UpdateExpression: `SET #status = :to, statusHistory = list_append(if_not_exists(statusHistory, :none), :entry)${
+                  change.notices.length > 0 ? ', noticeIds = :notices' : ''
+                }`,
+                ConditionExpression: '#status = :from',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':to': change.entry.status,
+                  ':from': change.from,
+                  ':none': [],
+                  ':entry': [change.entry],
+                  ...(change.notices.length > 0 ? { ':notices': change.notices.map((n) => n.id) } : {}),
+                },
+              },
+            },
+            ...change.lists.map((list) => statusListWrite(this.table, list)),
+            ...change.notices.map((notice) => ({
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...key.notice(notice.id),
+                  gsi1pk: PENDING_NOTICES,
+                  gsi1sk: `${notice.createdAt}#${notice.id}`,
+                  ...notice,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException)
+        throw new StateConflict('The certificate or its status list changed meanwhile');
+      throw error;
+    }
+  }
+
+  getNotice(id: string) {
+    return this.get<NoticeRecord>(key.notice(id));
+  }
+
+  listPendingNotices() {
+    return this.queryIndex<NoticeRecord>(PENDING_NOTICES);
+  }
+
+  /** The notices a certificate's revocation sent, delivered or not. */
+  async listNoticesOf(certificateNumber: string): Promise<NoticeRecord[]> {
+    const certificate = await this.getCertificate(certificateNumber);
+    const notices = await Promise.all((certificate?.noticeIds ?? []).map((id) => this.getNotice(id)));
+    return notices.filter((n) => n !== undefined);
+  }
+
+  /** Records a delivery attempt; an acknowledged notice leaves the pending index and is never sent again. */
+  async recordNoticeAttempt(
+    id: string,
+    outcome: { at: Date; delivered: true } | { at: Date; delivered: false; error: string },
+  ): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key.notice(id),
+        UpdateExpression: outcome.delivered
+          ? 'SET attempts = attempts + :one, lastAttemptAt = :at, deliveredAt = :at, #status = :delivered REMOVE gsi1pk, gsi1sk, lastError'
+          : 'SET attempts = attempts + :one, lastAttemptAt = :at, lastError = :error',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':at': outcome.at.toISOString(),
+          ':pending': 'pending',
+          ...(outcome.delivered ? { ':delivered': 'delivered' } : { ':error': outcome.error }),
+        },
+      }),
+    );
   }
 }

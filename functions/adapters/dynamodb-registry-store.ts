@@ -1,0 +1,169 @@
+// The trust registry (partner regions, agreements) and the recognitions this region made, in the
+// region's single table. A recognition's id is derived from the certificate, so the conditional put
+// makes asking twice, even at the same moment, end in one record.
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Agreement, PartnerRegion, StatusPurpose } from '../domain/index.js';
+import { StateConflict } from './dynamodb-certification-store.js';
+import { readStatusList, type StatusListRecord, statusListWrite } from './dynamodb-status-lists.js';
+import { SingleTableStore, takeSerial } from './dynamodb-table.js';
+
+export interface RecognitionRecord {
+  id: string;
+  /** The certificate credential's id (its URL at the issuing region). */
+  certificateId: string;
+  certificateNumber: string;
+  issuerDid: string;
+  issuerRegion: string;
+  holderName: string;
+  occupationCode: string;
+  level: number;
+  agreementId: string;
+  /** The machine client that asked. */
+  requestedBy: string;
+  recognisedAt: string;
+  /** The signed EndorsementCredential. */
+  endorsement: string;
+  endorsementStatus: { listId: string; index: number };
+  status: 'active' | 'void';
+  voidedAt?: string;
+  voidReason?: string;
+  /** The revocation notice that voided it. */
+  voidedBy?: string;
+}
+
+const key = {
+  partner: (code: string) => ({ pk: `PARTNER#${code}`, sk: 'PARTNER' }),
+  agreement: (id: string) => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' }),
+  recognition: (id: string) => ({ pk: `RECOGNITION#${id}`, sk: 'RECOGNITION' }),
+};
+
+export class DynamoDbRegistryStore extends SingleTableStore {
+  // ---- partner regions and agreements (admin-managed) ----
+
+  async putPartner(partner: PartnerRegion): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...key.partner(partner.code), gsi1pk: 'PARTNERS', gsi1sk: partner.code, ...partner },
+      }),
+    );
+  }
+
+  getPartner(code: string) {
+    return this.get<PartnerRegion>(key.partner(code));
+  }
+
+  listPartners() {
+    return this.queryIndex<PartnerRegion>('PARTNERS');
+  }
+
+  async putAgreement(agreement: Agreement): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...key.agreement(agreement.id), gsi1pk: 'AGREEMENTS', gsi1sk: agreement.id, ...agreement },
+      }),
+    );
+  }
+
+  getAgreement(id: string) {
+    return this.get<Agreement>(key.agreement(id));
+  }
+
+  listAgreements() {
+    return this.queryIndex<Agreement>('AGREEMENTS');
+  }
+
+  // ---- recognitions ----
+
+  getRecognition(id: string) {
+    return this.get<RecognitionRecord>(key.recognition(id));
+  }
+
+  /** The recognitions resting on one certificate (at most one per region, but the index allows more). */
+  listRecognitionsOf(certificateId: string) {
+    return this.queryIndex<RecognitionRecord>(`RECOGNISED#${certificateId}`);
+  }
+
+  statusList(listId: string, purpose: StatusPurpose): Promise<StatusListRecord> {
+    return readStatusList(this.db, this.table, listId, purpose);
+  }
+
+  /**
+   * Keeps a new recognition and takes its endorsement's status index in one transaction.
+   * @returns the record that exists afterwards: this one, or the one a concurrent request made first.
+   */
+  async createRecognition(
+    recognition: RecognitionRecord,
+    counter: { name: string; serial: number },
+  ): Promise<{ created: boolean; recognition: RecognitionRecord }> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            takeSerial(this.table, counter),
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...key.recognition(recognition.id),
+                  gsi1pk: `RECOGNISED#${recognition.certificateId}`,
+                  gsi1sk: recognition.id,
+                  ...recognition,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return { created: true, recognition };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const existing = await this.getRecognition(recognition.id);
+      if (existing) return { created: false, recognition: existing };
+      throw new StateConflict('Serial taken; read it again');
+    }
+  }
+
+  /** Voids a recognition and sets its endorsement's revocation bit together; false if already void. */
+  async voidRecognition(
+    id: string,
+    reason: { at: Date; reason: string; noticeId: string },
+    list: StatusListRecord,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.recognition(id),
+                UpdateExpression:
+                  'SET #status = :void, voidedAt = :at, voidReason = :reason, voidedBy = :notice',
+                ConditionExpression: '#status = :active',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':void': 'void',
+                  ':active': 'active',
+                  ':at': reason.at.toISOString(),
+                  ':reason': reason.reason,
+                  ':notice': reason.noticeId,
+                },
+              },
+            },
+            statusListWrite(this.table, list),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [recognitionReason] = error.CancellationReasons ?? [];
+      if (recognitionReason?.Code === 'ConditionalCheckFailed') return false;
+      throw new StateConflict('The endorsement status list changed meanwhile');
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Bitstring status lists in the region's table: one item per list and purpose, holding the GZIP-encoded
+// list (a few hundred bytes while few bits are set) and a version. A change reads the list, sets a bit
+// and writes it back on the condition that nobody changed it meanwhile, inside the same transaction
+// as the record whose status it mirrors, so the record and its bit never disagree.
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { StatusPurpose } from '../domain/index.js';
+import { StatusList } from '../domain/index.js';
+
+export interface StatusListRecord {
+  listId: string;
+  purpose: StatusPurpose;
+  encodedList: string;
+  /** 0 for a list never written. */
+  version: number;
+  updatedAt?: string;
+}
+
+const key = (listId: string, purpose: StatusPurpose) => ({ pk: `STATUSLIST#${listId}`, sk: purpose });
+
+export async function readStatusList(
+  db: DynamoDBDocumentClient,
+  table: string,
+  listId: string,
+  purpose: StatusPurpose,
+): Promise<StatusListRecord> {
+  const out = await db.send(
+    new GetCommand({ TableName: table, Key: key(listId, purpose), ConsistentRead: true }),
+  );
+  if (!out.Item) return { listId, purpose, encodedList: StatusList.empty().encode(), version: 0 };
+  return {
+    listId,
+    purpose,
+    encodedList: String(out.Item.encodedList),
+    version: Number(out.Item.version),
+    updatedAt: String(out.Item.updatedAt),
+  };
+}
+
+/** The record with one bit changed, one version on. */
+export function withBit(record: StatusListRecord, index: number, value: boolean, at: Date): StatusListRecord {
+  return {
+    ...record,
+    encodedList: StatusList.decode(record.encodedList).set(index, value).encode(),
+    version: record.version + 1,
+    updatedAt: at.toISOString(),
+  };
+}
+
+/** A TransactWriteItems entry writing `next`, if the stored list is still the version it was made from. */
+export function statusListWrite(table: string, next: StatusListRecord) {
+  const previous = next.version - 1;
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...key(next.listId, next.purpose), ...next },
+      ConditionExpression: previous === 0 ? 'attribute_not_exists(pk)' : 'version = :previous',
+      ...(previous === 0 ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
+    },
+  };
+}
