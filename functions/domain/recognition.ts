@@ -110,8 +110,10 @@ export function applyAgreements(
     rule: 'no-agreement',
     reason: `${ownCode} has no agreement with ${certificate.issuerRegion}`,
   };
+  // Both parties named: an agreement of this region with another never admits this region's own certificates.
   const between = agreements.filter(
-    (a) => a.parties.includes(ownCode) && a.parties.includes(certificate.issuerRegion),
+    ({ parties: [a, b] }) =>
+      (a === ownCode && b === certificate.issuerRegion) || (b === ownCode && a === certificate.issuerRegion),
   );
   for (const agreement of between) {
     const refusal = refusalOf(agreement, certificate, now);
@@ -257,6 +259,7 @@ export function isRevocationNotice(value: unknown): value is RevocationNotice {
     typeof v.jti === 'string' &&
     typeof v.iss === 'string' &&
     typeof v.aud === 'string' &&
+    typeof v.iat === 'number' &&
     typeof v.revokedAt === 'string' &&
     typeof v.reason === 'string' &&
     typeof v.certificate?.id === 'string' &&

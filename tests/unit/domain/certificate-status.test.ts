@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CertificateStatus,
+  certificateStatusList,
+  endorsementStatusList,
+  REVOCATION_REASONS,
+  type StatusAction,
+  StatusChangeRefused,
+  statusChange,
+  statusListIdOf,
+} from '../../../functions/domain/index.js';
+
+describe('statusChange', () => {
+  it.each<[CertificateStatus, StatusAction, CertificateStatus, { revocation: boolean; suspension: boolean }]>(
+    [
+      ['active', 'suspend', 'suspended', { revocation: false, suspension: true }],
+      ['suspended', 'reinstate', 'active', { revocation: false, suspension: false }],
+      ['active', 'revoke', 'revoked', { revocation: true, suspension: false }],
+      ['suspended', 'revoke', 'revoked', { revocation: true, suspension: false }],
+    ],
+  )('%s + %s → %s with its bits', (from, action, to, bits) => {
+    expect(statusChange(from, action)).toEqual({ from, to, bits });
+  });
+
+  it('clears the suspension bit when a suspended certificate is revoked, so it reads as revoked', () => {
+    expect(statusChange('suspended', 'revoke').bits.suspension).toBe(false);
+  });
+
+  it.each<[CertificateStatus, StatusAction, RegExp]>([
+    ['revoked', 'suspend', /revoked; a revocation is final/],
+    ['revoked', 'reinstate', /revoked; a revocation is final/],
+    ['revoked', 'revoke', /revoked; a revocation is final/],
+    ['suspended', 'suspend', /already suspended/],
+    ['active', 'reinstate', /only a suspended certificate is reinstated/],
+  ])('refuses %s + %s', (from, action, message) => {
+    const attempt = () => statusChange(from, action);
+    expect(attempt).toThrow(StatusChangeRefused);
+    expect(attempt).toThrow(message);
+  });
+
+  it('names its refusals StatusChangeRefused', () => {
+    try {
+      statusChange('revoked', 'reinstate');
+      expect.unreachable('a revoked certificate cannot be reinstated');
+    } catch (error) {
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).name).toBe('StatusChangeRefused');
+    }
+  });
+
+  it('offers the revocation reasons verifiers see, without duplicates', () => {
+    expect(REVOCATION_REASONS).toContain('fraud');
+    expect(REVOCATION_REASONS).toContain('other');
+    expect(new Set(REVOCATION_REASONS).size).toBe(REVOCATION_REASONS.length);
+  });
+});
+
+describe('status lists', () => {
+  it('puts certificates of a year in the region list for that year', () => {
+    expect(certificateStatusList('neijiang', 2026)).toEqual({
+      listId: 'neijiang/2026',
+      path: '/status/neijiang/2026',
+    });
+  });
+
+  it('gives endorsements their own list, apart from the certificates of the same year', () => {
+    const endorsements = endorsementStatusList('neijiang', 2026);
+    expect(endorsements).toEqual({
+      listId: 'neijiang/endorsements-2026',
+      path: '/status/neijiang/endorsements-2026',
+    });
+    expect(endorsements.listId).not.toBe(certificateStatusList('neijiang', 2026).listId);
+  });
+
+  it.each([
+    ['2026', 'revocation'],
+    ['2026', 'suspension'],
+    ['endorsements-2026', 'revocation'],
+    ['endorsements-2026', 'suspension'],
+  ] as const)('reads /status/neijiang/%s/%s back into its list id', (list, purpose) => {
+    expect(statusListIdOf('neijiang', { region: 'neijiang', list, purpose })).toEqual({
+      listId: `neijiang/${list}`,
+      purpose,
+    });
+  });
+
+  it('round-trips the paths it hands out', () => {
+    for (const { listId, path } of [
+      certificateStatusList('zigong', 2027),
+      endorsementStatusList('zigong', 2027),
+    ]) {
+      const [, , region, list] = path.split('/');
+      expect(
+        statusListIdOf('zigong', { region: region as string, list: list as string, purpose: 'revocation' }),
+      ).toEqual({ listId, purpose: 'revocation' });
+    }
+  });
+
+  it("refuses another region's lists", () => {
+    expect(statusListIdOf('neijiang', { region: 'zigong', list: '2026', purpose: 'revocation' })).toBe(
+      undefined,
+    );
+  });
+
+  it.each([
+    '26',
+    '20266',
+    'endorsements-26',
+    'endorsement-2026',
+    'certificates-2026',
+    '2026-',
+    '../2026',
+    '',
+  ])('refuses the list name %j', (list) => {
+    expect(statusListIdOf('neijiang', { region: 'neijiang', list, purpose: 'revocation' })).toBe(undefined);
+  });
+
+  it.each(['refresh', 'message', 'Revocation', 'revocation ', ''])('refuses the purpose %j', (purpose) => {
+    expect(statusListIdOf('neijiang', { region: 'neijiang', list: '2026', purpose })).toBe(undefined);
+  });
+});
