@@ -1,0 +1,155 @@
+// The rules of the region's signing-key ledger: when a key's signing window opens and closes, when a key
+// may sign, what it is called in a list, and what a declaration of compromise may say. Pure: records,
+// keys and the time come in as arguments; the ledger itself lives in DynamoDB (see
+// functions/adapters/dynamodb-signing-key-ledger.ts) and docs/keys.md tells the whole story.
+import type { JWK } from 'jose';
+import type { VerificationKey } from './verification.js';
+
+/**
+ * A key's window opens this long before its first recorded signature: the clock of the function that
+ * records the key and the clock that stamped a credential's validFrom may differ by this much.
+ */
+export const SIGNS_FROM_CLOCK_SKEW_MS = 60_000;
+
+/**
+ * When a newer key first signs, the older keys' windows close this long afterwards, not at once:
+ * containers still running the previous deployment (in-flight invocations, retries) may sign with the
+ * old key until they are replaced. Anything the old key signs later is refused by verifiers.
+ */
+export const SUPERSEDED_GRACE_MS = 15 * 60_000;
+
+/** One key in the ledger: its public half, its window, and a compromise if one was declared. */
+export interface SigningKeyRecord {
+  /** RFC 7638 thumbprint (the Signer port's keyId); the ledger's sort key. */
+  thumbprint: string;
+  /** `${issuerDid}#${thumbprint}`, as in the JWS header. */
+  kid: string;
+  /** kty, crv, x, y: enough to verify after the key itself is gone from the stack. */
+  publicJwk: JWK;
+  recordedAt: string;
+  /** Absent only for the region's first key, which may have signed before the ledger existed. */
+  signsFrom?: string;
+  /** Set when a newer key first signs: that moment plus SUPERSEDED_GRACE_MS. */
+  signsUntil?: string;
+  /** Everything the key signed from this time on is void. */
+  compromisedAt?: string;
+  compromiseReason?: string;
+}
+
+export type SigningKeyStatus = 'active' | 'retired' | 'compromised';
+
+export interface SigningKeyIdentity {
+  thumbprint: string;
+  kid: string;
+  publicJwk: JWK;
+}
+
+/** What a key's first signature writes: its own record, and the end of every older open window. */
+export interface FirstUse {
+  record: SigningKeyRecord;
+  supersede: { thumbprint: string; signsUntil: string }[];
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Only the public members of an EC JWK: a ledger never holds anything private. */
+export function publicMembers(jwk: JWK): JWK {
+  const { kty, crv, x, y } = jwk;
+  return { kty, crv, x, y } as JWK;
+}
+
+/**
+ * The writes for a key's first signature, given the ledger as it is. The window opens the clock-skew
+ * allowance before now; the region's very first key gets no lower bound, since certificates it signed
+ * before the ledger existed must keep verifying. Every other key still open closes after the grace.
+ */
+export function firstUse(key: SigningKeyIdentity, ledger: SigningKeyRecord[], now: Date): FirstUse {
+  const others = ledger.filter((r) => r.thumbprint !== key.thumbprint);
+  return {
+    record: {
+      thumbprint: key.thumbprint,
+      kid: key.kid,
+      publicJwk: publicMembers(key.publicJwk),
+      recordedAt: now.toISOString(),
+      ...(others.length > 0 ? { signsFrom: iso(now.getTime() - SIGNS_FROM_CLOCK_SKEW_MS) } : {}),
+    },
+    supersede: others
+      .filter((r) => r.signsUntil === undefined)
+      .map((r) => ({ thumbprint: r.thumbprint, signsUntil: iso(now.getTime() + SUPERSEDED_GRACE_MS) })),
+  };
+}
+
+/** Why this key may not sign now, or undefined when it may. */
+export function signingRefusal(record: SigningKeyRecord, now: Date): string | undefined {
+  if (record.compromisedAt) {
+    return `Signing key ${record.kid} was declared compromised as of ${record.compromisedAt}${
+      record.compromiseReason ? ` (${record.compromiseReason})` : ''
+    }; it signs nothing more. Rotate to a new key generation (docs/keys.md).`;
+  }
+  if (record.signsUntil && now.getTime() >= Date.parse(record.signsUntil)) {
+    return `Signing key ${record.kid} was retired: its window closed at ${record.signsUntil}, when a newer key took over. Deploy the current key generation.`;
+  }
+  return undefined;
+}
+
+export function signingKeyStatus(
+  record: { thumbprint: string; compromisedAt?: string },
+  activeThumbprint: string,
+): SigningKeyStatus {
+  if (record.compromisedAt) return 'compromised';
+  return record.thumbprint === activeThumbprint ? 'active' : 'retired';
+}
+
+/** The record as verifiers see it: a JWK with its kid and window, in the member names verification reads. */
+export function verificationKeyOf(record: SigningKeyRecord): VerificationKey & { alg: 'ES256'; use: 'sig' } {
+  return {
+    ...publicMembers(record.publicJwk),
+    kid: record.kid,
+    alg: 'ES256',
+    use: 'sig',
+    ...(record.signsFrom ? { signsFrom: record.signsFrom } : {}),
+    ...(record.signsUntil ? { signsUntil: record.signsUntil } : {}),
+    ...(record.compromisedAt ? { compromisedAt: record.compromisedAt } : {}),
+  };
+}
+
+/** The active key first, then the others, newest window first. */
+export function publicationOrder<T extends { thumbprint: string; signsFrom?: string; recordedAt?: string }>(
+  keys: T[],
+  activeThumbprint: string,
+): T[] {
+  const since = (k: T) => k.signsFrom ?? k.recordedAt ?? '';
+  return [...keys].sort((a, b) => {
+    if (a.thumbprint === activeThumbprint) return -1;
+    if (b.thumbprint === activeThumbprint) return 1;
+    return since(b).localeCompare(since(a));
+  });
+}
+
+export type CompromiseCheck =
+  | { ok: true }
+  | { ok: false; problem: 'unknown-key' | 'in-the-future' | 'already-compromised'; message: string };
+
+/** Whether a declaration of compromise may be recorded for this key (undefined: the ledger has no such key). */
+export function checkCompromise(
+  record: { kid: string; compromisedAt?: string } | undefined,
+  compromisedAt: Date,
+  now: Date,
+): CompromiseCheck {
+  if (!record) return { ok: false, problem: 'unknown-key', message: 'No signing key has this thumbprint' };
+  if (compromisedAt.getTime() > now.getTime()) {
+    return {
+      ok: false,
+      problem: 'in-the-future',
+      message: `compromisedAt ${compromisedAt.toISOString()} is in the future; declare a compromise once it has happened`,
+    };
+  }
+  if (record.compromisedAt) {
+    return {
+      ok: false,
+      problem: 'already-compromised',
+      message: `Key ${record.kid} was already declared compromised as of ${record.compromisedAt}`,
+    };
+  }
+  return { ok: true };
+}

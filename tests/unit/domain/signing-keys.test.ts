@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkCompromise,
+  firstUse,
+  publicationOrder,
+  SIGNS_FROM_CLOCK_SKEW_MS,
+  type SigningKeyRecord,
+  SUPERSEDED_GRACE_MS,
+  signingKeyStatus,
+  signingRefusal,
+  verificationKeyOf,
+} from '../../../functions/domain/signing-keys.js';
+
+const DID = 'did:web:neijiang.skillcert.example';
+const NOW = new Date('2026-05-01T08:00:00.000Z');
+const jwk = (x: string) => ({ kty: 'EC', crv: 'P-256', x, y: `${x}-y` });
+const identity = (t: string) => ({ thumbprint: t, kid: `${DID}#${t}`, publicJwk: jwk(t) });
+const record = (t: string, extra: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+  ...identity(t),
+  recordedAt: '2026-01-01T00:00:00.000Z',
+  ...extra,
+});
+
+describe('a key’s first signature', () => {
+  it('opens the region’s very first key with no lower bound and closes nothing', () => {
+    expect(firstUse(identity('k1'), [], NOW)).toEqual({
+      record: { ...identity('k1'), recordedAt: NOW.toISOString() },
+      supersede: [],
+    });
+  });
+
+  it('opens a later key a clock-skew allowance before now and closes every open window after the grace', () => {
+    const plan = firstUse(
+      identity('k3'),
+      [
+        record('k1', { signsUntil: '2026-02-01T00:00:00.000Z' }),
+        record('k2', { signsFrom: '2026-02-01T00:00:00.000Z' }),
+      ],
+      NOW,
+    );
+    expect(plan.record.signsFrom).toBe(new Date(NOW.getTime() - SIGNS_FROM_CLOCK_SKEW_MS).toISOString());
+    expect(plan.supersede).toEqual([
+      { thumbprint: 'k2', signsUntil: new Date(NOW.getTime() + SUPERSEDED_GRACE_MS).toISOString() },
+    ]);
+    expect(SIGNS_FROM_CLOCK_SKEW_MS).toBe(60_000);
+    expect(SUPERSEDED_GRACE_MS).toBe(15 * 60_000);
+  });
+
+  it('keeps only the public members of the key', () => {
+    const plan = firstUse(
+      { ...identity('k1'), publicJwk: { ...jwk('k1'), d: 'secret', kid: 'x' } as never },
+      [],
+      NOW,
+    );
+    expect(plan.record.publicJwk).toEqual(jwk('k1'));
+  });
+});
+
+describe('whether a key may sign', () => {
+  it('signs while open, and within the grace after a newer key took over', () => {
+    expect(signingRefusal(record('k1'), NOW)).toBeUndefined();
+    expect(signingRefusal(record('k1', { signsUntil: '2026-05-01T08:10:00.000Z' }), NOW)).toBeUndefined();
+  });
+
+  it('refuses once its window closed', () => {
+    expect(signingRefusal(record('k1', { signsUntil: NOW.toISOString() }), NOW)).toMatch(/was retired/);
+  });
+
+  it('refuses when compromised, even as of a later time, naming the reason', () => {
+    expect(
+      signingRefusal(
+        record('k1', { compromisedAt: '2026-04-01T00:00:00.000Z', compromiseReason: 'HSM audit' }),
+        NOW,
+      ),
+    ).toMatch(/declared compromised as of 2026-04-01T00:00:00.000Z \(HSM audit\)/);
+  });
+});
+
+describe('publication', () => {
+  it('names each key’s status', () => {
+    expect(signingKeyStatus(record('k2'), 'k2')).toBe('active');
+    expect(signingKeyStatus(record('k1'), 'k2')).toBe('retired');
+    expect(signingKeyStatus(record('k2', { compromisedAt: NOW.toISOString() }), 'k2')).toBe('compromised');
+  });
+
+  it('publishes the window in the member names verification reads, and nothing private', () => {
+    expect(
+      verificationKeyOf(
+        record('k1', {
+          signsFrom: 'a',
+          signsUntil: 'b',
+          compromisedAt: 'c',
+          compromiseReason: 'not published',
+        }),
+      ),
+    ).toEqual({
+      ...jwk('k1'),
+      kid: `${DID}#k1`,
+      alg: 'ES256',
+      use: 'sig',
+      signsFrom: 'a',
+      signsUntil: 'b',
+      compromisedAt: 'c',
+    });
+    expect(verificationKeyOf(record('k1'))).not.toHaveProperty('signsFrom');
+  });
+
+  it('lists the active key first, then the newest windows', () => {
+    const keys = [
+      record('k1'),
+      record('k2', { signsFrom: '2026-02-01T00:00:00.000Z' }),
+      record('k3', { signsFrom: '2026-03-01T00:00:00.000Z' }),
+    ];
+    expect(publicationOrder(keys, 'k2').map((k) => k.thumbprint)).toEqual(['k2', 'k3', 'k1']);
+  });
+});
+
+describe('declaring a compromise', () => {
+  const past = new Date(NOW.getTime() - 1000);
+  it('accepts a time up to now for a known key not yet compromised', () => {
+    expect(checkCompromise(record('k1'), past, NOW)).toEqual({ ok: true });
+    expect(checkCompromise(record('k1'), NOW, NOW)).toEqual({ ok: true });
+  });
+
+  it('refuses an unknown key, a time in the future, and a second declaration', () => {
+    expect(checkCompromise(undefined, past, NOW)).toMatchObject({ ok: false, problem: 'unknown-key' });
+    expect(checkCompromise(record('k1'), new Date(NOW.getTime() + 1), NOW)).toMatchObject({
+      ok: false,
+      problem: 'in-the-future',
+    });
+    expect(checkCompromise(record('k1', { compromisedAt: past.toISOString() }), past, NOW)).toMatchObject({
+      ok: false,
+      problem: 'already-compromised',
+    });
+  });
+});
