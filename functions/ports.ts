@@ -1,7 +1,7 @@
 // Interfaces the domain and handlers need from the outside world. Adapters implement them for AWS
 // (functions/adapters) and for the local cloud.
 import type { JWK } from 'jose';
-import type { Answers, Decision, Mark, TheoryGrade } from './domain/index.js';
+import type { Answers, Decision, Mark, PartnerRegion, TheoryGrade, VerificationKey } from './domain/index.js';
 
 /** Signs with the region's certificate key (ES256). The private key never leaves the signer. */
 export interface Signer {
@@ -125,4 +125,26 @@ export interface NoticeRecord {
   lastAttemptAt?: string;
   lastError?: string;
   deliveredAt?: string;
+}
+
+// ---- partner regions (functions/partners) ----
+
+/** What this region learns from a partner region over HTTP. */
+export interface PartnerDirectory {
+  /** The partner's published keys, with their signing windows. */
+  keys(partner: PartnerRegion): Promise<VerificationKey[]>;
+  /** A status list credential (compact JWS) the partner publishes at `url`, under its public URL. */
+  statusList(partner: PartnerRegion, url: string): Promise<string>;
+  /** POSTs a signed notice to a webhook; acknowledged means a 2xx answer. */
+  deliver(webhookUrl: string, jws: string): Promise<{ acknowledged: boolean; detail: string }>;
+}
+
+/** Starts the delivery of a stored notice (a workflow that retries until the partner acknowledges). */
+export interface NoticeDispatcher {
+  dispatch(noticeId: string): Promise<void>;
+}
+
+/** Thrown when a partner region cannot be reached: a 502 that says which region, never internals. */
+export class PartnerUnreachable extends Error {
+  override name = 'PartnerUnreachable';
 }

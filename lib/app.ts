@@ -9,6 +9,10 @@ export interface BuildAppOptions {
   region?: string;
   /** Tests shorten the marking timeout to see the reassignment path; production keeps the default. */
   markingTimeoutSeconds?: number;
+  /** Tests shorten the first retry wait of revocation notices to see retries within seconds. */
+  noticeRetrySeconds?: number;
+  /** The active signing key generation (default from context `signingKeyGeneration`, else 1); see docs/keys.md. */
+  signingKeyGeneration?: number;
 }
 
 /** The CDK app: one stack for one certification region. Synth needs no AWS credentials. */
@@ -20,12 +24,18 @@ export function buildApp(options: BuildAppOptions = {}): App {
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const markingTimeoutSeconds =
     options.markingTimeoutSeconds ?? Number(app.node.tryGetContext('markingTimeoutSeconds') ?? 0);
+  const signingKeyGeneration =
+    options.signingKeyGeneration ?? Number(app.node.tryGetContext('signingKeyGeneration') ?? 1);
   new SkillcertStack(app, `Skillcert-${region.code}`, {
     certificationRegion: region,
+    signingKeyGeneration,
     description: `skillcert: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
     ...(authDomainPrefix ? { authDomainPrefix } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(markingTimeoutSeconds > 0 ? { markingTimeout: Duration.seconds(markingTimeoutSeconds) } : {}),
+    ...(options.noticeRetrySeconds
+      ? { noticeRetryInterval: Duration.seconds(options.noticeRetrySeconds) }
+      : {}),
     ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
       : {}),

@@ -8,6 +8,7 @@ import { Data } from './constructs/data.js';
 import { SkillcertFunction } from './constructs/function.js';
 import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
+import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
 import type { CertificationRegion } from './regions.js';
 
@@ -15,10 +16,14 @@ export interface SkillcertStackProps extends StackProps {
   certificationRegion: CertificationRegion;
   /** How long an assessor has before a review goes to someone else (default three days). */
   markingTimeout?: Duration;
+  /** First wait before a revocation notice is sent again (default 30 s; doubles up to an hour). */
+  noticeRetryInterval?: Duration;
   authDomainPrefix?: string;
   webCallbackUrls?: string[];
   /** Alarm notifications are e-mailed here when set. */
   alarmEmail?: string;
+  /** The active signing key generation (default 1); raising it rotates the key (docs/keys.md). */
+  signingKeyGeneration?: number;
 }
 
 /** One certification region's deployment: its data, keys, identities, API, functions and workflows. */
@@ -29,6 +34,7 @@ export class SkillcertStack extends Stack {
   readonly api: Api;
   readonly events: EventBus;
   readonly certification: Certification;
+  readonly partners: Partners;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: SkillcertStackProps) {
@@ -37,7 +43,10 @@ export class SkillcertStack extends Stack {
     const issuerDid = `did:web:${region.domain}`;
 
     this.data = new Data(this, 'Data');
-    this.signing = new Signing(this, 'Signing', { regionCode: region.code });
+    this.signing = new Signing(this, 'Signing', {
+      regionCode: region.code,
+      ...(props.signingKeyGeneration !== undefined ? { generation: props.signingKeyGeneration } : {}),
+    });
     this.identity = new Identity(this, 'Identity', {
       regionCode: region.code,
       authDomainPrefix: props.authDomainPrefix ?? `skillcert-${region.code}`,
@@ -49,14 +58,26 @@ export class SkillcertStack extends Stack {
     });
     this.events = new EventBus(this, 'Events', { description: `skillcert ${region.code} domain events` });
 
+    // The key ledger lives in the table: the JWKS lists retired keys from it, and admins declare
+    // compromises through it (docs/keys.md).
     const publicKeys = new SkillcertFunction(this, 'PublicKeys', {
       entry: 'public-keys',
       description: "Publishes the region's certificate signing keys as a JWKS and a did:web document",
       memorySize: 256,
-      environment: { SIGNING_KEY_ID: this.signing.key.keyId, ISSUER_DID: issuerDid },
-    }).grantPublicKeyRead(this.signing.key);
+      environment: {
+        SIGNING_KEY_ID: this.signing.key.keyId,
+        ISSUER_DID: issuerDid,
+        TABLE_NAME: this.data.table.tableName,
+      },
+    })
+      .grantPublicKeyRead(this.signing.key)
+      .grantTableWrite(this.data.table);
     this.api.addRoute(HttpMethod.GET, '/.well-known/jwks.json', publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, '/.well-known/did.json', publicKeys.function, { kind: 'public' });
+    this.api.addRoute(HttpMethod.GET, '/admin/signing-keys', publicKeys.function, { kind: 'user' });
+    this.api.addRoute(HttpMethod.POST, '/admin/signing-keys/{thumbprint}/compromise', publicKeys.function, {
+      kind: 'user',
+    });
 
     const whoAmI = new SkillcertFunction(this, 'WhoAmI', {
       entry: 'who-am-i',
@@ -72,6 +93,16 @@ export class SkillcertStack extends Stack {
       events: this.events,
       api: this.api,
       markingTimeout: props.markingTimeout ?? Duration.days(3),
+    });
+
+    this.partners = new Partners(this, 'Partners', {
+      region,
+      table: this.data.table,
+      signingKey: this.signing.key,
+      api: this.api,
+      adminApi: this.certification.adminApi,
+      recognizeScope: this.identity.partnerScopes.recognize,
+      noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(30),
     });
 
     // Last, so it sees every function and workflow above (and its key comes after the signing key).

@@ -6,15 +6,6 @@ import type { StatusPurpose } from './credential.js';
 export type CertificateStatus = 'active' | 'suspended' | 'revoked';
 export type StatusAction = 'suspend' | 'reinstate' | 'revoke';
 
-export const REVOCATION_REASONS = [
-  'fraud',
-  'issued-in-error',
-  'exam-misconduct',
-  'superseded',
-  'holder-request',
-  'other',
-] as const;
-
 export class StatusChangeRefused extends Error {
   override name = 'StatusChangeRefused';
 }

@@ -12,19 +12,24 @@ export type VerdictStatus =
   | 'not-yet-valid'
   | 'signature-invalid'
   | 'unknown-issuer'
-  | 'malformed';
+  | 'malformed'
+  /** Asked by number, and the region issued no such certificate. */
+  | 'not-found';
 
 export interface Verdict {
   status: VerdictStatus;
   reasons: string[];
   /** What a verifier needs to see; never an ID number (the credential holds only its salted hash). */
   certificate?: {
+    /** The credential's id: its URL at the issuing region. */
+    id?: string;
     number?: string;
     holderName?: string;
     achievement?: string;
     occupationCode?: string;
     level?: number;
     issuer?: string;
+    issuerName?: string;
     validFrom?: string;
     validUntil?: string;
   };
@@ -44,7 +49,8 @@ export interface StatusSnapshot {
 }
 
 interface CredentialShape {
-  issuer?: { id?: string } | string;
+  id?: string;
+  issuer?: { id?: string; name?: string } | string;
   validFrom?: string;
   validUntil?: string;
   credentialStatus?:
@@ -59,6 +65,7 @@ interface CredentialShape {
 
 function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
   return {
+    ...(typeof c.id === 'string' ? { id: c.id } : {}),
     ...(c['skillcert:certificateNumber'] ? { number: c['skillcert:certificateNumber'] } : {}),
     ...(c.credentialSubject?.name ? { holderName: c.credentialSubject.name } : {}),
     ...(c.credentialSubject?.achievement?.name ? { achievement: c.credentialSubject.achievement.name } : {}),
@@ -69,6 +76,7 @@ function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
       ? { level: c.credentialSubject.achievement['skillcert:level'] }
       : {}),
     ...(c.issuer ? { issuer: typeof c.issuer === 'string' ? c.issuer : c.issuer.id } : {}),
+    ...(typeof c.issuer === 'object' && c.issuer.name ? { issuerName: c.issuer.name } : {}),
     ...(c.validFrom ? { validFrom: c.validFrom } : {}),
     ...(c.validUntil ? { validUntil: c.validUntil } : {}),
   };
@@ -153,6 +161,8 @@ export async function readStatusListCredential(
   if (typeof payload.id !== 'string' || !subject?.encodedList || !subject.statusPurpose)
     throw new SignedDocumentError('Not a BitstringStatusListCredential');
   const validUntil = typeof payload.validUntil === 'string' ? payload.validUntil : undefined;
+  if (validUntil && Number.isNaN(Date.parse(validUntil)))
+    throw new SignedDocumentError(`The status list's validUntil (${validUntil}) is not a date`);
   if (validUntil && new Date(validUntil) < now)
     throw new SignedDocumentError(`The status list expired on ${validUntil}; fetch a fresh one`);
   return {

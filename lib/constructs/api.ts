@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   type CfnStage,
   HttpApi,
@@ -27,6 +27,11 @@ export class Api extends Construct {
   readonly httpApi: HttpApi;
   private readonly authorizer: IHttpRouteAuthorizer;
   private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+  /** Route key → its own throttling; resolved when the template is written, so routes may add to it. */
+  private readonly routeSettings: Record<
+    string,
+    { ThrottlingBurstLimit: number; ThrottlingRateLimit: number }
+  > = {};
 
   constructor(scope: Construct, id: string, props: { userPool: UserPool; clients: UserPoolClient[] }) {
     super(scope, id);
@@ -56,10 +61,19 @@ export class Api extends Construct {
         integrationError: '$context.integrationErrorMessage',
       }),
     };
-    // Per-caller limits protect the public verification route from scraping; bursts cover exam starts.
+    // Each route has its own bucket (API Gateway throttles per route, across callers); bursts cover exam
+    // starts. Public routes set lower limits of their own (throttleRoute).
     stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+    stage.routeSettings = Lazy.any({
+      produce: () => (Object.keys(this.routeSettings).length > 0 ? this.routeSettings : undefined),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
+  }
+
+  /** Gives one route (e.g. "GET /verify/{number}") its own throttling limits. */
+  throttleRoute(routeKey: string, limits: { burst: number; rate: number }): void {
+    this.routeSettings[routeKey] = { ThrottlingBurstLimit: limits.burst, ThrottlingRateLimit: limits.rate };
   }
 
   addRoute(method: HttpMethod, path: string, handler: IFunction, access: RouteAccess): void {

@@ -3,7 +3,6 @@ import {
   type CertificateStatus,
   certificateStatusList,
   endorsementStatusList,
-  REVOCATION_REASONS,
   type StatusAction,
   StatusChangeRefused,
   statusChange,
@@ -46,12 +45,6 @@ describe('statusChange', () => {
       expect(error).toBeInstanceOf(Error);
       expect((error as Error).name).toBe('StatusChangeRefused');
     }
-  });
-
-  it('offers the revocation reasons verifiers see, without duplicates', () => {
-    expect(REVOCATION_REASONS).toContain('fraud');
-    expect(REVOCATION_REASONS).toContain('other');
-    expect(new Set(REVOCATION_REASONS).size).toBe(REVOCATION_REASONS.length);
   });
 });
 

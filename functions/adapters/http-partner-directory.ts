@@ -1,0 +1,61 @@
+// Partner regions over HTTP: their key sets, their status lists and their notice webhooks. Only URLs the
+// trust registry names are fetched: a status list URL taken from a presented credential must lie under
+// the partner's registered public URL, so a crafted credential cannot make us fetch anything else.
+import type { PartnerRegion, VerificationKey } from '../domain/index.js';
+import { type PartnerDirectory, PartnerUnreachable } from '../ports.js';
+
+const TIMEOUT_MS = 5_000;
+/** A status list is ~16 KB before compression; key sets are small. Anything larger is refused. */
+const MAX_BYTES = 256 * 1024;
+
+async function fetchText(url: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
+  const response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const text = await response.text();
+  if (text.length > MAX_BYTES) throw new Error(`${url} answered more than ${MAX_BYTES} bytes`);
+  return { status: response.status, text };
+}
+
+export class HttpPartnerDirectory implements PartnerDirectory {
+  async keys(partner: PartnerRegion): Promise<VerificationKey[]> {
+    try {
+      const { status, text } = await fetchText(partner.jwksUrl, { headers: { accept: 'application/json' } });
+      if (status !== 200) throw new Error(`HTTP ${status}`);
+      const keys = (JSON.parse(text) as { keys?: unknown }).keys;
+      if (!Array.isArray(keys)) throw new Error('no keys array');
+      return keys.filter((k): k is VerificationKey => typeof (k as VerificationKey)?.kid === 'string');
+    } catch (error) {
+      throw new PartnerUnreachable(
+        `The key set of ${partner.nameEn} (${partner.code}) could not be read: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async statusList(partner: PartnerRegion, url: string): Promise<string> {
+    if (!url.startsWith(`${partner.publicUrl}/status/`))
+      throw new PartnerUnreachable(`${url} is not a status list of ${partner.nameEn}`);
+    const location = `${partner.apiUrl}${url.slice(partner.publicUrl.length)}`;
+    try {
+      const { status, text } = await fetchText(location, { headers: { accept: 'application/vc+jwt' } });
+      if (status !== 200) throw new Error(`HTTP ${status}`);
+      return text.trim();
+    } catch (error) {
+      throw new PartnerUnreachable(
+        `The status list ${url} of ${partner.nameEn} could not be read: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async deliver(webhookUrl: string, jws: string): Promise<{ acknowledged: boolean; detail: string }> {
+    try {
+      const { status, text } = await fetchText(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body: jws,
+      });
+      const acknowledged = status >= 200 && status < 300;
+      return { acknowledged, detail: `HTTP ${status}${acknowledged ? '' : `: ${text.slice(0, 200)}`}` };
+    } catch (error) {
+      return { acknowledged: false, detail: (error as Error).message };
+    }
+  }
+}

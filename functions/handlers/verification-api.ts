@@ -1,0 +1,92 @@
+// The public routes, no sign-in: verify a certificate by number or by posting its JWS (in the style of
+// the W3C VC API's verify call), the signed status lists each certificate names, and the webhook that
+// partner regions post revocation notices to (authenticated by the notice's own signature).
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { maxLength, minLength, object, string } from 'zod/mini';
+import { publishStatusList } from '../certification/certificate-status.js';
+import { receiveNotice } from '../partners/notices.js';
+import { type Verification, verifyByNumber, verifyPresented } from '../partners/verification.js';
+import { PartnerUnreachable } from '../ports.js';
+import { pathParam } from '../shared/caller.js';
+import { badRequest, HttpError, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { partnerDeps } from '../shared/partners.js';
+
+const deps = partnerDeps();
+/** A certificate JWS is ~5 KB; 64 KB leaves room and refuses abuse. */
+const MAX_JWS = 65_536;
+const verifyBody = object({ verifiableCredential: string().check(minLength(1), maxLength(MAX_JWS)) });
+
+/** Only what a verifier needs: the verdict, its reasons and the certificate's public facts. */
+function answer(verdict: Verification, checkedAt: Date) {
+  return {
+    verified: verdict.status === 'valid',
+    status: verdict.status,
+    reasons: verdict.reasons,
+    ...(verdict.certificate ? { certificate: verdict.certificate } : {}),
+    ...(verdict.issuerRegion ? { issuerRegion: verdict.issuerRegion } : {}),
+    ...(verdict.statusDetail ? { statusDetail: verdict.statusDetail } : {}),
+    checkedAt: checkedAt.toISOString(),
+  };
+}
+
+function rawBody(event: APIGatewayProxyEventV2): string {
+  if (!event.body) throw badRequest('The request has no body');
+  const text = (
+    event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body
+  ).trim();
+  if (text.length > MAX_JWS) throw badRequest('The body is too large');
+  return text;
+}
+
+async function route(event: APIGatewayProxyEventV2) {
+  const now = deps.now();
+  switch (event.routeKey) {
+    case 'GET /verify/{number}': {
+      const number = pathParam(event, 'number');
+      if (!/^[A-Z0-9-]{6,40}$/.test(number))
+        throw badRequest('A certificate number looks like NJ-2026-4-000001-X');
+      const verdict = await verifyByNumber(deps, number);
+      return json(verdict.status === 'not-found' ? 404 : 200, answer(verdict, now), {
+        'cache-control': 'no-store',
+      });
+    }
+    case 'POST /credentials/verify': {
+      const { verifiableCredential } = verifyBody.parse(jsonBody(event));
+      return json(200, answer(await verifyPresented(deps, verifiableCredential.trim()), now), {
+        'cache-control': 'no-store',
+      });
+    }
+    case 'GET /status/{region}/{list}/{purpose}': {
+      const published = await publishStatusList(deps, {
+        region: pathParam(event, 'region'),
+        list: pathParam(event, 'list'),
+        purpose: pathParam(event, 'purpose'),
+      });
+      return {
+        statusCode: 200,
+        headers: {
+          'content-type': 'application/vc+jwt',
+          'cache-control': `public, max-age=${published.maxAgeSeconds}`,
+        },
+        body: published.jws,
+      };
+    }
+    case 'POST /partner-notices': {
+      const body = rawBody(event);
+      const jws = body.startsWith('{') ? object({ notice: string() }).parse(JSON.parse(body)).notice : body;
+      return json(200, await receiveNotice(deps, jws));
+    }
+    default:
+      throw notFound();
+  }
+}
+
+export const handler = httpHandler(async (event) => {
+  try {
+    return await route(event);
+  } catch (error) {
+    // Our words, not internals: which partner region could not be reached.
+    if (error instanceof PartnerUnreachable) throw new HttpError(502, 'PartnerUnreachable', error.message);
+    throw error;
+  }
+});

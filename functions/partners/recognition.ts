@@ -1,0 +1,142 @@
+// Recognition: this region's machine client asks it to recognise a certificate another region issued.
+// The certificate must verify against its issuer's keys and status lists, an agreement must cover it,
+// and then this region keeps one recognition record and signs an Open Badges EndorsementCredential.
+import { StateConflict } from '../adapters/dynamodb-certification-store.js';
+import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
+import {
+  applyAgreements,
+  buildEndorsement,
+  endorsementStatusList,
+  recognitionId,
+  type ScopeRule,
+} from '../domain/index.js';
+import type { Signer } from '../ports.js';
+import { HttpError, notFound } from '../shared/http.js';
+import { signCompactJws } from '../shared/signing.js';
+import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
+
+export interface RecognitionDeps extends VerificationDeps {
+  signer: Signer;
+}
+
+/** A refusal names the rule that refused, so the partner knows what to fix or whom to ask. */
+export class RecognitionRefused extends HttpError {
+  constructor(
+    rule: ScopeRule | 'certificate-not-valid' | 'own-certificate',
+    reason: string,
+    verdict?: Verification,
+  ) {
+    super(422, 'RecognitionRefused', reason, { rule, ...(verdict ? { verdict } : {}) });
+  }
+}
+
+/** What a partner sees of a recognition: never the holder's identity hash, only what the endorsement says. */
+export function recognitionView(r: RecognitionRecord) {
+  return {
+    recognitionId: r.id,
+    status: r.status,
+    certificate: {
+      id: r.certificateId,
+      number: r.certificateNumber,
+      issuer: r.issuerDid,
+      issuerRegion: r.issuerRegion,
+      holderName: r.holderName,
+      occupationCode: r.occupationCode,
+      level: r.level,
+    },
+    agreementId: r.agreementId,
+    recognisedAt: r.recognisedAt,
+    ...(r.voidedAt ? { voidedAt: r.voidedAt, voidReason: r.voidReason } : {}),
+    endorsement: r.endorsement,
+  };
+}
+
+export async function recognise(
+  deps: RecognitionDeps,
+  request: { credential: string; clientId: string },
+): Promise<{ created: boolean; recognition: RecognitionRecord }> {
+  const verdict = await verifyPresented(deps, request.credential);
+  if (verdict.issuerRegion === deps.region.code)
+    throw new RecognitionRefused('own-certificate', `${deps.region.nameEn} issued this certificate itself`);
+  const certificate = verdict.certificate;
+  if (verdict.status !== 'valid' || !certificate?.id || !certificate.number || !verdict.issuerRegion) {
+    throw new RecognitionRefused(
+      'certificate-not-valid',
+      `Only a valid certificate is recognised; this one is ${verdict.status}: ${verdict.reasons.join('; ')}`,
+      verdict,
+    );
+  }
+  const id = recognitionId(deps.region.code, certificate.id);
+  const existing = await deps.registry.getRecognition(id);
+  if (existing) return { created: false, recognition: existing };
+
+  const now = deps.now();
+  const scope = applyAgreements(
+    await deps.registry.listAgreements(),
+    {
+      issuerRegion: verdict.issuerRegion,
+      occupationCode: certificate.occupationCode ?? '',
+      level: certificate.level ?? 0,
+    },
+    deps.region.code,
+    now,
+  );
+  if (!scope.recognised) throw new RecognitionRefused(scope.rule, scope.reason);
+
+  const list = endorsementStatusList(deps.region.code, now.getUTCFullYear());
+  const counter = `ENDORSEMENT#${list.listId}`;
+  for (let tries = 0; tries < 8; tries++) {
+    const serial = await deps.registry.peekCounter(counter);
+    const endorsement = buildEndorsement({
+      recognitionId: id,
+      endorser: {
+        did: deps.region.did,
+        nameZh: deps.region.nameZh,
+        nameEn: deps.region.nameEn,
+        url: deps.region.publicUrl,
+      },
+      certificate: {
+        id: certificate.id,
+        number: certificate.number,
+        issuerDid: certificate.issuer ?? '',
+        issuerName: certificate.issuerName ?? verdict.issuerRegion,
+        achievement: certificate.achievement ?? '',
+        occupationCode: certificate.occupationCode ?? '',
+        level: certificate.level ?? 0,
+        ...(certificate.validUntil ? { validUntil: certificate.validUntil } : {}),
+      },
+      agreement: scope.agreement,
+      issuedAt: now,
+      status: { listBaseUrl: `${deps.region.publicUrl}${list.path}`, index: serial },
+    });
+    const record: RecognitionRecord = {
+      id,
+      certificateId: certificate.id,
+      certificateNumber: certificate.number,
+      issuerDid: certificate.issuer ?? '',
+      issuerRegion: verdict.issuerRegion,
+      holderName: certificate.holderName ?? '',
+      occupationCode: certificate.occupationCode ?? '',
+      level: certificate.level ?? 0,
+      agreementId: scope.agreement.id,
+      requestedBy: request.clientId,
+      recognisedAt: now.toISOString(),
+      endorsement: await signCompactJws(deps.signer, deps.region.did, endorsement, 'vc+jwt'),
+      endorsementStatus: { listId: list.listId, index: serial },
+      status: 'active',
+    };
+    try {
+      // A concurrent request for the same certificate may win: then its record is the answer.
+      return await deps.registry.createRecognition(record, { name: counter, serial });
+    } catch (error) {
+      if (!(error instanceof StateConflict)) throw error;
+    }
+  }
+  throw new Error('Could not take an endorsement serial after 8 tries');
+}
+
+export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id: string) {
+  const recognition = await deps.registry.getRecognition(id);
+  if (!recognition) throw notFound('No such recognition');
+  return recognition;
+}

@@ -1,0 +1,161 @@
+import { Duration } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { Fail, JitterType, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { CertificationRegion } from '../regions.js';
+import type { Api } from './api.js';
+import { SkillcertFunction } from './function.js';
+import { SkillcertStateMachine } from './state-machine.js';
+
+export interface PartnersProps {
+  region: CertificationRegion;
+  table: TableV2;
+  signingKey: IKey;
+  api: Api;
+  /** The admin API function: it also manages the registry and certificate status. */
+  adminApi: SkillcertFunction;
+  /** Full scope name partner machine clients need to ask for a recognition. */
+  recognizeScope: string;
+  /** First wait before a notice is sent again; doubles each time up to an hour. */
+  noticeRetryInterval: Duration;
+}
+
+/**
+ * Verification, status lists, the trust registry, recognition and revocation notices: what partner
+ * regions and the public see of this region, and what it sees of them.
+ */
+export class Partners extends Construct {
+  readonly noticeDelivery: SkillcertStateMachine;
+
+  constructor(scope: Construct, id: string, props: PartnersProps) {
+    super(scope, id);
+    const { region, table, api } = props;
+    const environment = {
+      TABLE_NAME: table.tableName,
+      REGION_CODE: region.code,
+      REGION_PREFIX: region.numberPrefix,
+      REGION_NAME_ZH: region.nameZh,
+      REGION_NAME_EN: region.nameEn,
+      ISSUER_DID: `did:web:${region.domain}`,
+      PUBLIC_URL: `https://${region.domain}`,
+      SIGNING_KEY_ID: props.signingKey.keyId,
+    };
+    const fn = (fid: string, entry: string, description: string, signs: boolean) => {
+      const created = new SkillcertFunction(this, fid, { entry, description, environment }).grantTableWrite(
+        table,
+      );
+      return signs ? created.grantSign(props.signingKey) : created;
+    };
+
+    // ---- public: verification, status lists, the notice webhook ----
+    const verification = fn(
+      'VerificationApi',
+      'verification-api',
+      'Public verification, signed status lists and the partner notice webhook',
+      true,
+    );
+    const publicRoutes: [HttpMethod, string][] = [
+      [HttpMethod.GET, '/verify/{number}'],
+      [HttpMethod.POST, '/credentials/verify'],
+      [HttpMethod.GET, '/status/{region}/{list}/{purpose}'],
+      [HttpMethod.POST, '/partner-notices'],
+    ];
+    for (const [method, path] of publicRoutes) {
+      api.addRoute(method, path, verification.function, { kind: 'public' });
+    }
+    // Open routes get their own, lower limits so scraping them cannot starve exams; status lists are
+    // cacheable and fetched by every verifier, so they get more.
+    api.throttleRoute('GET /verify/{number}', { burst: 20, rate: 10 });
+    api.throttleRoute('POST /credentials/verify', { burst: 20, rate: 10 });
+    api.throttleRoute('GET /status/{region}/{list}/{purpose}', { burst: 100, rate: 50 });
+    api.throttleRoute('POST /partner-notices', { burst: 20, rate: 10 });
+
+    // ---- partner machine clients: recognition ----
+    const recognition = fn(
+      'RecognitionApi',
+      'recognition-api',
+      "Recognises other regions' certificates under agreements and signs endorsements",
+      true,
+    );
+    const partnerAccess = { kind: 'scopes' as const, scopes: [props.recognizeScope] };
+    api.addRoute(HttpMethod.POST, '/recognitions', recognition.function, partnerAccess);
+    api.addRoute(HttpMethod.GET, '/recognitions/{recognitionId}', recognition.function, partnerAccess);
+
+    // ---- revocation notices: one workflow per notice, retried until the partner acknowledges ----
+    const deliver = fn(
+      'DeliverNoticeFunction',
+      'deliver-notice',
+      "Posts a signed notice to a partner's webhook",
+      false,
+    );
+    const attempt = new LambdaInvoke(this, 'DeliverNotice', {
+      lambdaFunction: deliver.function,
+      payload: TaskInput.fromObject({ 'noticeId.$': '$.noticeId' }),
+      payloadResponseOnly: true,
+      resultPath: '$.delivery',
+    })
+      .addRetry({
+        errors: ['Notice.NotAcknowledged'],
+        interval: props.noticeRetryInterval,
+        backoffRate: 2,
+        maxDelay: Duration.hours(1),
+        jitterStrategy: JitterType.FULL,
+        // About 41 days at an hour apart: past that an operator looks (the failed execution alarms).
+        maxAttempts: 1000,
+      })
+      .addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6 });
+    attempt.addCatch(
+      new Fail(this, 'NoticeUndeliverable', { error: 'NoticeUndeliverable', causePath: '$.failure.Cause' }),
+      {
+        resultPath: '$.failure',
+      },
+    );
+    this.noticeDelivery = new SkillcertStateMachine(this, 'NoticeDelivery', {
+      comment: "Delivers one signed revocation notice to a partner region's webhook, retrying with backoff",
+      definition: attempt.next(new Succeed(this, 'Acknowledged')),
+      timeout: Duration.days(60),
+    });
+    this.noticeDelivery.acknowledgeInvokes([deliver.function]);
+
+    // Admins manage the registry and certificate status; a revocation signs notices and starts delivery.
+    props.adminApi.grantSign(props.signingKey);
+    props.adminApi.function.addEnvironment('SIGNING_KEY_ID', props.signingKey.keyId);
+    props.adminApi.function.addEnvironment(
+      'NOTICE_STATE_MACHINE_ARN',
+      this.noticeDelivery.stateMachine.stateMachineArn,
+    );
+    this.noticeDelivery.stateMachine.grantStartExecution(props.adminApi.function);
+    const user = { kind: 'user' } as const;
+    const adminRoutes: [HttpMethod, string][] = [
+      [HttpMethod.PUT, '/admin/partners/{code}'],
+      [HttpMethod.GET, '/admin/partners'],
+      [HttpMethod.PUT, '/admin/agreements/{agreementId}'],
+      [HttpMethod.GET, '/admin/agreements'],
+      [HttpMethod.POST, '/admin/certificates/{number}/status'],
+      [HttpMethod.GET, '/admin/certificates/{number}'],
+    ];
+    for (const [method, path] of adminRoutes) api.addRoute(method, path, props.adminApi.function, user);
+
+    // A sweep starts any notice whose first start failed after its revocation committed.
+    const sweep = new SkillcertFunction(this, 'DispatchNoticesFunction', {
+      entry: 'dispatch-notices',
+      description: 'Starts delivery of revocation notices still pending',
+      environment: {
+        ...environment,
+        NOTICE_STATE_MACHINE_ARN: this.noticeDelivery.stateMachine.stateMachineArn,
+      },
+      memorySize: 256,
+    }).grantTableRead(table);
+    this.noticeDelivery.stateMachine.grantStartExecution(sweep.function);
+    new Rule(this, 'DispatchNoticesSchedule', {
+      description: 'Every five minutes: start delivery of pending revocation notices',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(sweep.function, { retryAttempts: 2 })],
+    });
+  }
+}
