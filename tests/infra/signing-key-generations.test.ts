@@ -1,0 +1,160 @@
+// Key generations on the synthesized template: generation 1 keeps the original logical id (existing
+// stacks keep their key), a later generation is a new retained key that every signer, the public-keys
+// function and the alias use, and only the active generation is in the template. See docs/keys.md.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type BuildAppOptions, buildApp } from '../../lib/app.js';
+import { signingKeyLogicalId } from '../../lib/constructs/signing.js';
+
+type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
+
+const savedContext = process.env.CDK_CONTEXT_JSON;
+afterEach(() => {
+  if (savedContext === undefined) delete process.env.CDK_CONTEXT_JSON;
+  else process.env.CDK_CONTEXT_JSON = savedContext;
+});
+
+/** Synthesizes without bundling the functions (the template is what matters here); cdk-nag still runs. */
+function synth(options: BuildAppOptions = {}, context: Record<string, unknown> = {}): Resources {
+  process.env.CDK_CONTEXT_JSON = JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context });
+  const app = buildApp({
+    outdir: mkdtempSync(join(tmpdir(), 'skillcert-keys-infra-')),
+    region: 'neijiang',
+    ...options,
+  });
+  const template = app.synth().getStackByName('Skillcert-neijiang').template as { Resources: Resources };
+  return template.Resources;
+}
+
+function signingKeys(resources: Resources) {
+  return Object.entries(resources).filter(
+    ([, r]) => r.Type === 'AWS::KMS::Key' && r.Properties.KeyUsage === 'SIGN_VERIFY',
+  );
+}
+
+function onlySigningKey(resources: Resources): string {
+  const keys = signingKeys(resources);
+  expect(keys).toHaveLength(1);
+  return keys[0]?.[0] as string;
+}
+
+function functionsUsingKey(resources: Resources) {
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+    .map(([id, r]) => ({
+      id,
+      keyRef: (r.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+        ?.SIGNING_KEY_ID,
+    }))
+    .filter((f) => f.keyRef !== undefined);
+}
+
+function statementsOf(resources: Resources, fnId: string) {
+  const fn = resources[fnId];
+  if (!fn) throw new Error(`no resource ${fnId}`);
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(`"${role}"`))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+}
+
+describe('signing key generations', () => {
+  it('names generation 1 as the original key, so existing deployments keep theirs', () => {
+    expect(signingKeyLogicalId(1)).toBe('CertificateSigningKey');
+    expect(signingKeyLogicalId(2)).toBe('CertificateSigningKeyG2');
+    const byDefault = synth();
+    const explicit = synth({ signingKeyGeneration: 1 });
+    const id = onlySigningKey(byDefault);
+    expect(id).toMatch(/^SigningCertificateSigningKey[0-9A-F]{8}$/);
+    expect(onlySigningKey(explicit)).toBe(id);
+    expect(byDefault[id]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('puts only the active generation in the template, retained, with the alias, every signer and the key documents on it', () => {
+    const resources = synth({ signingKeyGeneration: 2 });
+    const id = onlySigningKey(resources);
+    expect(id).toMatch(/^SigningCertificateSigningKeyG2[0-9A-F]{8}$/);
+    expect(resources[id]).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+        EnableKeyRotation: false,
+        Description: expect.stringContaining('generation 2'),
+      },
+    });
+    const alias = Object.values(resources).find((r) => r.Type === 'AWS::KMS::Alias');
+    expect(alias?.Properties).toEqual({
+      AliasName: 'alias/skillcert-neijiang-signing',
+      TargetKeyId: { 'Fn::GetAtt': [id, 'Arn'] },
+    });
+    const users = functionsUsingKey(resources);
+    expect(users.length).toBeGreaterThanOrEqual(2);
+    for (const f of users) expect(f.keyRef, f.id).toEqual({ Ref: id });
+    // Every KMS grant in the template names the active key.
+    const kmsResources = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((s) => JSON.stringify(s.Action).includes('kms:Sign') || s.Action === 'kms:GetPublicKey')
+      .map((s) => s.Resource);
+    expect(kmsResources.length).toBeGreaterThan(0);
+    for (const r of kmsResources) expect(r).toEqual({ 'Fn::GetAtt': [id, 'Arn'] });
+  });
+
+  it('reads the generation from the context signingKeyGeneration, as `cdk deploy -c signingKeyGeneration=3` passes it', () => {
+    const resources = synth({}, { signingKeyGeneration: '3' });
+    expect(onlySigningKey(resources)).toMatch(/^SigningCertificateSigningKeyG3[0-9A-F]{8}$/);
+  });
+
+  it('refuses a generation that is not a whole number from 1', () => {
+    for (const generation of [0, -1, 1.5, Number.NaN]) {
+      expect(() => synth({ signingKeyGeneration: generation })).toThrow(
+        /signingKeyGeneration must be a whole number/,
+      );
+    }
+  });
+});
+
+describe('the public-keys function and the key ledger', () => {
+  it('reads and writes the table (the ledger) and serves the admin key routes behind the JWT authorizer', () => {
+    const resources = synth();
+    const [fnId] =
+      Object.entries(resources).find(
+        ([, r]) =>
+          r.Type === 'AWS::Lambda::Function' && /signing keys/i.test(String(r.Properties.Description)),
+      ) ?? [];
+    const table =
+      Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable')?.[0] ??
+      Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::Table')?.[0];
+    expect(fnId).toBeDefined();
+    expect(table).toBeDefined();
+    expect(resources[fnId as string]?.Properties.Environment).toMatchObject({
+      Variables: { TABLE_NAME: { Ref: table }, SIGNING_KEY_ID: { Ref: onlySigningKey(resources) } },
+    });
+    const statements = statementsOf(resources, fnId as string);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        Resource: expect.arrayContaining([{ 'Fn::GetAtt': [table, 'Arn'] }]),
+      }),
+    );
+    expect(JSON.stringify(statements)).not.toContain('kms:Sign"');
+    const routes = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'GET /.well-known/jwks.json NONE',
+        'GET /.well-known/did.json NONE',
+        'GET /admin/signing-keys JWT',
+        'POST /admin/signing-keys/{thumbprint}/compromise JWT',
+      ]),
+    );
+  });
+});
