@@ -1,33 +1,92 @@
-// GET /.well-known/jwks.json and GET /.well-known/did.json: the region's public signing keys, for anyone
-// verifying a certificate. Public and cacheable; the private key never leaves KMS.
-import { minLength, object, regex, string } from 'zod/mini';
+// GET /.well-known/jwks.json and GET /.well-known/did.json: every key the region ever signed with (the
+// active one and the retired ones), each with its signing window and any declared compromise, for anyone
+// verifying a certificate. Public and cacheable; private keys never leave KMS.
+// GET /admin/signing-keys and POST /admin/signing-keys/{thumbprint}/compromise: the ledger for admins.
+// See docs/keys.md.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { iso, maxLength, minLength, object, regex, string, trim } from 'zod/mini';
+import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { signerFromEnvironment } from '../adapters/signer.js';
+import { pathParam, requireGroup } from '../shared/caller.js';
 import { loadConfig } from '../shared/config.js';
-import { httpHandler, json, notFound } from '../shared/http.js';
-import { didDocument, publishedKey } from '../shared/signing.js';
-
-const config = loadConfig(
-  object({
-    SIGNING_KEY_ID: string().check(minLength(1)),
-    ISSUER_DID: string().check(regex(/^did:web:[a-z0-9.%-]+$/)),
-  }),
-);
-const signer = signerFromEnvironment(config.SIGNING_KEY_ID);
+import { badRequest, conflict, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { RegionSigningKeys, regionDidDocument } from '../shared/signing-keys.js';
 
 // Verifiers may cache keys for five minutes; a rotation publishes the new key before it signs anything.
 const CACHE = { 'cache-control': 'public, max-age=300' };
+const PRIVATE = { 'cache-control': 'no-store' };
 
-export const handler = httpHandler(async (event) => {
-  const key = await publishedKey(signer, config.ISSUER_DID);
-  switch (event.rawPath) {
-    case '/.well-known/jwks.json':
-      return json(200, { keys: [key] }, { ...CACHE, 'content-type': 'application/jwk-set+json' });
-    case '/.well-known/did.json':
-      return json(200, didDocument(config.ISSUER_DID, [key]), {
-        ...CACHE,
-        'content-type': 'application/did+json',
-      });
-    default:
-      throw notFound();
-  }
+const compromiseBody = object({
+  compromisedAt: iso.datetime({ offset: true }),
+  reason: string().check(trim(), minLength(3), maxLength(500)),
 });
+
+/** The routes on given keys (tests pass an in-memory ledger); `handler` below uses the environment's. */
+export function publicKeysHandler(keys: () => RegionSigningKeys, issuerDid: () => string) {
+  return httpHandler(async (event: APIGatewayProxyEventV2) => {
+    switch (event.routeKey) {
+      case 'GET /.well-known/jwks.json':
+        return json(
+          200,
+          { keys: await keys().verificationKeys() },
+          { ...CACHE, 'content-type': 'application/jwk-set+json' },
+        );
+      case 'GET /.well-known/did.json':
+        return json(200, regionDidDocument(issuerDid(), await keys().verificationKeys()), {
+          ...CACHE,
+          'content-type': 'application/did+json',
+        });
+      case 'GET /admin/signing-keys':
+        requireGroup(event, 'admins');
+        return json(200, { keys: await keys().list() }, PRIVATE);
+      case 'POST /admin/signing-keys/{thumbprint}/compromise': {
+        requireGroup(event, 'admins');
+        const thumbprint = pathParam(event, 'thumbprint');
+        if (!/^[A-Za-z0-9_-]{43}$/.test(thumbprint)) throw notFound('No signing key has this thumbprint');
+        const body = compromiseBody.parse(jsonBody(event));
+        const outcome = await keys().compromise(thumbprint, new Date(body.compromisedAt), body.reason);
+        if (outcome.ok) return json(200, outcome.key, PRIVATE);
+        switch (outcome.problem) {
+          case 'unknown-key':
+            throw notFound(outcome.message);
+          case 'in-the-future':
+            throw badRequest(outcome.message);
+          case 'already-compromised':
+            throw conflict(outcome.message);
+        }
+        throw new Error('unreachable');
+      }
+      default:
+        throw notFound();
+    }
+  });
+}
+
+// Read on first use, not at import: the routes above are testable without this environment.
+let config: { SIGNING_KEY_ID: string; ISSUER_DID: string; TABLE_NAME: string } | undefined;
+function environment() {
+  config ??= loadConfig(
+    object({
+      SIGNING_KEY_ID: string().check(minLength(1)),
+      ISSUER_DID: string().check(regex(/^did:web:[a-z0-9.%-]+$/)),
+      TABLE_NAME: string().check(minLength(1)),
+    }),
+  );
+  return config;
+}
+let fromEnvironment: RegionSigningKeys | undefined;
+
+export const handler = publicKeysHandler(
+  () => {
+    const env = environment();
+    fromEnvironment ??= new RegionSigningKeys({
+      signer: signerFromEnvironment(env.SIGNING_KEY_ID),
+      ledger: new DynamoDbSigningKeyLedger(env.TABLE_NAME),
+      issuerDid: env.ISSUER_DID,
+      // The JWKS may be served before anything signed: this function records the region's first key.
+      recordWhenEmpty: true,
+    });
+    return fromEnvironment;
+  },
+  () => environment().ISSUER_DID,
+);
