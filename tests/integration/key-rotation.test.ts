@@ -1,0 +1,306 @@
+// Rotating the region's signing key on the local cloud: a certificate is issued with key generation 1,
+// the same data comes back up with generation 2, and the old certificate still verifies against the
+// published key set while new ones carry the new key. Then an admin declares the old key compromised
+// as of a time T: what it signed before T stays valid, what it signed after T is refused.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalSigner } from '../../functions/adapters/local-signer.js';
+import { type VerificationKey, verifyCredential } from '../../functions/domain/verification.js';
+import { signCompactJws } from '../../functions/shared/signing.js';
+import { buildApp } from '../../lib/app.js';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { DEV_USERS } from '../../local/dev-identities.js';
+import { type SynthesizedStack, synthesizeStack } from '../../local/synth.js';
+import { EXAM_BODY, EXAM_ID, OCCUPATION } from '../../scripts/demo-exam.js';
+import { eventually } from '../support/eventually.js';
+
+const DID = 'did:web:neijiang.skillcert.example';
+const ASSESSORS = ['liqiang', 'wangfang', 'zhaolei'];
+
+let root: string;
+let cloud: LocalCloud | undefined;
+
+function synth(generation: number): SynthesizedStack {
+  return synthesizeStack(
+    buildApp({
+      outdir: join(root, `cdk-g${generation}`),
+      region: 'neijiang',
+      signingKeyGeneration: generation,
+    }),
+  );
+}
+
+async function up(stack: SynthesizedStack): Promise<LocalCloud> {
+  return startLocalCloud({
+    assemblyDir: stack.assemblyDir,
+    stackArtifactId: stack.stackArtifactId,
+    storage: { kind: 'disk', dataDir: join(root, 'data') },
+  });
+}
+
+function running(): LocalCloud {
+  if (!cloud) throw new Error('the local cloud is not running');
+  return cloud;
+}
+
+async function token(username: string) {
+  const [pool] = running().model.userPools;
+  const response = await fetch(`${pool?.issuer}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: pool?.clients.find((x) => !x.generateSecret)?.clientId as string,
+      username,
+      password: DEV_USERS.find((u) => u.username === username)?.password as string,
+    }),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function call(user: string | undefined, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${running().endpoints.api}${path}`, {
+    method,
+    headers: {
+      ...(user ? { authorization: `Bearer ${await token(user)}` } : {}),
+      'content-type': 'application/json',
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function jwks(): Promise<VerificationKey[]> {
+  const { status, body } = await call(undefined, 'GET', '/.well-known/jwks.json');
+  expect(status).toBe(200);
+  return body.keys as VerificationKey[];
+}
+
+/** The region's active signing key in the local model (the other KMS key encrypts alarms). */
+function localSigningKeyId(c: LocalCloud): string {
+  const key = c.model.signingKeys.find((k) => k.keyUsage === 'SIGN_VERIFY');
+  if (!key) throw new Error('no signing key in the model');
+  return key.keyId;
+}
+
+async function setUp() {
+  const me = async (user: string) => String((await call(user, 'GET', '/me')).body.sub);
+  await call('liumin', 'PUT', `/admin/occupations/${OCCUPATION.code}`, {
+    nameZh: OCCUPATION.nameZh,
+    nameEn: OCCUPATION.nameEn,
+  });
+  expect((await call('liumin', 'PUT', `/admin/exams/${EXAM_ID}`, EXAM_BODY)).status).toBe(200);
+  for (const sessionId of ['rotation-1', 'rotation-2']) {
+    const session = await call('liumin', 'PUT', `/admin/sessions/${sessionId}`, {
+      examId: EXAM_ID,
+      opensAt: new Date(Date.now() - 60_000).toISOString(),
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: 'A204',
+    });
+    expect(session.status).toBe(200);
+  }
+  for (const username of ['zhangwei', ...ASSESSORS]) {
+    const dev = DEV_USERS.find((u) => u.username === username);
+    const candidate = username === 'zhangwei';
+    const person = await call('liumin', 'PUT', `/admin/people/${await me(username)}`, {
+      name: dev?.name,
+      employer: dev?.employer,
+      trainingOrg: dev?.trainingOrg,
+      roles: [candidate ? 'candidate' : 'assessor'],
+      senior: true,
+      yearsOfWork: { [OCCUPATION.code]: 6 },
+      ...(candidate ? { nationalId: '51100219900307123X' } : {}),
+    });
+    expect(person.status).toBe(200);
+  }
+}
+
+/** 张伟 sits the session with every answer right, two assessors give full marks: a certificate's JWS. */
+async function certify(sessionId: string): Promise<string> {
+  const started = await call('zhangwei', 'POST', `/sessions/${sessionId}/attempts`);
+  expect(started.status).toBe(201);
+  const attemptId = started.body.attemptId as string;
+  const answers = Object.fromEntries(
+    (started.body.paper as { id: string }[]).map(({ id }) => {
+      const item = EXAM_BODY.items.find((i) => i.id === id);
+      if (!item) throw new Error(`unknown item ${id}`);
+      return [id, 'accepted' in item && item.accepted ? item.accepted[0] : item.answer];
+    }),
+  );
+  const submitted = await call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {
+    answers,
+    practicalEvidence: 'Ø40h7 × 120: 39.988 / 39.991 mm; Ra 1.6',
+  });
+  expect(submitted.status).toBe(202);
+  const reviews = await eventually(async () => {
+    const found: { user: string; slot: string }[] = [];
+    for (const user of ASSESSORS) {
+      const { body } = await call(user, 'GET', '/assessor/reviews');
+      for (const r of body.reviews as { attemptId: string; slot: string }[])
+        if (r.attemptId === attemptId) found.push({ user, slot: r.slot });
+    }
+    return found.length >= 2 ? found : undefined;
+  }, 'two open reviews');
+  for (const review of reviews) {
+    await eventually(async () => {
+      const r = await call(review.user, 'POST', `/assessor/reviews/${attemptId}/${review.slot}/marks`, {
+        criteria: EXAM_BODY.rubric.map((c) => ({ criterionId: c.id, points: c.maxPoints })),
+      });
+      return r.status === 200 ? r : undefined;
+    }, `review ${review.slot} to accept its mark`);
+  }
+  const decided = await eventually(async () => {
+    const { body } = await call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    return ['passed', 'failed', 'error'].includes(String(body.status)) ? body : undefined;
+  }, 'the decision');
+  expect(decided.status).toBe('passed');
+  const { body } = await call('zhangwei', 'GET', '/me/certificates');
+  const certificate = (body.certificates as { number: string; jws: string }[]).find(
+    (c) => c.number === decided.certificateNumber,
+  );
+  if (!certificate) throw new Error(`certificate ${String(decided.certificateNumber)} not listed`);
+  return certificate.jws;
+}
+
+const payloadOf = (jws: string) =>
+  JSON.parse(Buffer.from(jws.split('.')[1] as string, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  > & { validFrom: string };
+
+let gen2: SynthesizedStack;
+let oldLocalKeyId: string;
+let oldKid: string;
+let first: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'skillcert-keys-'));
+  const gen1 = synth(1);
+  gen2 = synth(2);
+  cloud = await up(gen1);
+  oldLocalKeyId = localSigningKeyId(cloud);
+  await setUp();
+}, 240_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('signing-key rotation', () => {
+  it('signs with generation 1 and publishes one key', async () => {
+    first = await certify('rotation-1');
+    oldKid = String(decodeProtectedHeader(first).kid);
+    const keys = await jwks();
+    expect(keys.map((k) => k.kid)).toEqual([oldKid]);
+    expect((await verifyCredential({ jws: first, keys, now: new Date() })).status).toBe('valid');
+  }, 120_000);
+
+  it('after a restart with generation 2, keeps the old key published and verifiable, and signs with the new one', async () => {
+    await running().stop();
+    cloud = await up(gen2);
+    expect(localSigningKeyId(cloud)).not.toBe(oldLocalKeyId);
+
+    // Published before it signs anything: verifiers that cache the set already have it.
+    const before = await jwks();
+    expect(before).toHaveLength(2);
+    expect(before[1]).toMatchObject({ kid: oldKid });
+    expect(before[1]).not.toHaveProperty('signsUntil');
+    const newKid = before[0]?.kid as string;
+    expect(newKid).not.toBe(oldKid);
+    expect(newKid.startsWith(`${DID}#`)).toBe(true);
+
+    const second = await certify('rotation-2');
+    expect(decodeProtectedHeader(second).kid).toBe(newKid);
+
+    const keys = await jwks();
+    expect(keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
+    const [active, retired] = keys;
+    expect(active?.signsFrom).toEqual(expect.any(String));
+    expect(retired?.signsUntil).toEqual(expect.any(String));
+    expect(Date.parse(retired?.signsUntil as string)).toBeGreaterThan(Date.now());
+    expect(Date.parse(retired?.signsUntil as string)).toBeGreaterThan(
+      Date.parse(active?.signsFrom as string),
+    );
+    for (const jws of [first, second]) {
+      expect((await verifyCredential({ jws, keys, now: new Date() })).status).toBe('valid');
+    }
+
+    const did = (await call(undefined, 'GET', '/.well-known/did.json')).body as {
+      assertionMethod: string[];
+      verificationMethod: { id: string; signsUntil?: string }[];
+    };
+    expect(did.assertionMethod).toEqual([newKid, oldKid]);
+    expect(did.verificationMethod[1]).toMatchObject({ id: oldKid, signsUntil: retired?.signsUntil });
+
+    const listed = await call('liumin', 'GET', '/admin/signing-keys');
+    expect(listed.status).toBe(200);
+    expect((listed.body.keys as { kid: string; status: string }[]).map((k) => [k.kid, k.status])).toEqual([
+      [newKid, 'active'],
+      [oldKid, 'retired'],
+    ]);
+  }, 180_000);
+
+  it('voids what the old key signed after it was declared compromised, and nothing before', async () => {
+    const signedFirst = Date.parse(payloadOf(first).validFrom);
+    const now = Date.now();
+    const compromisedAt = new Date(Math.floor((signedFirst + now) / 2));
+    const thumbprint = oldKid.split('#')[1] as string;
+
+    // Someone with the old key's material signs a certificate after T (forged here with the key file).
+    const thief = new LocalSigner(running().keysDir, oldLocalKeyId);
+    expect(await thief.keyId()).toBe(thumbprint);
+    const forged = await signCompactJws(
+      thief,
+      DID,
+      {
+        ...payloadOf(first),
+        validFrom: new Date(Math.floor((compromisedAt.getTime() + now) / 2)).toISOString(),
+      },
+      'vc+jwt',
+    );
+    expect((await verifyCredential({ jws: forged, keys: await jwks(), now: new Date() })).status).toBe(
+      'valid',
+    );
+
+    // Only admins, only a time that has passed, only once.
+    const path = `/admin/signing-keys/${thumbprint}/compromise`;
+    const reason = 'key material found on a decommissioned build host';
+    expect((await call('zhangwei', 'POST', path, { compromisedAt, reason })).status).toBe(403);
+    expect((await call(undefined, 'POST', path, { compromisedAt, reason })).status).toBe(401);
+    const future = new Date(Date.now() + 3_600_000);
+    expect((await call('liumin', 'POST', path, { compromisedAt: future, reason })).status).toBe(400);
+    expect((await call('liumin', 'POST', path, { compromisedAt: 'last week', reason })).status).toBe(400);
+    expect(
+      (
+        await call('liumin', 'POST', `/admin/signing-keys/${'x'.repeat(43)}/compromise`, {
+          compromisedAt,
+          reason,
+        })
+      ).status,
+    ).toBe(404);
+    expect((await jwks())[1]).not.toHaveProperty('compromisedAt');
+
+    const declared = await call('liumin', 'POST', path, { compromisedAt, reason });
+    expect(declared.status).toBe(200);
+    expect(declared.body).toMatchObject({
+      kid: oldKid,
+      status: 'compromised',
+      compromisedAt: compromisedAt.toISOString(),
+      compromiseReason: reason,
+    });
+    expect((await call('liumin', 'POST', path, { compromisedAt, reason })).status).toBe(409);
+
+    const keys = await jwks();
+    expect(keys[1]).toMatchObject({ kid: oldKid, compromisedAt: compromisedAt.toISOString() });
+    expect(keys[1]).not.toHaveProperty('compromiseReason');
+    expect((await verifyCredential({ jws: first, keys, now: new Date() })).status).toBe('valid');
+    const refused = await verifyCredential({ jws: forged, keys, now: new Date() });
+    expect(refused.status).toBe('signature-invalid');
+    expect(refused.reasons.join(' ')).toMatch(/declared compromised/);
+  }, 60_000);
+});
