@@ -1,7 +1,7 @@
 // Public verification: of this region's own certificates (by number or presented), and of a partner
 // region's certificates presented here, checked against that region's published keys and status lists
 // as the trust registry locates them. Unknown issuers are refused, not fetched.
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
@@ -95,40 +95,45 @@ async function partnerStatusLists(
   return lists;
 }
 
+/** The DID whose key signed it (the kid is `<did>#<thumbprint>`), else the issuer it names. */
+function claimedIssuer(jws: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(jws);
+    if (typeof kid === 'string' && kid.startsWith('did:')) return kid.split('#')[0];
+  } catch {
+    // not a JWS header: the payload may still name an issuer
+  }
+  const credential = peek(jws);
+  return typeof credential?.issuer === 'string' ? credential.issuer : credential?.issuer?.id;
+}
+
 /** Verifies a presented credential JWS, whoever in the registry issued it. */
 export async function verifyPresented(deps: VerificationDeps, jws: string): Promise<Verification> {
-  const credential = peek(jws);
-  if (!credential)
-    return { status: 'malformed', reasons: ['The credential is not a compact JWS with a JSON payload'] };
-  const issuerDid = typeof credential.issuer === 'string' ? credential.issuer : credential.issuer?.id;
-  const urls = statusUrls(credential);
+  const issuerDid = claimedIssuer(jws);
   const now = deps.now();
-
-  if (issuerDid === deps.region.did) {
-    const verdict = await verifyCredential({
-      jws,
-      keys: await deps.ownKeys(),
-      status: { lists: await ownStatusLists(deps, urls) },
-      now,
-    });
-    return { ...verdict, issuerRegion: deps.region.code, ...(await statusDetail(deps, verdict)) };
-  }
-
-  const partner = issuerDid ? partnerByDid(await deps.registry.listPartners(), issuerDid) : undefined;
-  if (partner?.status !== 'active') {
+  const own = issuerDid === deps.region.did;
+  const partner = !own && issuerDid ? partnerByDid(await deps.registry.listPartners(), issuerDid) : undefined;
+  if (!own && partner?.status !== 'active') {
     return {
-      status: 'unknown-issuer',
+      status: issuerDid ? 'unknown-issuer' : 'malformed',
       reasons: [
-        `${issuerDid ?? 'The credential'} is not a partner region in ${deps.region.nameEn}'s trust registry`,
+        issuerDid
+          ? `${issuerDid} is not a partner region in ${deps.region.nameEn}'s trust registry`
+          : 'The credential is not a compact JWS that names its issuer',
       ],
     };
   }
-  const keys = await deps.directory.keys(partner);
-  const verdict = await verifyCredential({ jws, keys, now });
-  // Status lists are fetched only for a credential whose signature holds: nobody makes us fetch for free.
-  if (verdict.status !== 'valid') return { ...verdict, issuerRegion: partner.code };
-  const lists = await partnerStatusLists(deps, partner, urls, keys);
-  return { ...(await verifyCredential({ jws, keys, status: { lists }, now })), issuerRegion: partner.code };
+  const keys = own ? await deps.ownKeys() : await deps.directory.keys(partner as PartnerRegion);
+  const issuerRegion = own ? deps.region.code : (partner as PartnerRegion).code;
+  // Status lists are read only for a credential whose signature holds: nobody makes us fetch for free.
+  const signed = await verifyCredential({ jws, keys, now });
+  if (signed.status !== 'valid') return { ...signed, issuerRegion };
+  const urls = statusUrls(peek(jws) ?? {});
+  const lists = own
+    ? await ownStatusLists(deps, urls)
+    : await partnerStatusLists(deps, partner as PartnerRegion, urls, keys);
+  const verdict = await verifyCredential({ jws, keys, status: { lists }, now });
+  return { ...verdict, issuerRegion, ...(own ? await statusDetail(deps, verdict) : {}) };
 }
 
 /** Since when and why this region's certificate is revoked or suspended, from its record. */
