@@ -133,7 +133,8 @@ export async function verifyPresented(deps: VerificationDeps, jws: string): Prom
     ? await ownStatusLists(deps, urls)
     : await partnerStatusLists(deps, partner as PartnerRegion, urls, keys);
   const verdict = await verifyCredential({ jws, keys, status: { lists }, now });
-  return { ...verdict, issuerRegion, ...(own ? await statusDetail(deps, verdict) : {}) };
+  const detail = own ? await statusDetail(deps, verdict) : await noticeDetail(deps, verdict);
+  return { ...verdict, issuerRegion, ...detail };
 }
 
 /** Since when and why this region's certificate is revoked or suspended, from its record. */
@@ -149,6 +150,17 @@ async function statusDetail(deps: VerificationDeps, verdict: Verdict) {
       ...verdict.reasons,
       `${verdict.status === 'revoked' ? 'Revoked' : 'Suspended'} on ${last.at}: ${last.reason}`,
     ],
+  };
+}
+
+/** A partner's revocation as its notice told this region (when a recognition rested on it). */
+async function noticeDetail(deps: VerificationDeps, verdict: Verdict) {
+  if (verdict.status !== 'revoked' || !verdict.certificate?.id) return {};
+  const voided = (await deps.registry.listRecognitionsOf(verdict.certificate.id)).find((r) => r.voidedAt);
+  if (!voided?.voidedAt || !voided.voidReason) return {};
+  return {
+    statusDetail: { since: voided.voidedAt, reason: voided.voidReason },
+    reasons: [...verdict.reasons, `Notified on ${voided.voidedAt}: ${voided.voidReason}`],
   };
 }
 

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { base64url, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../functions/adapters/local-signer.js';
@@ -380,11 +381,15 @@ describe('status changes and revocation notices', () => {
     });
     expect(endorsementVerdict.body.status).toBe('revoked');
 
-    // Verification anywhere now says revoked, with the reason where the record is.
+    // Verification anywhere now says revoked, with the reason and date: Neijiang from its record,
+    // Zigong from the notice it was sent.
     expect(
       (await zg.request(undefined, 'POST', '/credentials/verify', { verifiableCredential: certificate.jws }))
-        .body.status,
-    ).toBe('revoked');
+        .body,
+    ).toMatchObject({
+      status: 'revoked',
+      statusDetail: { reason: /Exam misconduct/, since: expect.any(String) },
+    });
     expect((await nj.request(undefined, 'GET', `/verify/${certificate.number}`)).body).toMatchObject({
       status: 'revoked',
       statusDetail: { reason: /Exam misconduct/ },
@@ -417,6 +422,51 @@ describe('status changes and revocation notices', () => {
       reason: 'changed my mind',
     });
     expect(final.status).toBe(409);
+  });
+
+  it('delivers a notice whose first start was lost once the scheduled sweep runs: nothing is lost', async () => {
+    // As if a revocation committed its notice but starting the delivery failed two minutes ago.
+    const table = neijiang.model.tables[0]?.tableName as string;
+    const createdAt = new Date(Date.now() - 120_000).toISOString();
+    const id = 'lost-start-notice';
+    const db = DynamoDBDocumentClient.from(neijiang.dynamoClient);
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          pk: `NOTICE#${id}`,
+          sk: 'NOTICE',
+          gsi1pk: 'NOTICES#pending',
+          gsi1sk: `${createdAt}#${id}`,
+          id,
+          partnerCode: 'luzhou',
+          certificateNumber: certificate.number,
+          jws: 'the-lost-notice',
+          createdAt,
+          status: 'pending',
+          attempts: 0,
+        },
+      }),
+    );
+    const sweep = neijiang.model.functions.find((f) => f.logicalId.startsWith('PartnersDispatchNotices'));
+    const outcome = await neijiang.lambda.invoke(sweep?.functionName as string, {});
+    expect(outcome).toMatchObject({ ok: true, payload: { dispatched: [id] } });
+    await eventually(
+      async () => (luzhouReceived.includes('the-lost-notice') ? true : undefined),
+      'the lost notice',
+    );
+    const stored = await eventually(async () => {
+      const notice = (
+        await db.send(new GetCommand({ TableName: table, Key: { pk: `NOTICE#${id}`, sk: 'NOTICE' } }))
+      ).Item;
+      return notice?.status === 'delivered' ? notice : undefined;
+    }, 'the notice to be delivered');
+    expect(stored.gsi1pk).toBeUndefined(); // out of the pending index: never sent again
+    // A second sweep finds nothing pending.
+    expect(await neijiang.lambda.invoke(sweep?.functionName as string, {})).toMatchObject({
+      ok: true,
+      payload: { dispatched: [] },
+    });
   });
 
   it('refuses a notice that is forged or addressed to another region, and takes a repeated one once', async () => {
