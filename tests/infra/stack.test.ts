@@ -245,7 +245,7 @@ describe('functions', () => {
     }
   });
 
-  it('lets the public-keys function read the public key of the signing key, and nothing else', () => {
+  it('lets the public-keys function read the public key of the signing key and use the table (the key ledger), and nothing else', () => {
     const key = logicalIdOf('AWS::KMS::Key');
     const fnId = functionId(/public keys|signing keys/i);
     const fnProps = resources[fnId]?.Properties ?? {};
@@ -265,6 +265,14 @@ describe('functions', () => {
         Resource: '*',
       }),
       expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
+      // grantReadWriteData on a TableV2: its items and its stream, on this table and its indexes only.
+      expect.objectContaining({
+        Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
+        Resource: expect.arrayContaining([
+          { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
+        ]),
+      }),
+      expect.objectContaining({ Action: ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'] }),
     ]);
   });
 

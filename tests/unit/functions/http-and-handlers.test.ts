@@ -95,7 +95,26 @@ describe('handlers', () => {
   });
 
   it('public-keys serves a cacheable JWKS and a DID document naming the same key', async () => {
-    const { handler } = await import('../../../functions/handlers/public-keys.js');
+    // The environment's handler needs the table (the key ledger): the same routes on an in-memory ledger.
+    const { publicKeysHandler } = await import('../../../functions/handlers/public-keys.js');
+    const { RegionSigningKeys } = await import('../../../functions/shared/signing-keys.js');
+    const { LocalSigner } = await import('../../../functions/adapters/local-signer.js');
+    const records = new Map<string, never>();
+    const ledger = {
+      get: async (t: string) => records.get(t),
+      list: async () => [...records.values()],
+      recordFirstUse: async (plan: { record: { thumbprint: string } }) => {
+        records.set(plan.record.thumbprint, plan.record as never);
+        return 'recorded' as const;
+      },
+      putIfAbsent: async () => false,
+      markCompromised: async () => false,
+    };
+    const issuerDid = 'did:web:neijiang.skillcert.example';
+    const handler = publicKeysHandler(
+      () => new RegionSigningKeys({ signer: new LocalSigner(keysDir, 'test-key'), ledger, issuerDid }),
+      () => issuerDid,
+    );
     const jwks = await handler(event('/.well-known/jwks.json'), context);
     const did = await handler(event('/.well-known/did.json'), context);
     expect(jwks.statusCode).toBe(200);
