@@ -11,6 +11,7 @@ import { buildApp } from '../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { DEV_USERS } from '../local/dev-identities.js';
 import { synthesizeStack } from '../local/synth.js';
+import { benchOfflineVerification } from './bench-verify.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from './demo-exam.js';
 
 /** On-demand list prices, USD, us-east-1, as of 2026 (docs/costs.md). */
@@ -32,6 +33,8 @@ const BUDGET = {
   kmsSigns: 1,
   costPer1000: 0.25,
   bundleKb: 300,
+  /** Offline verification speed as a share of raw ES256 verify on one core. */
+  verifyRatio: 0.8,
 };
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -55,6 +58,16 @@ const median = (values: number[]) => {
 };
 
 async function main() {
+  // First, before the local cloud shares the cores: offline verification against raw ES256.
+  const verification = await benchOfflineVerification();
+  console.log(
+    '\nOffline verification of a certificate (signature, key window, dates, two status lists), one core',
+  );
+  console.log(`  raw ES256 verify of the same JWS       ${verification.raw.toFixed(0).padStart(8)} /s`);
+  console.log(
+    `  verifyCredential                       ${verification.full.toFixed(0).padStart(8)} /s   ${(verification.ratio * 100).toFixed(0)}% of raw, budget ≥ ${BUDGET.verifyRatio * 100}%  ${verification.ratio >= BUDGET.verifyRatio ? 'ok' : 'OVER'}`,
+  );
+
   const root = await mkdtemp(join(tmpdir(), 'skillcert-bench-'));
   const stack = synthesizeStack(buildApp({ outdir: join(root, 'cdk.out'), region: 'neijiang' }));
   const cloud: LocalCloud = await startLocalCloud({
