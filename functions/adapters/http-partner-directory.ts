@@ -15,8 +15,25 @@ async function fetchText(url: string, init: RequestInit = {}): Promise<{ status:
   return { status: response.status, text };
 }
 
+/**
+ * A container keeps a partner's key set this long: a flood of requests naming a partner costs one
+ * fetch a minute, and a new key (published before it signs, docs/keys.md) is seen within a minute.
+ */
+const KEYS_TTL_MS = 60_000;
+
 export class HttpPartnerDirectory implements PartnerDirectory {
-  async keys(partner: PartnerRegion): Promise<VerificationKey[]> {
+  private readonly keySets = new Map<string, { at: number; keys: Promise<VerificationKey[]> }>();
+
+  keys(partner: PartnerRegion): Promise<VerificationKey[]> {
+    const cached = this.keySets.get(partner.jwksUrl);
+    if (cached && Date.now() - cached.at < KEYS_TTL_MS) return cached.keys;
+    const keys = this.fetchKeys(partner);
+    this.keySets.set(partner.jwksUrl, { at: Date.now(), keys });
+    keys.catch(() => this.keySets.delete(partner.jwksUrl));
+    return keys;
+  }
+
+  private async fetchKeys(partner: PartnerRegion): Promise<VerificationKey[]> {
     try {
       const { status, text } = await fetchText(partner.jwksUrl, { headers: { accept: 'application/json' } });
       if (status !== 200) throw new Error(`HTTP ${status}`);
