@@ -11,6 +11,7 @@ import { startHttpApi } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import type { LocalModel } from './model.js';
 import { startOidcIssuer } from './oidc-issuer.js';
+import { startScheduler } from './scheduler.js';
 import { startStepFunctionsService } from './stepfunctions/index.js';
 import { readStackArtifacts, translateTemplate } from './template.js';
 
@@ -27,6 +28,11 @@ export interface LocalCloudOptions {
   region?: string;
   /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
   meterDynamoDb?: boolean;
+  /**
+   * Scheduled EventBridge rules run on their schedule (`run`, the default) or only when a caller runs
+   * one with `cloud.scheduler.trigger(rule)` (`off`).
+   */
+  schedules?: 'run' | 'off';
   /** Receives one line per notable thing (requests, function logs, engine output). */
   logger?: (line: string) => void;
 }
@@ -170,6 +176,17 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       : undefined;
     if (httpApi) stops.push(() => httpApi.stop());
 
+    // Started last so every service a scheduled function calls is up; stopped first (stops run reversed).
+    const scheduler = startScheduler({
+      schedules: model.schedules,
+      paused: options.schedules === 'off',
+      invoker: lambda,
+      region,
+      account: model.account,
+      logger: log,
+    });
+    stops.push(() => scheduler.stop());
+
     return {
       model,
       endpoints,
@@ -182,6 +199,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       oidc,
       dynamoClient,
       meter,
+      scheduler,
       stop,
     };
   } catch (error) {

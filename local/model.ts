@@ -134,6 +134,63 @@ export interface LocalEventBus {
   arn: string;
 }
 
+/**
+ * An EventBridge cron expression, parsed (six fields, UTC). Each numeric field lists the values it
+ * allows; day of month and day of week also carry EventBridge's L, W and # forms.
+ */
+export interface CronSchedule {
+  minutes: number[];
+  hours: number[];
+  /** `any` is `?` or `*`. */
+  daysOfMonth:
+    | { kind: 'any' }
+    | { kind: 'days'; days: number[] }
+    | { kind: 'last' }
+    | { kind: 'lastWeekday' }
+    | { kind: 'nearestWeekday'; day: number };
+  months: number[];
+  /** Days of week 1-7 = SUN-SAT, as EventBridge numbers them. */
+  daysOfWeek:
+    | { kind: 'any' }
+    | { kind: 'days'; days: number[] }
+    | { kind: 'last'; day: number }
+    | { kind: 'nth'; day: number; n: number };
+  /** Undefined: every year. */
+  years?: number[];
+}
+
+export type ScheduleSpec = { kind: 'rate'; periodMs: number } | { kind: 'cron'; cron: CronSchedule };
+
+export interface LocalScheduleTarget {
+  /** The target's Id in the rule. */
+  id: string;
+  functionLogicalId: string;
+  functionName: string;
+  functionArn: string;
+  /**
+   * What the function receives: the Scheduled Event itself, a constant (the target's Input), or the
+   * part of the event a simple InputPath (`$`, `$.detail`, `$.resources`…) selects.
+   */
+  input: { kind: 'event' } | { kind: 'constant'; value: unknown } | { kind: 'path'; path: string[] };
+  /** RetryPolicy.MaximumRetryAttempts as the template says (AWS's default is 185). */
+  maximumRetryAttempts: number;
+  /** RetryPolicy.MaximumEventAgeInSeconds (AWS's default is 86 400). */
+  maximumEventAgeSeconds: number;
+}
+
+/** An AWS::Events::Rule with a ScheduleExpression. Event-pattern rules are not modelled. */
+export interface LocalSchedule {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** "rate(5 minutes)" or "cron(0 12 * * ? *)", as written in the template. */
+  expression: string;
+  schedule: ScheduleSpec;
+  /** State ENABLED (or no State); a DISABLED rule is modelled but never runs. */
+  enabled: boolean;
+  targets: LocalScheduleTarget[];
+}
+
 export interface LocalModel {
   stackName: string;
   region: string;
@@ -145,6 +202,8 @@ export interface LocalModel {
   userPools: LocalUserPool[];
   signingKeys: LocalSigningKey[];
   eventBuses: LocalEventBus[];
+  /** Scheduled EventBridge rules (ScheduleExpression), run by local/scheduler.ts. */
+  schedules: LocalSchedule[];
   /** Stack outputs, resolved. */
   outputs: Record<string, string>;
 }

@@ -11,12 +11,15 @@ import {
   type LocalHttpApi,
   type LocalModel,
   type LocalRoute,
+  type LocalSchedule,
+  type LocalScheduleTarget,
   type LocalStateMachine,
   type LocalTable,
   type LocalUserPool,
   type RouteAuthorization,
   type ThrottleLimits,
 } from './model.js';
+import { parseScheduleExpression, ScheduleExpressionError } from './scheduler.js';
 
 export interface CfnResource {
   Type: string;
@@ -144,6 +147,14 @@ function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<stri
       case 'AWS::Events::EventBus': {
         const name = explicit('Name') ?? generated;
         physical = { ref: name, attributes: { Arn: `${arnBase('events')}:event-bus/${name}`, Name: name } };
+        break;
+      }
+      case 'AWS::Events::Rule': {
+        // Ref gives the rule's name; rules on the default bus have ARN rule/<name>.
+        const name = explicit('Name') ?? generated.slice(0, 64);
+        const bus = explicit('EventBusName');
+        const path = bus && bus !== 'default' && !bus.startsWith('arn:') ? `${bus}/${name}` : name;
+        physical = { ref: name, attributes: { Arn: `${arnBase('events')}:rule/${path}` } };
         break;
       }
       case 'AWS::ApiGatewayV2::Api': {
@@ -607,6 +618,8 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     arn: phys(id).attributes.Arn as string,
   }));
 
+  const schedules = translateSchedules(ofType('AWS::Events::Rule'), props, phys, functions);
+
   const outputs = Object.fromEntries(
     Object.entries(template.Outputs ?? {}).map(([name, o]) => [
       name,
@@ -625,8 +638,114 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     userPools,
     signingKeys,
     eventBuses,
+    schedules,
     outputs,
   };
+}
+
+/** Input paths the local cloud follows: `$` and plain member chains (`$.detail`, `$.resources`). */
+const SIMPLE_INPUT_PATH = /^\$(\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * AWS::Events::Rule resources with a ScheduleExpression become schedules. Event-pattern rules (no
+ * ScheduleExpression) are not run locally and are left out; nothing else in the template is ignored
+ * silently: an expression EventBridge would refuse, a rule on a custom bus, a target that is not one
+ * of the stack's Lambda functions, an InputTransformer or a dead-letter queue stops start-up.
+ */
+function translateSchedules(
+  rules: [string, CfnResource][],
+  props: (id: string, r: CfnResource) => Record<string, Json>,
+  phys: (id: string) => PhysicalResource,
+  functions: LocalFunction[],
+): LocalSchedule[] {
+  const functionByArn = new Map(functions.map((f) => [f.arn, f]));
+  const schedules: LocalSchedule[] = [];
+  for (const [id, r] of rules) {
+    const p = props(id, r);
+    if (p.ScheduleExpression === undefined || p.ScheduleExpression === null) continue;
+    const expression = asString(p.ScheduleExpression, `${id}.ScheduleExpression`);
+    let schedule: LocalSchedule['schedule'];
+    try {
+      schedule = parseScheduleExpression(expression);
+    } catch (error) {
+      if (!(error instanceof ScheduleExpressionError)) throw error;
+      throw new TemplateTranslationError(`${id}: ScheduleExpression ${error.message}`);
+    }
+    const bus = p.EventBusName;
+    const defaultBus = (name: Json) =>
+      name === 'default' || (typeof name === 'string' && name.endsWith(':event-bus/default'));
+    if (bus !== undefined && bus !== null && !defaultBus(bus)) {
+      // EventBridge accepts schedule expressions only on the default bus.
+      throw new TemplateTranslationError(
+        `${id}: a scheduled rule must be on the default event bus, not ${String(bus)}`,
+      );
+    }
+    const state = p.State ?? 'ENABLED';
+    if (state !== 'ENABLED' && state !== 'DISABLED') {
+      throw new TemplateTranslationError(`${id}: State ${String(state)} is not valid for a scheduled rule`);
+    }
+    const targets: LocalScheduleTarget[] = (Array.isArray(p.Targets) ? p.Targets : []).map((entry, i) => {
+      const t = objectOf(entry);
+      const targetId = String(t.Id ?? i);
+      const where = `${id}.Targets[${targetId}]`;
+      const arn = String(t.Arn ?? '');
+      const fn = functionByArn.get(arn);
+      if (!fn) {
+        throw new TemplateTranslationError(
+          `${where}: only the stack's own Lambda functions can be scheduled targets locally (${arn})`,
+        );
+      }
+      for (const unsupported of ['InputTransformer', 'DeadLetterConfig']) {
+        if (t[unsupported] !== undefined) {
+          throw new TemplateTranslationError(`${where}: ${unsupported} is not supported locally`);
+        }
+      }
+      if (t.Input !== undefined && t.InputPath !== undefined) {
+        throw new TemplateTranslationError(`${where}: a target takes Input or InputPath, not both`);
+      }
+      let input: LocalScheduleTarget['input'] = { kind: 'event' };
+      if (t.Input !== undefined) {
+        const text = asString(t.Input, `${where}.Input`);
+        try {
+          input = { kind: 'constant', value: JSON.parse(text) };
+        } catch (error) {
+          throw new TemplateTranslationError(
+            `${where}: Input is not valid JSON: ${(error as Error).message}`,
+          );
+        }
+      } else if (t.InputPath !== undefined) {
+        const path = asString(t.InputPath, `${where}.InputPath`);
+        if (!SIMPLE_INPUT_PATH.test(path)) {
+          throw new TemplateTranslationError(
+            `${where}: InputPath ${path} is not supported locally (only $ and $.member.member…)`,
+          );
+        }
+        input = { kind: 'path', path: path.split('.').slice(1) };
+      }
+      const retry = objectOf(t.RetryPolicy);
+      return {
+        id: targetId,
+        functionLogicalId: fn.logicalId,
+        functionName: fn.functionName,
+        functionArn: fn.arn,
+        input,
+        maximumRetryAttempts:
+          typeof retry.MaximumRetryAttempts === 'number' ? retry.MaximumRetryAttempts : 185,
+        maximumEventAgeSeconds:
+          typeof retry.MaximumEventAgeInSeconds === 'number' ? retry.MaximumEventAgeInSeconds : 86_400,
+      };
+    });
+    schedules.push({
+      logicalId: id,
+      name: phys(id).ref,
+      arn: phys(id).attributes.Arn as string,
+      expression,
+      schedule,
+      enabled: state === 'ENABLED',
+      targets,
+    });
+  }
+  return schedules;
 }
 
 /** Reads a stack's template and asset manifest from a cloud assembly folder (cdk.out). */
