@@ -55,3 +55,15 @@ export function regionByCode(code: string): CertificationRegion {
     throw new Error(`Unknown certification region '${code}' (known: ${Object.keys(REGIONS).join(', ')})`);
   return region;
 }
+
+/** What every function of a region is told about it: who it is and where its public site is. */
+export function regionEnvironment(region: CertificationRegion): Record<string, string> {
+  return {
+    REGION_CODE: region.code,
+    REGION_PREFIX: region.numberPrefix,
+    REGION_NAME_ZH: region.nameZh,
+    REGION_NAME_EN: region.nameEn,
+    ISSUER_DID: `did:web:${region.domain}`,
+    PUBLIC_URL: `https://${region.domain}`,
+  };
+}

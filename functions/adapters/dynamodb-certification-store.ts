@@ -54,18 +54,8 @@ export class StateConflict extends Error {
 export class DynamoDbCertificationStore extends SingleTableStore {
   // ---- occupations, exams, sessions, people (admin-managed) ----
 
-  async putOccupation(occupation: Occupation): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...key.occupation(occupation.code),
-          gsi1pk: 'OCCUPATIONS',
-          gsi1sk: occupation.code,
-          ...occupation,
-        },
-      }),
-    );
+  putOccupation(occupation: Occupation): Promise<void> {
+    return this.put(key.occupation(occupation.code), occupation, { pk: 'OCCUPATIONS', sk: occupation.code });
   }
 
   getOccupation(code: string) {
@@ -76,17 +66,11 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.queryIndex<Occupation>('OCCUPATIONS');
   }
 
-  async putExam(exam: Exam): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...key.exam(exam.id),
-          gsi1pk: 'EXAMS',
-          gsi1sk: `${exam.occupation.code}#${exam.level}#${exam.id}`,
-          exam,
-        },
-      }),
+  putExam(exam: Exam): Promise<void> {
+    return this.put(
+      key.exam(exam.id),
+      { exam },
+      { pk: 'EXAMS', sk: `${exam.occupation.code}#${exam.level}#${exam.id}` },
     );
   }
 
@@ -125,16 +109,12 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return all.filter((s) => s.closesAt > now.toISOString());
   }
 
-  async putPerson(person: PersonRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...key.person(person.sub),
-          ...(person.roles.includes('assessor') ? { gsi1pk: 'ASSESSORS', gsi1sk: person.sub } : {}),
-          ...person,
-        },
-      }),
+  putPerson(person: PersonRecord): Promise<void> {
+    const assessor = person.roles.includes('assessor');
+    return this.put(
+      key.person(person.sub),
+      person,
+      assessor ? { pk: 'ASSESSORS', sk: person.sub } : undefined,
     );
   }
 

@@ -2,7 +2,7 @@
 // region's single table. A recognition's id is derived from the certificate, so the conditional put
 // makes asking twice, even at the same moment, end in one record.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agreement, PartnerRegion, StatusPurpose } from '../domain/index.js';
 import { StateConflict } from './dynamodb-certification-store.js';
 import { readStatusList, type StatusListRecord, statusListWrite } from './dynamodb-status-lists.js';
@@ -41,13 +41,8 @@ const key = {
 export class DynamoDbRegistryStore extends SingleTableStore {
   // ---- partner regions and agreements (admin-managed) ----
 
-  async putPartner(partner: PartnerRegion): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...key.partner(partner.code), gsi1pk: 'PARTNERS', gsi1sk: partner.code, ...partner },
-      }),
-    );
+  putPartner(partner: PartnerRegion): Promise<void> {
+    return this.put(key.partner(partner.code), partner, { pk: 'PARTNERS', sk: partner.code });
   }
 
   getPartner(code: string) {
@@ -58,13 +53,8 @@ export class DynamoDbRegistryStore extends SingleTableStore {
     return this.queryIndex<PartnerRegion>('PARTNERS');
   }
 
-  async putAgreement(agreement: Agreement): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...key.agreement(agreement.id), gsi1pk: 'AGREEMENTS', gsi1sk: agreement.id, ...agreement },
-      }),
-    );
+  putAgreement(agreement: Agreement): Promise<void> {
+    return this.put(key.agreement(agreement.id), agreement, { pk: 'AGREEMENTS', sk: agreement.id });
   }
 
   getAgreement(id: string) {

@@ -1,7 +1,7 @@
 // What every store on the region's single table shares: the document client, consistent reads of one
 // item, and paged queries of the gsi1 index. Keys (pk, sk, gsi1pk, gsi1sk) never leave the adapter.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 
 export function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -22,6 +22,20 @@ export abstract class SingleTableStore {
   protected async get<T>(k: { pk: string; sk: string }): Promise<T | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: k, ConsistentRead: true }));
     return strip<T>(out.Item);
+  }
+
+  /** An unconditional put of a record under its key, listed in gsi1 when `index` is given. */
+  protected async put(
+    k: { pk: string; sk: string },
+    record: object,
+    index?: { pk: string; sk: string },
+  ): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...k, ...(index ? { gsi1pk: index.pk, gsi1sk: index.sk } : {}), ...record },
+      }),
+    );
   }
 
   protected async queryIndex<T>(pk: string, skPrefix?: string): Promise<T[]> {

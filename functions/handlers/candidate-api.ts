@@ -1,6 +1,7 @@
 // The candidate routes: sessions open to me, start an attempt, autosave, submit, my attempts and certificates.
-import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { array, boolean, maxLength, object, optional, record, string, union } from 'zod/mini';
+import { startExecutionOnce } from '../adapters/step-functions.js';
 import {
   type CandidateDeps,
   getAttempt,
@@ -20,20 +21,8 @@ const sfn = new SFNClient({});
 const deps: CandidateDeps = {
   store,
   now: clock.now,
-  async startWorkflow(attemptId) {
-    try {
-      await sfn.send(
-        new StartExecutionCommand({
-          stateMachineArn: config.STATE_MACHINE_ARN,
-          name: attemptId,
-          input: JSON.stringify({ attemptId }),
-        }),
-      );
-    } catch (error) {
-      // Same name, same input: it is already running or done. Nothing to do.
-      if (!(error instanceof ExecutionAlreadyExists)) throw error;
-    }
-  },
+  startWorkflow: (attemptId) =>
+    startExecutionOnce(sfn, config.STATE_MACHINE_ARN as string, attemptId, { attemptId }),
 };
 
 const answer = union([

@@ -1,7 +1,7 @@
 // The notice dispatcher from the environment, in its own module so only the functions that start
 // deliveries bundle the Step Functions client.
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { StepFunctionsNoticeDispatcher } from '../adapters/sfn-notice-dispatcher.js';
+import { StepFunctionsNoticeDispatcher } from '../adapters/step-functions.js';
 import type { NoticeDispatcher } from '../ports.js';
 import { config } from './certification.js';
 

@@ -22,7 +22,7 @@ import {
   LambdaInvoke,
 } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import type { CertificationRegion } from '../regions.js';
+import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
 import { SkillcertFunction } from './function.js';
 import { SkillcertStateMachine } from './state-machine.js';
@@ -50,12 +50,7 @@ export class Certification extends Construct {
     const { region, table, api } = props;
     const environment = {
       TABLE_NAME: table.tableName,
-      REGION_CODE: region.code,
-      REGION_PREFIX: region.numberPrefix,
-      REGION_NAME_ZH: region.nameZh,
-      REGION_NAME_EN: region.nameEn,
-      ISSUER_DID: `did:web:${region.domain}`,
-      PUBLIC_URL: `https://${region.domain}`,
+      ...regionEnvironment(region),
     };
     const fn = (fid: string, entry: string, description: string, extra: Record<string, string> = {}) =>
       new SkillcertFunction(this, fid, {

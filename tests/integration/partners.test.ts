@@ -47,6 +47,8 @@ async function startRegion(code: string) {
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
     storage: { kind: 'memory' },
+    // Schedules run only when a test triggers them.
+    schedules: 'off',
   });
 }
 
@@ -448,9 +450,12 @@ describe('status changes and revocation notices', () => {
         },
       }),
     );
-    const sweep = neijiang.model.functions.find((f) => f.logicalId.startsWith('PartnersDispatchNotices'));
-    const outcome = await neijiang.lambda.invoke(sweep?.functionName as string, {});
-    expect(outcome).toMatchObject({ ok: true, payload: { dispatched: [id] } });
+    // What the five-minute schedule does, run once now.
+    const rule = neijiang.model.schedules.find((r) =>
+      r.logicalId.startsWith('PartnersDispatchNoticesSchedule'),
+    );
+    expect(rule?.expression).toBe('rate(5 minutes)');
+    await neijiang.scheduler.trigger(rule?.logicalId as string);
     await eventually(
       async () => (luzhouReceived.includes('the-lost-notice') ? true : undefined),
       'the lost notice',
@@ -462,11 +467,9 @@ describe('status changes and revocation notices', () => {
       return notice?.status === 'delivered' ? notice : undefined;
     }, 'the notice to be delivered');
     expect(stored.gsi1pk).toBeUndefined(); // out of the pending index: never sent again
-    // A second sweep finds nothing pending.
-    expect(await neijiang.lambda.invoke(sweep?.functionName as string, {})).toMatchObject({
-      ok: true,
-      payload: { dispatched: [] },
-    });
+    // A sweep now finds nothing pending.
+    const sweep = rule?.targets[0]?.functionName as string;
+    expect(await neijiang.lambda.invoke(sweep, {})).toMatchObject({ ok: true, payload: { dispatched: [] } });
   });
 
   it('refuses a notice that is forged or addressed to another region, and takes a repeated one once', async () => {
