@@ -1,10 +1,9 @@
 // `npm start`: synthesize the CDK app for one region and run it on this machine. Data lives under
 // .skillcert/data/<region> and survives restarts; Ctrl-C stops everything this started.
 import { parseArgs } from 'node:util';
-import { buildApp } from '../lib/app.js';
 import { startLocalCloud } from './cloud.js';
-import { REGION_PORT_BASE, regionDataDir, skillcertHome } from './paths.js';
-import { synthesizeStack } from './synth.js';
+import { REGION_PORT_BASE, regionDataDir } from './paths.js';
+import { synthesizeRegion } from './synth.js';
 
 const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--port-base N] [--quiet]`;
 
@@ -35,7 +34,7 @@ async function main() {
 
   say(`skillcert local cloud — region ${region}`);
   say('  synthesizing the CDK app…');
-  const stack = synthesizeStack(buildApp({ outdir: `${skillcertHome()}/cdk.out/${region}`, region }));
+  const stack = synthesizeRegion({ region });
   say(`  running stack ${stack.stackName} from ${stack.assemblyDir}`);
 
   const cloud = await startLocalCloud({

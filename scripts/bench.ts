@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { buildApp } from '../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { DEV_USERS } from '../local/dev-identities.js';
-import { synthesizeStack } from '../local/synth.js';
+import { synthesizeRegion } from '../local/synth.js';
 import { benchOfflineVerification } from './bench-verify.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from './demo-exam.js';
 
@@ -69,7 +68,7 @@ async function main() {
   );
 
   const root = await mkdtemp(join(tmpdir(), 'skillcert-bench-'));
-  const stack = synthesizeStack(buildApp({ outdir: join(root, 'cdk.out'), region: 'neijiang' }));
+  const stack = synthesizeRegion({ region: 'neijiang' });
   const cloud: LocalCloud = await startLocalCloud({
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,

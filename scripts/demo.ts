@@ -8,11 +8,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
-import { buildApp } from '../lib/app.js';
 import { REGIONS } from '../lib/regions.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { REGION_PORT_BASE, regionDataDir, skillcertHome } from '../local/paths.js';
-import { synthesizeStack } from '../local/synth.js';
+import { synthesizeRegion } from '../local/synth.js';
 import { readStackArtifacts, translateTemplate } from '../local/template.js';
 import { OCCUPATION } from './demo-exam.js';
 import {
@@ -46,7 +45,7 @@ async function reachable(url: string): Promise<boolean> {
 async function regionCloud(code: string): Promise<{ client: RegionClient; cloud?: LocalCloud }> {
   const base = REGION_PORT_BASE[code] as number;
   const api = `http://127.0.0.1:${base}`;
-  const stack = synthesizeStack(buildApp({ outdir: `${skillcertHome()}/cdk.out/${code}`, region: code }));
+  const stack = synthesizeRegion({ region: code });
   if (await reachable(`${api}/.well-known/jwks.json`)) {
     say(`${code}: using the local cloud already running at ${api}`);
     const { template, assetManifest } = readStackArtifacts(stack.assemblyDir, stack.stackArtifactId);

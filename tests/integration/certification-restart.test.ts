@@ -4,15 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
-import { synthesizeStack } from '../../local/synth.js';
+import { synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from '../../scripts/demo-exam.js';
 import { eventually } from '../support/eventually.js';
 
 let root: string;
-let stack: ReturnType<typeof synthesizeStack>;
+let stack: ReturnType<typeof synthesizeRegion>;
 let cloud: LocalCloud;
 
 async function up() {
@@ -61,7 +60,7 @@ async function openReviews(c: LocalCloud, attemptId: string) {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-restart-'));
-  stack = synthesizeStack(buildApp({ outdir: join(root, 'cdk.out'), region: 'neijiang' }));
+  stack = synthesizeRegion({ region: 'neijiang' });
   cloud = await up();
 }, 120_000);
 

@@ -7,9 +7,8 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeStack } from '../../local/synth.js';
+import { synthesizeRegion } from '../../local/synth.js';
 import { eventually } from '../support/eventually.js';
 import { EXAM } from '../unit/domain/fixtures.js';
 
@@ -121,13 +120,12 @@ async function decided(attemptId: string) {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-cert-'));
-  const stack = synthesizeStack(
-    buildApp({
-      outdir: join(root, 'cdk.out'),
-      region: 'neijiang',
-      markingTimeoutSeconds: MARKING_TIMEOUT_SECONDS,
-    }),
-  );
+  const stack = synthesizeRegion({
+    region: 'neijiang',
+    markingTimeoutSeconds: MARKING_TIMEOUT_SECONDS,
+    // The same options as the partner tests' Neijiang: one synthesis serves both.
+    noticeRetrySeconds: 1,
+  });
   cloud = await startLocalCloud({
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,

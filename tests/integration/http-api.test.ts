@@ -20,7 +20,6 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../functions/adapters/local-signer.js';
 import { signCompactJws } from '../../functions/shared/signing.js';
-import { buildApp } from '../../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import type { InvokeOutcome, LambdaInvoker } from '../../local/contracts.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
@@ -33,7 +32,7 @@ import {
 } from '../../local/http-api.js';
 import type { LocalFunction, LocalHttpApi, LocalRoute, LocalUserPool } from '../../local/model.js';
 import { type OidcIssuer, startOidcIssuer } from '../../local/oidc-issuer.js';
-import { synthesizeStack } from '../../local/synth.js';
+import { synthesizeRegion } from '../../local/synth.js';
 import { eventually } from '../support/eventually.js';
 
 const REGION = 'ap-southeast-1';
@@ -877,7 +876,7 @@ describe('the main stack on the whole local cloud', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'skillcert-api-'));
-    const stack = synthesizeStack(buildApp({ outdir: join(root, 'cdk.out'), region: 'neijiang' }));
+    const stack = synthesizeRegion({ region: 'neijiang' });
     cloud = await startLocalCloud({
       assemblyDir: stack.assemblyDir,
       stackArtifactId: stack.stackArtifactId,

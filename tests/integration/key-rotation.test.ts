@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../functions/adapters/local-signer.js';
 import { type VerificationKey, verifyCredential } from '../../functions/domain/verification.js';
 import { signCompactJws } from '../../functions/shared/signing.js';
-import { buildApp } from '../../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
-import { type SynthesizedStack, synthesizeStack } from '../../local/synth.js';
+import { type SynthesizedStack, synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from '../../scripts/demo-exam.js';
 import { eventually } from '../support/eventually.js';
 
@@ -24,13 +23,7 @@ let root: string;
 let cloud: LocalCloud | undefined;
 
 function synth(generation: number): SynthesizedStack {
-  return synthesizeStack(
-    buildApp({
-      outdir: join(root, `cdk-g${generation}`),
-      region: 'neijiang',
-      signingKeyGeneration: generation,
-    }),
-  );
+  return synthesizeRegion({ region: 'neijiang', signingKeyGeneration: generation });
 }
 
 async function up(stack: SynthesizedStack): Promise<LocalCloud> {

@@ -13,9 +13,8 @@ import { base64url, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../functions/adapters/local-signer.js';
 import { signCompactJws } from '../../functions/shared/signing.js';
-import { buildApp } from '../../lib/app.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeStack } from '../../local/synth.js';
+import { synthesizeRegion } from '../../local/synth.js';
 import { RegionClient, regionOf, registerPartners, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
 
@@ -40,9 +39,7 @@ let luzhouWebhook: Server;
 const luzhouReceived: string[] = [];
 
 async function startRegion(code: string) {
-  const stack = synthesizeStack(
-    buildApp({ outdir: join(root, `cdk.out.${code}`), region: code, noticeRetrySeconds: 1 }),
-  );
+  const stack = synthesizeRegion({ region: code, markingTimeoutSeconds: 4, noticeRetrySeconds: 1 });
   return startLocalCloud({
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
