@@ -90,5 +90,20 @@ export function synthesizeRegion(options: Omit<BuildAppOptions, 'outdir'> = {}):
     // Another process finished the same synthesis first: theirs is identical.
     rmSync(scratch, { recursive: true, force: true });
   }
+  prune(root, done);
   return read();
+}
+
+/** Assemblies kept: enough for every option set the tests and the demo use, across a few edits. */
+const KEEP = 12;
+
+/** Drops the least recently made assemblies beyond KEEP (never the one just made or scratch folders). */
+function prune(root: string, keep: string): void {
+  const finished = readdirSync(root)
+    .filter((name) => /^[0-9a-f]{32}$/.test(name))
+    .map((name) => ({ path: join(root, name), at: statSync(join(root, name)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { path } of finished.slice(KEEP)) {
+    if (path !== keep) rmSync(path, { recursive: true, force: true });
+  }
 }
