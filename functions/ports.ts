@@ -1,7 +1,15 @@
 // Interfaces the domain and handlers need from the outside world. Adapters implement them for AWS
 // (functions/adapters) and for the local cloud.
 import type { JWK } from 'jose';
-import type { Answers, Decision, Mark, PartnerRegion, TheoryGrade, VerificationKey } from './domain/index.js';
+import type {
+  Answers,
+  Decision,
+  Mark,
+  PartnerRegion,
+  RevocationNotice,
+  TheoryGrade,
+  VerificationKey,
+} from './domain/index.js';
 
 /** Signs with the region's certificate key (ES256). The private key never leaves the signer. */
 export interface Signer {
@@ -117,8 +125,10 @@ export interface NoticeRecord {
   id: string;
   partnerCode: string;
   certificateNumber: string;
-  /** The notice as signed once; every retry sends these same bytes. */
-  jws: string;
+  /** What the notice says; stored with the revocation, in the same transaction. */
+  claims: RevocationNotice;
+  /** The notice as signed at its first delivery attempt; every later attempt sends these same bytes. */
+  jws?: string;
   createdAt: string;
   status: 'pending' | 'delivered';
   attempts: number;

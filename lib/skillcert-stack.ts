@@ -100,7 +100,6 @@ export class SkillcertStack extends Stack {
       table: this.data.table,
       signingKey: this.signing.key,
       api: this.api,
-      adminApi: this.certification.adminApi,
       recognizeScope: this.identity.partnerScopes.recognize,
       noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(30),
     });

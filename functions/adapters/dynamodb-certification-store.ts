@@ -533,6 +533,30 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return notices.filter((n) => n !== undefined);
   }
 
+  /**
+   * Keeps a notice's signature, once: if another attempt stored one first, that one is returned, so
+   * every attempt sends the same bytes.
+   */
+  async keepNoticeSignature(id: string, jws: string): Promise<string> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(id),
+          UpdateExpression: 'SET jws = :jws',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(jws)',
+          ExpressionAttributeValues: { ':jws': jws },
+        }),
+      );
+      return jws;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const stored = (await this.getNotice(id))?.jws;
+      if (!stored) throw new Error(`No notice ${id}`);
+      return stored;
+    }
+  }
+
   /** Records a delivery attempt; an acknowledged notice leaves the pending index and is never sent again. */
   async recordNoticeAttempt(
     id: string,

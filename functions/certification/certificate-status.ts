@@ -1,6 +1,6 @@
 // Admins suspend, reinstate and revoke certificates; the region publishes its status lists, signed.
 // A change writes the certificate's status and its status bits in one transaction; a revocation also
-// stores a signed notice for each partner region, then starts their delivery.
+// stores a notice for each partner region, then starts their delivery (which signs them).
 import { decodeJwt } from 'jose';
 import { StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type StatusListRecord, withBit } from '../adapters/dynamodb-status-lists.js';
@@ -14,14 +14,14 @@ import {
   statusListCredential,
   statusListIdOf,
 } from '../domain/index.js';
-import { partnersToTell, signNotices } from '../partners/notices.js';
-import type { RecognitionDeps } from '../partners/recognition.js';
-import type { NoticeDispatcher } from '../ports.js';
+import { noticesFor, partnersToTell } from '../partners/notices.js';
+import type { VerificationDeps } from '../partners/verification.js';
+import type { NoticeDispatcher, Signer } from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { signCompactJws } from '../shared/signing.js';
 
-export type StatusDeps = Pick<RecognitionDeps, 'region' | 'certificates' | 'registry' | 'signer' | 'now'> & {
+export type StatusDeps = Pick<VerificationDeps, 'region' | 'certificates' | 'registry' | 'now'> & {
   dispatcher: NoticeDispatcher;
 };
 
@@ -71,7 +71,7 @@ export async function changeCertificateStatus(
     }
     const notices =
       change.to === 'revoked'
-        ? await signNotices(deps, partnersToTell(await deps.registry.listPartners()), {
+        ? noticesFor(deps.region, partnersToTell(await deps.registry.listPartners()), {
             certificate: { id, number: certificate.number },
             revokedAt: at,
             reason: input.reason,
@@ -119,7 +119,7 @@ const RESIGN_AFTER_MS = 60_000;
 
 /** The signed BitstringStatusListCredential at /status/{region}/{list}/{purpose}. */
 export async function publishStatusList(
-  deps: Pick<StatusDeps, 'region' | 'certificates' | 'signer' | 'now'>,
+  deps: Pick<StatusDeps, 'region' | 'certificates' | 'now'> & { signer: Signer },
   parts: { region: string; list: string; purpose: string },
 ): Promise<{ jws: string; maxAgeSeconds: number }> {
   const id = statusListIdOf(deps.region.code, parts);

@@ -23,25 +23,11 @@ import {
   putPerson,
   putSession,
 } from '../certification/admin.js';
-import { changeCertificateStatus } from '../certification/certificate-status.js';
-import { listAgreements, listPartners, putAgreement, putPartner } from '../partners/registry.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
-import { certificateSigner, clock, store } from '../shared/certification.js';
+import { store } from '../shared/certification.js';
 import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
-import { noticeDispatcher } from '../shared/notice-dispatcher.js';
-import { region, registry } from '../shared/partners.js';
 
 const deps = { store };
-const registryDeps = { region, registry };
-// Built on first use: only status changes sign (notices) and start workflows.
-const statusDeps = () => ({
-  region,
-  certificates: store,
-  registry,
-  signer: certificateSigner(),
-  dispatcher: noticeDispatcher(),
-  now: clock.now,
-});
 const id = string().check(minLength(1), maxLength(64));
 const text = object({
   zh: string().check(minLength(1), maxLength(2000)),
@@ -105,30 +91,6 @@ const personBody = object({
 });
 export type ExamBody = Infer<typeof examBody>;
 
-const url = string().check(maxLength(500));
-const partnerBody = object({
-  nameZh: string().check(maxLength(100)),
-  nameEn: string().check(maxLength(100)),
-  did: string().check(maxLength(200)),
-  publicUrl: url,
-  apiUrl: url,
-  jwksUrl: url,
-  webhookUrl: optional(url),
-  status: _default(union([literal('active'), literal('suspended')]), 'active'),
-});
-const agreementBody = object({
-  partnerCode: string().check(minLength(2), maxLength(32)),
-  occupationCodes: array(string().check(maxLength(20))).check(maxLength(200)),
-  levels: array(level).check(maxLength(5)),
-  validFrom: string().check(maxLength(40)),
-  validUntil: string().check(maxLength(40)),
-  status: _default(union([literal('active'), literal('suspended'), literal('terminated')]), 'active'),
-});
-const statusBody = object({
-  action: union([literal('suspend'), literal('reinstate'), literal('revoke')]),
-  reason: string().check(minLength(3), maxLength(500)),
-});
-
 export const handler = httpHandler(async (event) => {
   requireGroup(event, 'admins');
   switch (event.routeKey) {
@@ -157,49 +119,7 @@ export const handler = httpHandler(async (event) => {
       return json(200, await putPerson(deps, pathParam(event, 'sub'), personBody.parse(jsonBody(event))));
     case 'GET /admin/people/{sub}':
       return json(200, await getPerson(deps, pathParam(event, 'sub')));
-    case 'PUT /admin/partners/{code}':
-      return json(
-        200,
-        await putPartner(registryDeps, pathParam(event, 'code'), partnerBody.parse(jsonBody(event))),
-      );
-    case 'GET /admin/partners':
-      return json(200, await listPartners(registryDeps));
-    case 'PUT /admin/agreements/{agreementId}':
-      return json(
-        200,
-        await putAgreement(
-          registryDeps,
-          pathParam(event, 'agreementId'),
-          agreementBody.parse(jsonBody(event)),
-        ),
-      );
-    case 'GET /admin/agreements':
-      return json(200, await listAgreements(registryDeps));
-    case 'POST /admin/certificates/{number}/status': {
-      const caller = requireGroup(event, 'admins');
-      const body = statusBody.parse(jsonBody(event));
-      return json(
-        200,
-        await changeCertificateStatus(statusDeps(), {
-          number: pathParam(event, 'number'),
-          action: body.action,
-          reason: body.reason,
-          adminSub: caller.sub,
-        }),
-      );
-    }
-    case 'GET /admin/certificates/{number}':
-      return json(200, await certificateAdminView(pathParam(event, 'number')));
     default:
       throw notFound();
   }
 });
-
-/** A certificate as admins see it: status, history and the notices its revocation sent. */
-async function certificateAdminView(number: string) {
-  const certificate = await store.getCertificate(number);
-  if (!certificate) throw notFound(`No certificate numbered ${number}`);
-  const { jws: _jws, ...record } = certificate;
-  const notices = (await store.listNoticesOf(number)).map(({ jws: _n, ...notice }) => notice);
-  return { ...record, notices };
-}

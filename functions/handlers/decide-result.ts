@@ -1,6 +1,7 @@
 // Workflow step: decide against the pass policy; moderate, issue the signed certificate, or record a fail.
 import { decideResult } from '../certification/workflow.js';
-import { certificateSigner, clock, config, store } from '../shared/certification.js';
+import { clock, config, store } from '../shared/certification.js';
+import { certificateSigner } from '../shared/signer.js';
 
 export const handler = async (event: { attemptId: string }) =>
   decideResult(

@@ -1,8 +1,18 @@
-// Notice delivery workflow step: one attempt to hand a stored revocation notice to its partner's webhook.
+// Notice delivery workflow step: one attempt to hand a stored revocation notice (signed at the first
+// attempt) to its partner's webhook.
 // Throws Notice.NotAcknowledged when the partner does not answer 2xx; the workflow retries with backoff.
 import { deliverNotice } from '../partners/notices.js';
 import { clock, store } from '../shared/certification.js';
-import { directory, registry } from '../shared/partners.js';
+import { directory, region, registry } from '../shared/partners.js';
+import { certificateSigner } from '../shared/signer.js';
 
-export const handler = (event: { noticeId: string }) =>
-  deliverNotice({ certificates: store, registry, directory, now: clock.now }, event.noticeId);
+const deps = {
+  region,
+  signer: certificateSigner(),
+  certificates: store,
+  registry,
+  directory,
+  now: clock.now,
+};
+
+export const handler = (event: { noticeId: string }) => deliverNotice(deps, event.noticeId);

@@ -6,9 +6,10 @@ import { getRecognition, recognise, recognitionView } from '../partners/recognit
 import { PartnerUnreachable } from '../ports.js';
 import { pathParam } from '../shared/caller.js';
 import { HttpError, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
-import { partnerDeps } from '../shared/partners.js';
+import { verificationDeps } from '../shared/partners.js';
+import { certificateSigner } from '../shared/signer.js';
 
-const deps = partnerDeps();
+const deps = { ...verificationDeps(), signer: certificateSigner() };
 const recogniseBody = object({ credential: string().check(minLength(1), maxLength(65_536)) });
 
 /** The machine client the authorizer admitted (a client-credentials token carries client_id, no user). */

@@ -1,17 +1,16 @@
 // The public routes, no sign-in: verify a certificate by number or by posting its JWS (in the style of
-// the W3C VC API's verify call), the signed status lists each certificate names, and the webhook that
-// partner regions post revocation notices to (authenticated by the notice's own signature).
+// the W3C VC API's verify call), and the webhook that partner regions post revocation notices to
+// (authenticated by the notice's own signature). Nothing here signs: status lists have their own function.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { maxLength, minLength, object, string } from 'zod/mini';
-import { publishStatusList } from '../certification/certificate-status.js';
 import { receiveNotice } from '../partners/notices.js';
 import { type Verification, verifyByNumber, verifyPresented } from '../partners/verification.js';
 import { PartnerUnreachable } from '../ports.js';
 import { pathParam } from '../shared/caller.js';
 import { badRequest, HttpError, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
-import { partnerDeps } from '../shared/partners.js';
+import { verificationDeps } from '../shared/partners.js';
 
-const deps = partnerDeps();
+const deps = verificationDeps();
 /** A certificate JWS is ~5 KB; 64 KB leaves room and refuses abuse. */
 const MAX_JWS = 65_536;
 const verifyBody = object({ verifiableCredential: string().check(minLength(1), maxLength(MAX_JWS)) });
@@ -55,21 +54,6 @@ async function route(event: APIGatewayProxyEventV2) {
       return json(200, answer(await verifyPresented(deps, verifiableCredential.trim()), now), {
         'cache-control': 'no-store',
       });
-    }
-    case 'GET /status/{region}/{list}/{purpose}': {
-      const published = await publishStatusList(deps, {
-        region: pathParam(event, 'region'),
-        list: pathParam(event, 'list'),
-        purpose: pathParam(event, 'purpose'),
-      });
-      return {
-        statusCode: 200,
-        headers: {
-          'content-type': 'application/vc+jwt',
-          'cache-control': `public, max-age=${published.maxAgeSeconds}`,
-        },
-        body: published.jws,
-      };
     }
     case 'POST /partner-notices': {
       const body = rawBody(event);

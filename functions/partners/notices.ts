@@ -1,6 +1,6 @@
-// Revocation notices between regions. The revoking region signs one notice per partner and stores it in
-// the same transaction as the revocation (an outbox), so a notice exists exactly when the revocation
-// does; a delivery workflow then POSTs it to the partner's webhook until the partner acknowledges.
+// Revocation notices between regions. The revoking region stores one notice per partner in the same
+// transaction as the revocation (an outbox), so a notice exists exactly when the revocation does; a
+// delivery workflow then signs it once and POSTs it to the partner's webhook until it is acknowledged.
 // The receiving region checks the signature against the sender's registered keys and voids the
 // recognitions that rest on the certificate, once, however often the notice arrives.
 import { randomUUID } from 'node:crypto';
@@ -27,32 +27,29 @@ export function partnersToTell(partners: PartnerRegion[]): PartnerRegion[] {
   return partners.filter((p) => p.status === 'active' && p.webhookUrl);
 }
 
-/** Signs one notice per partner; the caller stores them with the revocation. */
-export async function signNotices(
-  deps: { region: RegionSettings; signer: Signer },
+/** One notice per partner, to be stored with the revocation; each is signed at its first delivery. */
+export function noticesFor(
+  region: RegionSettings,
   partners: PartnerRegion[],
   revocation: { certificate: { id: string; number: string }; revokedAt: Date; reason: string },
-): Promise<NoticeRecord[]> {
-  return Promise.all(
-    partners.map(async (partner) => {
-      const id = randomUUID();
-      const notice = revocationNotice({
+): NoticeRecord[] {
+  return partners.map((partner) => {
+    const id = randomUUID();
+    return {
+      id,
+      partnerCode: partner.code,
+      certificateNumber: revocation.certificate.number,
+      claims: revocationNotice({
         noticeId: id,
-        issuerDid: deps.region.did,
+        issuerDid: region.did,
         partnerDid: partner.did,
         ...revocation,
-      });
-      return {
-        id,
-        partnerCode: partner.code,
-        certificateNumber: revocation.certificate.number,
-        jws: await signCompactJws(deps.signer, deps.region.did, notice, 'notice+jwt'),
-        createdAt: revocation.revokedAt.toISOString(),
-        status: 'pending' as const,
-        attempts: 0,
-      };
-    }),
-  );
+      }),
+      createdAt: revocation.revokedAt.toISOString(),
+      status: 'pending' as const,
+      attempts: 0,
+    };
+  });
 }
 
 /** A delivery the partner did not acknowledge; the workflow retries it with backoff. */
@@ -61,6 +58,8 @@ export class NoticeNotAcknowledged extends Error {
 }
 
 export interface DeliveryDeps {
+  region: RegionSettings;
+  signer: Signer;
   certificates: DynamoDbCertificationStore;
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
@@ -74,8 +73,15 @@ export async function deliverNotice(deps: DeliveryDeps, noticeId: string) {
   if (notice.status === 'delivered') return { noticeId, delivered: true, attempts: notice.attempts };
   // The webhook is read at each attempt, so a partner that moves its endpoint still gets the notice.
   const partner = await deps.registry.getPartner(notice.partnerCode);
+  // Signed once, at the first attempt; every attempt after sends the same bytes.
+  const jws =
+    notice.jws ??
+    (await deps.certificates.keepNoticeSignature(
+      noticeId,
+      await signCompactJws(deps.signer, deps.region.did, notice.claims, 'notice+jwt'),
+    ));
   const outcome = partner?.webhookUrl
-    ? await deps.directory.deliver(partner.webhookUrl, notice.jws)
+    ? await deps.directory.deliver(partner.webhookUrl, jws)
     : { acknowledged: false, detail: `${notice.partnerCode} has no webhook in the registry` };
   const at = deps.now();
   await deps.certificates.recordNoticeAttempt(

@@ -1,8 +1,8 @@
-// Wiring shared by the certification functions: configuration, the store, the signer, the clock.
+// Wiring shared by the certification functions: configuration, the store, the clock. The signer is in
+// ./signer.ts, so that functions which do not sign bundle no KMS client.
 import { minLength, object, optional, string } from 'zod/mini';
 import { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import { loadConfig } from './config.js';
-import { type LedgeredSigner, ledgeredSignerFromEnvironment } from './signing-keys.js';
 
 export const config = loadConfig(
   object({
@@ -21,13 +21,5 @@ export const config = loadConfig(
 );
 
 export const store = new DynamoDbCertificationStore(config.TABLE_NAME);
-
-let signer: LedgeredSigner | undefined;
-/** The region key behind the signing-key ledger: recorded before its first signature, refused once compromised. */
-export function certificateSigner(): LedgeredSigner {
-  if (!config.SIGNING_KEY_ID) throw new Error('SIGNING_KEY_ID is not set for this function');
-  signer ??= ledgeredSignerFromEnvironment(config.SIGNING_KEY_ID, config.TABLE_NAME, config.ISSUER_DID);
-  return signer;
-}
 
 export const clock = { now: () => new Date() };

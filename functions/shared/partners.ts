@@ -1,12 +1,13 @@
 // Wiring shared by the functions that deal with partner regions: this region's settings, the registry,
-// the HTTP directory of partners and this region's own verification keys.
+// the HTTP directory of partners and this region's own verification keys. Nothing here signs: the
+// functions that do add the signer (./signer.ts), so the others bundle no KMS client.
 import { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
+import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { HttpPartnerDirectory } from '../adapters/http-partner-directory.js';
 import type { VerificationKey } from '../domain/index.js';
-import type { RecognitionDeps } from '../partners/recognition.js';
-import type { RegionSettings } from '../partners/verification.js';
-import { certificateSigner, clock, config, store } from './certification.js';
-import { regionVerificationKeys } from './signing-keys.js';
+import { verificationKeyOf } from '../domain/signing-keys.js';
+import type { RegionSettings, VerificationDeps } from '../partners/verification.js';
+import { clock, config, store } from './certification.js';
 
 export const region: RegionSettings = {
   code: config.REGION_CODE,
@@ -18,13 +19,20 @@ export const region: RegionSettings = {
 
 export const registry = new DynamoDbRegistryStore(config.TABLE_NAME);
 export const directory = new HttpPartnerDirectory();
+const ledger = new DynamoDbSigningKeyLedger(config.TABLE_NAME);
 
 /** A container re-reads its own key set this often: a rotation or a compromise shows within it. */
 const OWN_KEYS_TTL_MS = 30_000;
 let ownKeysCache: { at: number; keys: Promise<VerificationKey[]> } | undefined;
+
+/**
+ * This region's keys that ever signed, from the signing-key ledger: every signature goes through it
+ * (LedgeredSigner), so a certificate of this region was signed by a key the ledger holds, with its
+ * window and any compromise.
+ */
 export function ownKeys(): Promise<VerificationKey[]> {
   if (!ownKeysCache || Date.now() - ownKeysCache.at > OWN_KEYS_TTL_MS) {
-    const keys = regionVerificationKeys();
+    const keys = ledger.list().then((records) => records.map(verificationKeyOf));
     ownKeysCache = { at: Date.now(), keys };
     keys.catch(() => {
       ownKeysCache = undefined;
@@ -33,14 +41,6 @@ export function ownKeys(): Promise<VerificationKey[]> {
   return ownKeysCache.keys;
 }
 
-export function partnerDeps(): RecognitionDeps {
-  return {
-    region,
-    certificates: store,
-    registry,
-    directory,
-    ownKeys,
-    now: clock.now,
-    signer: certificateSigner(),
-  };
+export function verificationDeps(): VerificationDeps {
+  return { region, certificates: store, registry, directory, ownKeys, now: clock.now };
 }

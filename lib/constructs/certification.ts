@@ -43,7 +43,6 @@ export interface CertificationProps {
  */
 export class Certification extends Construct {
   readonly stateMachine: SkillcertStateMachine;
-  readonly adminApi: SkillcertFunction;
 
   constructor(scope: Construct, id: string, props: CertificationProps) {
     super(scope, id);
@@ -234,12 +233,7 @@ export class Certification extends Construct {
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
     this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
-    const adminApi = fn(
-      'AdminApi',
-      'admin-api',
-      'Admin routes: occupations, exams, sessions, people, partners, agreements, certificate status',
-    );
-    this.adminApi = adminApi;
+    const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, people');
 
     const user = { kind: 'user' } as const;
     const routes: [HttpMethod, string, SkillcertFunction][] = [

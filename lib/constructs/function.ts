@@ -13,6 +13,8 @@ const FUNCTIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 
 const HANDLERS_DIR = join(FUNCTIONS_DIR, 'handlers');
 /** Replaces the SDK's default credential chain in bundles; see the file for why. */
 const LAMBDA_CREDENTIALS = join(FUNCTIONS_DIR, 'shared', 'lambda-credentials.ts');
+/** Replaces the SDK's event-stream serde, which none of our clients use; see the file for why. */
+const NO_EVENT_STREAMS = join(FUNCTIONS_DIR, 'shared', 'no-event-streams.ts');
 
 export interface SkillcertFunctionProps {
   /** File name under functions/handlers (without .ts), or an absolute entry path. */
@@ -70,7 +72,11 @@ export class SkillcertFunction extends Construct {
         // Bundle the AWS SDK too: pinned versions, tree-shaken, and the same code locally and in AWS.
         externalModules: [],
         // Lambda's credentials are in the environment: skip the SDK's SSO/STS/INI/IMDS chain (≈135 KB).
-        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS },
+        // No event streams either (≈ 10 KB): none of our clients has an operation that streams events.
+        esbuildArgs: {
+          '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
+          '--alias:@smithy/core/event-streams': NO_EVENT_STREAMS,
+        },
         // Some dependencies still call require(); give the ESM bundle one.
         banner:
           "import{createRequire as __scCreateRequire}from'module';const require=__scCreateRequire(import.meta.url);",

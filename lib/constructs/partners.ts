@@ -17,8 +17,6 @@ export interface PartnersProps {
   table: TableV2;
   signingKey: IKey;
   api: Api;
-  /** The admin API function: it also manages the registry and certificate status. */
-  adminApi: SkillcertFunction;
   /** Full scope name partner machine clients need to ask for a recognition. */
   recognizeScope: string;
   /** First wait before a notice is sent again; doubles each time up to an hour. */
@@ -47,22 +45,30 @@ export class Partners extends Construct {
       return signs ? created.grantSign(props.signingKey) : created;
     };
 
-    // ---- public: verification, status lists, the notice webhook ----
+    // ---- public: verification and the notice webhook (no signing), status lists (signed) ----
     const verification = fn(
       'VerificationApi',
       'verification-api',
-      'Public verification, signed status lists and the partner notice webhook',
-      true,
+      'Public verification and the partner notice webhook',
+      false,
     );
     const publicRoutes: [HttpMethod, string][] = [
       [HttpMethod.GET, '/verify/{number}'],
       [HttpMethod.POST, '/credentials/verify'],
-      [HttpMethod.GET, '/status/{region}/{list}/{purpose}'],
       [HttpMethod.POST, '/partner-notices'],
     ];
     for (const [method, path] of publicRoutes) {
       api.addRoute(method, path, verification.function, { kind: 'public' });
     }
+    const statusLists = fn(
+      'StatusListsApi',
+      'status-lists',
+      "Publishes the region's signed status lists",
+      true,
+    );
+    api.addRoute(HttpMethod.GET, '/status/{region}/{list}/{purpose}', statusLists.function, {
+      kind: 'public',
+    });
     // Open routes get their own, lower limits so scraping them cannot starve exams; status lists are
     // cacheable and fetched by every verifier, so they get more.
     api.throttleRoute('GET /verify/{number}', { burst: 20, rate: 10 });
@@ -85,8 +91,8 @@ export class Partners extends Construct {
     const deliver = fn(
       'DeliverNoticeFunction',
       'deliver-notice',
-      "Posts a signed notice to a partner's webhook",
-      false,
+      "Signs a revocation notice once and posts it to a partner's webhook",
+      true,
     );
     const attempt = new LambdaInvoke(this, 'DeliverNotice', {
       lambdaFunction: deliver.function,
@@ -117,14 +123,17 @@ export class Partners extends Construct {
     });
     this.noticeDelivery.acknowledgeInvokes([deliver.function]);
 
-    // Admins manage the registry and certificate status; a revocation signs notices and starts delivery.
-    props.adminApi.grantSign(props.signingKey);
-    props.adminApi.function.addEnvironment('SIGNING_KEY_ID', props.signingKey.keyId);
-    props.adminApi.function.addEnvironment(
-      'NOTICE_STATE_MACHINE_ARN',
-      this.noticeDelivery.stateMachine.stateMachineArn,
-    );
-    this.noticeDelivery.stateMachine.grantStartExecution(props.adminApi.function);
+    // Admins manage the registry and certificate status; a revocation stores notices and starts delivery.
+    const partnersAdmin = new SkillcertFunction(this, 'PartnersAdminApi', {
+      entry: 'partners-admin-api',
+      description:
+        'Admin routes: trust registry, agreements, certificate status (suspend, reinstate, revoke)',
+      environment: {
+        ...environment,
+        NOTICE_STATE_MACHINE_ARN: this.noticeDelivery.stateMachine.stateMachineArn,
+      },
+    }).grantTableWrite(table);
+    this.noticeDelivery.stateMachine.grantStartExecution(partnersAdmin.function);
     const user = { kind: 'user' } as const;
     const adminRoutes: [HttpMethod, string][] = [
       [HttpMethod.PUT, '/admin/partners/{code}'],
@@ -134,7 +143,7 @@ export class Partners extends Construct {
       [HttpMethod.POST, '/admin/certificates/{number}/status'],
       [HttpMethod.GET, '/admin/certificates/{number}'],
     ];
-    for (const [method, path] of adminRoutes) api.addRoute(method, path, props.adminApi.function, user);
+    for (const [method, path] of adminRoutes) api.addRoute(method, path, partnersAdmin.function, user);
 
     // A sweep starts any notice whose first start failed after its revocation committed.
     const sweep = new SkillcertFunction(this, 'DispatchNoticesFunction', {

@@ -291,12 +291,12 @@ describe('functions', () => {
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([id]) => JSON.stringify(statementsOf(id)).includes('kms:Sign'))
       .map(([id]) => id);
-    // Certificates; status lists (verification API); endorsements; revocation notices (admin API).
+    // Certificates; endorsements; status lists; revocation notices (signed at their first delivery).
     expect(signers.map((id) => id.replace(/Function[0-9A-F]{8}$/, '')).sort()).toEqual([
-      'CertificationAdminApi',
       'CertificationDecideResult',
+      'PartnersDeliverNotice',
       'PartnersRecognitionApi',
-      'PartnersVerificationApi',
+      'PartnersStatusListsApi',
     ]);
     for (const signer of signers) {
       expect(statementsOf(signer)).toContainEqual(

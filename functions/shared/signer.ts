@@ -1,0 +1,12 @@
+// The region's certificate signer, for the functions that sign (certificates, status lists,
+// endorsements, notices). Kept apart from ./certification.ts so that other functions bundle no KMS client.
+import { config } from './certification.js';
+import { type LedgeredSigner, ledgeredSignerFromEnvironment } from './signing-keys.js';
+
+let signer: LedgeredSigner | undefined;
+/** The region key behind the signing-key ledger: recorded before its first signature, refused once compromised. */
+export function certificateSigner(): LedgeredSigner {
+  if (!config.SIGNING_KEY_ID) throw new Error('SIGNING_KEY_ID is not set for this function');
+  signer ??= ledgeredSignerFromEnvironment(config.SIGNING_KEY_ID, config.TABLE_NAME, config.ISSUER_DID);
+  return signer;
+}
