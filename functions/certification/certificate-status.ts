@@ -13,6 +13,7 @@ import {
   statusChange,
   statusListCredential,
   statusListIdOf,
+  statusListIdOfUrl,
 } from '../domain/index.js';
 import { noticesFor, partnersToTell } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
@@ -34,12 +35,9 @@ function statusEntriesOf(deps: StatusDeps, jws: string) {
     id?: string;
     credentialStatus?: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[];
   };
-  const prefix = `${deps.region.publicUrl}/status/`;
   const entries = new Map<StatusPurpose, { listId: string; index: number }>();
   for (const entry of credential.credentialStatus ?? []) {
-    const [region, list, purpose] = entry.statusListCredential.slice(prefix.length).split('/');
-    const id =
-      region && list && purpose ? statusListIdOf(deps.region.code, { region, list, purpose }) : undefined;
+    const id = statusListIdOfUrl(deps.region, entry.statusListCredential);
     if (id) entries.set(id.purpose, { listId: id.listId, index: Number(entry.statusListIndex) });
   }
   return { id: credential.id ?? '', entries };

@@ -57,3 +57,15 @@ export function statusListIdOf(
   if (parts.purpose !== 'revocation' && parts.purpose !== 'suspension') return undefined;
   return { listId: `${regionCode}/${parts.list}`, purpose: parts.purpose };
 }
+
+/** The list id and purpose of a status list URL this region publishes; undefined for any other URL. */
+export function statusListIdOfUrl(
+  region: { code: string; publicUrl: string },
+  url: string,
+): { listId: string; purpose: StatusPurpose } | undefined {
+  const prefix = `${region.publicUrl}/status/`;
+  if (!url.startsWith(prefix)) return undefined;
+  const [code, list, purpose, ...rest] = url.slice(prefix.length).split('/');
+  if (!code || !list || !purpose || rest.length > 0) return undefined;
+  return statusListIdOf(region.code, { region: code, list, purpose });
+}

@@ -212,7 +212,11 @@ export async function readStatusListCredential(
 export async function verifyCredential(input: {
   jws: string;
   keys: VerificationKey[];
-  status?: StatusSnapshot;
+  /**
+   * The status lists, or how to get them for the credential's statusListCredential URLs: called only
+   * once signature, issuer, key window and dates hold, so nothing is fetched for a forgery.
+   */
+  status?: StatusSnapshot | ((urls: string[]) => Promise<StatusSnapshot>);
   now: Date;
 }): Promise<Verdict> {
   const checked = await checkSignature(input.jws, input.keys);
@@ -264,11 +268,15 @@ export async function verifyCredential(input: {
     (e): e is { statusListCredential: string; statusListIndex: string; statusPurpose: string } =>
       typeof e === 'object' && e !== null && 'statusListCredential' in e,
   );
+  const status =
+    typeof input.status === 'function'
+      ? await input.status(entries.map((e) => e.statusListCredential))
+      : input.status;
   const unchecked: string[] = [];
   for (const entry of entries) {
     const list =
-      input.status?.lists[entry.statusListCredential] ??
-      input.status?.lists[`${entry.statusListCredential}#${entry.statusPurpose}`];
+      status?.lists[entry.statusListCredential] ??
+      status?.lists[`${entry.statusListCredential}#${entry.statusPurpose}`];
     if (!list) {
       unchecked.push(entry.statusPurpose);
       continue;

@@ -10,7 +10,7 @@ import {
   readStatusListCredential,
   type StatusList,
   StatusList as StatusLists,
-  statusListIdOf,
+  statusListIdOfUrl,
   type Verdict,
   type VerificationKey,
   verifyCredential,
@@ -43,41 +43,24 @@ export interface Verification extends Verdict {
   statusDetail?: { since: string; reason: string };
 }
 
-interface PresentedShape {
-  issuer?: { id?: string } | string;
-  credentialStatus?: { statusListCredential?: string }[] | { statusListCredential?: string };
-}
-
-function peek(jws: string): PresentedShape | undefined {
+function peekIssuer(jws: string): string | undefined {
   try {
-    return decodeJwt(jws) as PresentedShape;
+    const { issuer } = decodeJwt(jws) as { issuer?: { id?: string } | string };
+    return typeof issuer === 'string' ? issuer : issuer?.id;
   } catch {
     return undefined;
   }
 }
 
-function statusUrls(credential: PresentedShape): string[] {
-  const entries = Array.isArray(credential.credentialStatus)
-    ? credential.credentialStatus
-    : credential.credentialStatus
-      ? [credential.credentialStatus]
-      : [];
-  return entries.map((e) => e.statusListCredential).filter((u): u is string => typeof u === 'string');
-}
-
 async function ownStatusLists(deps: VerificationDeps, urls: string[]) {
   const lists: Record<string, StatusList> = {};
   for (const url of urls) {
-    const [region, list, purpose] = url.slice(`${deps.region.publicUrl}/status/`.length).split('/');
-    const id =
-      url.startsWith(`${deps.region.publicUrl}/status/`) && region && list && purpose
-        ? statusListIdOf(deps.region.code, { region, list, purpose })
-        : undefined;
+    const id = statusListIdOfUrl(deps.region, url);
     if (!id) continue; // verifyCredential reports the purpose it could not check
     const record = await deps.certificates.statusList(id.listId, id.purpose);
     lists[url] = StatusLists.decode(record.encodedList);
   }
-  return lists;
+  return { lists };
 }
 
 async function partnerStatusLists(
@@ -92,7 +75,7 @@ async function partnerStatusLists(
     const read = await readStatusListCredential(jws, keys, deps.now());
     if (read.url === url) lists[url] = read.list;
   }
-  return lists;
+  return { lists };
 }
 
 /** The DID whose key signed it (the kid is `<did>#<thumbprint>`), else the issuer it names. */
@@ -103,8 +86,7 @@ function claimedIssuer(jws: string): string | undefined {
   } catch {
     // not a JWS header: the payload may still name an issuer
   }
-  const credential = peek(jws);
-  return typeof credential?.issuer === 'string' ? credential.issuer : credential?.issuer?.id;
+  return peekIssuer(jws);
 }
 
 /** Verifies a presented credential JWS, whoever in the registry issued it. */
@@ -126,13 +108,10 @@ export async function verifyPresented(deps: VerificationDeps, jws: string): Prom
   const keys = own ? await deps.ownKeys() : await deps.directory.keys(partner as PartnerRegion);
   const issuerRegion = own ? deps.region.code : (partner as PartnerRegion).code;
   // Status lists are read only for a credential whose signature holds: nobody makes us fetch for free.
-  const signed = await verifyCredential({ jws, keys, now });
-  if (signed.status !== 'valid') return { ...signed, issuerRegion };
-  const urls = statusUrls(peek(jws) ?? {});
-  const lists = own
-    ? await ownStatusLists(deps, urls)
-    : await partnerStatusLists(deps, partner as PartnerRegion, urls, keys);
-  const verdict = await verifyCredential({ jws, keys, status: { lists }, now });
+  const status = own
+    ? (urls: string[]) => ownStatusLists(deps, urls)
+    : (urls: string[]) => partnerStatusLists(deps, partner as PartnerRegion, urls, keys);
+  const verdict = await verifyCredential({ jws, keys, status, now });
   const detail = own ? await statusDetail(deps, verdict) : await noticeDetail(deps, verdict);
   return { ...verdict, issuerRegion, ...detail };
 }

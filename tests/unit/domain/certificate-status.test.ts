@@ -7,6 +7,7 @@ import {
   StatusChangeRefused,
   statusChange,
   statusListIdOf,
+  statusListIdOfUrl,
 } from '../../../functions/domain/index.js';
 
 describe('statusChange', () => {
@@ -110,5 +111,28 @@ describe('status lists', () => {
 
   it.each(['refresh', 'message', 'Revocation', 'revocation ', ''])('refuses the purpose %j', (purpose) => {
     expect(statusListIdOf('neijiang', { region: 'neijiang', list: '2026', purpose })).toBe(undefined);
+  });
+});
+
+describe('statusListIdOfUrl', () => {
+  const neijiang = { code: 'neijiang', publicUrl: 'https://neijiang.skillcert.example' };
+
+  it('reads a list URL this region publishes back into its list id and purpose', () => {
+    expect(
+      statusListIdOfUrl(neijiang, 'https://neijiang.skillcert.example/status/neijiang/2026/suspension'),
+    ).toEqual({
+      listId: 'neijiang/2026',
+      purpose: 'suspension',
+    });
+  });
+
+  it.each([
+    'https://zigong.skillcert.example/status/neijiang/2026/revocation',
+    'https://neijiang.skillcert.example/status/zigong/2026/revocation',
+    'https://neijiang.skillcert.example/status/neijiang/2026/revocation/extra',
+    'https://neijiang.skillcert.example/status/neijiang/2026',
+    'https://neijiang.skillcert.example/other/neijiang/2026/revocation',
+  ])('is undefined for %s', (url) => {
+    expect(statusListIdOfUrl(neijiang, url)).toBeUndefined();
   });
 });

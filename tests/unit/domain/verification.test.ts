@@ -160,6 +160,24 @@ describe('verifyCredential', () => {
     );
   });
 
+  it('asks a status loader for the credential’s list URLs, and only once the signature holds', async () => {
+    const asked: string[][] = [];
+    const loader = async (urls: string[]) => {
+      asked.push(urls);
+      return { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(7, true) } };
+    };
+    expect((await verifyCredential({ jws: valid, keys: [key], status: loader, now: NOW })).status).toBe(
+      'revoked',
+    );
+    expect(asked).toEqual([[REVOCATION, SUSPENSION]]);
+    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const altered = `${header}.${payload.slice(0, -2)}AA.${signature}`;
+    expect((await verifyCredential({ jws: altered, keys: [key], status: loader, now: NOW })).status).toBe(
+      'signature-invalid',
+    );
+    expect(asked).toHaveLength(1);
+  });
+
   it('says which purposes it could not check when a list is missing', async () => {
     const onlyRevocation = { lists: { [REVOCATION]: StatusList.empty() } };
     const verdict = await verifyCredential({ jws: valid, keys: [key], status: onlyRevocation, now: NOW });
