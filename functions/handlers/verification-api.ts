@@ -1,14 +1,12 @@
 // The public routes, no sign-in: verify a certificate by number or by posting its JWS (in the style of
 // the W3C VC API's verify call), and the webhook that partner regions post revocation notices to
 // (authenticated by the notice's own signature). Nothing here signs: status lists have their own function.
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { maxLength, minLength, object, string } from 'zod/mini';
 import { receiveNotice } from '../partners/notices.js';
 import { type Verification, verifyByNumber, verifyPresented } from '../partners/verification.js';
-import { PartnerUnreachable } from '../ports.js';
 import { pathParam } from '../shared/caller.js';
-import { badRequest, HttpError, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
-import { verificationDeps } from '../shared/partners.js';
+import { badRequest, json, jsonBody, notFound, textBody } from '../shared/http.js';
+import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
 
 const deps = verificationDeps();
 /** A certificate JWS is ~5 KB; 64 KB leaves room and refuses abuse. */
@@ -28,16 +26,7 @@ function answer(verdict: Verification, checkedAt: Date) {
   };
 }
 
-function rawBody(event: APIGatewayProxyEventV2): string {
-  if (!event.body) throw badRequest('The request has no body');
-  const text = (
-    event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body
-  ).trim();
-  if (text.length > MAX_JWS) throw badRequest('The body is too large');
-  return text;
-}
-
-async function route(event: APIGatewayProxyEventV2) {
+export const handler = partnerHttpHandler(async (event) => {
   const now = deps.now();
   switch (event.routeKey) {
     case 'GET /verify/{number}': {
@@ -56,21 +45,14 @@ async function route(event: APIGatewayProxyEventV2) {
       });
     }
     case 'POST /partner-notices': {
-      const body = rawBody(event);
-      const jws = body.startsWith('{') ? object({ notice: string() }).parse(JSON.parse(body)).notice : body;
+      const body = textBody(event)?.trim();
+      if (!body) throw badRequest('The request has no body');
+      if (body.length > MAX_JWS) throw badRequest('The body is too large');
+      // A JSON body is `{ "notice": JWS }`; anything else is the JWS itself (application/jose).
+      const jws = body.startsWith('{') ? object({ notice: string() }).parse(jsonBody(event)).notice : body;
       return json(200, await receiveNotice(deps, jws));
     }
     default:
       throw notFound();
-  }
-}
-
-export const handler = httpHandler(async (event) => {
-  try {
-    return await route(event);
-  } catch (error) {
-    // Our words, not internals: which partner region could not be reached.
-    if (error instanceof PartnerUnreachable) throw new HttpError(502, 'PartnerUnreachable', error.message);
-    throw error;
   }
 });

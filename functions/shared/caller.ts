@@ -19,9 +19,13 @@ export function groupsOf(claim: unknown): string[] {
   return [];
 }
 
+function claimsOf(event: APIGatewayProxyEventV2): Record<string, unknown> | undefined {
+  return (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer
+    ?.jwt?.claims;
+}
+
 export function callerOf(event: APIGatewayProxyEventV2): Caller {
-  const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } })
-    .authorizer?.jwt?.claims;
+  const claims = claimsOf(event);
   if (!claims?.sub) throw new HttpError(401, 'Unauthorized', 'Sign in first');
   return {
     sub: String(claims.sub),
@@ -37,6 +41,15 @@ export function requireGroup(
   const caller = callerOf(event);
   if (!caller.groups.includes(group)) throw forbidden(`Only ${group} may do this`);
   return caller;
+}
+
+/** The machine client the authorizer admitted: a client-credentials token carries client_id and no user. */
+export function machineClientOf(event: APIGatewayProxyEventV2): string {
+  const claims = claimsOf(event);
+  const clientId = claims?.client_id;
+  if (typeof clientId !== 'string' || claims?.username !== undefined)
+    throw forbidden('This is asked by a partner machine client, not a person');
+  return clientId;
 }
 
 export function pathParam(event: APIGatewayProxyEventV2, name: string): string {

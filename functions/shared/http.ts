@@ -16,6 +16,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** A 5xx whose message we wrote for the caller (which partner was unreachable), shown in the body. */
+    readonly expose = statusCode < 500,
   ) {
     super(message);
   }
@@ -37,7 +39,9 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 
 /** Maps anything thrown by a handler to a response; unknown errors become an opaque 500. */
 export function errorResponse(error: unknown, requestId: string): HttpResult {
-  if (error instanceof HttpError && error.statusCode < 500) {
+  if (error instanceof HttpError && error.expose) {
+    if (error.statusCode >= 500)
+      logger.warn('Dependency failure', { code: error.code, message: error.message, requestId });
     return json(error.statusCode, {
       error: error.code,
       message: error.message,
@@ -57,10 +61,16 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   return json(statusCode, { error: 'InternalError', message: 'Something went wrong on our side', requestId });
 }
 
+/** The body as text, base64 undone; undefined when there is none. */
+export function textBody(event: APIGatewayProxyEventV2): string | undefined {
+  if (!event.body) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
 /** Parses a JSON body; malformed JSON is the caller's mistake (400), not ours. */
 export function jsonBody(event: APIGatewayProxyEventV2): unknown {
-  if (!event.body) return undefined;
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const text = textBody(event);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text);
   } catch {

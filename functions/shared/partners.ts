@@ -7,7 +7,9 @@ import { HttpPartnerDirectory } from '../adapters/http-partner-directory.js';
 import type { VerificationKey } from '../domain/index.js';
 import { verificationKeyOf } from '../domain/signing-keys.js';
 import type { RegionSettings, VerificationDeps } from '../partners/verification.js';
+import { PartnerUnreachable } from '../ports.js';
 import { clock, config, store } from './certification.js';
+import { HttpError, httpHandler } from './http.js';
 
 export const region: RegionSettings = {
   code: config.REGION_CODE,
@@ -43,4 +45,17 @@ export function ownKeys(): Promise<VerificationKey[]> {
 
 export function verificationDeps(): VerificationDeps {
   return { region, certificates: store, registry, directory, ownKeys, now: clock.now };
+}
+
+/** httpHandler for routes that reach partner regions: an unreachable partner is a 502 that names it. */
+export function partnerHttpHandler(fn: Parameters<typeof httpHandler>[0]) {
+  return httpHandler(async (event, context) => {
+    try {
+      return await fn(event, context);
+    } catch (error) {
+      if (error instanceof PartnerUnreachable)
+        throw new HttpError(502, 'PartnerUnreachable', error.message, undefined, true);
+      throw error;
+    }
+  });
 }

@@ -469,6 +469,29 @@ describe('status changes and revocation notices', () => {
     expect(await neijiang.lambda.invoke(sweep, {})).toMatchObject({ ok: true, payload: { dispatched: [] } });
   });
 
+  it('answers 502 naming the partner whose keys cannot be read, and 400 for a notice that is not JSON', async () => {
+    await zg.call('liumin', 'PUT', '/admin/partners/yibin', {
+      nameZh: '宜宾',
+      nameEn: 'Yibin',
+      did: 'did:web:yibin.skillcert.example',
+      publicUrl: 'https://yibin.skillcert.example',
+      apiUrl: 'http://127.0.0.1:1',
+      jwksUrl: 'http://127.0.0.1:1/.well-known/jwks.json',
+    });
+    const header = base64url.encode(
+      JSON.stringify({ alg: 'ES256', kid: 'did:web:yibin.skillcert.example#k', typ: 'vc+jwt' }),
+    );
+    const unreachable = await zg.request(undefined, 'POST', '/credentials/verify', {
+      verifiableCredential: `${header}.${base64url.encode('{}')}.${'A'.repeat(86)}`,
+    });
+    expect(unreachable.status).toBe(502);
+    expect(unreachable.body).toMatchObject({
+      error: 'PartnerUnreachable',
+      message: expect.stringMatching(/key set of Yibin \(yibin\)/),
+    });
+    expect((await zg.request(undefined, 'POST', '/partner-notices', '{"notice": ')).status).toBe(400);
+  });
+
   it('refuses a notice that is forged or addressed to another region, and takes a repeated one once', async () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const forger = {

@@ -50,6 +50,24 @@ describe('HTTP errors', () => {
     });
   });
 
+  it('shows a 5xx message only when we wrote it for the caller (a partner region that is unreachable)', () => {
+    const answer = errorResponse(
+      new HttpError(
+        502,
+        'PartnerUnreachable',
+        'The key set of Zigong (zigong) could not be read',
+        undefined,
+        true,
+      ),
+      'req-3',
+    );
+    expect(answer.statusCode).toBe(502);
+    expect(JSON.parse(answer.body as string)).toEqual({
+      error: 'PartnerUnreachable',
+      message: 'The key set of Zigong (zigong) could not be read',
+    });
+  });
+
   it('keeps the message of a deliberate 5xx out of the body too', () => {
     const answer = errorResponse(
       new HttpError(503, 'Unavailable', 'KMS key arn:aws:kms:… is disabled'),
