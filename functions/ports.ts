@@ -21,6 +21,19 @@ export interface Signer {
   sign(signingInput: Uint8Array): Promise<Uint8Array>;
 }
 
+/**
+ * Signs Data Integrity proofs (eddsa-rdfc-2022) with the region's Ed25519 key. The private key never
+ * leaves the signer. Same shape as Signer, so the signing-key ledger wraps either.
+ */
+export interface ProofSigner {
+  /** RFC 7638 thumbprint of the OKP JWK (SHA-256, base64url), stable for the key's lifetime. */
+  keyId(): Promise<string>;
+  /** The public key as a JWK: { kty: 'OKP', crv: 'Ed25519', x }, without kid or alg. */
+  publicJwk(): Promise<JWK>;
+  /** Pure Ed25519 (RFC 8032) over data; returns the 64-byte signature. */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -66,11 +66,13 @@ export class SkillcertStack extends Stack {
       memorySize: 256,
       environment: {
         SIGNING_KEY_ID: this.signing.key.keyId,
+        PROOF_KEY_ID: this.signing.proofKey.keyId,
         ISSUER_DID: issuerDid,
         TABLE_NAME: this.data.table.tableName,
       },
     })
       .grantPublicKeyRead(this.signing.key)
+      .grantPublicKeyRead(this.signing.proofKey)
       .grantTableWrite(this.data.table);
     this.api.addRoute(HttpMethod.GET, '/.well-known/jwks.json', publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, '/.well-known/did.json', publicKeys.function, { kind: 'public' });
@@ -90,6 +92,7 @@ export class SkillcertStack extends Stack {
       region,
       table: this.data.table,
       signingKey: this.signing.key,
+      proofKey: this.signing.proofKey,
       events: this.events,
       api: this.api,
       markingTimeout: props.markingTimeout ?? Duration.days(3),
@@ -99,6 +102,7 @@ export class SkillcertStack extends Stack {
       region,
       table: this.data.table,
       signingKey: this.signing.key,
+      proofKey: this.signing.proofKey,
       api: this.api,
       recognizeScope: this.identity.partnerScopes.recognize,
       noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(30),

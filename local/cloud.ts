@@ -68,7 +68,7 @@ export function localLambdaEnvironment(
     // No X-Ray daemon locally.
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    // KMS has no local engine: the signer port uses an ES256 key kept here instead.
+    // KMS has no local engine: the signer ports use key files kept here instead (ES256, Ed25519).
     SKILLCERT_LOCAL_KEYS_DIR: keysDir,
   };
 }

@@ -18,13 +18,27 @@ export const SIGNS_FROM_CLOCK_SKEW_MS = 60_000;
  */
 export const SUPERSEDED_GRACE_MS = 15 * 60_000;
 
+/**
+ * What a region signs with: ES256 (compact JWS) and EdDSA (Ed25519, the eddsa-rdfc-2022 Data Integrity
+ * proof). Each algorithm has its own line of keys: a key's first use closes only the windows of older
+ * keys of its own algorithm, never the other one's.
+ */
+export type SigningAlgorithm = 'ES256' | 'EdDSA';
+
+/** The algorithm a public key signs with, from its JWK; any other kind of key is refused. */
+export function algorithmOf(jwk: Pick<JWK, 'kty' | 'crv'>): SigningAlgorithm {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
+  throw new Error(`Signing keys are EC P-256 or OKP Ed25519, not ${String(jwk.kty)} ${String(jwk.crv)}`);
+}
+
 /** One key in the ledger: its public half, its window, and a compromise if one was declared. */
 export interface SigningKeyRecord {
   /** RFC 7638 thumbprint (the Signer port's keyId); the ledger's sort key. */
   thumbprint: string;
   /** `${issuerDid}#${thumbprint}`, as in the JWS header. */
   kid: string;
-  /** kty, crv, x, y: enough to verify after the key itself is gone from the stack. */
+  /** kty, crv, x (and y for EC): enough to verify after the key itself is gone from the stack. */
   publicJwk: JWK;
   recordedAt: string;
   /** Absent only for the region's first key, which may have signed before the ledger existed. */
@@ -52,19 +66,24 @@ export interface FirstUse {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Only the public members of an EC JWK: a ledger never holds anything private. */
+/** Only the public members of an EC or OKP JWK: a ledger never holds anything private. */
 export function publicMembers(jwk: JWK): JWK {
   const { kty, crv, x, y } = jwk;
-  return { kty, crv, x, y } as JWK;
+  return (algorithmOf(jwk) === 'EdDSA' ? { kty, crv, x } : { kty, crv, x, y }) as JWK;
 }
 
 /**
  * The writes for a key's first signature, given the ledger as it is. The window opens the clock-skew
- * allowance before now; the region's very first key gets no lower bound, since certificates it signed
- * before the ledger existed must keep verifying. Every other key still open closes after the grace.
+ * allowance before now; the region's very first key of an algorithm gets no lower bound, since
+ * certificates the first ES256 key signed before the ledger existed must keep verifying. Every other
+ * key of the same algorithm still open closes after the grace; the other algorithm's keys are not
+ * touched (the region signs with one key of each at a time).
  */
 export function firstUse(key: SigningKeyIdentity, ledger: SigningKeyRecord[], now: Date): FirstUse {
-  const others = ledger.filter((r) => r.thumbprint !== key.thumbprint);
+  const algorithm = algorithmOf(key.publicJwk);
+  const others = ledger.filter(
+    (r) => r.thumbprint !== key.thumbprint && algorithmOf(r.publicJwk) === algorithm,
+  );
   return {
     record: {
       thumbprint: key.thumbprint,
@@ -92,20 +111,26 @@ export function signingRefusal(record: SigningKeyRecord, now: Date): string | un
   return undefined;
 }
 
+/** The active keys' thumbprints: one per algorithm (ES256 first), or a single one. */
+type Active = string | readonly string[];
+const activeList = (active: Active): readonly string[] => (typeof active === 'string' ? [active] : active);
+
 export function signingKeyStatus(
   record: { thumbprint: string; compromisedAt?: string },
-  activeThumbprint: string,
+  active: Active,
 ): SigningKeyStatus {
   if (record.compromisedAt) return 'compromised';
-  return record.thumbprint === activeThumbprint ? 'active' : 'retired';
+  return activeList(active).includes(record.thumbprint) ? 'active' : 'retired';
 }
 
 /** The record as verifiers see it: a JWK with its kid and window, in the member names verification reads. */
-export function verificationKeyOf(record: SigningKeyRecord): VerificationKey & { alg: 'ES256'; use: 'sig' } {
+export function verificationKeyOf(
+  record: SigningKeyRecord,
+): VerificationKey & { alg: SigningAlgorithm; use: 'sig' } {
   return {
     ...publicMembers(record.publicJwk),
     kid: record.kid,
-    alg: 'ES256',
+    alg: algorithmOf(record.publicJwk),
     use: 'sig',
     ...(record.signsFrom ? { signsFrom: record.signsFrom } : {}),
     ...(record.signsUntil ? { signsUntil: record.signsUntil } : {}),
@@ -113,17 +138,18 @@ export function verificationKeyOf(record: SigningKeyRecord): VerificationKey & {
   };
 }
 
-/** The active key first, then the others, newest window first. */
+/** The active keys first (in the order given), then the others, newest window first. */
 export function publicationOrder<T extends { thumbprint: string; signsFrom?: string; recordedAt?: string }>(
   keys: T[],
-  activeThumbprint: string,
+  active: Active,
 ): T[] {
+  const actives = activeList(active);
+  const rank = (k: T) => {
+    const i = actives.indexOf(k.thumbprint);
+    return i === -1 ? actives.length : i;
+  };
   const since = (k: T) => k.signsFrom ?? k.recordedAt ?? '';
-  return [...keys].sort((a, b) => {
-    if (a.thumbprint === activeThumbprint) return -1;
-    if (b.thumbprint === activeThumbprint) return 1;
-    return since(b).localeCompare(since(a));
-  });
+  return [...keys].sort((a, b) => rank(a) - rank(b) || since(b).localeCompare(since(a)));
 }
 
 export type CompromiseCheck =

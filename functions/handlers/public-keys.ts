@@ -1,12 +1,12 @@
 // GET /.well-known/jwks.json and GET /.well-known/did.json: every key the region ever signed with (the
-// active one and the retired ones), each with its signing window and any declared compromise, for anyone
-// verifying a certificate. Public and cacheable; private keys never leave KMS.
+// active ES256 and Ed25519 keys and the retired ones), each with its signing window and any declared
+// compromise, for anyone verifying a certificate or its Data Integrity proof. Public and cacheable; private keys never leave KMS.
 // GET /admin/signing-keys and POST /admin/signing-keys/{thumbprint}/compromise: the ledger for admins.
 // See docs/keys.md.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { iso, maxLength, minLength, object, regex, string, trim } from 'zod/mini';
+import { iso, maxLength, minLength, object, optional, regex, string, trim } from 'zod/mini';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
-import { signerFromEnvironment } from '../adapters/signer.js';
+import { proofSignerFromEnvironment, signerFromEnvironment } from '../adapters/signer.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { loadConfig } from '../shared/config.js';
 import { badRequest, conflict, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
@@ -63,11 +63,15 @@ export function publicKeysHandler(keys: () => RegionSigningKeys, issuerDid: () =
 }
 
 // Read on first use, not at import: the routes above are testable without this environment.
-let config: { SIGNING_KEY_ID: string; ISSUER_DID: string; TABLE_NAME: string } | undefined;
+let config:
+  | { SIGNING_KEY_ID: string; PROOF_KEY_ID?: string | undefined; ISSUER_DID: string; TABLE_NAME: string }
+  | undefined;
 function environment() {
   config ??= loadConfig(
     object({
       SIGNING_KEY_ID: string().check(minLength(1)),
+      // The Ed25519 key of the Data Integrity proofs; the template always sets it.
+      PROOF_KEY_ID: optional(string().check(minLength(1))),
       ISSUER_DID: string().check(regex(/^did:web:[a-z0-9.%-]+$/)),
       TABLE_NAME: string().check(minLength(1)),
     }),
@@ -81,6 +85,7 @@ export const handler = publicKeysHandler(
     const env = environment();
     fromEnvironment ??= new RegionSigningKeys({
       signer: signerFromEnvironment(env.SIGNING_KEY_ID),
+      ...(env.PROOF_KEY_ID ? { proofSigner: proofSignerFromEnvironment(env.PROOF_KEY_ID) } : {}),
       ledger: new DynamoDbSigningKeyLedger(env.TABLE_NAME),
       issuerDid: env.ISSUER_DID,
       // The JWKS may be served before anything signed: this function records the region's first key.

@@ -1,17 +1,20 @@
-// The region's signing keys over time: the active key (KMS, or the local key file) and the ledger of every
-// key that ever signed, with its window and any declared compromise. Signing goes through LedgeredSigner,
-// which records a key the first time it signs and refuses to sign with a compromised or retired key;
-// verifiers of this region's own certificates call regionVerificationKeys(). See docs/keys.md.
+// The region's signing keys over time: the active keys (KMS, or the local key files) — ES256 for the JWS,
+// Ed25519 for the Data Integrity proof — and the ledger of every key that ever signed, with its window and
+// any declared compromise. Signing goes through LedgeredSigner (LedgeredProofSigner), which records a key
+// the first time it signs and refuses to sign with a compromised or retired key; verifiers of this
+// region's own certificates call regionVerificationKeys(). See docs/keys.md.
 import type { JWK } from 'jose';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
-import { signerFromEnvironment } from '../adapters/signer.js';
+import { proofSignerFromEnvironment, signerFromEnvironment } from '../adapters/signer.js';
 import {
+  algorithmOf,
   type CompromiseCheck,
   checkCompromise,
   type FirstUse,
   firstUse,
   publicationOrder,
   publicMembers,
+  type SigningAlgorithm,
   type SigningKeyIdentity,
   type SigningKeyRecord,
   type SigningKeyStatus,
@@ -20,8 +23,8 @@ import {
   verificationKeyOf,
 } from '../domain/signing-keys.js';
 import type { VerificationKey } from '../domain/verification.js';
-import type { Signer } from '../ports.js';
-import { didDocument } from './signing.js';
+import type { ProofSigner, Signer } from '../ports.js';
+import { ed25519Multikey, MULTIKEY_CONTEXT } from './multikey.js';
 
 /** How long a container trusts what it last read about its own key before reading the ledger again. */
 export const LEDGER_RECHECK_MS = 60_000;
@@ -41,9 +44,12 @@ export class SigningKeyRefused extends Error {
 }
 
 /** A published key: JWK, kid and the window verifiers check (member names as VerificationKey reads them). */
-export type PublishedSigningKey = VerificationKey & { alg: 'ES256'; use: 'sig' };
+export type PublishedSigningKey = VerificationKey & { alg: SigningAlgorithm; use: 'sig' };
 
-export async function keyIdentity(signer: Signer, issuerDid: string): Promise<SigningKeyIdentity> {
+export async function keyIdentity(
+  signer: Signer | ProofSigner,
+  issuerDid: string,
+): Promise<SigningKeyIdentity> {
   const [publicJwk, thumbprint] = await Promise.all([signer.publicJwk(), signer.keyId()]);
   return { thumbprint, kid: `${issuerDid}#${thumbprint}`, publicJwk: publicMembers(publicJwk) };
 }
@@ -119,6 +125,18 @@ export class LedgeredSigner implements Signer {
   }
 }
 
+/**
+ * The ProofSigner port with the ledger first: the same rules as LedgeredSigner (recorded before its first
+ * proof, refused once compromised or retired), on the Ed25519 key's own line of windows. The two ports
+ * have the same shape, so this is LedgeredSigner under the name its callers look for.
+ */
+export class LedgeredProofSigner extends LedgeredSigner implements ProofSigner {}
+
+/** The Data Integrity verificationMethod of a proof key: `${issuerDid}#${thumbprint}`, as in did.json. */
+export async function proofVerificationMethod(signer: ProofSigner, issuerDid: string): Promise<string> {
+  return `${issuerDid}#${await signer.keyId()}`;
+}
+
 /** A key as the admin list shows it. */
 export interface SigningKeyView {
   thumbprint: string;
@@ -126,6 +144,8 @@ export interface SigningKeyView {
   status: SigningKeyStatus;
   /** False only for the active key before its first signature. */
   recorded: boolean;
+  /** ES256 (the JWS key) or EdDSA (the Data Integrity proof key). */
+  alg: SigningAlgorithm;
   publicJwk: JWK;
   recordedAt?: string;
   signsFrom?: string;
@@ -136,12 +156,14 @@ export interface SigningKeyView {
 
 export type CompromiseOutcome = { ok: true; key: SigningKeyView } | Extract<CompromiseCheck, { ok: false }>;
 
-/** The region's keys: the active one from the signer, the rest from the ledger. */
+/** The region's keys: the active ones from the signers, the rest from the ledger. */
 export class RegionSigningKeys {
   constructor(
     private readonly deps: {
-      /** The active key's signer (not ledgered: this class only reads its public half). */
+      /** The active ES256 key's signer (not ledgered: this class only reads its public half). */
       signer: Signer;
+      /** The active Ed25519 proof key's signer, likewise. */
+      proofSigner?: ProofSigner;
       ledger: SigningKeyLedger;
       issuerDid: string;
       now?: () => Date;
@@ -154,55 +176,68 @@ export class RegionSigningKeys {
     return this.deps.now?.() ?? new Date();
   }
 
+  /** The active ES256 key. */
   active(): Promise<SigningKeyIdentity> {
     return keyIdentity(this.deps.signer, this.deps.issuerDid);
   }
 
-  /**
-   * The active key and every ledger key. With recordWhenEmpty, an empty ledger gets the active key
-   * recorded first (as its first signature would), with no lower bound on its window: a deployment that
-   * signed before the ledger existed keeps those certificates verifiable after its first rotation.
-   */
-  private async state(): Promise<{ active: SigningKeyIdentity; records: SigningKeyRecord[] }> {
-    const [active, records] = await Promise.all([this.active(), this.deps.ledger.list()]);
-    if (records.length > 0 || !this.deps.recordWhenEmpty) return { active, records };
-    return { active, records: [await ensureRecorded(active, this.deps.ledger, () => this.now())] };
+  /** The active keys: the ES256 key, then the Ed25519 proof key when there is one. */
+  actives(): Promise<SigningKeyIdentity[]> {
+    const signers = [this.deps.signer, ...(this.deps.proofSigner ? [this.deps.proofSigner] : [])];
+    return Promise.all(signers.map((s) => keyIdentity(s, this.deps.issuerDid)));
   }
 
-  /** Every key verifiers need, active first, each with its window and any compromise. */
+  /**
+   * The active keys and every ledger key. With recordWhenEmpty, an empty ledger gets the active ES256
+   * key recorded first (as its first signature would), with no lower bound on its window: a deployment
+   * that signed before the ledger existed keeps those certificates verifiable after its first rotation.
+   */
+  private async state(): Promise<{ actives: SigningKeyIdentity[]; records: SigningKeyRecord[] }> {
+    const [actives, records] = await Promise.all([this.actives(), this.deps.ledger.list()]);
+    if (records.length > 0 || !this.deps.recordWhenEmpty) return { actives, records };
+    const es256 = actives[0] as SigningKeyIdentity;
+    return { actives, records: [await ensureRecorded(es256, this.deps.ledger, () => this.now())] };
+  }
+
+  /** Every key verifiers need, active ones first, each with its window and any compromise. */
   async verificationKeys(): Promise<PublishedSigningKey[]> {
-    const { active, records } = await this.state();
+    const { actives, records } = await this.state();
     const keys: (PublishedSigningKey & { thumbprint: string; recordedAt?: string })[] = records.map((r) => ({
       ...verificationKeyOf(r),
       thumbprint: r.thumbprint,
       recordedAt: r.recordedAt,
     }));
-    if (!records.some((r) => r.thumbprint === active.thumbprint)) {
+    for (const active of actives) {
+      if (records.some((r) => r.thumbprint === active.thumbprint)) continue;
       // Published before its first signature, so verifiers that cache the set already know it.
       keys.push({
         ...active.publicJwk,
         kid: active.kid,
-        alg: 'ES256',
+        alg: algorithmOf(active.publicJwk),
         use: 'sig',
         thumbprint: active.thumbprint,
       });
     }
-    return publicationOrder(keys, active.thumbprint).map(
-      ({ thumbprint: _t, recordedAt: _r, ...key }) => key as PublishedSigningKey,
-    );
+    return publicationOrder(
+      keys,
+      actives.map((a) => a.thumbprint),
+    ).map(({ thumbprint: _t, recordedAt: _r, ...key }) => key as PublishedSigningKey);
   }
 
   async list(): Promise<SigningKeyView[]> {
-    const { active, records } = await this.state();
+    const { actives, records } = await this.state();
+    const activeThumbprints = actives.map((a) => a.thumbprint);
     const views: SigningKeyView[] = records.map((r) => ({
       ...r,
-      status: signingKeyStatus(r, active.thumbprint),
+      alg: algorithmOf(r.publicJwk),
+      status: signingKeyStatus(r, activeThumbprints),
       recorded: true,
     }));
-    if (!records.some((r) => r.thumbprint === active.thumbprint)) {
-      views.push({ ...active, status: 'active', recorded: false });
+    for (const active of actives) {
+      if (records.some((r) => r.thumbprint === active.thumbprint)) continue;
+      views.push({ ...active, alg: algorithmOf(active.publicJwk), status: 'active', recorded: false });
     }
-    return publicationOrder(views, active.thumbprint);
+    return publicationOrder(views, activeThumbprints);
   }
 
   /**
@@ -213,10 +248,10 @@ export class RegionSigningKeys {
   async compromise(thumbprint: string, compromisedAt: Date, reason: string): Promise<CompromiseOutcome> {
     for (let attempt = 0; attempt < FIRST_USE_TRIES; attempt++) {
       const now = this.now();
-      const [active, records] = await Promise.all([this.active(), this.deps.ledger.list()]);
+      const [actives, records] = await Promise.all([this.actives(), this.deps.ledger.list()]);
       const recorded = records.find((r) => r.thumbprint === thumbprint);
-      const unrecordedActive =
-        !recorded && thumbprint === active.thumbprint ? firstUse(active, records, now).record : undefined;
+      const active = recorded ? undefined : actives.find((a) => a.thumbprint === thumbprint);
+      const unrecordedActive = active ? firstUse(active, records, now).record : undefined;
       const check = checkCompromise(recorded ?? unrecordedActive, compromisedAt, now);
       if (!check.ok) return check;
       const at = compromisedAt.toISOString();
@@ -240,29 +275,39 @@ export class RegionSigningKeys {
 }
 
 /**
- * A did:web document listing every key as a JsonWebKey verification method; each method also carries
- * its window (signsFrom, signsUntil, compromisedAt), as the JWKS does.
+ * A did:web document listing every key under assertionMethod: the ES256 keys as JsonWebKey verification
+ * methods (publicKeyJwk), the Ed25519 keys as Multikey ones (publicKeyMultibase), which is what
+ * Data Integrity verifiers of eddsa-rdfc-2022 resolve. Each method also carries its window (signsFrom,
+ * signsUntil, compromisedAt), as the JWKS does.
  */
 export function regionDidDocument(issuerDid: string, keys: PublishedSigningKey[]) {
-  const document = didDocument(
-    issuerDid,
-    keys.map(({ signsFrom: _f, signsUntil: _u, compromisedAt: _c, ...key }) => key),
-  );
+  const verificationMethod = keys.map((key) => {
+    const { kid, alg, use: _use, signsFrom, signsUntil, compromisedAt, ...rest } = key;
+    const window = {
+      ...(signsFrom ? { signsFrom } : {}),
+      ...(signsUntil ? { signsUntil } : {}),
+      ...(compromisedAt ? { compromisedAt } : {}),
+    };
+    const publicKey =
+      alg === 'EdDSA'
+        ? { type: 'Multikey', publicKeyMultibase: ed25519Multikey(rest) }
+        : { type: 'JsonWebKey', publicKeyJwk: publicMembers(rest) };
+    return { id: kid, controller: issuerDid, ...publicKey, ...window };
+  });
+  const hasMultikey = keys.some((k) => k.alg === 'EdDSA');
   return {
-    ...document,
-    verificationMethod: document.verificationMethod.map((method, i) => {
-      const { signsFrom, signsUntil, compromisedAt } = keys[i] as PublishedSigningKey;
-      return {
-        ...method,
-        ...(signsFrom ? { signsFrom } : {}),
-        ...(signsUntil ? { signsUntil } : {}),
-        ...(compromisedAt ? { compromisedAt } : {}),
-      };
-    }),
+    '@context': [
+      'https://www.w3.org/ns/did/v1',
+      'https://w3id.org/security/jwk/v1',
+      ...(hasMultikey ? [MULTIKEY_CONTEXT] : []),
+    ],
+    id: issuerDid,
+    verificationMethod,
+    assertionMethod: keys.map((k) => k.kid),
   };
 }
 
-// ---- From the function's environment: SIGNING_KEY_ID, ISSUER_DID, TABLE_NAME ----
+// ---- From the function's environment: SIGNING_KEY_ID, PROOF_KEY_ID, ISSUER_DID, TABLE_NAME ----
 
 function required(name: 'SIGNING_KEY_ID' | 'ISSUER_DID' | 'TABLE_NAME', env: NodeJS.ProcessEnv): string {
   const value = env[name];
@@ -274,11 +319,13 @@ let fromEnvironment: RegionSigningKeys | undefined;
 
 /**
  * The region's keys for this function, built once from its environment (SIGNING_KEY_ID, ISSUER_DID,
- * TABLE_NAME; the function needs kms:GetPublicKey on the active key and read access to the table).
+ * TABLE_NAME, and PROOF_KEY_ID when the function has the proof key; the function needs
+ * kms:GetPublicKey on the active keys and read access to the table).
  */
 export function regionSigningKeys(env: NodeJS.ProcessEnv = process.env): RegionSigningKeys {
   fromEnvironment ??= new RegionSigningKeys({
     signer: signerFromEnvironment(required('SIGNING_KEY_ID', env), env),
+    ...(env.PROOF_KEY_ID ? { proofSigner: proofSignerFromEnvironment(env.PROOF_KEY_ID, env) } : {}),
     ledger: new DynamoDbSigningKeyLedger(required('TABLE_NAME', env)),
     issuerDid: required('ISSUER_DID', env),
   });
@@ -303,6 +350,20 @@ export function ledgeredSignerFromEnvironment(
 ): LedgeredSigner {
   return new LedgeredSigner(
     signerFromEnvironment(keyId, env),
+    new DynamoDbSigningKeyLedger(tableName),
+    issuerDid,
+  );
+}
+
+/** The active Ed25519 proof key behind the ledger: what every function that adds Data Integrity proofs uses. */
+export function ledgeredProofSignerFromEnvironment(
+  keyId: string,
+  tableName: string,
+  issuerDid: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LedgeredProofSigner {
+  return new LedgeredProofSigner(
+    proofSignerFromEnvironment(keyId, env),
     new DynamoDbSigningKeyLedger(tableName),
     issuerDid,
   );

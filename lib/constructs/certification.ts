@@ -31,6 +31,8 @@ export interface CertificationProps {
   region: CertificationRegion;
   table: TableV2;
   signingKey: IKey;
+  /** The Ed25519 key of the Data Integrity proofs embedded in certificates. */
+  proofKey: IKey;
   events: IEventBus;
   api: Api;
   /** How long an assessor has to mark before the work goes to someone else. */
@@ -75,8 +77,11 @@ export class Certification extends Construct {
       'Decides the result; moderates or issues the signed certificate',
       {
         SIGNING_KEY_ID: props.signingKey.keyId,
+        PROOF_KEY_ID: props.proofKey.keyId,
       },
-    ).grantSign(props.signingKey);
+    )
+      .grantSign(props.signingKey)
+      .grantSign(props.proofKey);
 
     const lambdaStep = (
       sid: string,

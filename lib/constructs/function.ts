@@ -15,6 +15,8 @@ const HANDLERS_DIR = join(FUNCTIONS_DIR, 'handlers');
 const LAMBDA_CREDENTIALS = join(FUNCTIONS_DIR, 'shared', 'lambda-credentials.ts');
 /** Replaces the SDK's event-stream serde, which none of our clients use; see the file for why. */
 const NO_EVENT_STREAMS = join(FUNCTIONS_DIR, 'shared', 'no-event-streams.ts');
+/** Replaces the HTTP client jsonld's network loader would use; see the file for why. */
+const NO_HTTP_CLIENT = join(FUNCTIONS_DIR, 'shared', 'no-http-client.ts');
 
 export interface SkillcertFunctionProps {
   /** File name under functions/handlers (without .ts), or an absolute entry path. */
@@ -73,9 +75,11 @@ export class SkillcertFunction extends Construct {
         externalModules: [],
         // Lambda's credentials are in the environment: skip the SDK's SSO/STS/INI/IMDS chain (≈135 KB).
         // No event streams either (≈ 10 KB): none of our clients has an operation that streams events.
+        // No HTTP client for jsonld (≈ 420 KB with undici): JSON-LD contexts are bundled, never fetched.
         esbuildArgs: {
           '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
           '--alias:@smithy/core/event-streams': NO_EVENT_STREAMS,
+          '--alias:@digitalbazaar/http-client': NO_HTTP_CLIENT,
         },
         // Some dependencies still call require(); give the ESM bundle one.
         banner:

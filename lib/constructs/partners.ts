@@ -16,6 +16,8 @@ export interface PartnersProps {
   region: CertificationRegion;
   table: TableV2;
   signingKey: IKey;
+  /** The Ed25519 key of the Data Integrity proofs embedded in endorsements and status lists. */
+  proofKey: IKey;
   api: Api;
   /** Full scope name partner machine clients need to ask for a recognition. */
   recognizeScope: string;
@@ -38,11 +40,19 @@ export class Partners extends Construct {
       ...regionEnvironment(region),
       SIGNING_KEY_ID: props.signingKey.keyId,
     };
-    const fn = (fid: string, entry: string, description: string, signs: boolean) => {
-      const created = new SkillcertFunction(this, fid, { entry, description, environment }).grantTableWrite(
-        table,
-      );
-      return signs ? created.grantSign(props.signingKey) : created;
+    // What a function signs: nothing, a JWS (notices), or credentials with their embedded proof and JWS.
+    const fn = (fid: string, entry: string, description: string, signs: false | 'jws' | 'credentials') => {
+      const created = new SkillcertFunction(this, fid, {
+        entry,
+        description,
+        environment: {
+          ...environment,
+          ...(signs === 'credentials' ? { PROOF_KEY_ID: props.proofKey.keyId } : {}),
+        },
+      }).grantTableWrite(table);
+      if (signs) created.grantSign(props.signingKey);
+      if (signs === 'credentials') created.grantSign(props.proofKey);
+      return created;
     };
 
     // ---- public: verification and the notice webhook (no signing), status lists (signed) ----
@@ -64,7 +74,7 @@ export class Partners extends Construct {
       'StatusListsApi',
       'status-lists',
       "Publishes the region's signed status lists",
-      true,
+      'credentials',
     );
     api.addRoute(HttpMethod.GET, '/status/{region}/{list}/{purpose}', statusLists.function, {
       kind: 'public',
@@ -81,7 +91,7 @@ export class Partners extends Construct {
       'RecognitionApi',
       'recognition-api',
       "Recognises other regions' certificates under agreements and signs endorsements",
-      true,
+      'credentials',
     );
     const partnerAccess = { kind: 'scopes' as const, scopes: [props.recognizeScope] };
     api.addRoute(HttpMethod.POST, '/recognitions', recognition.function, partnerAccess);
@@ -92,7 +102,7 @@ export class Partners extends Construct {
       'DeliverNoticeFunction',
       'deliver-notice',
       "Signs a revocation notice once and posts it to a partner's webhook",
-      true,
+      'jws',
     );
     const attempt = new LambdaInvoke(this, 'DeliverNotice', {
       lambdaFunction: deliver.function,

@@ -93,6 +93,16 @@ describe('signing', () => {
     });
     template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/skillcert-neijiang-signing' });
   });
+
+  it('has a retained Ed25519 key for the Data Integrity proofs', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' }),
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/skillcert-neijiang-proof-signing',
+    });
+  });
 });
 
 describe('identity', () => {
@@ -245,8 +255,9 @@ describe('functions', () => {
     }
   });
 
-  it('lets the public-keys function read the public key of the signing key and use the table (the key ledger), and nothing else', () => {
+  it('lets the public-keys function read the public keys of the signing keys and use the table (the key ledger), and nothing else', () => {
     const key = logicalIdOf('AWS::KMS::Key');
+    const proofKey = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'ECC_NIST_EDWARDS25519');
     const fnId = functionId(/public keys|signing keys/i);
     const fnProps = resources[fnId]?.Properties ?? {};
     const role = (fnProps.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -265,6 +276,7 @@ describe('functions', () => {
         Resource: '*',
       }),
       expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
+      expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] } }),
       // grantReadWriteData on a TableV2: its items and its stream, on this table and its indexes only.
       expect.objectContaining({
         Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
@@ -285,8 +297,9 @@ describe('functions', () => {
     ]);
   });
 
-  it('lets only the functions that issue signed documents sign, and only with the region key', () => {
-    const key = logicalIdOf('AWS::KMS::Key', (p) => p.KeyUsage === 'SIGN_VERIFY');
+  it('lets only the functions that issue signed documents sign, and only with the region keys', () => {
+    const key = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'ECC_NIST_P256');
+    const proofKey = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'ECC_NIST_EDWARDS25519');
     const signers = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([id]) => JSON.stringify(statementsOf(id)).includes('kms:Sign'))
@@ -299,12 +312,26 @@ describe('functions', () => {
       'PartnersStatusListsApi',
     ]);
     for (const signer of signers) {
-      expect(statementsOf(signer)).toContainEqual(
+      const kms = statementsOf(signer).filter((s) => JSON.stringify(s.Action).includes('kms:'));
+      const withProof = !signer.startsWith('PartnersDeliverNotice');
+      // Notices are JWS only; certificates, endorsements and status lists also carry the Ed25519 proof.
+      expect(kms, signer).toEqual([
         expect.objectContaining({
           Action: ['kms:Sign', 'kms:GetPublicKey'],
           Resource: { 'Fn::GetAtt': [key, 'Arn'] },
         }),
-      );
+        ...(withProof
+          ? [
+              expect.objectContaining({
+                Action: ['kms:Sign', 'kms:GetPublicKey'],
+                Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] },
+              }),
+            ]
+          : []),
+      ]);
+      const environment = (resource(signer).Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(environment.PROOF_KEY_ID, signer).toEqual(withProof ? { Ref: proofKey } : undefined);
     }
   });
 
@@ -361,10 +388,15 @@ describe('functions', () => {
     }
   });
 
-  it('passes the signing key and the issuer DID to the public-keys function', () => {
+  it('passes the signing keys and the issuer DID to the public-keys function', () => {
     const key = logicalIdOf('AWS::KMS::Key');
+    const proofKey = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'ECC_NIST_EDWARDS25519');
     expect(resources[functionId(/signing keys/i)]?.Properties.Environment).toMatchObject({
-      Variables: { SIGNING_KEY_ID: { Ref: key }, ISSUER_DID: 'did:web:neijiang.skillcert.example' },
+      Variables: {
+        SIGNING_KEY_ID: { Ref: key },
+        PROOF_KEY_ID: { Ref: proofKey },
+        ISSUER_DID: 'did:web:neijiang.skillcert.example',
+      },
     });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  algorithmOf,
   checkCompromise,
   firstUse,
   publicationOrder,
@@ -17,6 +18,14 @@ const jwk = (x: string) => ({ kty: 'EC', crv: 'P-256', x, y: `${x}-y` });
 const identity = (t: string) => ({ thumbprint: t, kid: `${DID}#${t}`, publicJwk: jwk(t) });
 const record = (t: string, extra: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
   ...identity(t),
+  recordedAt: '2026-01-01T00:00:00.000Z',
+  ...extra,
+});
+/** An Ed25519 proof key (OKP), beside the ES256 keys above. */
+const okp = (x: string) => ({ kty: 'OKP', crv: 'Ed25519', x });
+const edIdentity = (t: string) => ({ thumbprint: t, kid: `${DID}#${t}`, publicJwk: okp(t) });
+const edRecord = (t: string, extra: Partial<SigningKeyRecord> = {}): SigningKeyRecord => ({
+  ...edIdentity(t),
   recordedAt: '2026-01-01T00:00:00.000Z',
   ...extra,
 });
@@ -53,6 +62,67 @@ describe('a key’s first signature', () => {
       NOW,
     );
     expect(plan.record.publicJwk).toEqual(jwk('k1'));
+  });
+});
+
+describe('two algorithms, two lines of windows', () => {
+  it('names the algorithm of a key and refuses any other kind', () => {
+    expect(algorithmOf(jwk('k'))).toBe('ES256');
+    expect(algorithmOf(okp('k'))).toBe('EdDSA');
+    expect(() => algorithmOf({ kty: 'RSA' })).toThrow(/EC P-256 or OKP Ed25519/);
+    expect(() => algorithmOf({ kty: 'OKP', crv: 'X25519' })).toThrow(/OKP X25519/);
+  });
+
+  it('closes only the open windows of its own algorithm at a key’s first use', () => {
+    const ledger = [record('es1'), edRecord('ed1')];
+    const ed2 = firstUse(edIdentity('ed2'), ledger, NOW);
+    expect(ed2.supersede.map((s) => s.thumbprint)).toEqual(['ed1']);
+    expect(ed2.record.signsFrom).toBe(new Date(NOW.getTime() - SIGNS_FROM_CLOCK_SKEW_MS).toISOString());
+    const es2 = firstUse(identity('es2'), ledger, NOW);
+    expect(es2.supersede.map((s) => s.thumbprint)).toEqual(['es1']);
+  });
+
+  it('gives the first key of each algorithm no lower bound, whatever the other algorithm has', () => {
+    // An old deployment's first proof may come before its ES256 key is recorded: neither waits for the other.
+    expect(firstUse(edIdentity('ed1'), [record('es1')], NOW)).toEqual({
+      record: { ...edIdentity('ed1'), recordedAt: NOW.toISOString() },
+      supersede: [],
+    });
+    expect(firstUse(identity('es1'), [edRecord('ed1')], NOW)).toEqual({
+      record: { ...identity('es1'), recordedAt: NOW.toISOString() },
+      supersede: [],
+    });
+  });
+
+  it('publishes an Ed25519 key as an OKP JWK with alg EdDSA and nothing private', () => {
+    const secret = { ...okp('ed1'), d: 'secret', y: 'none' };
+    expect(firstUse({ ...edIdentity('ed1'), publicJwk: secret as never }, [], NOW).record.publicJwk).toEqual(
+      okp('ed1'),
+    );
+    expect(verificationKeyOf(edRecord('ed1', { signsUntil: 'b' }))).toEqual({
+      ...okp('ed1'),
+      kid: `${DID}#ed1`,
+      alg: 'EdDSA',
+      use: 'sig',
+      signsUntil: 'b',
+    });
+  });
+
+  it('lists both active keys first, in the order given, then the newest windows', () => {
+    const keys = [
+      record('es1'),
+      edRecord('ed1', { signsFrom: '2026-02-01T00:00:00.000Z' }),
+      record('es2', { signsFrom: '2026-03-01T00:00:00.000Z' }),
+      edRecord('ed2', { signsFrom: '2026-04-01T00:00:00.000Z' }),
+    ];
+    expect(publicationOrder(keys, ['es2', 'ed2']).map((k) => k.thumbprint)).toEqual([
+      'es2',
+      'ed2',
+      'ed1',
+      'es1',
+    ]);
+    expect(signingKeyStatus(keys[3] as SigningKeyRecord, ['es2', 'ed2'])).toBe('active');
+    expect(signingKeyStatus(keys[1] as SigningKeyRecord, ['es2', 'ed2'])).toBe('retired');
   });
 });
 

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../../functions/adapters/local-signer.js';
-import type { FirstUse, SigningKeyRecord } from '../../../functions/domain/signing-keys.js';
 import { SUPERSEDED_GRACE_MS } from '../../../functions/domain/signing-keys.js';
 import { verifyCredential } from '../../../functions/domain/verification.js';
 import { publicKeysHandler } from '../../../functions/handlers/public-keys.js';
@@ -16,47 +15,11 @@ import {
   LEDGER_RECHECK_MS,
   LedgeredSigner,
   RegionSigningKeys,
-  type SigningKeyLedger,
   SigningKeyRefused,
 } from '../../../functions/shared/signing-keys.js';
+import { MemoryLedger } from '../../support/memory-ledger.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
-
-/** The DynamoDB ledger's conditions on a Map: put-if-absent, close-if-open, compromise-once. */
-class MemoryLedger implements SigningKeyLedger {
-  readonly items = new Map<string, SigningKeyRecord>();
-  writes = 0;
-  async get(thumbprint: string) {
-    const r = this.items.get(thumbprint);
-    return r ? structuredClone(r) : undefined;
-  }
-  async list() {
-    return [...this.items.values()].map((r) => structuredClone(r));
-  }
-  async recordFirstUse(plan: FirstUse) {
-    if (this.items.has(plan.record.thumbprint)) return 'lost' as const;
-    if (plan.supersede.some((s) => !this.items.has(s.thumbprint) || this.items.get(s.thumbprint)?.signsUntil))
-      return 'lost' as const;
-    this.writes++;
-    this.items.set(plan.record.thumbprint, structuredClone(plan.record));
-    for (const s of plan.supersede)
-      (this.items.get(s.thumbprint) as SigningKeyRecord).signsUntil = s.signsUntil;
-    return 'recorded' as const;
-  }
-  async putIfAbsent(record: SigningKeyRecord) {
-    if (this.items.has(record.thumbprint)) return false;
-    this.writes++;
-    this.items.set(record.thumbprint, structuredClone(record));
-    return true;
-  }
-  async markCompromised(thumbprint: string, compromisedAt: string, compromiseReason: string) {
-    const r = this.items.get(thumbprint);
-    if (!r || r.compromisedAt) return false;
-    this.writes++;
-    Object.assign(r, { compromisedAt, compromiseReason });
-    return true;
-  }
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'signing-keys-'));
 afterAll(async () => {

@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalProofSigner } from '../../../functions/adapters/local-signer.js';
 import { type CfnTemplate, TemplateTranslationError, translateTemplate } from '../../../local/template.js';
 
 const options = {
@@ -370,5 +374,40 @@ describe('translateTemplate refuses what it cannot run faithfully', () => {
     mutate(t);
     expect(() => translateTemplate(t, options)).toThrow(TemplateTranslationError);
     expect(() => translateTemplate(t, options)).toThrow(message);
+  });
+});
+
+describe('the Ed25519 proof key', () => {
+  it('becomes a local key like the ES256 one: its own key id, its spec kept, Ref resolved in environments', async () => {
+    const t = withMachineDefinition(template());
+    t.Resources = {
+      ...t.Resources,
+      ProofKey: {
+        Type: 'AWS::KMS::Key',
+        Properties: { KeySpec: 'ECC_NIST_EDWARDS25519', KeyUsage: 'SIGN_VERIFY' },
+      },
+    };
+    const variables = (propsOf(t, 'Fn').Environment as { Variables: Record<string, unknown> }).Variables;
+    variables.PROOF_KEY_ID = { Ref: 'ProofKey' };
+    const model = translateTemplate(t, options);
+    const [es256, ed25519] = model.signingKeys;
+    expect(es256).toMatchObject({ logicalId: 'Key', keySpec: 'ECC_NIST_P256', keyUsage: 'SIGN_VERIFY' });
+    expect(ed25519).toMatchObject({
+      logicalId: 'ProofKey',
+      keySpec: 'ECC_NIST_EDWARDS25519',
+      keyUsage: 'SIGN_VERIFY',
+      arn: `arn:aws:kms:ap-southeast-1:000000000000:key/${ed25519?.keyId}`,
+    });
+    expect(ed25519?.keyId).not.toBe(es256?.keyId);
+    const fn = model.functions.find((f) => f.logicalId === 'Fn');
+    expect(fn?.environment.PROOF_KEY_ID).toBe(ed25519?.keyId);
+    // The id names the local key file the proof signer keeps (and may not leave the keys folder).
+    const dir = await mkdtemp(join(tmpdir(), 'local-proof-key-'));
+    try {
+      const signer = new LocalProofSigner(dir, ed25519?.keyId as string);
+      expect(await signer.publicJwk()).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

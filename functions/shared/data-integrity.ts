@@ -1,0 +1,213 @@
+// Data Integrity proofs with the eddsa-rdfc-2022 cryptosuite (W3C "Data Integrity EdDSA Cryptosuites
+// v1.0"), the embedded proof 1EdTech's Open Badges 3.0 conformance suite checks. Both documents — the
+// proof options (with the document's @context) and the document without its proof — are canonicalized
+// with RDFC-1.0 by the `jsonld` package in safe mode over the bundled contexts only (./json-ld.ts); the
+// Ed25519 signature covers SHA-256(canonical proof options) ‖ SHA-256(canonical document) and is written
+// as multibase base58btc. Pure apart from the signer port: no AWS, no network.
+import { createHash, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import { decode as base58Decode, encode as base58Encode } from 'base58-universal';
+import jsonld from 'jsonld';
+import type { VerificationKey } from '../domain/verification.js';
+import type { ProofSigner } from '../ports.js';
+import { documentLoader, VC_2_0_CONTEXT } from './json-ld.js';
+
+export const DATA_INTEGRITY_PROOF = 'DataIntegrityProof';
+export const EDDSA_RDFC_2022 = 'eddsa-rdfc-2022';
+
+export interface DataIntegrityProof {
+  type: typeof DATA_INTEGRITY_PROOF;
+  cryptosuite: typeof EDDSA_RDFC_2022;
+  /** XML Schema dateTimeStamp. */
+  created: string;
+  /** The key's DID URL, `${issuerDid}#${thumbprint}`: a Multikey under assertionMethod in did.json. */
+  verificationMethod: string;
+  proofPurpose: 'assertionMethod';
+  /** 'z' + base58btc of the 64-byte Ed25519 signature. */
+  proofValue: string;
+}
+
+export type ProofCheck =
+  | { ok: true; key: VerificationKey }
+  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: string };
+
+/** Thrown by addProof when the document cannot carry a proof (our own code made it wrong). */
+export class DataIntegrityError extends Error {
+  override name = 'DataIntegrityError';
+}
+
+/** The members an eddsa-rdfc-2022 proof of ours has; `created` may be absent in others' proofs. */
+const PROOF_MEMBERS = ['type', 'cryptosuite', 'created', 'verificationMethod', 'proofPurpose', 'proofValue'];
+/** XML Schema dateTimeStamp: a date-time with its time zone. */
+const DATE_TIME_STAMP =
+  /^-?(?:[1-9]\d{3,}|0\d{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?|24:00:00(?:\.0+)?)(?:Z|[+-](?:(?:0\d|1[0-3]):[0-5]\d|14:00))$/;
+
+/**
+ * RDFC-1.0 canonical N-Quads, with the options Digital Bazaar's eddsa-rdfc-2022 suite uses (safe mode,
+ * no base, i18n-datatype for text direction), so both sides hash the same bytes.
+ */
+async function canonicalize(document: Record<string, unknown>): Promise<string> {
+  const options = {
+    algorithm: 'RDFC-1.0',
+    format: 'application/n-quads',
+    base: null,
+    safe: true,
+    rdfDirection: 'i18n-datatype',
+    documentLoader,
+  };
+  return (await jsonld.canonize(document, options as never)) as unknown as string;
+}
+
+/** What jsonld said, in words: safe mode names the term or value it would have dropped. */
+function jsonLdProblem(error: unknown): string {
+  const e = error as { message?: string; details?: { event?: { code?: string; details?: unknown } } };
+  const event = e.details?.event;
+  if (event?.code) return `${event.code}${event.details ? ` ${JSON.stringify(event.details)}` : ''}`;
+  // jsonld wraps a loader failure; the loader's message names the URL.
+  const cause = (e.details as { cause?: { message?: string } } | undefined)?.cause?.message;
+  return cause ?? e.message ?? String(error);
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** SHA-256(canonical proof options) ‖ SHA-256(canonical document): what the Ed25519 key signs. */
+async function hashData(
+  unsecured: Record<string, unknown>,
+  proofOptions: Record<string, unknown>,
+): Promise<Buffer> {
+  const [canonicalProof, canonicalDocument] = await Promise.all([
+    canonicalize({ '@context': unsecured['@context'], ...proofOptions }),
+    canonicalize(unsecured),
+  ]);
+  return Buffer.concat([sha256(canonicalProof), sha256(canonicalDocument)]);
+}
+
+function includesVc2(document: Record<string, unknown>): boolean {
+  const context = document['@context'];
+  return context === VC_2_0_CONTEXT || (Array.isArray(context) && context.includes(VC_2_0_CONTEXT));
+}
+
+/**
+ * Signs a document with an embedded eddsa-rdfc-2022 proof made by the signer's Ed25519 key. The document
+ * must use the VC 2.0 context (which defines the proof's terms), carry no proof yet and expand under
+ * JSON-LD safe mode with the bundled contexts: a term no context defines is an error, never dropped.
+ */
+export async function addProof<T extends Record<string, unknown>>(
+  document: T,
+  o: { signer: ProofSigner; verificationMethod: string; created: Date },
+): Promise<T & { proof: DataIntegrityProof }> {
+  if ('proof' in document) throw new DataIntegrityError('The document already has a proof');
+  if (!includesVc2(document))
+    throw new DataIntegrityError(`The document's @context must include ${VC_2_0_CONTEXT}`);
+  if (Number.isNaN(o.created.getTime())) throw new DataIntegrityError('created is not a date');
+  const options = {
+    type: DATA_INTEGRITY_PROOF,
+    cryptosuite: EDDSA_RDFC_2022,
+    created: o.created.toISOString(),
+    verificationMethod: o.verificationMethod,
+    proofPurpose: 'assertionMethod',
+  } as const;
+  let data: Buffer;
+  try {
+    data = await hashData(document, options);
+  } catch (error) {
+    throw new DataIntegrityError(
+      `The document does not canonicalize under JSON-LD safe mode: ${jsonLdProblem(error)}`,
+    );
+  }
+  const signature = await o.signer.sign(new Uint8Array(data));
+  return { ...document, proof: { ...options, proofValue: `z${base58Encode(signature)}` } };
+}
+
+/** Public keys imported once per key object: importing costs more than the check itself. */
+const imported = new WeakMap<VerificationKey, KeyObject>();
+function publicKeyOf(key: VerificationKey): KeyObject {
+  let keyObject = imported.get(key);
+  if (!keyObject) {
+    keyObject = createPublicKey({
+      key: { kty: key.kty, crv: key.crv, x: key.x } as JsonWebKey,
+      format: 'jwk',
+    });
+    imported.set(key, keyObject);
+  }
+  return keyObject;
+}
+
+const malformed = (reason: string): ProofCheck => ({ ok: false, status: 'malformed', reason });
+
+/** The proof's members, checked to be exactly an eddsa-rdfc-2022 assertion proof; or why not. */
+function proofOf(document: Record<string, unknown>): DataIntegrityProof | string {
+  const proof = document.proof;
+  if (Array.isArray(proof)) return 'The document has a set of proofs; one proof is expected';
+  if (typeof proof !== 'object' || proof === null) return 'The document has no Data Integrity proof';
+  const p = proof as Record<string, unknown>;
+  const extra = Object.keys(p).filter((k) => !PROOF_MEMBERS.includes(k));
+  if (extra.length > 0) return `The proof has members eddsa-rdfc-2022 proofs do not: ${extra.join(', ')}`;
+  if (p.type !== DATA_INTEGRITY_PROOF) return `The proof's type is ${String(p.type)}, not DataIntegrityProof`;
+  if (p.cryptosuite !== EDDSA_RDFC_2022)
+    return `The proof's cryptosuite is ${String(p.cryptosuite)}, not ${EDDSA_RDFC_2022}`;
+  if (p.proofPurpose !== 'assertionMethod')
+    return `The proof's purpose is ${String(p.proofPurpose)}, not assertionMethod`;
+  if (typeof p.verificationMethod !== 'string' || p.verificationMethod === '')
+    return 'The proof names no verificationMethod';
+  if (p.created !== undefined && (typeof p.created !== 'string' || !DATE_TIME_STAMP.test(p.created)))
+    return `The proof's created (${String(p.created)}) is not a date-time with a time zone`;
+  if (typeof p.proofValue !== 'string' || !p.proofValue.startsWith('z'))
+    return 'The proof has no base58btc proofValue';
+  return p as unknown as DataIntegrityProof;
+}
+
+/**
+ * Checks a document's embedded eddsa-rdfc-2022 proof against published keys: the key whose kid is the
+ * proof's verificationMethod, which must be an Ed25519 (OKP) key. The document must expand under JSON-LD
+ * safe mode with the bundled contexts. Returns the key; the caller checks that its owner is the
+ * document's issuer and that the key's window and any compromise allow the document's date.
+ */
+export async function checkProof(
+  document: Record<string, unknown>,
+  keys: VerificationKey[],
+): Promise<ProofCheck> {
+  const proof = proofOf(document);
+  if (typeof proof === 'string') return malformed(proof);
+  if (!includesVc2(document)) return malformed(`The document's @context does not include ${VC_2_0_CONTEXT}`);
+  let signature: Uint8Array;
+  try {
+    signature = base58Decode(proof.proofValue.slice(1));
+  } catch {
+    return malformed('The proofValue is not base58btc');
+  }
+  const key = keys.find((k) => k.kid === proof.verificationMethod);
+  if (!key)
+    return {
+      ok: false,
+      status: 'unknown-issuer',
+      reason: `No published key has the id ${proof.verificationMethod}`,
+    };
+  if (key.kty !== 'OKP' || key.crv !== 'Ed25519' || typeof key.x !== 'string') {
+    return {
+      ok: false,
+      status: 'signature-invalid',
+      reason: `Key ${key.kid} is not an Ed25519 key; eddsa-rdfc-2022 proofs are made with Ed25519`,
+    };
+  }
+  const altered = {
+    ok: false,
+    status: 'signature-invalid',
+    reason: 'The proof does not match the document: it was altered or not signed with this key',
+  } as const;
+  if (signature.length !== 64) return altered;
+
+  const { proof: _proof, ...unsecured } = document;
+  const { proofValue: _value, ...options } = proof;
+  let data: Buffer;
+  try {
+    data = await hashData(unsecured, options);
+  } catch (error) {
+    return malformed(`The document does not expand under JSON-LD safe mode: ${jsonLdProblem(error)}`);
+  }
+  try {
+    if (!verify(null, data, publicKeyOf(key), signature)) return altered;
+  } catch {
+    return altered;
+  }
+  return { ok: true, key };
+}

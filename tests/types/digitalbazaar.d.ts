@@ -1,0 +1,46 @@
+// Types for Digital Bazaar's untyped packages the tests use as outside verifiers (only what we call).
+
+declare module '@digitalbazaar/vc' {
+  export function issue(o: {
+    credential: Record<string, unknown>;
+    suite: unknown;
+    documentLoader: (url: string) => Promise<unknown>;
+    now?: Date | string;
+  }): Promise<Record<string, unknown>>;
+  export function verifyCredential(o: {
+    credential: Record<string, unknown>;
+    suite: unknown;
+    documentLoader: (url: string) => Promise<unknown>;
+    now?: Date | string;
+  }): Promise<{ verified: boolean; error?: unknown; results?: { error?: unknown }[] }>;
+}
+
+declare module '@digitalbazaar/data-integrity' {
+  export class DataIntegrityProof {
+    constructor(o: { signer?: unknown; cryptosuite: unknown; date?: Date | string });
+  }
+}
+
+declare module '@digitalbazaar/eddsa-rdfc-2022-cryptosuite' {
+  export const cryptosuite: unknown;
+}
+
+declare module '@digitalbazaar/ed25519-multikey' {
+  export interface Ed25519KeyPair {
+    id: string;
+    controller: string;
+    publicKeyMultibase: string;
+    signer(): { id: string; algorithm: string; sign(o: { data: Uint8Array }): Promise<Uint8Array> };
+    export(o: { publicKey?: boolean; includeContext?: boolean }): Promise<Record<string, unknown>>;
+  }
+  export function generate(o: { id?: string; controller?: string }): Promise<Ed25519KeyPair>;
+  export function from(o: Record<string, unknown>): Promise<Ed25519KeyPair>;
+}
+
+declare module 'did-context' {
+  export const contexts: Map<string, Record<string, unknown>>;
+}
+
+declare module '@digitalbazaar/multikey-context' {
+  export const contexts: Map<string, Record<string, unknown>>;
+}
