@@ -927,15 +927,16 @@ describe('the main stack on the whole local cloud', () => {
   });
 
   it('publishes keys that verify a JWS signed through the Signer port, independently of our code', async () => {
-    const key = cloud.model.signingKeys.find((k) => k.keyUsage === 'SIGN_VERIFY');
+    const key = cloud.model.signingKeys.find((k) => k.keySpec === 'ECC_NIST_P256');
     const signer = new LocalSigner(cloud.keysDir, key?.keyId as string);
     const did = 'did:web:neijiang.skillcert.example';
     const jws = await signCompactJws(signer, did, { hello: '内江' }, 'vc+jwt');
 
     const jwks = (await (await fetch(`${cloud.endpoints.api}/.well-known/jwks.json`)).json()) as {
-      keys: { kid: string }[];
+      keys: { kid: string; alg: string }[];
     };
-    expect(jwks.keys).toHaveLength(1);
+    // The ES256 key, then the Ed25519 key of the Data Integrity proofs.
+    expect(jwks.keys.map((k) => k.alg)).toEqual(['ES256', 'EdDSA']);
     expect(decodeProtectedHeader(jws)).toEqual({ alg: 'ES256', kid: jwks.keys[0]?.kid, typ: 'vc+jwt' });
     const { payload } = await compactVerify(jws, createLocalJWKSet(jwks as never));
     expect(JSON.parse(new TextDecoder().decode(payload))).toEqual({ hello: '内江' });
@@ -945,6 +946,6 @@ describe('the main stack on the whole local cloud', () => {
       assertionMethod: string[];
     };
     expect(didDocument.id).toBe(did);
-    expect(didDocument.assertionMethod).toEqual([jwks.keys[0]?.kid]);
+    expect(didDocument.assertionMethod).toEqual(jwks.keys.map((k) => k.kid));
   });
 });

@@ -1,17 +1,23 @@
 // Rotating the region's signing key on the local cloud: a certificate is issued with key generation 1,
 // the same data comes back up with generation 2, and the old certificate still verifies against the
 // published key set while new ones carry the new key. Then an admin declares the old key compromised
-// as of a time T: what it signed before T stays valid, what it signed after T is refused.
+// as of a time T: what it signed before T stays valid, what it signed after T is refused. The Ed25519
+// proof keys rotate with the same generation, on their own line of windows.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSigner } from '../../functions/adapters/local-signer.js';
+import { DynamoDbSigningKeyLedger } from '../../functions/adapters/dynamodb-signing-key-ledger.js';
+import { LocalProofSigner, LocalSigner } from '../../functions/adapters/local-signer.js';
 import { type VerificationKey, verifyCredential } from '../../functions/domain/verification.js';
+import { addProof, checkProof } from '../../functions/shared/data-integrity.js';
+import { VC_2_0_CONTEXT } from '../../functions/shared/json-ld.js';
 import { signCompactJws } from '../../functions/shared/signing.js';
+import { LedgeredProofSigner, proofVerificationMethod } from '../../functions/shared/signing-keys.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
+import { localDynamoDbClient } from '../../local/dynamodb-tables.js';
 import { type SynthesizedStack, synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from '../../scripts/demo-exam.js';
 import { eventually } from '../support/eventually.js';
@@ -72,11 +78,41 @@ async function jwks(): Promise<VerificationKey[]> {
   return body.keys as VerificationKey[];
 }
 
-/** The region's active signing key in the local model (the other KMS key encrypts alarms). */
-function localSigningKeyId(c: LocalCloud): string {
-  const key = c.model.signingKeys.find((k) => k.keyUsage === 'SIGN_VERIFY');
-  if (!key) throw new Error('no signing key in the model');
+/** The region's active ES256 signing key in the local model (other KMS keys encrypt alarms, sign proofs). */
+function localSigningKeyId(c: LocalCloud, keySpec = 'ECC_NIST_P256'): string {
+  const key = c.model.signingKeys.find((k) => k.keyUsage === 'SIGN_VERIFY' && k.keySpec === keySpec);
+  if (!key) throw new Error(`no ${keySpec} signing key in the model`);
   return key.keyId;
+}
+
+const byAlg = (keys: VerificationKey[], alg: 'ES256' | 'EdDSA') => keys.filter((k) => k.alg === alg);
+
+/**
+ * A Data Integrity proof by the region's active Ed25519 key, made as a signing function makes it: the
+ * local key file behind the ledger in the region's table (DynamoDB Local).
+ */
+async function prove(c: LocalCloud, n: number) {
+  const [table] = c.model.tables;
+  const signer = new LedgeredProofSigner(
+    new LocalProofSigner(c.keysDir, localSigningKeyId(c, 'ECC_NIST_EDWARDS25519')),
+    new DynamoDbSigningKeyLedger(
+      table?.tableName as string,
+      localDynamoDbClient(c.endpoints.dynamodb, c.model.region),
+    ),
+    DID,
+  );
+  const verificationMethod = await proofVerificationMethod(signer, DID);
+  const document = {
+    '@context': [VC_2_0_CONTEXT],
+    type: ['VerifiableCredential'],
+    issuer: DID,
+    validFrom: new Date().toISOString(),
+    credentialSubject: { id: `urn:uuid:00000000-0000-4000-8000-00000000000${n}` },
+  };
+  return {
+    verificationMethod,
+    signed: await addProof(document, { signer, verificationMethod, created: new Date() }),
+  };
 }
 
 async function setUp() {
@@ -169,6 +205,7 @@ let gen2: SynthesizedStack;
 let oldLocalKeyId: string;
 let oldKid: string;
 let first: string;
+let oldProof: Awaited<ReturnType<typeof prove>>;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-keys-'));
@@ -185,11 +222,16 @@ afterAll(async () => {
 });
 
 describe('signing-key rotation', () => {
-  it('signs with generation 1 and publishes one key', async () => {
+  it('signs with generation 1 and publishes one key of each kind', async () => {
     first = await certify('rotation-1');
     oldKid = String(decodeProtectedHeader(first).kid);
+    oldProof = await prove(running(), 1);
     const keys = await jwks();
-    expect(keys.map((k) => k.kid)).toEqual([oldKid]);
+    expect(keys.map((k) => [k.alg, k.kid])).toEqual([
+      ['ES256', oldKid],
+      ['EdDSA', oldProof.verificationMethod],
+    ]);
+    expect(await checkProof(oldProof.signed, keys)).toMatchObject({ ok: true });
     expect((await verifyCredential({ jws: first, keys, now: new Date() })).status).toBe('valid');
   }, 120_000);
 
@@ -199,20 +241,36 @@ describe('signing-key rotation', () => {
     expect(localSigningKeyId(cloud)).not.toBe(oldLocalKeyId);
 
     // Published before it signs anything: verifiers that cache the set already have it.
-    const before = await jwks();
+    const all = await jwks();
+    const before = byAlg(all, 'ES256');
     expect(before).toHaveLength(2);
     expect(before[1]).toMatchObject({ kid: oldKid });
     expect(before[1]).not.toHaveProperty('signsUntil');
     const newKid = before[0]?.kid as string;
+    const proofKeys = byAlg(all, 'EdDSA');
+    expect(proofKeys.map((k) => k.kid)).toEqual([expect.any(String), oldProof.verificationMethod]);
+    const newProofKid = proofKeys[0]?.kid as string;
+    expect(newProofKid).not.toBe(oldProof.verificationMethod);
     expect(newKid).not.toBe(oldKid);
     expect(newKid.startsWith(`${DID}#`)).toBe(true);
 
     const second = await certify('rotation-2');
     expect(decodeProtectedHeader(second).kid).toBe(newKid);
 
+    // The new proof key's first proof closes the old proof key's window, and no ES256 window.
+    const newProof = await prove(running(), 2);
+    expect(newProof.verificationMethod).toBe(newProofKid);
+
     const keys = await jwks();
-    expect(keys.map((k) => k.kid)).toEqual([newKid, oldKid]);
-    const [active, retired] = keys;
+    expect(byAlg(keys, 'ES256').map((k) => k.kid)).toEqual([newKid, oldKid]);
+    const [active, retired] = byAlg(keys, 'ES256');
+    const [activeProof, retiredProof] = byAlg(keys, 'EdDSA');
+    expect(activeProof).toMatchObject({ kid: newProofKid, signsFrom: expect.any(String) });
+    expect(activeProof).not.toHaveProperty('signsUntil');
+    expect(retiredProof).toMatchObject({ kid: oldProof.verificationMethod, signsUntil: expect.any(String) });
+    for (const { signed } of [oldProof, newProof]) {
+      expect(await checkProof(signed, keys)).toMatchObject({ ok: true });
+    }
     expect(active?.signsFrom).toEqual(expect.any(String));
     expect(retired?.signsUntil).toEqual(expect.any(String));
     expect(Date.parse(retired?.signsUntil as string)).toBeGreaterThan(Date.now());
@@ -227,15 +285,30 @@ describe('signing-key rotation', () => {
       assertionMethod: string[];
       verificationMethod: { id: string; signsUntil?: string }[];
     };
-    expect(did.assertionMethod).toEqual([newKid, oldKid]);
-    expect(did.verificationMethod[1]).toMatchObject({ id: oldKid, signsUntil: retired?.signsUntil });
+    expect(did.assertionMethod).toEqual(keys.map((k) => k.kid));
+    expect(did.verificationMethod.find((m) => m.id === oldKid)).toMatchObject({
+      type: 'JsonWebKey',
+      signsUntil: retired?.signsUntil,
+    });
+    expect(did.verificationMethod.find((m) => m.id === oldProof.verificationMethod)).toMatchObject({
+      type: 'Multikey',
+      signsUntil: retiredProof?.signsUntil,
+    });
 
     const listed = await call('liumin', 'GET', '/admin/signing-keys');
     expect(listed.status).toBe(200);
-    expect((listed.body.keys as { kid: string; status: string }[]).map((k) => [k.kid, k.status])).toEqual([
+    const rows = (listed.body.keys as { kid: string; status: string }[]).map((k) => [k.kid, k.status]);
+    expect(rows.slice(0, 2)).toEqual([
       [newKid, 'active'],
-      [oldKid, 'retired'],
+      [newProofKid, 'active'],
     ]);
+    expect(rows.slice(2)).toHaveLength(2);
+    expect(rows.slice(2)).toEqual(
+      expect.arrayContaining([
+        [oldKid, 'retired'],
+        [oldProof.verificationMethod, 'retired'],
+      ]),
+    );
   }, 180_000);
 
   it('voids what the old key signed after it was declared compromised, and nothing before', async () => {
@@ -276,7 +349,7 @@ describe('signing-key rotation', () => {
         })
       ).status,
     ).toBe(404);
-    expect((await jwks())[1]).not.toHaveProperty('compromisedAt');
+    expect((await jwks()).find((k) => k.kid === oldKid)).not.toHaveProperty('compromisedAt');
 
     const declared = await call('liumin', 'POST', path, { compromisedAt, reason });
     expect(declared.status).toBe(200);
@@ -289,8 +362,11 @@ describe('signing-key rotation', () => {
     expect((await call('liumin', 'POST', path, { compromisedAt, reason })).status).toBe(409);
 
     const keys = await jwks();
-    expect(keys[1]).toMatchObject({ kid: oldKid, compromisedAt: compromisedAt.toISOString() });
-    expect(keys[1]).not.toHaveProperty('compromiseReason');
+    const compromised = keys.find((k) => k.kid === oldKid);
+    expect(compromised).toMatchObject({ compromisedAt: compromisedAt.toISOString() });
+    expect(compromised).not.toHaveProperty('compromiseReason');
+    // Only that key: the proof keys are untouched.
+    expect(byAlg(keys, 'EdDSA').some((k) => 'compromisedAt' in k)).toBe(false);
     expect((await verifyCredential({ jws: first, keys, now: new Date() })).status).toBe('valid');
     const refused = await verifyCredential({ jws: forged, keys, now: new Date() });
     expect(refused.status).toBe('signature-invalid');

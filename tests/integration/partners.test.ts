@@ -51,7 +51,7 @@ async function startRegion(code: string) {
 
 /** Signs any payload with Neijiang's real certificate key (the local cloud keeps it in a file). */
 function neijiangSigner() {
-  const [key] = neijiang.model.signingKeys;
+  const key = neijiang.model.signingKeys.find((k) => k.keySpec === 'ECC_NIST_P256');
   return new LocalSigner(neijiang.keysDir, key?.keyId as string);
 }
 
