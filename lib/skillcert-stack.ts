@@ -67,6 +67,7 @@ export class SkillcertStack extends Stack {
       environment: {
         SIGNING_KEY_ID: this.signing.key.keyId,
         PROOF_KEY_ID: this.signing.proofKey.keyId,
+        SIGNING_KEY_GENERATION: String(this.signing.generation),
         ISSUER_DID: issuerDid,
         TABLE_NAME: this.data.table.tableName,
       },
@@ -93,6 +94,7 @@ export class SkillcertStack extends Stack {
       table: this.data.table,
       signingKey: this.signing.key,
       proofKey: this.signing.proofKey,
+      signingKeyGeneration: this.signing.generation,
       events: this.events,
       api: this.api,
       markingTimeout: props.markingTimeout ?? Duration.days(3),
@@ -103,6 +105,7 @@ export class SkillcertStack extends Stack {
       table: this.data.table,
       signingKey: this.signing.key,
       proofKey: this.signing.proofKey,
+      signingKeyGeneration: this.signing.generation,
       api: this.api,
       recognizeScope: this.identity.partnerScopes.recognize,
       noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(30),

@@ -1,16 +1,15 @@
 // The signing-key ledger in the region's single table: one item per key that ever signed, pk
 // `SIGNING_KEY`, sk its thumbprint. Every write is conditional, so concurrent first signatures of the
 // same key (several containers) agree on one record, and a window once closed is never moved.
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { FirstUse, SigningKeyRecord } from '../domain/signing-keys.js';
+import type { FirstUse, SigningKeyRecord, WindowClosing } from '../domain/signing-keys.js';
 
 export const SIGNING_KEY_PK = 'SIGNING_KEY';
 
@@ -23,9 +22,7 @@ function recordOf(item: Record<string, unknown> | undefined): SigningKeyRecord |
 }
 
 const isConditionFailure = (error: unknown) =>
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException') ||
-  (error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 export class DynamoDbSigningKeyLedger {
   private readonly db: DynamoDBDocumentClient;
@@ -64,38 +61,32 @@ export class DynamoDbSigningKeyLedger {
   }
 
   /**
-   * A key's first signature: its record, put only if absent, and the close of every older open window,
-   * each only if still open, in one transaction. 'lost' when any condition failed (another container
-   * recorded the key, or closed a window, first): read the ledger again and decide afresh.
+   * A key's first signature: its record, put only if absent. 'lost' when another container recorded the
+   * key first: read the ledger again.
    */
   async recordFirstUse(plan: FirstUse): Promise<'recorded' | 'lost'> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...keyOf(plan.record.thumbprint), ...plan.record },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            ...plan.supersede.map((s) => ({
-              Update: {
-                TableName: this.table,
-                Key: keyOf(s.thumbprint),
-                UpdateExpression: 'SET signsUntil = :until',
-                ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(signsUntil)',
-                ExpressionAttributeValues: { ':until': s.signsUntil },
-              },
-            })),
-          ],
-        }),
-      );
-      return 'recorded';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'lost';
-      throw error;
+    return (await this.putIfAbsent(plan.record)) ? 'recorded' : 'lost';
+  }
+
+  /**
+   * Closes older keys' windows, each only if still open: a window once closed is never moved, so
+   * concurrent closers (several containers of the newer generation) agree on the first one's time.
+   */
+  async closeWindows(closings: WindowClosing[]): Promise<void> {
+    for (const closing of closings) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: keyOf(closing.thumbprint),
+            UpdateExpression: 'SET signsUntil = :until',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(signsUntil)',
+            ExpressionAttributeValues: { ':until': closing.signsUntil },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
     }
   }
 

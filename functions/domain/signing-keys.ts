@@ -12,9 +12,11 @@ import type { VerificationKey } from './verification.js';
 export const SIGNS_FROM_CLOCK_SKEW_MS = 60_000;
 
 /**
- * When a newer key first signs, the older keys' windows close this long afterwards, not at once:
- * containers still running the previous deployment (in-flight invocations, retries) may sign with the
- * old key until they are replaced. Anything the old key signs later is refused by verifiers.
+ * How long a newer generation's key must have been in use before it closes the older keys' windows, and
+ * how long those windows then stay open. The first wait lets a deployment that fails and rolls back
+ * leave the older key signing (its window never closed); the second lets containers still running the
+ * previous deployment (in-flight invocations, retries) finish with the old key. Anything the old key
+ * signs after its window closed is refused by verifiers.
  */
 export const SUPERSEDED_GRACE_MS = 15 * 60_000;
 
@@ -43,8 +45,16 @@ export interface SigningKeyRecord {
   recordedAt: string;
   /** Absent only for the region's first key, which may have signed before the ledger existed. */
   signsFrom?: string;
-  /** Set when a newer key first signs: that moment plus SUPERSEDED_GRACE_MS. */
+  /**
+   * Set by a key of a newer generation (same algorithm) once it has been in use for SUPERSEDED_GRACE_MS:
+   * the moment it does so plus SUPERSEDED_GRACE_MS.
+   */
   signsUntil?: string;
+  /**
+   * The key generation (CDK context signingKeyGeneration) of the deployment that first used the key.
+   * Absent for keys recorded before generations were: they count as older than any generation.
+   */
+  generation?: number;
   /** Everything the key signed from this time on is void. */
   compromisedAt?: string;
   compromiseReason?: string;
@@ -58,10 +68,15 @@ export interface SigningKeyIdentity {
   publicJwk: JWK;
 }
 
-/** What a key's first signature writes: its own record, and the end of every older open window. */
+/** What a key's first signature writes: its own record. It closes no other window (see supersession). */
 export interface FirstUse {
   record: SigningKeyRecord;
-  supersede: { thumbprint: string; signsUntil: string }[];
+}
+
+/** The end of an older key's window, written only if the window is still open. */
+export interface WindowClosing {
+  thumbprint: string;
+  signsUntil: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -73,13 +88,17 @@ export function publicMembers(jwk: JWK): JWK {
 }
 
 /**
- * The writes for a key's first signature, given the ledger as it is. The window opens the clock-skew
+ * The record a key's first signature writes, given the ledger as it is. The window opens the clock-skew
  * allowance before now; the region's very first key of an algorithm gets no lower bound, since
- * certificates the first ES256 key signed before the ledger existed must keep verifying. Every other
- * key of the same algorithm still open closes after the grace; the other algorithm's keys are not
- * touched (the region signs with one key of each at a time).
+ * certificates the first ES256 key signed before the ledger existed must keep verifying. The record
+ * carries the signer's generation when it knows it.
  */
-export function firstUse(key: SigningKeyIdentity, ledger: SigningKeyRecord[], now: Date): FirstUse {
+export function firstUse(
+  key: SigningKeyIdentity,
+  ledger: SigningKeyRecord[],
+  now: Date,
+  generation?: number,
+): FirstUse {
   const algorithm = algorithmOf(key.publicJwk);
   const others = ledger.filter(
     (r) => r.thumbprint !== key.thumbprint && algorithmOf(r.publicJwk) === algorithm,
@@ -91,11 +110,36 @@ export function firstUse(key: SigningKeyIdentity, ledger: SigningKeyRecord[], no
       publicJwk: publicMembers(key.publicJwk),
       recordedAt: now.toISOString(),
       ...(others.length > 0 ? { signsFrom: iso(now.getTime() - SIGNS_FROM_CLOCK_SKEW_MS) } : {}),
+      ...(generation !== undefined ? { generation } : {}),
     },
-    supersede: others
-      .filter((r) => r.signsUntil === undefined)
-      .map((r) => ({ thumbprint: r.thumbprint, signsUntil: iso(now.getTime() + SUPERSEDED_GRACE_MS) })),
   };
+}
+
+/**
+ * The windows a key of generation `generation` closes when it signs now: those of the keys of its own
+ * algorithm from an older generation (a key recorded without one counts as the oldest) that are still
+ * open — but only once the key has been in use for SUPERSEDED_GRACE_MS, so a deployment rolled back
+ * before then leaves the older key signing; they then close SUPERSEDED_GRACE_MS from now. A key never
+ * closes a newer generation's window, and the other algorithm's keys are not touched.
+ */
+export function supersession(
+  key: { thumbprint: string; publicJwk: JWK },
+  generation: number,
+  ledger: SigningKeyRecord[],
+  now: Date,
+): WindowClosing[] {
+  const own = ledger.find((r) => r.thumbprint === key.thumbprint);
+  if (!own || now.getTime() - Date.parse(own.recordedAt) < SUPERSEDED_GRACE_MS) return [];
+  const algorithm = algorithmOf(key.publicJwk);
+  return ledger
+    .filter(
+      (r) =>
+        r.thumbprint !== key.thumbprint &&
+        r.signsUntil === undefined &&
+        algorithmOf(r.publicJwk) === algorithm &&
+        (r.generation ?? 0) < generation,
+    )
+    .map((r) => ({ thumbprint: r.thumbprint, signsUntil: iso(now.getTime() + SUPERSEDED_GRACE_MS) }));
 }
 
 /** Why this key may not sign now, or undefined when it may. */

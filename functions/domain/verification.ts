@@ -168,7 +168,9 @@ export class SignedDocumentError extends Error {
 
 /**
  * Verifies a JWS a region signed that is not a certificate (a status list, a notice): signature by one
- * of the keys, by a key the named issuer owns, and the key not compromised. Returns the payload.
+ * of the keys, by a key the named issuer owns, the key not compromised, and signed inside the key's
+ * window, as certificates are (docs/keys.md): the signing time is the document's validFrom (a
+ * credential such as a status list) or its iat (a JWT such as a notice). Returns the payload.
  */
 export async function verifyIssuerSigned(
   jws: string,
@@ -178,11 +180,27 @@ export async function verifyIssuerSigned(
   const checked = await checkSignature(jws, keys);
   if (!checked.ok) throw new SignedDocumentError(checked.reason);
   const payload = checked.payload as Record<string, unknown>;
+  const { key } = checked;
   const issuer = issuerOf(payload);
-  if (issuer !== keyOwner(checked.key))
-    throw new SignedDocumentError(`Signed by ${keyOwner(checked.key)}, not by the issuer it names`);
-  if (checked.key.compromisedAt)
-    throw new SignedDocumentError(`Signed with key ${checked.key.kid}, declared compromised`);
+  if (issuer !== keyOwner(key))
+    throw new SignedDocumentError(`Signed by ${keyOwner(key)}, not by the issuer it names`);
+  if (key.compromisedAt) throw new SignedDocumentError(`Signed with key ${key.kid}, declared compromised`);
+  const signedAt =
+    typeof payload.validFrom === 'string'
+      ? new Date(payload.validFrom)
+      : typeof payload.iat === 'number'
+        ? new Date(payload.iat * 1000)
+        : undefined;
+  if (!signedAt || Number.isNaN(signedAt.getTime()))
+    throw new SignedDocumentError('The signed document names no signing time (validFrom or iat)');
+  if (
+    (key.signsFrom && signedAt < new Date(key.signsFrom)) ||
+    (key.signsUntil && signedAt > new Date(key.signsUntil))
+  ) {
+    throw new SignedDocumentError(
+      `Key ${key.kid} did not sign at ${signedAt.toISOString()}: its window is ${key.signsFrom ?? 'the start'} to ${key.signsUntil ?? 'now'}`,
+    );
+  }
   return payload;
 }
 

@@ -10,7 +10,11 @@ import { proofSignerFromEnvironment, signerFromEnvironment } from '../adapters/s
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { loadConfig } from '../shared/config.js';
 import { badRequest, conflict, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
-import { RegionSigningKeys, regionDidDocument } from '../shared/signing-keys.js';
+import {
+  keyGenerationFromEnvironment,
+  RegionSigningKeys,
+  regionDidDocument,
+} from '../shared/signing-keys.js';
 
 // Verifiers may cache keys for five minutes; a rotation publishes the new key before it signs anything.
 const CACHE = { 'cache-control': 'public, max-age=300' };
@@ -86,6 +90,8 @@ export const handler = publicKeysHandler(
     fromEnvironment ??= new RegionSigningKeys({
       signer: signerFromEnvironment(env.SIGNING_KEY_ID),
       ...(env.PROOF_KEY_ID ? { proofSigner: proofSignerFromEnvironment(env.PROOF_KEY_ID) } : {}),
+      // Recorded with the keys this function records (the first key, a key declared compromised unused).
+      generation: keyGenerationFromEnvironment(),
       ledger: new DynamoDbSigningKeyLedger(env.TABLE_NAME),
       issuerDid: env.ISSUER_DID,
       // The JWKS may be served before anything signed: this function records the region's first key.

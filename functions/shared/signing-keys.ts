@@ -20,7 +20,9 @@ import {
   type SigningKeyStatus,
   signingKeyStatus,
   signingRefusal,
+  supersession,
   verificationKeyOf,
+  type WindowClosing,
 } from '../domain/signing-keys.js';
 import type { VerificationKey } from '../domain/verification.js';
 import type { ProofSigner, Signer } from '../ports.js';
@@ -34,6 +36,8 @@ export interface SigningKeyLedger {
   get(thumbprint: string): Promise<SigningKeyRecord | undefined>;
   list(): Promise<SigningKeyRecord[]>;
   recordFirstUse(plan: FirstUse): Promise<'recorded' | 'lost'>;
+  /** Sets each signsUntil only where it is still unset. */
+  closeWindows(closings: WindowClosing[]): Promise<void>;
   putIfAbsent(record: SigningKeyRecord): Promise<boolean>;
   markCompromised(thumbprint: string, compromisedAt: string, reason: string): Promise<boolean>;
 }
@@ -57,28 +61,50 @@ export async function keyIdentity(
 const FIRST_USE_TRIES = 5;
 
 /**
- * The key's ledger record, written first if it has none: concurrent first uses each try a conditional
- * transaction; the losers read the ledger again and find the winner's record.
+ * The key's ledger record, written first if it has none (with the generation, when known), and the
+ * ledger as read: concurrent first uses each try a conditional put; the losers read the ledger again
+ * and find the winner's record.
  */
+async function recordedIn(
+  key: SigningKeyIdentity,
+  ledger: SigningKeyLedger,
+  now: () => Date,
+  generation?: number,
+): Promise<{ record: SigningKeyRecord; records: SigningKeyRecord[] }> {
+  for (let attempt = 0; attempt < FIRST_USE_TRIES; attempt++) {
+    const records = await ledger.list();
+    const existing = records.find((r) => r.thumbprint === key.thumbprint);
+    if (existing) return { record: existing, records };
+    const plan = firstUse(key, records, now(), generation);
+    if ((await ledger.recordFirstUse(plan)) === 'recorded') return { record: plan.record, records };
+  }
+  throw new Error(`Could not record signing key ${key.kid} in the ledger after ${FIRST_USE_TRIES} tries`);
+}
+
+/** The key's ledger record, written first if it has none. */
 export async function ensureRecorded(
   key: SigningKeyIdentity,
   ledger: SigningKeyLedger,
   now: () => Date,
+  generation?: number,
 ): Promise<SigningKeyRecord> {
-  for (let attempt = 0; attempt < FIRST_USE_TRIES; attempt++) {
-    const records = await ledger.list();
-    const existing = records.find((r) => r.thumbprint === key.thumbprint);
-    if (existing) return existing;
-    const plan = firstUse(key, records, now());
-    if ((await ledger.recordFirstUse(plan)) === 'recorded') return plan.record;
-  }
-  throw new Error(`Could not record signing key ${key.kid} in the ledger after ${FIRST_USE_TRIES} tries`);
+  return (await recordedIn(key, ledger, now, generation)).record;
+}
+
+export interface LedgeredSignerOptions {
+  /**
+   * The key generation of this deployment (SIGNING_KEY_GENERATION, from the CDK context). Recorded with
+   * the key; a signer that knows it closes the windows of older generations once its key has been in use
+   * for the grace (docs/keys.md). Without it, a signer closes nothing.
+   */
+  generation?: number;
 }
 
 /**
  * The Signer port, with the ledger first: a key is recorded before its first signature, and a key the
  * ledger says is compromised, or retired past its grace, signs nothing. What the ledger said is kept for
- * LEDGER_RECHECK_MS per container, so a declared compromise stops signing within that time.
+ * LEDGER_RECHECK_MS per container, so a declared compromise stops signing within that time. Each time
+ * it reads the ledger, a key that may sign also closes the windows its generation supersedes.
  */
 export class LedgeredSigner implements Signer {
   private record?: SigningKeyRecord;
@@ -90,6 +116,7 @@ export class LedgeredSigner implements Signer {
     private readonly ledger: SigningKeyLedger,
     private readonly issuerDid: string,
     private readonly now: () => Date = () => new Date(),
+    private readonly options: LedgeredSignerOptions = {},
   ) {}
 
   keyId(): Promise<string> {
@@ -104,11 +131,16 @@ export class LedgeredSigner implements Signer {
   async ensureRecorded(): Promise<SigningKeyRecord> {
     if (this.record && this.now().getTime() - this.readAt < LEDGER_RECHECK_MS) return this.record;
     this.reading ??= (async () => {
-      const record = await ensureRecorded(
-        await keyIdentity(this.inner, this.issuerDid),
-        this.ledger,
-        this.now,
-      );
+      const { generation } = this.options;
+      const key = await keyIdentity(this.inner, this.issuerDid);
+      const { record, records } = await recordedIn(key, this.ledger, this.now, generation);
+      if (generation !== undefined && !signingRefusal(record, this.now())) {
+        const ledger = records.some((r) => r.thumbprint === record.thumbprint)
+          ? records
+          : [...records, record];
+        const closings = supersession(key, generation, ledger, this.now());
+        if (closings.length > 0) await this.ledger.closeWindows(closings);
+      }
       this.record = record;
       this.readAt = this.now().getTime();
       return record;
@@ -169,6 +201,8 @@ export class RegionSigningKeys {
       now?: () => Date;
       /** Record the active key when the ledger is empty (needs write access to the table). */
       recordWhenEmpty?: boolean;
+      /** The deployment's key generation, recorded with the keys this class records. */
+      generation?: number;
     },
   ) {}
 
@@ -196,7 +230,10 @@ export class RegionSigningKeys {
     const [actives, records] = await Promise.all([this.actives(), this.deps.ledger.list()]);
     if (records.length > 0 || !this.deps.recordWhenEmpty) return { actives, records };
     const es256 = actives[0] as SigningKeyIdentity;
-    return { actives, records: [await ensureRecorded(es256, this.deps.ledger, () => this.now())] };
+    return {
+      actives,
+      records: [await ensureRecorded(es256, this.deps.ledger, () => this.now(), this.deps.generation)],
+    };
   }
 
   /** Every key verifiers need, active ones first, each with its window and any compromise. */
@@ -251,7 +288,9 @@ export class RegionSigningKeys {
       const [actives, records] = await Promise.all([this.actives(), this.deps.ledger.list()]);
       const recorded = records.find((r) => r.thumbprint === thumbprint);
       const active = recorded ? undefined : actives.find((a) => a.thumbprint === thumbprint);
-      const unrecordedActive = active ? firstUse(active, records, now).record : undefined;
+      const unrecordedActive = active
+        ? firstUse(active, records, now, this.deps.generation).record
+        : undefined;
       const check = checkCompromise(recorded ?? unrecordedActive, compromisedAt, now);
       if (!check.ok) return check;
       const at = compromisedAt.toISOString();
@@ -307,12 +346,25 @@ export function regionDidDocument(issuerDid: string, keys: PublishedSigningKey[]
   };
 }
 
-// ---- From the function's environment: SIGNING_KEY_ID, PROOF_KEY_ID, ISSUER_DID, TABLE_NAME ----
+// ---- From the function's environment: SIGNING_KEY_ID, PROOF_KEY_ID, SIGNING_KEY_GENERATION, ISSUER_DID,
+// TABLE_NAME ----
 
 function required(name: 'SIGNING_KEY_ID' | 'ISSUER_DID' | 'TABLE_NAME', env: NodeJS.ProcessEnv): string {
   const value = env[name];
   if (!value) throw new Error(`${name} is not set for this function (signing keys need it)`);
   return value;
+}
+
+/** SIGNING_KEY_GENERATION: the deployment's key generation, a whole number from 1. */
+export function keyGenerationFromEnvironment(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.SIGNING_KEY_GENERATION;
+  const generation = Number(value);
+  if (!value || !Number.isInteger(generation) || generation < 1) {
+    throw new Error(
+      `SIGNING_KEY_GENERATION must be set to the key generation, a whole number from 1 (it is ${value === undefined ? 'not set' : `'${value}'`})`,
+    );
+  }
+  return generation;
 }
 
 let fromEnvironment: RegionSigningKeys | undefined;
@@ -326,6 +378,7 @@ export function regionSigningKeys(env: NodeJS.ProcessEnv = process.env): RegionS
   fromEnvironment ??= new RegionSigningKeys({
     signer: signerFromEnvironment(required('SIGNING_KEY_ID', env), env),
     ...(env.PROOF_KEY_ID ? { proofSigner: proofSignerFromEnvironment(env.PROOF_KEY_ID, env) } : {}),
+    ...(env.SIGNING_KEY_GENERATION ? { generation: keyGenerationFromEnvironment(env) } : {}),
     ledger: new DynamoDbSigningKeyLedger(required('TABLE_NAME', env)),
     issuerDid: required('ISSUER_DID', env),
   });
@@ -341,7 +394,10 @@ export function regionVerificationKeys(): Promise<VerificationKey[]> {
   return regionSigningKeys().verificationKeys();
 }
 
-/** The active key's signer behind the ledger: what every function that signs certificates uses. */
+/**
+ * The active key's signer behind the ledger: what every function that signs certificates uses. The
+ * function's SIGNING_KEY_GENERATION says which generation it belongs to.
+ */
 export function ledgeredSignerFromEnvironment(
   keyId: string,
   tableName: string,
@@ -352,6 +408,8 @@ export function ledgeredSignerFromEnvironment(
     signerFromEnvironment(keyId, env),
     new DynamoDbSigningKeyLedger(tableName),
     issuerDid,
+    undefined,
+    { generation: keyGenerationFromEnvironment(env) },
   );
 }
 
@@ -366,5 +424,7 @@ export function ledgeredProofSignerFromEnvironment(
     proofSignerFromEnvironment(keyId, env),
     new DynamoDbSigningKeyLedger(tableName),
     issuerDid,
+    undefined,
+    { generation: keyGenerationFromEnvironment(env) },
   );
 }

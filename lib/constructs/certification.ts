@@ -33,6 +33,8 @@ export interface CertificationProps {
   signingKey: IKey;
   /** The Ed25519 key of the Data Integrity proofs embedded in certificates. */
   proofKey: IKey;
+  /** The keys' generation (docs/keys.md): signers record it and close older generations' windows. */
+  signingKeyGeneration: number;
   events: IEventBus;
   api: Api;
   /** How long an assessor has to mark before the work goes to someone else. */
@@ -78,6 +80,7 @@ export class Certification extends Construct {
       {
         SIGNING_KEY_ID: props.signingKey.keyId,
         PROOF_KEY_ID: props.proofKey.keyId,
+        SIGNING_KEY_GENERATION: String(props.signingKeyGeneration),
       },
     )
       .grantSign(props.signingKey)

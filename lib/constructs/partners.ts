@@ -18,6 +18,8 @@ export interface PartnersProps {
   signingKey: IKey;
   /** The Ed25519 key of the Data Integrity proofs embedded in endorsements and status lists. */
   proofKey: IKey;
+  /** The keys' generation (docs/keys.md): signers record it and close older generations' windows. */
+  signingKeyGeneration: number;
   api: Api;
   /** Full scope name partner machine clients need to ask for a recognition. */
   recognizeScope: string;
@@ -39,6 +41,7 @@ export class Partners extends Construct {
       TABLE_NAME: table.tableName,
       ...regionEnvironment(region),
       SIGNING_KEY_ID: props.signingKey.keyId,
+      SIGNING_KEY_GENERATION: String(props.signingKeyGeneration),
     };
     // What a function signs: nothing, a JWS (notices), or credentials with their embedded proof and JWS.
     const fn = (fid: string, entry: string, description: string, signs: false | 'jws' | 'credentials') => {

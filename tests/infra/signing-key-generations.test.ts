@@ -140,6 +140,10 @@ describe('signing key generations', () => {
     const users = functionsUsingKey(resources);
     expect(users.length).toBeGreaterThanOrEqual(2);
     for (const f of users) expect(f.keyRef, f.id).toEqual({ Ref: id });
+    // Every signer knows its generation: the ledger records it and orders windows by it.
+    const generations = functionsUsingKey(resources, 'SIGNING_KEY_GENERATION');
+    expect(generations.map((f) => f.id).sort()).toEqual(users.map((f) => f.id).sort());
+    for (const f of generations) expect(f.keyRef, f.id).toBe('2');
     const proofUsers = functionsUsingKey(resources, 'PROOF_KEY_ID');
     expect(proofUsers.length).toBeGreaterThanOrEqual(4);
     for (const f of proofUsers) expect(f.keyRef, f.id).toEqual({ Ref: proofId });

@@ -2,11 +2,13 @@
 // the same data comes back up with generation 2, and the old certificate still verifies against the
 // published key set while new ones carry the new key. Then an admin declares the old key compromised
 // as of a time T: what it signed before T stays valid, what it signed after T is refused. The Ed25519
-// proof keys rotate with the same generation, on their own line of windows.
+// proof keys rotate with the same generation, on their own line of windows. A rotation rolled back
+// (generation 1 again) keeps signing with the old key; windows close only once a newer generation has
+// been in use for the grace (tests/unit/functions/key-generations.test.ts runs that on a clock).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeProtectedHeader } from 'jose';
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbSigningKeyLedger } from '../../functions/adapters/dynamodb-signing-key-ledger.js';
 import { LocalProofSigner, LocalSigner } from '../../functions/adapters/local-signer.js';
@@ -91,7 +93,7 @@ const byAlg = (keys: VerificationKey[], alg: 'ES256' | 'EdDSA') => keys.filter((
  * A Data Integrity proof by the region's active Ed25519 key, made as a signing function makes it: the
  * local key file behind the ledger in the region's table (DynamoDB Local).
  */
-async function prove(c: LocalCloud, n: number) {
+async function prove(c: LocalCloud, n: number, generation: number) {
   const [table] = c.model.tables;
   const signer = new LedgeredProofSigner(
     new LocalProofSigner(c.keysDir, localSigningKeyId(c, 'ECC_NIST_EDWARDS25519')),
@@ -100,6 +102,8 @@ async function prove(c: LocalCloud, n: number) {
       localDynamoDbClient(c.endpoints.dynamodb, c.model.region),
     ),
     DID,
+    undefined,
+    { generation },
   );
   const verificationMethod = await proofVerificationMethod(signer, DID);
   const document = {
@@ -122,7 +126,7 @@ async function setUp() {
     nameEn: OCCUPATION.nameEn,
   });
   expect((await call('liumin', 'PUT', `/admin/exams/${EXAM_ID}`, EXAM_BODY)).status).toBe(200);
-  for (const sessionId of ['rotation-1', 'rotation-2']) {
+  for (const sessionId of ['rotation-1', 'rotation-2', 'rotation-3']) {
     const session = await call('liumin', 'PUT', `/admin/sessions/${sessionId}`, {
       examId: EXAM_ID,
       opensAt: new Date(Date.now() - 60_000).toISOString(),
@@ -201,6 +205,7 @@ const payloadOf = (jws: string) =>
     unknown
   > & { validFrom: string };
 
+let gen1: SynthesizedStack;
 let gen2: SynthesizedStack;
 let oldLocalKeyId: string;
 let oldKid: string;
@@ -209,7 +214,7 @@ let oldProof: Awaited<ReturnType<typeof prove>>;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-keys-'));
-  const gen1 = synth(1);
+  gen1 = synth(1);
   gen2 = synth(2);
   cloud = await up(gen1);
   oldLocalKeyId = localSigningKeyId(cloud);
@@ -225,7 +230,7 @@ describe('signing-key rotation', () => {
   it('signs with generation 1 and publishes one key of each kind', async () => {
     first = await certify('rotation-1');
     oldKid = String(decodeProtectedHeader(first).kid);
-    oldProof = await prove(running(), 1);
+    oldProof = await prove(running(), 1, 1);
     const keys = await jwks();
     expect(keys.map((k) => [k.alg, k.kid])).toEqual([
       ['ES256', oldKid],
@@ -257,8 +262,8 @@ describe('signing-key rotation', () => {
     const second = await certify('rotation-2');
     expect(decodeProtectedHeader(second).kid).toBe(newKid);
 
-    // The new proof key's first proof closes the old proof key's window, and no ES256 window.
-    const newProof = await prove(running(), 2);
+    // The new proof key's first proof closes no window yet, of either kind.
+    const newProof = await prove(running(), 2, 2);
     expect(newProof.verificationMethod).toBe(newProofKid);
 
     const keys = await jwks();
@@ -267,16 +272,15 @@ describe('signing-key rotation', () => {
     const [activeProof, retiredProof] = byAlg(keys, 'EdDSA');
     expect(activeProof).toMatchObject({ kid: newProofKid, signsFrom: expect.any(String) });
     expect(activeProof).not.toHaveProperty('signsUntil');
-    expect(retiredProof).toMatchObject({ kid: oldProof.verificationMethod, signsUntil: expect.any(String) });
+    expect(retiredProof).toMatchObject({ kid: oldProof.verificationMethod });
+    expect(retiredProof).not.toHaveProperty('signsUntil');
     for (const { signed } of [oldProof, newProof]) {
       expect(await checkProof(signed, keys)).toMatchObject({ ok: true });
     }
     expect(active?.signsFrom).toEqual(expect.any(String));
-    expect(retired?.signsUntil).toEqual(expect.any(String));
-    expect(Date.parse(retired?.signsUntil as string)).toBeGreaterThan(Date.now());
-    expect(Date.parse(retired?.signsUntil as string)).toBeGreaterThan(
-      Date.parse(active?.signsFrom as string),
-    );
+    // Both windows stay open until generation 2 has been in use for the grace: a failed deployment
+    // rolled back before then leaves generation 1 signing.
+    expect(retired).not.toHaveProperty('signsUntil');
     for (const jws of [first, second]) {
       expect((await verifyCredential({ jws, keys, now: new Date() })).status).toBe('valid');
     }
@@ -286,18 +290,19 @@ describe('signing-key rotation', () => {
       verificationMethod: { id: string; signsUntil?: string }[];
     };
     expect(did.assertionMethod).toEqual(keys.map((k) => k.kid));
-    expect(did.verificationMethod.find((m) => m.id === oldKid)).toMatchObject({
-      type: 'JsonWebKey',
-      signsUntil: retired?.signsUntil,
-    });
+    expect(did.verificationMethod.find((m) => m.id === oldKid)).toMatchObject({ type: 'JsonWebKey' });
     expect(did.verificationMethod.find((m) => m.id === oldProof.verificationMethod)).toMatchObject({
       type: 'Multikey',
-      signsUntil: retiredProof?.signsUntil,
     });
 
     const listed = await call('liumin', 'GET', '/admin/signing-keys');
     expect(listed.status).toBe(200);
-    const rows = (listed.body.keys as { kid: string; status: string }[]).map((k) => [k.kid, k.status]);
+    const listedKeys = listed.body.keys as { kid: string; status: string; generation?: number }[];
+    // The ledger records each key's generation.
+    expect(listedKeys.find((k) => k.kid === oldKid)?.generation).toBe(1);
+    expect(listedKeys.find((k) => k.kid === newKid)?.generation).toBe(2);
+    expect(listedKeys.find((k) => k.kid === newProofKid)?.generation).toBe(2);
+    const rows = listedKeys.map((k) => [k.kid, k.status]);
     expect(rows.slice(0, 2)).toEqual([
       [newKid, 'active'],
       [newProofKid, 'active'],
@@ -309,6 +314,20 @@ describe('signing-key rotation', () => {
         [oldProof.verificationMethod, 'retired'],
       ]),
     );
+  }, 180_000);
+
+  it('keeps signing with generation 1 when the rotation is rolled back', async () => {
+    await running().stop();
+    cloud = await up(gen1);
+    const third = await certify('rotation-3');
+    expect(decodeProtectedHeader(third).kid).toBe(oldKid);
+    const keys = await jwks();
+    // jose checks the signature against the published set; the old key's window is still open.
+    await expect(compactVerify(third, createLocalJWKSet({ keys: keys as never }))).resolves.toBeDefined();
+    expect(keys.find((k) => k.kid === oldKid)).not.toHaveProperty('signsUntil');
+    // Forward again, for the rest of the test.
+    await running().stop();
+    cloud = await up(gen2);
   }, 180_000);
 
   it('voids what the old key signed after it was declared compromised, and nothing before', async () => {

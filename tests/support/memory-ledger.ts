@@ -1,6 +1,6 @@
-// The signing-key ledger on a Map, with the DynamoDB adapter's conditional semantics (the adapter itself
+// The signing-key ledger on a Map, with the DynamoDB adapter's conditional semantics: put-if-absent, close-if-open, compromise-once (the adapter itself
 // runs against DynamoDB Local in tests/integration/key-rotation.test.ts).
-import type { FirstUse, SigningKeyRecord } from '../../functions/domain/signing-keys.js';
+import type { FirstUse, SigningKeyRecord, WindowClosing } from '../../functions/domain/signing-keys.js';
 import type { SigningKeyLedger } from '../../functions/shared/signing-keys.js';
 
 /** The DynamoDB ledger's conditions on a Map: put-if-absent, close-if-open, compromise-once. */
@@ -15,14 +15,15 @@ export class MemoryLedger implements SigningKeyLedger {
     return [...this.items.values()].map((r) => structuredClone(r));
   }
   async recordFirstUse(plan: FirstUse) {
-    if (this.items.has(plan.record.thumbprint)) return 'lost' as const;
-    if (plan.supersede.some((s) => !this.items.has(s.thumbprint) || this.items.get(s.thumbprint)?.signsUntil))
-      return 'lost' as const;
-    this.writes++;
-    this.items.set(plan.record.thumbprint, structuredClone(plan.record));
-    for (const s of plan.supersede)
-      (this.items.get(s.thumbprint) as SigningKeyRecord).signsUntil = s.signsUntil;
-    return 'recorded' as const;
+    return (await this.putIfAbsent(plan.record)) ? ('recorded' as const) : ('lost' as const);
+  }
+  async closeWindows(closings: WindowClosing[]) {
+    for (const c of closings) {
+      const r = this.items.get(c.thumbprint);
+      if (!r || r.signsUntil) continue;
+      this.writes++;
+      r.signsUntil = c.signsUntil;
+    }
   }
   async putIfAbsent(record: SigningKeyRecord) {
     if (this.items.has(record.thumbprint)) return false;

@@ -9,6 +9,7 @@ import {
   SUPERSEDED_GRACE_MS,
   signingKeyStatus,
   signingRefusal,
+  supersession,
   verificationKeyOf,
 } from '../../../functions/domain/signing-keys.js';
 
@@ -34,11 +35,10 @@ describe('a key’s first signature', () => {
   it('opens the region’s very first key with no lower bound and closes nothing', () => {
     expect(firstUse(identity('k1'), [], NOW)).toEqual({
       record: { ...identity('k1'), recordedAt: NOW.toISOString() },
-      supersede: [],
     });
   });
 
-  it('opens a later key a clock-skew allowance before now and closes every open window after the grace', () => {
+  it('opens a later key a clock-skew allowance before now, with its generation, and closes nothing yet', () => {
     const plan = firstUse(
       identity('k3'),
       [
@@ -46,11 +46,16 @@ describe('a key’s first signature', () => {
         record('k2', { signsFrom: '2026-02-01T00:00:00.000Z' }),
       ],
       NOW,
+      3,
     );
-    expect(plan.record.signsFrom).toBe(new Date(NOW.getTime() - SIGNS_FROM_CLOCK_SKEW_MS).toISOString());
-    expect(plan.supersede).toEqual([
-      { thumbprint: 'k2', signsUntil: new Date(NOW.getTime() + SUPERSEDED_GRACE_MS).toISOString() },
-    ]);
+    expect(plan).toEqual({
+      record: {
+        ...identity('k3'),
+        recordedAt: NOW.toISOString(),
+        signsFrom: new Date(NOW.getTime() - SIGNS_FROM_CLOCK_SKEW_MS).toISOString(),
+        generation: 3,
+      },
+    });
     expect(SIGNS_FROM_CLOCK_SKEW_MS).toBe(60_000);
     expect(SUPERSEDED_GRACE_MS).toBe(15 * 60_000);
   });
@@ -73,24 +78,28 @@ describe('two algorithms, two lines of windows', () => {
     expect(() => algorithmOf({ kty: 'OKP', crv: 'X25519' })).toThrow(/OKP X25519/);
   });
 
-  it('closes only the open windows of its own algorithm at a key’s first use', () => {
-    const ledger = [record('es1'), edRecord('ed1')];
-    const ed2 = firstUse(edIdentity('ed2'), ledger, NOW);
-    expect(ed2.supersede.map((s) => s.thumbprint)).toEqual(['ed1']);
-    expect(ed2.record.signsFrom).toBe(new Date(NOW.getTime() - SIGNS_FROM_CLOCK_SKEW_MS).toISOString());
-    const es2 = firstUse(identity('es2'), ledger, NOW);
-    expect(es2.supersede.map((s) => s.thumbprint)).toEqual(['es1']);
+  it('closes only the open windows of its own algorithm', () => {
+    const settled = new Date(NOW.getTime() - SUPERSEDED_GRACE_MS).toISOString();
+    const ledger = [
+      record('es1', { generation: 1 }),
+      edRecord('ed1', { generation: 1 }),
+      record('es2', { generation: 2, recordedAt: settled }),
+      edRecord('ed2', { generation: 2, recordedAt: settled }),
+    ];
+    expect(supersession(edIdentity('ed2'), 2, ledger, NOW).map((s) => s.thumbprint)).toEqual(['ed1']);
+    expect(supersession(identity('es2'), 2, ledger, NOW).map((s) => s.thumbprint)).toEqual(['es1']);
+    expect(firstUse(edIdentity('ed2'), ledger, NOW).record.signsFrom).toBe(
+      new Date(NOW.getTime() - SIGNS_FROM_CLOCK_SKEW_MS).toISOString(),
+    );
   });
 
   it('gives the first key of each algorithm no lower bound, whatever the other algorithm has', () => {
     // An old deployment's first proof may come before its ES256 key is recorded: neither waits for the other.
     expect(firstUse(edIdentity('ed1'), [record('es1')], NOW)).toEqual({
       record: { ...edIdentity('ed1'), recordedAt: NOW.toISOString() },
-      supersede: [],
     });
     expect(firstUse(identity('es1'), [edRecord('ed1')], NOW)).toEqual({
       record: { ...identity('es1'), recordedAt: NOW.toISOString() },
-      supersede: [],
     });
   });
 
@@ -123,6 +132,43 @@ describe('two algorithms, two lines of windows', () => {
     ]);
     expect(signingKeyStatus(keys[3] as SigningKeyRecord, ['es2', 'ed2'])).toBe('active');
     expect(signingKeyStatus(keys[1] as SigningKeyRecord, ['es2', 'ed2'])).toBe('retired');
+  });
+});
+
+describe('windows ordered by generation', () => {
+  const at = (msAgo: number) => new Date(NOW.getTime() - msAgo).toISOString();
+  const closing = (t: string) => ({
+    thumbprint: t,
+    signsUntil: new Date(NOW.getTime() + SUPERSEDED_GRACE_MS).toISOString(),
+  });
+
+  it('closes older generations only once the newer key has been in use for the grace', () => {
+    const ledger = (recordedAgo: number) => [
+      record('k1', { generation: 1 }),
+      record('k2', { generation: 2, recordedAt: at(recordedAgo) }),
+    ];
+    expect(supersession(identity('k2'), 2, ledger(SUPERSEDED_GRACE_MS - 1), NOW)).toEqual([]);
+    expect(supersession(identity('k2'), 2, ledger(SUPERSEDED_GRACE_MS), NOW)).toEqual([closing('k1')]);
+    // Not recorded yet: nothing.
+    expect(supersession(identity('k2'), 2, [record('k1', { generation: 1 })], NOW)).toEqual([]);
+  });
+
+  it('never closes a newer or equal generation, nor a closed window; a key without generation is the oldest', () => {
+    const old = at(86_400_000);
+    const ledger = [
+      record('legacy', { recordedAt: old }),
+      record('k1', { generation: 1, recordedAt: old, signsUntil: old }),
+      record('k2', { generation: 2, recordedAt: old }),
+      record('k2b', { generation: 2, recordedAt: old }),
+      record('k3', { generation: 3, recordedAt: old }),
+    ];
+    expect(supersession(identity('k2'), 2, ledger, NOW)).toEqual([closing('legacy')]);
+    expect(supersession(identity('k3'), 3, ledger, NOW)).toEqual([
+      closing('legacy'),
+      closing('k2'),
+      closing('k2b'),
+    ]);
+    expect(supersession(identity('legacy'), 1, ledger, NOW)).toEqual([]);
   });
 });
 

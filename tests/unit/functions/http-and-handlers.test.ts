@@ -125,6 +125,7 @@ describe('handlers', () => {
         records.set(plan.record.thumbprint, plan.record as never);
         return 'recorded' as const;
       },
+      closeWindows: async () => {},
       putIfAbsent: async () => false,
       markCompromised: async () => false,
     };

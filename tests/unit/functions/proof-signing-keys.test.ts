@@ -49,10 +49,11 @@ describe('LedgeredProofSigner', () => {
     const time = clock('2026-05-01T08:00:00.000Z');
     const es1 = new LocalSigner(dir, 'es-g1');
     const ed1 = new LocalProofSigner(dir, 'ed-g1');
-    await new LedgeredSigner(es1, ledger, DID, time.now).sign(new Uint8Array([1]));
+    const gen = (generation: number) => ({ generation });
+    await new LedgeredSigner(es1, ledger, DID, time.now, gen(1)).sign(new Uint8Array([1]));
     time.advance(60_000);
     // Several containers add their first proofs at once: one record.
-    const proofs = [1, 2, 3].map(() => new LedgeredProofSigner(ed1, ledger, DID, time.now));
+    const proofs = [1, 2, 3].map(() => new LedgeredProofSigner(ed1, ledger, DID, time.now, gen(1)));
     await Promise.all(proofs.map((s) => s.sign(new Uint8Array(64))));
     expect(ledger.items.size).toBe(2);
     const edRecord = await ledger.get(await ed1.keyId());
@@ -67,26 +68,33 @@ describe('LedgeredProofSigner', () => {
     // Rotation: generation 2 of each, on its own line.
     time.advance(86_400_000);
     const ed2 = new LocalProofSigner(dir, 'ed-g2');
-    await new LedgeredProofSigner(ed2, ledger, DID, time.now).sign(new Uint8Array(64));
+    const ed2Signer = new LedgeredProofSigner(ed2, ledger, DID, time.now, gen(2));
+    await ed2Signer.sign(new Uint8Array(64));
+    expect((await ledger.get(await ed2.keyId()))?.signsFrom).toBe(
+      new Date(time.now().getTime() - 60_000).toISOString(),
+    );
+    time.advance(SUPERSEDED_GRACE_MS);
+    await ed2Signer.sign(new Uint8Array(64));
     expect((await ledger.get(await ed1.keyId()))?.signsUntil).toBe(
       new Date(time.now().getTime() + SUPERSEDED_GRACE_MS).toISOString(),
     );
     expect((await ledger.get(await es1.keyId()))?.signsUntil).toBeUndefined();
-    expect((await ledger.get(await ed2.keyId()))?.signsFrom).toBe(
-      new Date(time.now().getTime() - 60_000).toISOString(),
-    );
-    const es2 = new LocalSigner(dir, 'es-g2');
-    await new LedgeredSigner(es2, ledger, DID, time.now).sign(new Uint8Array([2]));
-    expect((await ledger.get(await es1.keyId()))?.signsUntil).toBeDefined();
-    expect((await ledger.get(await ed2.keyId()))?.signsUntil).toBeUndefined();
 
     // An old container's proof key signs through the grace, then refuses.
     const [old] = proofs;
     await expect(old?.sign(new Uint8Array(64))).resolves.toHaveLength(64);
     time.advance(SUPERSEDED_GRACE_MS);
     await expect(old?.sign(new Uint8Array(64))).rejects.toThrow(/was retired/);
+
+    const es2 = new LocalSigner(dir, 'es-g2');
+    const es2Signer = new LedgeredSigner(es2, ledger, DID, time.now, gen(2));
+    await es2Signer.sign(new Uint8Array([2]));
+    time.advance(SUPERSEDED_GRACE_MS);
+    await es2Signer.sign(new Uint8Array([2]));
+    expect((await ledger.get(await es1.keyId()))?.signsUntil).toBeDefined();
+    expect((await ledger.get(await ed2.keyId()))?.signsUntil).toBeUndefined();
     await expect(
-      new LedgeredProofSigner(ed2, ledger, DID, time.now).sign(new Uint8Array(64)),
+      new LedgeredProofSigner(ed2, ledger, DID, time.now, gen(2)).sign(new Uint8Array(64)),
     ).resolves.toHaveLength(64);
   });
 
@@ -184,7 +192,7 @@ describe('the public-keys routes with a proof key', () => {
   });
 
   it('keeps proofs verifiable across a proof-key rotation, and a compromise voids only the one key', async () => {
-    const signer1 = new LedgeredProofSigner(ed1, ledger, DID, time.now);
+    const signer1 = new LedgeredProofSigner(ed1, ledger, DID, time.now, { generation: 1 });
     const vm1 = await proofVerificationMethod(ed1, DID);
     const before = await addProof(document(time.now()), {
       signer: signer1,
@@ -193,13 +201,15 @@ describe('the public-keys routes with a proof key', () => {
     });
     time.advance(86_400_000);
     proofSigner = ed2;
-    const signer2 = new LedgeredProofSigner(ed2, ledger, DID, time.now);
+    const signer2 = new LedgeredProofSigner(ed2, ledger, DID, time.now, { generation: 2 });
     const vm2 = await proofVerificationMethod(ed2, DID);
     const after = await addProof(document(time.now()), {
       signer: signer2,
       verificationMethod: vm2,
       created: time.now(),
     });
+    time.advance(SUPERSEDED_GRACE_MS);
+    await signer2.sign(new Uint8Array(64));
     const jwks = (await call('GET /.well-known/jwks.json')).body.keys;
     expect(jwks.map((k: { kid: string }) => k.kid)).toEqual([`${DID}#${await es.keyId()}`, vm2, vm1]);
     expect(jwks[2]).toMatchObject({ alg: 'EdDSA', signsUntil: expect.any(String) });

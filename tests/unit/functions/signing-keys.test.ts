@@ -43,22 +43,30 @@ describe('LedgeredSigner', () => {
     const time = clock('2026-05-01T08:00:00.000Z');
     const g1 = new LocalSigner(dir, 'g1');
     // Several containers sign at once for the first time: they agree on one record.
-    const containers = [1, 2, 3].map(() => new LedgeredSigner(g1, ledger, DID, time.now));
+    const containers = [1, 2, 3].map(() => new LedgeredSigner(g1, ledger, DID, time.now, { generation: 1 }));
     await Promise.all(containers.map((s) => s.sign(new Uint8Array([1]))));
     expect(ledger.items.size).toBe(1);
     expect(ledger.writes).toBe(1);
     const [first] = await ledger.list();
-    expect(first).toMatchObject({ thumbprint: await g1.keyId(), kid: `${DID}#${await g1.keyId()}` });
+    expect(first).toMatchObject({
+      thumbprint: await g1.keyId(),
+      kid: `${DID}#${await g1.keyId()}`,
+      generation: 1,
+    });
     expect(first).not.toHaveProperty('signsFrom');
 
     time.advance(86_400_000);
-    const g2 = new LedgeredSigner(new LocalSigner(dir, 'g2'), ledger, DID, time.now);
+    const g2 = new LedgeredSigner(new LocalSigner(dir, 'g2'), ledger, DID, time.now, { generation: 2 });
     await Promise.all([g2.sign(new Uint8Array([2])), g2.sign(new Uint8Array([3]))]);
-    const g1Record = await ledger.get(await g1.keyId());
-    expect(g1Record?.signsUntil).toBe(new Date(time.now().getTime() + SUPERSEDED_GRACE_MS).toISOString());
     expect((await ledger.get(await g2.keyId()))?.signsFrom).toBe(
       new Date(time.now().getTime() - 60_000).toISOString(),
     );
+    // The old window stays open while the new generation settles (a failed deployment may roll back).
+    expect((await ledger.get(await g1.keyId()))?.signsUntil).toBeUndefined();
+    time.advance(SUPERSEDED_GRACE_MS);
+    await g2.sign(new Uint8Array([3]));
+    const g1Record = await ledger.get(await g1.keyId());
+    expect(g1Record?.signsUntil).toBe(new Date(time.now().getTime() + SUPERSEDED_GRACE_MS).toISOString());
 
     // An old container keeps signing through the grace, then refuses.
     const [old] = containers;
@@ -133,7 +141,7 @@ describe('the public-keys routes', () => {
     expect(first.body.keys).toHaveLength(1);
     expect(ledger.items.size).toBe(1);
 
-    const signer1 = new LedgeredSigner(g1, ledger, DID, time.now);
+    const signer1 = new LedgeredSigner(g1, ledger, DID, time.now, { generation: 1 });
     const before = await signCompactJws(signer1, DID, credential(time.now()), 'vc+jwt');
     time.advance(3_600_000);
     const after = await signCompactJws(signer1, DID, credential(time.now()), 'vc+jwt');
@@ -144,8 +152,11 @@ describe('the public-keys routes', () => {
     const rotated = (await call('GET /.well-known/jwks.json')).body.keys as { kid: string }[];
     expect(rotated.map((k) => k.kid)).toEqual([`${DID}#${await g2.keyId()}`, `${DID}#${await g1.keyId()}`]);
     expect(rotated[0]).not.toHaveProperty('signsFrom');
-    const signer2 = new LedgeredSigner(g2, ledger, DID, time.now);
+    const signer2 = new LedgeredSigner(g2, ledger, DID, time.now, { generation: 2 });
     const newer = await signCompactJws(signer2, DID, credential(time.now()), 'vc+jwt');
+    // Settled: its next signature closes the old window.
+    time.advance(SUPERSEDED_GRACE_MS);
+    await signer2.sign(new Uint8Array([1]));
 
     const jwks = (await call('GET /.well-known/jwks.json')).body.keys;
     expect(jwks[0]).toMatchObject({ signsFrom: expect.any(String) });
