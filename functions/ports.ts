@@ -34,6 +34,25 @@ export interface ProofSigner {
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
+/**
+ * Secures a credential a region issues (certificate, endorsement, status list): the embedded Data
+ * Integrity proof (eddsa-rdfc-2022, Ed25519) first, then the JWS (ES256, OB 3.0's JWT format) over the
+ * credential that carries it, as OB 3.0 orders them. The JSON form is the JWS payload without its claims.
+ */
+export interface CredentialSigner {
+  sign(credential: Record<string, unknown>): Promise<{ json: Record<string, unknown>; jws: string }>;
+}
+
+/**
+ * The region's identity key: HMAC-SHA-256 over a normalised resident ID (KMS GenerateMac in AWS, a local
+ * key file on the local cloud). The MAC stands for the ID in the region's records; without the key
+ * nobody can compute it, so a leaked record or hash cannot be searched back to the number.
+ */
+export interface IdentityKey {
+  /** `hmac-sha256$<base64url>` of the input. */
+  mac(normalisedNationalId: string): Promise<string>;
+}
+
 export interface Clock {
   now(): Date;
 }
@@ -57,7 +76,21 @@ export interface PersonRecord {
   trainingOrg: string;
   roles: ('candidate' | 'assessor' | 'admin')[];
   senior: boolean;
-  /** Salted SHA-256 of the resident ID (IdentityObject form) and its salt; the number itself is never stored. */
+  /**
+   * The holder id certificates name the person by (credentialSubject.id): random, stable, and derived
+   * from nothing about them. Given at registration; people registered before it get one at their first
+   * certificate.
+   */
+  holderId?: string;
+  /**
+   * HMAC-SHA-256 of the resident ID under the region's identity key (KMS in AWS), for holder checks and
+   * look-ups; without the key it cannot be computed, so it cannot be searched. Never leaves the region.
+   */
+  identityMac?: string;
+  /**
+   * Before identityMac: a salted SHA-256 of the resident ID and its salt (the 18-digit space is small
+   * enough to search). Kept only for people registered then, until an admin registers their ID again.
+   */
   identityHash?: string;
   identitySalt?: string;
   yearsOfWork: Record<string, number>;

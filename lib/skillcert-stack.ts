@@ -2,10 +2,12 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { SKILLCERT_CONTEXT_PATH, SKILLCERT_SCHEMA_PATH } from '../functions/domain/credential.js';
 import { Api } from './constructs/api.js';
 import { Certification } from './constructs/certification.js';
 import { Data } from './constructs/data.js';
 import { SkillcertFunction } from './constructs/function.js';
+import { HolderIdentity } from './constructs/holder-identity.js';
 import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
 import { Partners } from './constructs/partners.js';
@@ -77,6 +79,9 @@ export class SkillcertStack extends Stack {
       .grantTableWrite(this.data.table);
     this.api.addRoute(HttpMethod.GET, '/.well-known/jwks.json', publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, '/.well-known/did.json', publicKeys.function, { kind: 'public' });
+    // The JSON-LD context and JSON schema every credential names (never-changing, versioned paths).
+    this.api.addRoute(HttpMethod.GET, SKILLCERT_CONTEXT_PATH, publicKeys.function, { kind: 'public' });
+    this.api.addRoute(HttpMethod.GET, SKILLCERT_SCHEMA_PATH, publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, '/admin/signing-keys', publicKeys.function, { kind: 'user' });
     this.api.addRoute(HttpMethod.POST, '/admin/signing-keys/{thumbprint}/compromise', publicKeys.function, {
       kind: 'user',
@@ -89,12 +94,14 @@ export class SkillcertStack extends Stack {
     });
     this.api.addRoute(HttpMethod.GET, '/me', whoAmI.function, { kind: 'user' });
 
+    const holderIdentity = new HolderIdentity(this, 'HolderIdentity', { regionCode: region.code });
     this.certification = new Certification(this, 'Certification', {
       region,
       table: this.data.table,
       signingKey: this.signing.key,
       proofKey: this.signing.proofKey,
       signingKeyGeneration: this.signing.generation,
+      identityKey: holderIdentity.key,
       events: this.events,
       api: this.api,
       markingTimeout: props.markingTimeout ?? Duration.days(3),

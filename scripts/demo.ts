@@ -2,12 +2,14 @@
 // with real tokens — then the partner story between two regions: Zigong verifies the Neijiang
 // certificate, recognises it under their agreement, Neijiang revokes it, Zigong is told and verification
 // says revoked. Uses running `npm start` clouds (the regions' default ports) or starts them for the purpose.
-// Writes credential.jwt, credential.json, jwks.json, endorsement.jwt, zigong-jwks.json,
+// Writes credential.jwt, credential.json (the signed JSON form, with its embedded Data Integrity proof),
+// jwks.json, did.json, endorsement.jwt, endorsement.json, zigong-jwks.json, zigong-did.json,
 // status-before.jwt and status-after.jwt into the output folder (default .skillcert/demo/).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
+import { credentialJsonOf } from '../functions/shared/signing.js';
 import { REGIONS } from '../lib/regions.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { REGION_PORT_BASE, regionDataDir, skillcertHome } from '../local/paths.js';
@@ -113,9 +115,23 @@ async function main() {
     say('signature verified against /.well-known/jwks.json');
     await write('credential.jwt', certificate.jws);
     const payload = JSON.parse(new TextDecoder().decode(verified.payload));
-    await write('credential.json', JSON.stringify(payload, null, 2));
+    // The JSON form is the JWS payload without its JWT claims: the credential with its embedded proof.
+    const json = credentialJsonOf(certificate.jws);
+    const proof = (json.proof as { cryptosuite: string; verificationMethod: string }[])[0];
+    say(`holder ${String(payload.sub)}: a random id, nothing derived from the ID number`);
+    say(`embedded proof: ${proof?.cryptosuite} by ${proof?.verificationMethod}`);
+    await write('credential.json', JSON.stringify(json, null, 2));
     await write('jwks.json', JSON.stringify(jwks, null, 2));
-    say(`wrote credential.jwt, credential.json and jwks.json to ${out}`);
+    const didJson = await (await fetch(`${nj.region.api}/.well-known/did.json`)).json();
+    await write('did.json', JSON.stringify(didJson, null, 2));
+    say(`wrote credential.jwt, credential.json, jwks.json and did.json to ${out}`);
+    const holder = await nj.call(undefined, 'POST', '/holder-checks', {
+      certificateNumber: certificate.number,
+      nationalId: '51100219900307123X',
+    });
+    say(
+      `an employer shown 张伟's ID card asks Neijiang whether it is his certificate: ${holder.matches ? 'yes' : 'no'}`,
+    );
 
     step('Both admins enter the other region in their trust registry, with their recognition agreement');
     const agreement = {
@@ -138,8 +154,8 @@ async function main() {
     );
 
     step('Zigong verifies the Neijiang certificate: Neijiang’s keys and status list, fetched over HTTP');
-    const statusUrl = (decodeJwt(certificate.jws).credentialStatus as { statusListCredential: string }[])[0]
-      ?.statusListCredential as string;
+    const statusUrl = (decodeJwt(certificate.jws).credentialStatus as { statusListCredential: string })
+      .statusListCredential;
     const statusPath = new URL(statusUrl).pathname;
     const before = await (await fetch(`${nj.region.api}${statusPath}`)).text();
     await write('status-before.jwt', before);
@@ -158,9 +174,17 @@ async function main() {
     const again = await zg.call('partner', 'POST', '/recognitions', { credential: certificate.jws });
     say(`asked again: the same recognition ${again.recognitionId}, nothing new`);
     await write('endorsement.jwt', String(recognition.endorsement));
+    await write(
+      'endorsement.json',
+      JSON.stringify(credentialJsonOf(String(recognition.endorsement)), null, 2),
+    );
     const zigongJwks = await (await fetch(`${zg.region.api}/.well-known/jwks.json`)).json();
     await write('zigong-jwks.json', JSON.stringify(zigongJwks, null, 2));
-    say('wrote endorsement.jwt (an Open Badges EndorsementCredential) and zigong-jwks.json');
+    const zigongDid = await (await fetch(`${zg.region.api}/.well-known/did.json`)).json();
+    await write('zigong-did.json', JSON.stringify(zigongDid, null, 2));
+    say(
+      'wrote endorsement.jwt and endorsement.json (an Open Badges EndorsementCredential), zigong-jwks.json and zigong-did.json',
+    );
 
     step('Neijiang’s admin revokes the certificate, with a reason');
     const revoked = await nj.call('liumin', 'POST', `/admin/certificates/${certificate.number}/status`, {

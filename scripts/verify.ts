@@ -1,6 +1,8 @@
 // Offline verification: `npm run verify -- credential.jwt --jwks jwks.json [--status status.jwt ...]`.
-// No network at all: the key set and status-list snapshots come from files. Prints the verdict and its
-// reasons; exits 0 only for a valid certificate.
+// The credential is its compact JWS or its signed JSON (credential.json, with the embedded Data Integrity
+// proof). No network at all: the key set and status-list snapshots come from files, and the JSON-LD
+// contexts the proof needs ship inside the package. Prints the verdict and its reasons; exits 0 only for
+// a valid certificate.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { JSONWebKeySet } from 'jose';
@@ -10,6 +12,7 @@ import {
   type VerificationKey,
   verifyCredential,
 } from '../functions/domain/index.js';
+import { checkProof } from '../functions/shared/data-integrity.js';
 
 const USAGE = 'Usage: npm run verify -- CREDENTIAL_FILE --jwks JWKS_FILE [--status STATUS_LIST_FILE ...]';
 
@@ -39,13 +42,15 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const jws = (await readFile(file, 'utf8')).trim();
+  const text = (await readFile(file, 'utf8')).trim();
+  const credential = text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : text;
   const jwks = JSON.parse(await readFile(values.jwks, 'utf8')) as JSONWebKeySet;
   const status = values.status?.length
     ? await statusSnapshot(values.status, jwks.keys as VerificationKey[])
     : undefined;
   const verdict = await verifyCredential({
-    jws,
+    credential,
+    checkProof,
     keys: jwks.keys as VerificationKey[],
     ...(status ? { status } : {}),
     now: new Date(),

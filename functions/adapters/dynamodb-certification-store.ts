@@ -1,9 +1,18 @@
 // Certification records in the single table. Every write that must not happen twice is conditional,
 // and the steps that change several records at once are transactions, so a retried Lambda or a double
 // click changes nothing the second time.
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Answers, Exam, Mark, Occupation, StatusPurpose } from '../domain/index.js';
+import type {
+  Answers,
+  Exam,
+  Mark,
+  Occupation,
+  OpenStatusList,
+  StatusListKind,
+  StatusPurpose,
+} from '../domain/index.js';
 import type {
   AttemptRecord,
   CertificateRecord,
@@ -14,7 +23,13 @@ import type {
   SessionRecord,
   StatusHistoryEntry,
 } from '../ports.js';
-import { readStatusList, type StatusListRecord, statusListWrite } from './dynamodb-status-lists.js';
+import {
+  readOpenStatusList,
+  readStatusList,
+  type StatusListRecord,
+  statusListWrite,
+  takeStatusPosition,
+} from './dynamodb-status-lists.js';
 import { SingleTableStore, strip, takeSerial } from './dynamodb-table.js';
 
 const key = {
@@ -120,6 +135,24 @@ export class DynamoDbCertificationStore extends SingleTableStore {
 
   getPerson(sub: string) {
     return this.get<PersonRecord>(key.person(sub));
+  }
+
+  /**
+   * The person's holder id, given now if they were registered before holder ids existed: a conditional
+   * write, so concurrent first certificates agree on one id.
+   */
+  async ensureHolderId(sub: string): Promise<string> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key.person(sub),
+        UpdateExpression: 'SET holderId = if_not_exists(holderId, :id)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':id': `urn:uuid:${randomUUID()}` },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return String(out.Attributes?.holderId);
   }
 
   listAssessors() {
@@ -391,18 +424,21 @@ export class DynamoDbCertificationStore extends SingleTableStore {
 
   /**
    * Issues a certificate in one transaction: takes the serial (the counter must still be where we read
-   * it), writes the certificate, and closes the attempt as passed. Either all of it happens or none.
+   * it) and the status list position (the open list must still be as we read it), writes the
+   * certificate, and closes the attempt as passed. Either all of it happens or none.
    */
   async issueCertificate(
     certificate: CertificateRecord,
     counter: { name: string; serial: number },
     attempt: Pick<AttemptRecord, 'decision' | 'practicalScore'>,
+    statusPosition: { read: OpenStatusList | undefined; next: OpenStatusList },
   ): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             takeSerial(this.table, counter),
+            takeStatusPosition(this.table, statusPosition.read, statusPosition.next),
             {
               Put: {
                 TableName: this.table,
@@ -437,11 +473,13 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException) {
-        const [counterReason, , attemptReason] = error.CancellationReasons ?? [];
+        const [counterReason, positionReason, , attemptReason] = error.CancellationReasons ?? [];
         if (attemptReason?.Code === 'ConditionalCheckFailed')
           throw new StateConflict('The attempt is already decided');
         if (counterReason?.Code === 'ConditionalCheckFailed')
           throw new StateConflict('Serial taken; read it again');
+        if (positionReason?.Code === 'ConditionalCheckFailed')
+          throw new StateConflict('Status list position taken; read it again');
       }
       throw error;
     }
@@ -459,6 +497,10 @@ export class DynamoDbCertificationStore extends SingleTableStore {
 
   statusList(listId: string, purpose: StatusPurpose): Promise<StatusListRecord> {
     return readStatusList(this.db, this.table, listId, purpose);
+  }
+
+  openStatusList(kind: StatusListKind): Promise<OpenStatusList | undefined> {
+    return readOpenStatusList(this.db, this.table, kind);
   }
 
   /**

@@ -3,10 +3,16 @@
 // makes asking twice, even at the same moment, end in one record.
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { Agreement, PartnerRegion, StatusPurpose } from '../domain/index.js';
+import type { Agreement, OpenStatusList, PartnerRegion, StatusPurpose } from '../domain/index.js';
 import { StateConflict } from './dynamodb-certification-store.js';
-import { readStatusList, type StatusListRecord, statusListWrite } from './dynamodb-status-lists.js';
-import { SingleTableStore, takeSerial } from './dynamodb-table.js';
+import {
+  readOpenStatusList,
+  readStatusList,
+  type StatusListRecord,
+  statusListWrite,
+  takeStatusPosition,
+} from './dynamodb-status-lists.js';
+import { SingleTableStore } from './dynamodb-table.js';
 
 export interface RecognitionRecord {
   id: string;
@@ -84,15 +90,20 @@ export class DynamoDbRegistryStore extends SingleTableStore {
    * Keeps a new recognition and takes its endorsement's status index in one transaction.
    * @returns the record that exists afterwards: this one, or the one a concurrent request made first.
    */
+  /** The open status list for endorsements (domain/status-index.ts). */
+  openEndorsementList(): Promise<OpenStatusList | undefined> {
+    return readOpenStatusList(this.db, this.table, 'recognitions');
+  }
+
   async createRecognition(
     recognition: RecognitionRecord,
-    counter: { name: string; serial: number },
+    statusPosition: { read: OpenStatusList | undefined; next: OpenStatusList },
   ): Promise<{ created: boolean; recognition: RecognitionRecord }> {
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            takeSerial(this.table, counter),
+            takeStatusPosition(this.table, statusPosition.read, statusPosition.next),
             {
               Put: {
                 TableName: this.table,
@@ -113,7 +124,7 @@ export class DynamoDbRegistryStore extends SingleTableStore {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const existing = await this.getRecognition(recognition.id);
       if (existing) return { created: false, recognition: existing };
-      throw new StateConflict('Serial taken; read it again');
+      throw new StateConflict('Status list position taken; read it again');
     }
   }
 

@@ -2,8 +2,9 @@
 // list (a few hundred bytes while few bits are set) and a version. A change reads the list, sets a bit
 // and writes it back on the condition that nobody changed it meanwhile, inside the same transaction
 // as the record whose status it mirrors, so the record and its bit never disagree.
+import { randomBytes } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { StatusPurpose } from '../domain/index.js';
+import type { OpenStatusList, StatusListKind, StatusPurpose } from '../domain/index.js';
 import { StatusList } from '../domain/index.js';
 
 export interface StatusListRecord {
@@ -55,6 +56,55 @@ export function statusListWrite(table: string, next: StatusListRecord) {
       Item: { ...key(next.listId, next.purpose), ...next },
       ConditionExpression: previous === 0 ? 'attribute_not_exists(pk)' : 'version = :previous',
       ...(previous === 0 ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
+    },
+  };
+}
+
+// ---- where new credentials' bits go (domain/status-index.ts) ----
+
+const openListKey = (kind: StatusListKind) => ({ pk: 'STATUSLIST#OPEN', sk: kind });
+
+/** The open list of a kind, with its secret seed; undefined before the first credential of that kind. */
+export async function readOpenStatusList(
+  db: DynamoDBDocumentClient,
+  table: string,
+  kind: StatusListKind,
+): Promise<OpenStatusList | undefined> {
+  const out = await db.send(
+    new GetCommand({ TableName: table, Key: openListKey(kind), ConsistentRead: true }),
+  );
+  if (!out.Item) return undefined;
+  return {
+    kind,
+    list: Number(out.Item.list),
+    placed: Number(out.Item.placed),
+    seed: String(out.Item.seed),
+  };
+}
+
+/** A list's secret seed: 256 random bits, kept in the table and never published. */
+export function newStatusListSeed(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * A TransactWriteItems entry that takes the next position (`next`, from nextStatusPosition) on the
+ * condition that the open list is still as `read` left it: a concurrent issuer makes it fail, and the
+ * caller reads again. The item is a few hundred bytes: one write unit, doubled in a transaction.
+ */
+export function takeStatusPosition(table: string, read: OpenStatusList | undefined, next: OpenStatusList) {
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...openListKey(next.kind), ...next },
+      ConditionExpression: read ? '#list = :list AND #placed = :placed' : 'attribute_not_exists(pk)',
+      ...(read
+        ? {
+            // LIST is a reserved word in DynamoDB expressions.
+            ExpressionAttributeNames: { '#list': 'list', '#placed': 'placed' },
+            ExpressionAttributeValues: { ':list': read.list, ':placed': read.placed },
+          }
+        : {}),
     },
   };
 }

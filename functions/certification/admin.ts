@@ -1,22 +1,23 @@
 // What the evaluation body's admins manage: occupations, exams with their item banks and rubrics,
 // sessions, and the people (candidates' registration and the assessor pool). Enough to run the system
 // without touching the database.
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import {
   type Exam,
   examProblems,
-  identityHash,
+  identityMacInput,
   isNationalId,
   occupation,
   type PassPolicyInput,
   passPolicy,
 } from '../domain/index.js';
-import type { PersonRecord, SessionRecord } from '../ports.js';
+import type { IdentityKey, PersonRecord, SessionRecord } from '../ports.js';
 import { badRequest, notFound } from '../shared/http.js';
 
 export interface AdminDeps {
   store: DynamoDbCertificationStore;
+  identityKey: IdentityKey;
 }
 
 export async function putOccupation(deps: AdminDeps, code: string, body: { nameZh: string; nameEn: string }) {
@@ -69,14 +70,23 @@ export async function putSession(
   return session;
 }
 
+/** What admins see of a person: never the identity MAC or the legacy salted hash that stand for the ID. */
+function personView(person: PersonRecord) {
+  const { identityMac, identityHash, identitySalt: _salt, ...visible } = person;
+  return { ...visible, identityRegistered: identityMac !== undefined || identityHash !== undefined };
+}
+
 export async function putPerson(
   deps: AdminDeps,
   sub: string,
-  body: Omit<PersonRecord, 'sub' | 'identityHash' | 'identitySalt'> & { nationalId?: string },
+  body: Omit<PersonRecord, 'sub' | 'holderId' | 'identityMac' | 'identityHash' | 'identitySalt'> & {
+    nationalId?: string;
+  },
 ) {
   const existing = await deps.store.getPerson(sub);
   const { nationalId, ...rest } = body;
-  let identity: Pick<PersonRecord, 'identityHash' | 'identitySalt'> = {
+  let identity: Pick<PersonRecord, 'identityMac' | 'identityHash' | 'identitySalt'> = {
+    ...(existing?.identityMac ? { identityMac: existing.identityMac } : {}),
     ...(existing?.identityHash
       ? { identityHash: existing.identityHash, identitySalt: existing.identitySalt }
       : {}),
@@ -84,15 +94,18 @@ export async function putPerson(
   if (nationalId !== undefined) {
     if (!isNationalId(nationalId))
       throw badRequest('nationalId is not a valid 18-character resident identity number');
-    // A salt per person: the same ID hashes differently for different holders' credentials.
-    const salt = existing?.identitySalt ?? randomBytes(16).toString('base64url');
-    identity = { identityHash: identityHash(nationalId, salt), identitySalt: salt };
+    // Only the keyed MAC is kept; a re-registration drops the searchable salted hash of before.
+    identity = { identityMac: await deps.identityKey.mac(identityMacInput(nationalId)) };
   }
-  const person: PersonRecord = { ...rest, sub, ...identity };
+  const person: PersonRecord = {
+    ...rest,
+    sub,
+    holderId: existing?.holderId ?? `urn:uuid:${randomUUID()}`,
+    ...identity,
+  };
   await deps.store.putPerson(person);
   // The ID number is not echoed back, stored or logged.
-  const { identitySalt: _salt, ...visible } = person;
-  return visible;
+  return personView(person);
 }
 
 export async function listExams(deps: AdminDeps) {
@@ -112,6 +125,5 @@ export async function listExams(deps: AdminDeps) {
 export async function getPerson(deps: AdminDeps, sub: string) {
   const person = await deps.store.getPerson(sub);
   if (!person) throw notFound('No such person');
-  const { identitySalt: _salt, ...visible } = person;
-  return visible;
+  return personView(person);
 }

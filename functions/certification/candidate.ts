@@ -1,7 +1,7 @@
 // What a signed-in candidate can do: see open sessions, start an attempt, save answers, submit, and see
 // their own attempts and certificates. A candidate never sees another's records or any answer key.
 import { randomUUID } from 'node:crypto';
-import { base64url, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import {
   AlreadyExists,
   type DynamoDbCertificationStore,
@@ -21,6 +21,7 @@ import {
 } from '../domain/index.js';
 import type { AttemptRecord } from '../ports.js';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../shared/http.js';
+import { credentialJsonOf } from '../shared/signing.js';
 
 export interface CandidateDeps {
   store: DynamoDbCertificationStore;
@@ -252,8 +253,9 @@ export async function myCertificates(deps: CandidateDeps, sub: string) {
       level: c.level,
       jws: c.jws,
       kid: decodeProtectedHeader(c.jws).kid,
-      // The payload exactly as signed (the stored copy's key order is DynamoDB's).
-      credential: JSON.parse(new TextDecoder().decode(base64url.decode(c.jws.split('.')[1] ?? ''))),
+      // The signed JSON form (the credential with its embedded proof), as in the JWS payload; for a
+      // certificate issued before embedded proofs, the payload as it was signed.
+      credential: credentialJsonOf(c.jws),
     })),
   };
 }

@@ -11,16 +11,16 @@ import {
   StatusList,
   type StatusPurpose,
   statusChange,
+  statusEntriesToCheck,
   statusListCredential,
   statusListIdOf,
   statusListIdOfUrl,
 } from '../domain/index.js';
 import { noticesFor, partnersToTell } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
-import type { NoticeDispatcher, Signer } from '../ports.js';
+import type { CredentialSigner, NoticeDispatcher } from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
-import { signCompactJws } from '../shared/signing.js';
 
 export type StatusDeps = Pick<VerificationDeps, 'region' | 'certificates' | 'registry' | 'now'> & {
   dispatcher: NoticeDispatcher;
@@ -29,14 +29,14 @@ export type StatusDeps = Pick<VerificationDeps, 'region' | 'certificates' | 'reg
 /** How long verifiers may keep a status list: a revocation reaches every verifier within this time. */
 export const STATUS_LIST_TTL_SECONDS = 300;
 
-/** Where the certificate's bits are: list id and index per purpose, read from its own credential. */
+/**
+ * Where the certificate's bits are: list id and index per purpose, read from its own credential (its
+ * revocation entry, and the suspension entry at the same index beside it).
+ */
 function statusEntriesOf(deps: StatusDeps, jws: string) {
-  const credential = decodeJwt(jws) as {
-    id?: string;
-    credentialStatus?: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[];
-  };
+  const credential = decodeJwt(jws) as { id?: string; credentialStatus?: unknown };
   const entries = new Map<StatusPurpose, { listId: string; index: number }>();
-  for (const entry of credential.credentialStatus ?? []) {
+  for (const entry of statusEntriesToCheck(credential.credentialStatus)) {
     const id = statusListIdOfUrl(deps.region, entry.statusListCredential);
     if (id) entries.set(id.purpose, { listId: id.listId, index: Number(entry.statusListIndex) });
   }
@@ -115,9 +115,9 @@ const signedLists = new Map<string, { version: number; signedAt: number; jws: st
 /** A container re-signs a list at most this often while it is unchanged; a change re-signs at once. */
 const RESIGN_AFTER_MS = 60_000;
 
-/** The signed BitstringStatusListCredential at /status/{region}/{list}/{purpose}. */
+/** The signed BitstringStatusListCredential at /status/{region}/{list}/{purpose} (JWS; its payload holds the proof). */
 export async function publishStatusList(
-  deps: Pick<StatusDeps, 'region' | 'certificates' | 'now'> & { signer: Signer },
+  deps: Pick<StatusDeps, 'region' | 'certificates' | 'now'> & { credentials: CredentialSigner },
   parts: { region: string; list: string; purpose: string },
 ): Promise<{ jws: string; maxAgeSeconds: number }> {
   const id = statusListIdOf(deps.region.code, parts);
@@ -138,7 +138,7 @@ export async function publishStatusList(
     validFrom: now,
     ttlSeconds: STATUS_LIST_TTL_SECONDS,
   });
-  const jws = await signCompactJws(deps.signer, deps.region.did, credential, 'vc+jwt');
+  const { jws } = await deps.credentials.sign(credential);
   signedLists.set(cacheKey, { version: record.version, signedAt: now.getTime(), jws });
   return { jws, maxAgeSeconds: STATUS_LIST_TTL_SECONDS };
 }

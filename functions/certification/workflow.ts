@@ -6,7 +6,6 @@ import {
   assignAssessors,
   buildCredential,
   type Component,
-  certificateStatusList,
   certificateValidUntil,
   combineMarks,
   decide,
@@ -14,10 +13,11 @@ import {
   type Exam,
   formatCertificateNumber,
   gradeTheory,
+  nextStatusPosition,
   requiredComponents,
+  statusListOf,
 } from '../domain/index.js';
-import type { AttemptRecord, PersonRecord, ReviewRecord, Signer } from '../ports.js';
-import { signCompactJws } from '../shared/signing.js';
+import type { AttemptRecord, CredentialSigner, PersonRecord, ReviewRecord } from '../ports.js';
 
 /** A step failure the state machine routes by name (Error) rather than retries blindly. */
 export class WorkflowError extends Error {
@@ -170,7 +170,7 @@ function practicalScore(reviews: ReviewRecord[]): {
 
 /** Decides the result once the marks are in: moderation, a certificate, or a recorded fail. */
 export async function decideResult(
-  deps: WorkflowDeps & { signer: Signer; issuer: IssuerSettings },
+  deps: WorkflowDeps & { credentials: CredentialSigner; issuer: IssuerSettings; newSeed: () => string },
   attemptId: string,
 ): Promise<DecisionOutcome> {
   const { attempt, exam, candidate } = await load(deps, attemptId);
@@ -230,7 +230,7 @@ export async function decideResult(
 }
 
 async function issue(
-  deps: WorkflowDeps & { signer: Signer; issuer: IssuerSettings },
+  deps: WorkflowDeps & { credentials: CredentialSigner; issuer: IssuerSettings; newSeed: () => string },
   facts: {
     attempt: AttemptRecord;
     exam: Exam;
@@ -240,17 +240,22 @@ async function issue(
   },
 ): Promise<string> {
   const { attempt, exam, candidate, decision } = facts;
-  if (!candidate.identityHash || !candidate.identitySalt) {
+  if (!candidate.identityMac && !candidate.identityHash) {
     throw new WorkflowError(
       'HolderIdentityMissing',
       'The candidate has no registered identity to put on a certificate',
     );
   }
+  const holderId = candidate.holderId ?? (await deps.store.ensureHolderId(candidate.sub));
   const issuedAt = deps.now();
   const year = issuedAt.getUTCFullYear();
   const counterName = `CERT#${deps.issuer.regionCode}#${year}`;
   for (let tries = 0; tries < 8; tries++) {
-    const serial = await deps.store.peekCounter(counterName);
+    const [serial, openList] = await Promise.all([
+      deps.store.peekCounter(counterName),
+      deps.store.openStatusList('certificates'),
+    ]);
+    const position = nextStatusPosition(openList, 'certificates', deps.newSeed);
     const number = formatCertificateNumber({
       regionPrefix: deps.issuer.regionPrefix,
       year,
@@ -265,20 +270,20 @@ async function issue(
         nameEn: deps.issuer.nameEn,
         url: deps.issuer.publicUrl,
       },
-      holder: { name: candidate.name, identityHash: candidate.identityHash, salt: candidate.identitySalt },
+      holder: { id: holderId, name: candidate.name },
       occupation: exam.occupation,
       level: exam.level,
       examTitle: exam.title,
       decision,
       issuedAt,
       ...(exam.validityYears ? { validUntil: certificateValidUntil(issuedAt, exam.validityYears) } : {}),
-      // One status list per region and year; the yearly serial is the index in it.
+      // An index drawn at random (status-index.ts) in the region's open certificate list.
       status: {
-        listBaseUrl: `${deps.issuer.publicUrl}${certificateStatusList(deps.issuer.regionCode, year).path}`,
-        index: serial,
+        listBaseUrl: `${deps.issuer.publicUrl}${statusListOf(deps.issuer.regionCode, 'certificates', position.next.list).path}`,
+        index: position.index,
       },
     });
-    const jws = await signCompactJws(deps.signer, deps.issuer.did, credential, 'vc+jwt');
+    const { jws } = await deps.credentials.sign(credential);
     try {
       await deps.store.issueCertificate(
         {
@@ -294,13 +299,14 @@ async function issue(
         },
         { name: counterName, serial },
         { decision, ...(facts.practical !== undefined ? { practicalScore: facts.practical } : {}) },
+        { read: openList, next: position.next },
       );
       return number;
     } catch (error) {
       if (!(error instanceof StateConflict)) throw error;
       const now = await deps.store.getAttempt(attempt.id);
       if (now?.certificateNumber) return now.certificateNumber; // issued by an earlier run of this step
-      // Someone else took the serial: read the counter again.
+      // Someone else took the serial or the status list position: read them again.
     }
   }
   throw new WorkflowError('SerialContention', 'Could not take a certificate serial after 8 tries');

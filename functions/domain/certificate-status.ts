@@ -2,6 +2,7 @@
 // active, suspended (lifted by reinstating it) or revoked (final). Each change carries a reason, which
 // verifiers see for a revocation.
 import type { StatusPurpose } from './credential.js';
+import type { StatusListKind } from './status-index.js';
 
 export type CertificateStatus = 'active' | 'suspended' | 'revoked';
 export type StatusAction = 'suspend' | 'reinstate' | 'revoke';
@@ -34,18 +35,19 @@ export function statusChange(from: CertificateStatus, action: StatusAction): Sta
   return { from, to, bits: { revocation: to === 'revoked', suspension: to === 'suspended' } };
 }
 
-/** The status list a certificate issued in `year` lives in, relative to the region's public URL. */
-export function certificateStatusList(regionCode: string, year: number) {
-  return { listId: `${regionCode}/${year}`, path: `/status/${regionCode}/${year}` };
+/**
+ * A region's n-th status list of a kind (status-index.ts), relative to its public URL. Certificates and the
+ * endorsements a region signs for recognitions have lists of their own, so their indexes never collide.
+ */
+export function statusListOf(regionCode: string, kind: StatusListKind, list: number) {
+  return { listId: `${regionCode}/${kind}-${list}`, path: `/status/${regionCode}/${kind}-${list}` };
 }
 
-/** Endorsements a region signs for recognitions have their own list, so their indexes never collide. */
-export function endorsementStatusList(regionCode: string, year: number) {
-  return {
-    listId: `${regionCode}/endorsements-${year}`,
-    path: `/status/${regionCode}/endorsements-${year}`,
-  };
-}
+/**
+ * List names: `certificates-N` and `recognitions-N` now; `YYYY` and `endorsements-YYYY` for the yearly
+ * lists of credentials issued before indexes were drawn at random, which stay published and changeable.
+ */
+const LIST_NAME = /^(?:(?:endorsements-)?\d{4}|(?:certificates|recognitions)-[1-9]\d{0,5})$/;
 
 /** Parses `/status/{region}/{list}/{purpose}` path parts back into a list id; undefined when not ours. */
 export function statusListIdOf(
@@ -53,7 +55,7 @@ export function statusListIdOf(
   parts: { region: string; list: string; purpose: string },
 ): { listId: string; purpose: StatusPurpose } | undefined {
   if (parts.region !== regionCode) return undefined;
-  if (!/^(endorsements-)?\d{4}$/.test(parts.list)) return undefined;
+  if (!LIST_NAME.test(parts.list)) return undefined;
   if (parts.purpose !== 'revocation' && parts.purpose !== 'suspension') return undefined;
   return { listId: `${regionCode}/${parts.list}`, purpose: parts.purpose };
 }

@@ -1,7 +1,8 @@
 // The certificate as a W3C Verifiable Credential 2.0 that is also a 1EdTech Open Badges 3.0
-// OpenBadgeCredential (unsigned; the JWS is made by the signing adapter). The holder is identified by a
-// salted hash of their ID number, never the number. Extension terms carry the `skillcert:` prefix; the VC
-// 2.0 context's @vocab maps any term the contexts do not define, so the document stays valid JSON-LD.
+// OpenBadgeCredential (unsigned: the Data Integrity proof and the JWS are added by the signing code). The
+// holder is named by a random, stable holder id (urn:uuid) and their name; nothing in it is derived from
+// their ID number (docs/credentials.md). Every term we add is defined in our own JSON-LD context
+// (functions/contexts/skillcert-v1.json), listed after the OB 3.0 context, and described by our JSON schema.
 import type { Text } from './exams.js';
 import { LEVEL_NAMES, type Level } from './levels.js';
 import type { Occupation } from './occupations.js';
@@ -9,6 +10,34 @@ import { COMPONENT_NAMES, type Decision } from './policy.js';
 
 export const VC_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
 export const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
+/**
+ * Our context and schema, at never-changing versioned paths under each region's public URL (every region
+ * serves the same bytes; a change is a new version beside the old). Both ship in the package too.
+ */
+export const SKILLCERT_CONTEXT_PATH = '/contexts/skillcert-v1.jsonld';
+export const SKILLCERT_SCHEMA_PATH = '/schemas/skillcert-v1.json';
+/** 1EdTech's JSON schemas for the two OB 3.0 credential types we issue (their $id). */
+export const OB_ACHIEVEMENT_SCHEMA =
+  'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential-jsonschema1.json';
+export const OB_ENDORSEMENT_SCHEMA =
+  'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential-jsonschema1.json';
+const SCHEMA_VALIDATOR = '1EdTechJsonSchemaValidator2019';
+
+/** The contexts of every credential a region issues: VC 2.0, OB 3.0.3, then ours. */
+export function credentialContexts(issuerUrl: string): string[] {
+  return [VC_CONTEXT, OB_CONTEXT, `${issuerUrl}${SKILLCERT_CONTEXT_PATH}`];
+}
+
+/** credentialSchema: 1EdTech's schema for the type, then ours for the terms we add. */
+export function credentialSchemas(issuerUrl: string, obSchema: string) {
+  return [
+    { id: obSchema, type: SCHEMA_VALIDATOR },
+    { id: `${issuerUrl}${SKILLCERT_SCHEMA_PATH}`, type: SCHEMA_VALIDATOR },
+  ];
+}
+
+/** A holder id: random, stable per person, and meaningless outside the region (urn:uuid, RFC 9562 v4). */
+export const HOLDER_ID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 export interface Issuer {
   /** The region's did:web, e.g. did:web:neijiang.skillcert.example. */
@@ -23,8 +52,8 @@ export interface CertificateFacts {
   /** A number made by formatCertificateNumber. */
   number: string;
   issuer: Issuer;
-  /** identityHash from national-id.ts (`sha256$<hex>`) and the salt it was made with. */
-  holder: { name: string; identityHash: string; salt: string };
+  /** The holder's random holder id (HOLDER_ID) and name. */
+  holder: { id: string; name: string };
   occupation: Occupation;
   level: Level;
   examTitle: Text;
@@ -35,7 +64,8 @@ export interface CertificateFacts {
   validUntil?: Date;
   /**
    * Where the certificate's status bits live (status-list.ts): the same index in the revocation list at
-   * `${listBaseUrl}/revocation` and the suspension list at `${listBaseUrl}/suspension`.
+   * `${listBaseUrl}/revocation`, which the credential names, and in the suspension list published beside
+   * it at `${listBaseUrl}/suspension`, which our verifiers also check (suspensionEntryOf).
    */
   status: { listBaseUrl: string; index: number };
 }
@@ -73,9 +103,7 @@ function check(facts: CertificateFacts): void {
   if (!/^did:web:[^\s]+$/.test(facts.issuer.did)) problems.push('the issuer must be a did:web');
   if (!/^https?:\/\/[^\s]+$/.test(facts.issuer.url) || facts.issuer.url.endsWith('/'))
     problems.push('the issuer URL must be http(s) without a trailing slash');
-  if (!/^sha256\$[0-9a-f]{64}$/.test(facts.holder.identityHash))
-    problems.push('the holder identity must be a sha256$<hex> hash, never an ID number');
-  if (!facts.holder.salt) problems.push('the identity hash needs its salt');
+  if (!HOLDER_ID.test(facts.holder.id)) problems.push('the holder id must be a random urn:uuid');
   if (!facts.holder.name.trim()) problems.push("no holder's name");
   if (Number.isNaN(facts.issuedAt.getTime())) problems.push('no valid issue date');
   if (facts.validUntil && !(facts.validUntil.getTime() > facts.issuedAt.getTime()))
@@ -85,7 +113,11 @@ function check(facts: CertificateFacts): void {
   if (problems.length > 0) throw new CredentialError(`Cannot build the certificate: ${problems.join('; ')}`);
 }
 
-/** A revocation is final; a suspension can be lifted. Verifiers check both. */
+/**
+ * A revocation is final; a suspension can be lifted. A credential names only its revocation entry (OB 3.0
+ * allows one credentialStatus, and every verifier understands revocation); the suspension bit sits at the
+ * same index in the list published beside it, which our own verifiers check too.
+ */
 export const STATUS_PURPOSES = ['revocation', 'suspension'] as const;
 export type StatusPurpose = (typeof STATUS_PURPOSES)[number];
 
@@ -100,6 +132,40 @@ export function statusEntry(status: CertificateFacts['status'], purpose: StatusP
   };
 }
 
+export type StatusEntry = ReturnType<typeof statusEntry>;
+
+/** The list base URL (…/status/{region}/{list}) of an entry whose list ends in /<purpose>; else undefined. */
+function listBaseOf(entry: { statusListCredential: string; statusPurpose: string }): string | undefined {
+  const suffix = `/${entry.statusPurpose}`;
+  return entry.statusListCredential.endsWith(suffix)
+    ? entry.statusListCredential.slice(0, -suffix.length)
+    : undefined;
+}
+
+/**
+ * The entries a skillcert verifier checks for a credential's credentialStatus: the one it names and, for a
+ * revocation entry of our list layout, the suspension entry at the same index beside it. Credentials issued
+ * before there was one status object (an array of both) are read as they are.
+ */
+export function statusEntriesToCheck(credentialStatus: unknown): StatusEntry[] {
+  const named = (Array.isArray(credentialStatus) ? credentialStatus : [credentialStatus]).filter(
+    (e): e is StatusEntry =>
+      typeof e === 'object' &&
+      e !== null &&
+      typeof (e as StatusEntry).statusListCredential === 'string' &&
+      typeof (e as StatusEntry).statusPurpose === 'string' &&
+      typeof (e as StatusEntry).statusListIndex === 'string',
+  );
+  const entries = [...named];
+  for (const entry of named) {
+    const base = entry.statusPurpose === 'revocation' ? listBaseOf(entry) : undefined;
+    if (base && !named.some((e) => e.statusPurpose === 'suspension')) {
+      entries.push(statusEntry({ listBaseUrl: base, index: Number(entry.statusListIndex) }, 'suspension'));
+    }
+  }
+  return entries;
+}
+
 export function buildCredential(facts: CertificateFacts) {
   check(facts);
   const { issuer, occupation, level, decision } = facts;
@@ -107,7 +173,7 @@ export function buildCredential(facts: CertificateFacts) {
   const levelName = LEVEL_NAMES[level];
   const examName = facts.examTitle.en ? `${facts.examTitle.zh} / ${facts.examTitle.en}` : facts.examTitle.zh;
   return {
-    '@context': [VC_CONTEXT, OB_CONTEXT],
+    '@context': credentialContexts(issuer.url),
     id: `${issuer.url}/certificates/${facts.number}`,
     type: ['VerifiableCredential', 'OpenBadgeCredential'],
     name: `${occupation.nameZh} ${levelName.zh} / ${occupation.nameEn}, ${levelName.en}`,
@@ -120,16 +186,8 @@ export function buildCredential(facts: CertificateFacts) {
     validFrom: facts.issuedAt.toISOString(),
     ...(facts.validUntil ? { validUntil: facts.validUntil.toISOString() } : {}),
     credentialSubject: {
+      id: facts.holder.id,
       type: ['AchievementSubject'],
-      identifier: [
-        {
-          type: 'IdentityObject',
-          identityType: 'nationalIdentityNumber',
-          hashed: true,
-          identityHash: facts.holder.identityHash,
-          salt: facts.holder.salt,
-        },
-      ],
       name: facts.holder.name,
       achievement: {
         id: achievementId,
@@ -169,7 +227,7 @@ export function buildCredential(facts: CertificateFacts) {
           valueMax: '100',
           requiredValue: String(r.passMark),
         })),
-        'skillcert:level': level,
+        skillLevel: level,
       },
       result: decision.results.map((r) => ({
         type: ['Result'],
@@ -178,10 +236,58 @@ export function buildCredential(facts: CertificateFacts) {
         status: r.passed ? 'Completed' : 'Failed',
       })),
     },
-    'skillcert:certificateNumber': facts.number,
-    'skillcert:passPolicy': { version: decision.policy.version, hash: decision.policy.hash },
-    credentialStatus: STATUS_PURPOSES.map((purpose) => statusEntry(facts.status, purpose)),
+    certificateNumber: facts.number,
+    passPolicy: { version: decision.policy.version, hash: decision.policy.hash },
+    credentialSchema: credentialSchemas(issuer.url, OB_ACHIEVEMENT_SCHEMA),
+    credentialStatus: statusEntry(facts.status, 'revocation'),
   };
 }
 
 export type Credential = ReturnType<typeof buildCredential>;
+
+/** What the JWT claims are computed from: any VC 2.0 credential. */
+export interface CredentialClaimSource {
+  id?: unknown;
+  issuer?: unknown;
+  validFrom?: unknown;
+  validUntil?: unknown;
+  credentialSubject?: unknown;
+}
+
+const seconds = (iso: unknown) =>
+  typeof iso === 'string' && !Number.isNaN(Date.parse(iso)) ? Math.floor(Date.parse(iso) / 1000) : undefined;
+
+/**
+ * The claims OB 3.0's JSON Web Token Proof Format requires beside the credential: iss = issuer.id,
+ * jti = id, nbf = validFrom, sub = credentialSubject.id, and exp = validUntil when there is one.
+ */
+export function jwtClaimsOf(credential: CredentialClaimSource): Record<string, string | number> {
+  const issuer =
+    typeof credential.issuer === 'string' ? credential.issuer : (credential.issuer as { id?: unknown })?.id;
+  const subject = (credential.credentialSubject as { id?: unknown } | undefined)?.id;
+  const claims: Record<string, string | number | undefined> = {
+    iss: typeof issuer === 'string' ? issuer : undefined,
+    jti: typeof credential.id === 'string' ? credential.id : undefined,
+    nbf: seconds(credential.validFrom),
+    sub: typeof subject === 'string' ? subject : undefined,
+    exp: seconds(credential.validUntil),
+  };
+  return Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number
+  >;
+}
+
+/** Each claim of a JWT payload that disagrees with the credential it carries, in words; [] when all agree. */
+export function jwtClaimMismatches(payload: Record<string, unknown>): string[] {
+  const expected = jwtClaimsOf(payload);
+  const problems: string[] = [];
+  for (const claim of ['iss', 'jti', 'nbf', 'sub', 'exp'] as const) {
+    if (payload[claim] !== expected[claim]) {
+      problems.push(
+        `The JWT claim ${claim} (${payload[claim] === undefined ? 'missing' : JSON.stringify(payload[claim])}) does not match the credential (${expected[claim] === undefined ? 'none' : JSON.stringify(expected[claim])})`,
+      );
+    }
+  }
+  return problems;
+}

@@ -1,5 +1,5 @@
 // The certification domain: plain TypeScript, no AWS, no I/O. Time and randomness come in as arguments
-// (Date values and seeds); node:crypto is used only for SHA-256, node:zlib only for status lists.
+// (Date values and seeds); node:crypto is used only for SHA-256 and HMAC, node:zlib only for status lists.
 export * from './appeal.js';
 export * from './assignment.js';
 export * from './canonical-json.js';
@@ -18,6 +18,7 @@ export * from './policy.js';
 export * from './random.js';
 export * from './recognition.js';
 export * from './score.js';
+export * from './status-index.js';
 export * from './status-list.js';
 export * from './timing.js';
 export * from './verification.js';

@@ -1,5 +1,7 @@
-// PRC resident identity numbers (居民身份证号码, GB 11643-1999: 18 characters) and the salted hash that
-// stands for a holder in a credential. The number itself is never put in a credential or a log.
+// PRC resident identity numbers (居民身份证号码, GB 11643-1999: 18 characters). The number itself is never
+// stored, put in a credential or logged: the region keeps only a keyed hash of it (identityMacInput, under
+// a key in KMS). An 18-character ID has little entropy (region, birth date, 3-digit sequence, check
+// character), so any hash computable without a secret — salted or not — is reversed by searching.
 import { createHash } from 'node:crypto';
 
 /** ISO 7064 MOD 11-2 weights 2^(17−i) mod 11 for the 17 digits. */
@@ -50,7 +52,16 @@ export function isNationalId(value: string): boolean {
   return nationalIdProblem(value) === undefined;
 }
 
+/** What the region's identity key MACs: the normalised ID (upper-case X, no spaces), once it is valid. */
+export function identityMacInput(nationalId: string): string {
+  const problem = nationalIdProblem(nationalId);
+  if (problem) throw new RangeError(`Not a valid resident identity number: ${problem}`);
+  return normalise(nationalId);
+}
+
 /**
+ * The salted hash of people registered before identity MACs (and of credentials issued before them, which
+ * published it in an OB 3.0 IdentityObject); kept to check those people's IDs, never made for new ones.
  * The OB 3.0 IdentityObject hash: `sha256$` + hex SHA-256 of the normalised ID (upper-case X, no spaces)
  * with the salt appended, as OB 3.0 defines identityHash. The salt is per holder and random (the caller
  * makes it), so equal IDs in two credentials cannot be linked and the 18-digit space cannot be searched

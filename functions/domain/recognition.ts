@@ -2,7 +2,13 @@
 // agreements that say which certificates a region recognises, the endorsement a region signs when it
 // recognises one, and the notice a region sends its partners when it revokes a certificate.
 import { createHash } from 'node:crypto';
-import { type Issuer, OB_CONTEXT, statusEntry, VC_CONTEXT } from './credential.js';
+import {
+  credentialContexts,
+  credentialSchemas,
+  type Issuer,
+  OB_ENDORSEMENT_SCHEMA,
+  statusEntry,
+} from './credential.js';
 import { isLevel, type Level } from './levels.js';
 
 export interface PartnerRegion {
@@ -190,7 +196,7 @@ export function buildEndorsement(facts: EndorsementFacts) {
     .filter((d): d is string => d !== undefined)
     .sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   return {
-    '@context': [VC_CONTEXT, OB_CONTEXT],
+    '@context': credentialContexts(endorser.url),
     id: `${endorser.url}/recognitions/${facts.recognitionId}`,
     type: ['VerifiableCredential', 'EndorsementCredential'],
     name: `${endorser.nameZh}认可 ${certificate.number} / Recognised by ${endorser.nameEn}`,
@@ -207,14 +213,15 @@ export function buildEndorsement(facts: EndorsementFacts) {
       type: ['EndorsementSubject'],
       endorsementComment: `${endorser.nameZh}依据互认协议 ${agreement.id} 认可${certificate.issuerName}颁发的证书 ${certificate.number}（${certificate.achievement}）。 ${endorser.nameEn} recognises certificate ${certificate.number} issued by ${certificate.issuerName} under agreement ${agreement.id}.`,
     },
-    'skillcert:recognition': {
+    recognition: {
       agreement: agreement.id,
       certificateNumber: certificate.number,
       certificateIssuer: certificate.issuerDid,
       occupationCode: certificate.occupationCode,
-      level: certificate.level,
+      skillLevel: certificate.level,
     },
-    credentialStatus: [statusEntry(facts.status, 'revocation')],
+    credentialSchema: credentialSchemas(endorser.url, OB_ENDORSEMENT_SCHEMA),
+    credentialStatus: statusEntry(facts.status, 'revocation'),
   };
 }
 

@@ -3,6 +3,7 @@
 // reason, in words a verifier can act on. Pure: keys, status lists and the time come in as arguments.
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import type { JWK } from 'jose';
+import { jwtClaimMismatches, statusEntriesToCheck } from './credential.js';
 import { StatusList } from './status-list.js';
 
 export type VerdictStatus =
@@ -14,13 +15,15 @@ export type VerdictStatus =
   | 'signature-invalid'
   | 'unknown-issuer'
   | 'malformed'
+  /** The JWT's iss, jti, nbf, sub or exp claim disagrees with the credential it carries. */
+  | 'claims-mismatch'
   /** Asked by number, and the region issued no such certificate. */
   | 'not-found';
 
 export interface Verdict {
   status: VerdictStatus;
   reasons: string[];
-  /** What a verifier needs to see; never an ID number (the credential holds only its salted hash). */
+  /** What a verifier needs to see; never an ID number (a credential holds none, nor anything derived from one). */
   certificate?: {
     /** The credential's id: its URL at the issuing region. */
     id?: string;
@@ -49,33 +52,39 @@ export interface StatusSnapshot {
   lists: Record<string, StatusList>;
 }
 
+/** A credential as verifiers read it; `skillcert:`-prefixed names are those of credentials issued before our context. */
 interface CredentialShape {
   id?: string;
   issuer?: { id?: string; name?: string } | string;
   validFrom?: string;
   validUntil?: string;
-  credentialStatus?:
-    | { statusListCredential?: string; statusListIndex?: string; statusPurpose?: string }
-    | unknown[];
+  credentialStatus?: unknown;
   credentialSubject?: {
     name?: string;
-    achievement?: { name?: string; alignment?: { targetCode?: string }[]; 'skillcert:level'?: number };
+    achievement?: {
+      name?: string;
+      alignment?: { targetCode?: string }[];
+      skillLevel?: number;
+      'skillcert:level'?: number;
+    };
   };
+  certificateNumber?: string;
   'skillcert:certificateNumber'?: string;
 }
 
 function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
+  const number = c.certificateNumber ?? c['skillcert:certificateNumber'];
+  const level =
+    c.credentialSubject?.achievement?.skillLevel ?? c.credentialSubject?.achievement?.['skillcert:level'];
   return {
     ...(typeof c.id === 'string' ? { id: c.id } : {}),
-    ...(c['skillcert:certificateNumber'] ? { number: c['skillcert:certificateNumber'] } : {}),
+    ...(number ? { number } : {}),
     ...(c.credentialSubject?.name ? { holderName: c.credentialSubject.name } : {}),
     ...(c.credentialSubject?.achievement?.name ? { achievement: c.credentialSubject.achievement.name } : {}),
     ...(c.credentialSubject?.achievement?.alignment?.[0]?.targetCode
       ? { occupationCode: c.credentialSubject.achievement.alignment[0].targetCode }
       : {}),
-    ...(c.credentialSubject?.achievement?.['skillcert:level'] !== undefined
-      ? { level: c.credentialSubject.achievement['skillcert:level'] }
-      : {}),
+    ...(level !== undefined ? { level } : {}),
     ...(c.issuer ? { issuer: typeof c.issuer === 'string' ? c.issuer : c.issuer.id } : {}),
     ...(typeof c.issuer === 'object' && c.issuer.name ? { issuerName: c.issuer.name } : {}),
     ...(c.validFrom ? { validFrom: c.validFrom } : {}),
@@ -84,8 +93,11 @@ function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
 }
 
 type SignatureCheck =
-  | { ok: true; key: VerificationKey; payload: unknown }
+  | { ok: true; key: VerificationKey; payload: unknown; typ?: unknown }
   | { ok: false; status: VerdictStatus; reason: string };
+
+/** OB 3.0's JSON Web Token Proof Format allows these JOSE header parameters and no others. */
+const JOSE_HEADER_PARAMETERS = new Set(['alg', 'kid', 'jwk', 'typ']);
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 /** An ES256 signature is r‖s, 64 bytes: 86 base64url characters, no padding. */
@@ -111,7 +123,7 @@ function publicKeyOf(key: VerificationKey): KeyObject {
  */
 async function checkSignature(jws: string, keys: VerificationKey[]): Promise<SignatureCheck> {
   const segments = jws.split('.');
-  let header: { alg?: unknown; kid?: unknown; crit?: unknown; b64?: unknown };
+  let header: { alg?: unknown; kid?: unknown; typ?: unknown };
   try {
     // Only the header's characters are checked here: the payload's are covered by the signature.
     if (segments.length !== 3 || !SEGMENT.test(segments[0] as string)) throw new Error('not compact');
@@ -127,8 +139,13 @@ async function checkSignature(jws: string, keys: VerificationKey[]): Promise<Sig
       reason: `Algorithm ${String(header.alg)} is not accepted; certificates are signed ES256`,
     };
   }
-  if (header.crit !== undefined || header.b64 !== undefined)
-    return { ok: false, status: 'signature-invalid', reason: 'Critical header extensions are not accepted' };
+  const extra = Object.keys(header).filter((name) => !JOSE_HEADER_PARAMETERS.has(name));
+  if (extra.length > 0)
+    return {
+      ok: false,
+      status: 'signature-invalid',
+      reason: `JOSE header parameters other than alg, kid, jwk and typ are not accepted: ${extra.join(', ')}`,
+    };
   const key = keys.find((k) => k.kid === header.kid);
   if (!key)
     return {
@@ -151,7 +168,12 @@ async function checkSignature(jws: string, keys: VerificationKey[]): Promise<Sig
       Buffer.from(signature, 'base64url'),
     );
     if (!valid) return altered;
-    return { ok: true, key, payload: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) };
+    return {
+      ok: true,
+      key,
+      payload: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
+      typ: header.typ,
+    };
   } catch {
     return altered;
   }
@@ -227,20 +249,87 @@ export async function readStatusListCredential(
   };
 }
 
+/** How a credential's embedded Data Integrity proof is checked (functions/shared/data-integrity.ts). */
+export type ProofCheck = (
+  credential: Record<string, unknown>,
+  keys: VerificationKey[],
+) => Promise<
+  | { ok: true; key: VerificationKey }
+  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: string }
+>;
+
+/** A JWS's typ: "JWT" (OB 3.0's JWT format, claims required) or "vc+jwt" (before it: claims optional). */
+const ACCEPTED_TYP = new Set(['JWT', 'vc+jwt']);
+
+/**
+ * The credential's signature, whichever form it comes in: a compact JWS in OB 3.0's JWT format (its
+ * claims must agree with the credential), or the JSON credential with its embedded proof.
+ */
+async function checkCredentialSignature(
+  credential: string | Record<string, unknown>,
+  keys: VerificationKey[],
+  checkProof: ProofCheck | undefined,
+): Promise<
+  { ok: true; key: VerificationKey; credential: CredentialShape } | { ok: false; verdict: Verdict }
+> {
+  if (typeof credential !== 'string') {
+    if (!checkProof)
+      return {
+        ok: false,
+        verdict: { status: 'malformed', reasons: ['This verifier takes the credential as a compact JWS'] },
+      };
+    if (credential.proof === undefined)
+      return {
+        ok: false,
+        verdict: {
+          status: 'malformed',
+          reasons: ['The JSON credential has no embedded proof: present its JWS or the signed JSON'],
+        },
+      };
+    const proof = await checkProof(credential, keys);
+    if (!proof.ok) return { ok: false, verdict: { status: proof.status, reasons: [proof.reason] } };
+    return { ok: true, key: proof.key, credential: credential as CredentialShape };
+  }
+  const checked = await checkSignature(credential, keys);
+  if (!checked.ok) return { ok: false, verdict: { status: checked.status, reasons: [checked.reason] } };
+  const payload = checked.payload as Record<string, unknown>;
+  const typ = checked.typ ?? 'JWT';
+  if (typeof typ !== 'string' || !ACCEPTED_TYP.has(typ))
+    return {
+      ok: false,
+      verdict: { status: 'malformed', reasons: [`The JOSE header's typ is ${String(typ)}, not JWT`] },
+    };
+  // Credentials signed before the JWT format (typ vc+jwt) carry no claims; any claim they carry must agree.
+  const claimsPresent = ['iss', 'jti', 'nbf', 'sub', 'exp'].some((c) => payload[c] !== undefined);
+  const mismatches = typ === 'JWT' || claimsPresent ? jwtClaimMismatches(payload) : [];
+  if (mismatches.length > 0)
+    return {
+      ok: false,
+      verdict: {
+        status: 'claims-mismatch',
+        reasons: mismatches,
+        certificate: summary(payload as CredentialShape),
+      },
+    };
+  return { ok: true, key: checked.key, credential: payload as CredentialShape };
+}
+
 export async function verifyCredential(input: {
-  jws: string;
+  /** A compact JWS, or the JSON credential with its embedded Data Integrity proof. */
+  credential: string | Record<string, unknown>;
   keys: VerificationKey[];
   /**
    * The status lists, or how to get them for the credential's statusListCredential URLs: called only
    * once signature, issuer, key window and dates hold, so nothing is fetched for a forgery.
    */
   status?: StatusSnapshot | ((urls: string[]) => Promise<StatusSnapshot>);
+  /** Needed for the JSON form only (it canonicalizes JSON-LD, which a JWS verifier need not load). */
+  checkProof?: ProofCheck;
   now: Date;
 }): Promise<Verdict> {
-  const checked = await checkSignature(input.jws, input.keys);
-  if (!checked.ok) return { status: checked.status, reasons: [checked.reason] };
-  const { key } = checked;
-  const credential = checked.payload as CredentialShape;
+  const signed = await checkCredentialSignature(input.credential, input.keys, input.checkProof);
+  if (!signed.ok) return signed.verdict;
+  const { key, credential } = signed;
 
   const certificate = summary(credential);
   const issuerDid = certificate.issuer;
@@ -280,15 +369,10 @@ export async function verifyCredential(input: {
     return { status: 'expired', reasons: [`Expired on ${credential.validUntil}`], certificate };
   }
 
-  const entries = (
-    Array.isArray(credential.credentialStatus) ? credential.credentialStatus : [credential.credentialStatus]
-  ).filter(
-    (e): e is { statusListCredential: string; statusListIndex: string; statusPurpose: string } =>
-      typeof e === 'object' && e !== null && 'statusListCredential' in e,
-  );
+  const entries = statusEntriesToCheck(credential.credentialStatus);
   const status =
     typeof input.status === 'function'
-      ? await input.status(entries.map((e) => e.statusListCredential))
+      ? await input.status([...new Set(entries.map((e) => e.statusListCredential))])
       : input.status;
   const unchecked: string[] = [];
   for (const entry of entries) {

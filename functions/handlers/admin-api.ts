@@ -15,6 +15,7 @@ import {
   string,
   union,
 } from 'zod/mini';
+import { identityKeyFromEnvironment } from '../adapters/identity-key.js';
 import {
   getPerson,
   listExams,
@@ -27,7 +28,7 @@ import { pathParam, requireGroup } from '../shared/caller.js';
 import { store } from '../shared/certification.js';
 import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
 
-const deps = { store };
+const deps = { store, identityKey: identityKeyFromEnvironment() };
 const id = string().check(minLength(1), maxLength(64));
 const text = object({
   zh: string().check(minLength(1), maxLength(2000)),

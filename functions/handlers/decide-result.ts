@@ -1,14 +1,17 @@
 // Workflow step: decide against the pass policy; moderate, issue the signed certificate, or record a fail.
+
+import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { decideResult } from '../certification/workflow.js';
 import { clock, config, store } from '../shared/certification.js';
-import { certificateSigner } from '../shared/signer.js';
+import { credentialSigner } from '../shared/signer.js';
 
 export const handler = async (event: { attemptId: string }) =>
   decideResult(
     {
       store,
       now: clock.now,
-      signer: certificateSigner(),
+      credentials: credentialSigner(),
+      newSeed: newStatusListSeed,
       issuer: {
         regionCode: config.REGION_CODE,
         regionPrefix: config.REGION_PREFIX,

@@ -2,11 +2,15 @@
 // active ES256 and Ed25519 keys and the retired ones), each with its signing window and any declared
 // compromise, for anyone verifying a certificate or its Data Integrity proof. Public and cacheable; private keys never leave KMS.
 // GET /admin/signing-keys and POST /admin/signing-keys/{thumbprint}/compromise: the ledger for admins.
-// See docs/keys.md.
+// See docs/keys.md. Also the never-changing documents every credential names: our JSON-LD context and
+// our JSON schema (docs/credentials.md), from the copies in the package.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { iso, maxLength, minLength, object, optional, regex, string, trim } from 'zod/mini';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { proofSignerFromEnvironment, signerFromEnvironment } from '../adapters/signer.js';
+import skillcertContext from '../contexts/skillcert-v1.json' with { type: 'json' };
+import skillcertSchema from '../contexts/skillcert-v1.schema.json' with { type: 'json' };
+import { SKILLCERT_CONTEXT_PATH, SKILLCERT_SCHEMA_PATH } from '../domain/index.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { loadConfig } from '../shared/config.js';
 import { badRequest, conflict, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
@@ -19,6 +23,8 @@ import {
 // Verifiers may cache keys for five minutes; a rotation publishes the new key before it signs anything.
 const CACHE = { 'cache-control': 'public, max-age=300' };
 const PRIVATE = { 'cache-control': 'no-store' };
+// Versioned paths whose bytes never change: a new version gets a new path.
+const IMMUTABLE = { 'cache-control': 'public, max-age=31536000, immutable' };
 
 const compromiseBody = object({
   compromisedAt: iso.datetime({ offset: true }),
@@ -40,6 +46,10 @@ export function publicKeysHandler(keys: () => RegionSigningKeys, issuerDid: () =
           ...CACHE,
           'content-type': 'application/did+json',
         });
+      case `GET ${SKILLCERT_CONTEXT_PATH}`:
+        return json(200, skillcertContext, { ...IMMUTABLE, 'content-type': 'application/ld+json' });
+      case `GET ${SKILLCERT_SCHEMA_PATH}`:
+        return json(200, skillcertSchema, { ...IMMUTABLE, 'content-type': 'application/schema+json' });
       case 'GET /admin/signing-keys':
         requireGroup(event, 'admins');
         return json(200, { keys: await keys().list() }, PRIVATE);

@@ -1,21 +1,27 @@
 // Recognition, for this region's partner machine client (OAuth scope skillcert/recognize): recognise a
 // certificate another region issued, and read a recognition back.
-import { maxLength, minLength, object, string } from 'zod/mini';
+import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { getRecognition, recognise, recognitionView } from '../partners/recognition.js';
 import { machineClientOf, pathParam } from '../shared/caller.js';
+import { checkProof } from '../shared/data-integrity.js';
 import { json, jsonBody, notFound } from '../shared/http.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
-import { certificateSigner } from '../shared/signer.js';
+import { credentialSigner } from '../shared/signer.js';
+import { presentedCredentialBody } from '../shared/verification-body.js';
 
-const deps = { ...verificationDeps(), signer: certificateSigner() };
-const recogniseBody = object({ credential: string().check(minLength(1), maxLength(65_536)) });
+const deps = {
+  ...verificationDeps(),
+  checkProof,
+  credentials: credentialSigner(),
+  newSeed: newStatusListSeed,
+};
 
 export const handler = partnerHttpHandler(async (event) => {
   const clientId = machineClientOf(event);
   switch (event.routeKey) {
     case 'POST /recognitions': {
-      const { credential } = recogniseBody.parse(jsonBody(event));
-      const { created, recognition } = await recognise(deps, { credential: credential.trim(), clientId });
+      const credential = presentedCredentialBody('credential', jsonBody(event));
+      const { created, recognition } = await recognise(deps, { credential, clientId });
       return json(created ? 201 : 200, recognitionView(recognition));
     }
     case 'GET /recognitions/{recognitionId}':

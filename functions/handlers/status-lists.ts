@@ -5,9 +5,9 @@ import { pathParam } from '../shared/caller.js';
 import { clock, store } from '../shared/certification.js';
 import { httpHandler } from '../shared/http.js';
 import { region } from '../shared/partners.js';
-import { certificateSigner } from '../shared/signer.js';
+import { credentialSigner } from '../shared/signer.js';
 
-const deps = { region, certificates: store, signer: certificateSigner(), now: clock.now };
+const deps = { region, certificates: store, credentials: credentialSigner(), now: clock.now };
 
 export const handler = httpHandler(async (event) => {
   const published = await publishStatusList(deps, {

@@ -6,17 +6,19 @@ import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
 import {
   applyAgreements,
   buildEndorsement,
-  endorsementStatusList,
+  nextStatusPosition,
   recognitionId,
   type ScopeRule,
+  statusListOf,
 } from '../domain/index.js';
-import type { Signer } from '../ports.js';
+import type { CredentialSigner } from '../ports.js';
 import { HttpError, notFound } from '../shared/http.js';
-import { signCompactJws } from '../shared/signing.js';
 import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
 
 export interface RecognitionDeps extends VerificationDeps {
-  signer: Signer;
+  credentials: CredentialSigner;
+  /** A fresh secret seed for a status list being opened. */
+  newSeed: () => string;
 }
 
 /** A refusal names the rule that refused, so the partner knows what to fix or whom to ask. */
@@ -53,7 +55,8 @@ export function recognitionView(r: RecognitionRecord) {
 
 export async function recognise(
   deps: RecognitionDeps,
-  request: { credential: string; clientId: string },
+  /** The certificate as a compact JWS or as the JSON credential with its embedded proof. */
+  request: { credential: string | Record<string, unknown>; clientId: string },
 ): Promise<{ created: boolean; recognition: RecognitionRecord }> {
   const verdict = await verifyPresented(deps, request.credential);
   if (verdict.issuerRegion === deps.region.code)
@@ -83,10 +86,11 @@ export async function recognise(
   );
   if (!scope.recognised) throw new RecognitionRefused(scope.rule, scope.reason);
 
-  const list = endorsementStatusList(deps.region.code, now.getUTCFullYear());
-  const counter = `ENDORSEMENT#${list.listId}`;
   for (let tries = 0; tries < 8; tries++) {
-    const serial = await deps.registry.peekCounter(counter);
+    // The endorsement's status index is drawn at random in the region's open endorsement list.
+    const openList = await deps.registry.openEndorsementList();
+    const position = nextStatusPosition(openList, 'recognitions', deps.newSeed);
+    const list = statusListOf(deps.region.code, 'recognitions', position.next.list);
     const endorsement = buildEndorsement({
       recognitionId: id,
       endorser: {
@@ -107,7 +111,7 @@ export async function recognise(
       },
       agreement: scope.agreement,
       issuedAt: now,
-      status: { listBaseUrl: `${deps.region.publicUrl}${list.path}`, index: serial },
+      status: { listBaseUrl: `${deps.region.publicUrl}${list.path}`, index: position.index },
     });
     const record: RecognitionRecord = {
       id,
@@ -121,18 +125,18 @@ export async function recognise(
       agreementId: scope.agreement.id,
       requestedBy: request.clientId,
       recognisedAt: now.toISOString(),
-      endorsement: await signCompactJws(deps.signer, deps.region.did, endorsement, 'vc+jwt'),
-      endorsementStatus: { listId: list.listId, index: serial },
+      endorsement: (await deps.credentials.sign(endorsement)).jws,
+      endorsementStatus: { listId: list.listId, index: position.index },
       status: 'active',
     };
     try {
       // A concurrent request for the same certificate may win: then its record is the answer.
-      return await deps.registry.createRecognition(record, { name: counter, serial });
+      return await deps.registry.createRecognition(record, { read: openList, next: position.next });
     } catch (error) {
       if (!(error instanceof StateConflict)) throw error;
     }
   }
-  throw new Error('Could not take an endorsement serial after 8 tries');
+  throw new Error('Could not take an endorsement status list position after 8 tries');
 }
 
 export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id: string) {

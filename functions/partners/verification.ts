@@ -6,6 +6,7 @@ import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certificat
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
   type PartnerRegion,
+  type ProofCheck,
   partnerByDid,
   readStatusListCredential,
   type StatusList,
@@ -33,6 +34,8 @@ export interface VerificationDeps {
   directory: PartnerDirectory;
   /** This region's published keys, retired ones included. */
   ownKeys(): Promise<VerificationKey[]>;
+  /** Checks a JSON credential's embedded proof; without it only the JWS form is accepted. */
+  checkProof?: ProofCheck;
   now(): Date;
 }
 
@@ -43,10 +46,15 @@ export interface Verification extends Verdict {
   statusDetail?: { since: string; reason: string };
 }
 
+function issuerNamed(credential: { issuer?: unknown }): string | undefined {
+  const { issuer } = credential as { issuer?: { id?: unknown } | string };
+  const id = typeof issuer === 'string' ? issuer : issuer?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 function peekIssuer(jws: string): string | undefined {
   try {
-    const { issuer } = decodeJwt(jws) as { issuer?: { id?: string } | string };
-    return typeof issuer === 'string' ? issuer : issuer?.id;
+    return issuerNamed(decodeJwt(jws));
   } catch {
     return undefined;
   }
@@ -78,8 +86,15 @@ async function partnerStatusLists(
   return { lists };
 }
 
-/** The DID whose key signed it (the kid is `<did>#<thumbprint>`), else the issuer it names. */
-function claimedIssuer(jws: string): string | undefined {
+/** The DID whose key signed it (kid or verificationMethod is `<did>#<thumbprint>`), else the issuer it names. */
+function claimedIssuer(credential: string | Record<string, unknown>): string | undefined {
+  if (typeof credential !== 'string') {
+    const proofs = Array.isArray(credential.proof) ? credential.proof : [credential.proof];
+    const method = (proofs[0] as { verificationMethod?: unknown } | undefined)?.verificationMethod;
+    if (typeof method === 'string' && method.startsWith('did:')) return method.split('#')[0];
+    return issuerNamed(credential);
+  }
+  const jws = credential;
   try {
     const { kid } = decodeProtectedHeader(jws);
     if (typeof kid === 'string' && kid.startsWith('did:')) return kid.split('#')[0];
@@ -89,9 +104,12 @@ function claimedIssuer(jws: string): string | undefined {
   return peekIssuer(jws);
 }
 
-/** Verifies a presented credential JWS, whoever in the registry issued it. */
-export async function verifyPresented(deps: VerificationDeps, jws: string): Promise<Verification> {
-  const issuerDid = claimedIssuer(jws);
+/** Verifies a presented credential (its JWS or its signed JSON), whoever in the registry issued it. */
+export async function verifyPresented(
+  deps: VerificationDeps,
+  credential: string | Record<string, unknown>,
+): Promise<Verification> {
+  const issuerDid = claimedIssuer(credential);
   const now = deps.now();
   const own = issuerDid === deps.region.did;
   const partner = !own && issuerDid ? partnerByDid(await deps.registry.listPartners(), issuerDid) : undefined;
@@ -101,7 +119,7 @@ export async function verifyPresented(deps: VerificationDeps, jws: string): Prom
       reasons: [
         issuerDid
           ? `${issuerDid} is not a partner region in ${deps.region.nameEn}'s trust registry`
-          : 'The credential is not a compact JWS that names its issuer',
+          : 'The credential is neither a compact JWS nor a signed JSON credential that names its issuer',
       ],
     };
   }
@@ -111,7 +129,13 @@ export async function verifyPresented(deps: VerificationDeps, jws: string): Prom
   const status = own
     ? (urls: string[]) => ownStatusLists(deps, urls)
     : (urls: string[]) => partnerStatusLists(deps, partner as PartnerRegion, urls, keys);
-  const verdict = await verifyCredential({ jws, keys, status, now });
+  const verdict = await verifyCredential({
+    credential,
+    keys,
+    status,
+    now,
+    ...(deps.checkProof ? { checkProof: deps.checkProof } : {}),
+  });
   const detail = own ? await statusDetail(deps, verdict) : await noticeDetail(deps, verdict);
   return { ...verdict, issuerRegion, ...detail };
 }

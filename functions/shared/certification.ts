@@ -14,6 +14,7 @@ export const config = loadConfig(
     ISSUER_DID: string().check(minLength(1)),
     PUBLIC_URL: string().check(minLength(1)),
     SIGNING_KEY_ID: optional(string()),
+    PROOF_KEY_ID: optional(string()),
     STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
     NOTICE_STATE_MACHINE_ARN: optional(string()),

@@ -136,7 +136,9 @@ const malformed = (reason: string): ProofCheck => ({ ok: false, status: 'malform
 
 /** The proof's members, checked to be exactly an eddsa-rdfc-2022 assertion proof; or why not. */
 function proofOf(document: Record<string, unknown>): DataIntegrityProof | string {
-  const proof = document.proof;
+  // A set of one proof is the same proof: 1EdTech's schemas require `proof` to be an array.
+  const proof =
+    Array.isArray(document.proof) && document.proof.length === 1 ? document.proof[0] : document.proof;
   if (Array.isArray(proof)) return 'The document has a set of proofs; one proof is expected';
   if (typeof proof !== 'object' || proof === null) return 'The document has no Data Integrity proof';
   const p = proof as Record<string, unknown>;

@@ -1,6 +1,7 @@
 // Compact JWS (ES256) and the published key documents, built on the Signer port. jose does the
 // encoding and thumbprints; the signature itself comes from KMS or the local key.
 import { base64url, type JWK } from 'jose';
+import { type CredentialClaimSource, jwtClaimsOf } from '../domain/index.js';
 import type { Signer } from '../ports.js';
 
 export interface PublishedKey extends JWK {
@@ -27,6 +28,32 @@ export async function signCompactJws(
   const signingInput = `${header}.${body}`;
   const signature = await signer.sign(new TextEncoder().encode(signingInput));
   return `${signingInput}.${base64url.encode(signature)}`;
+}
+
+/**
+ * A credential as a compact JWS in OB 3.0's JSON Web Token Proof Format: header alg, kid and typ "JWT"
+ * only; payload the credential (with its embedded proof, when it has one) plus iss, jti, nbf, sub, exp.
+ */
+export function signCredentialJwt(
+  signer: Signer,
+  issuerDid: string,
+  credential: CredentialClaimSource & Record<string, unknown>,
+): Promise<string> {
+  return signCompactJws(signer, issuerDid, { ...credential, ...jwtClaimsOf(credential) }, 'JWT');
+}
+
+/** The JSON form of a credential JWS made by signCredentialJwt: its payload without the JWT claims. */
+export function credentialJsonOf(jws: string): Record<string, unknown> {
+  const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  const {
+    iss: _iss,
+    jti: _jti,
+    nbf: _nbf,
+    sub: _sub,
+    exp: _exp,
+    ...credential
+  } = payload as Record<string, unknown>;
+  return credential;
 }
 
 /** A did:web DID document for the region: its signing keys as JsonWebKey verification methods. */

@@ -35,6 +35,8 @@ export interface CertificationProps {
   proofKey: IKey;
   /** The keys' generation (docs/keys.md): signers record it and close older generations' windows. */
   signingKeyGeneration: number;
+  /** The HMAC key that resident IDs are registered and checked under. */
+  identityKey: IKey;
   events: IEventBus;
   api: Api;
   /** How long an assessor has to mark before the work goes to someone else. */
@@ -241,7 +243,20 @@ export class Certification extends Construct {
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
     this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
-    const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, people');
+    const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, people', {
+      IDENTITY_KEY_ID: props.identityKey.keyId,
+    }).grantMac(props.identityKey);
+    // Public and throttled: yes or no to "is this certificate this ID card's holder's?"
+    const holderCheck = new SkillcertFunction(this, 'HolderCheck', {
+      entry: 'holder-check',
+      description: 'Answers whether a certificate belongs to the holder of a given resident ID',
+      memorySize: 256,
+      environment: { ...environment, IDENTITY_KEY_ID: props.identityKey.keyId },
+    })
+      .grantTableRead(table)
+      .grantMac(props.identityKey);
+    api.addRoute(HttpMethod.POST, '/holder-checks', holderCheck.function, { kind: 'public' });
+    api.throttleRoute('POST /holder-checks', { burst: 10, rate: 5 });
 
     const user = { kind: 'user' } as const;
     const routes: [HttpMethod, string, SkillcertFunction][] = [

@@ -120,6 +120,12 @@ export class SkillcertFunction extends Construct {
     return this;
   }
 
+  /** Only GenerateMac on the identity key: resident IDs in, MACs out, nothing else. */
+  grantMac(key: IKey): this {
+    key.grant(this.function, 'kms:GenerateMac');
+    return this;
+  }
+
   grantPublicKeyRead(key: IKey): this {
     key.grant(this.function, 'kms:GetPublicKey');
     return this;

@@ -176,10 +176,12 @@ describe('api', () => {
       'GET /assessor/reviews JWT',
       'GET /assessor/reviews/{attemptId}/{slot} JWT',
       'GET /attempts/{attemptId} JWT',
+      'GET /contexts/skillcert-v1.jsonld NONE',
       'GET /me JWT',
       'GET /me/attempts JWT',
       'GET /me/certificates JWT',
       'GET /recognitions/{recognitionId} JWT',
+      'GET /schemas/skillcert-v1.json NONE',
       'GET /sessions JWT',
       'GET /status/{region}/{list}/{purpose} NONE',
       'GET /verify/{number} NONE',
@@ -189,6 +191,7 @@ describe('api', () => {
       'POST /assessor/reviews/{attemptId}/{slot}/return JWT',
       'POST /attempts/{attemptId}/submit JWT',
       'POST /credentials/verify NONE',
+      'POST /holder-checks NONE',
       'POST /partner-notices NONE',
       'POST /recognitions JWT',
       'POST /sessions/{sessionId}/attempts JWT',
@@ -205,6 +208,8 @@ describe('api', () => {
   it('routes the key documents to the public-keys function and /me to who-am-i', () => {
     expect(functionOfRoute('GET /.well-known/jwks.json')).toBe(functionId(/signing keys/i));
     expect(functionOfRoute('GET /.well-known/did.json')).toBe(functionId(/signing keys/i));
+    expect(functionOfRoute('GET /contexts/skillcert-v1.jsonld')).toBe(functionId(/signing keys/i));
+    expect(functionOfRoute('GET /schemas/skillcert-v1.json')).toBe(functionId(/signing keys/i));
     expect(functionOfRoute('GET /me')).toBe(functionId(/signed in as/i));
     const me = Object.values(resources).find(
       (r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.RouteKey === 'GET /me',
@@ -333,6 +338,34 @@ describe('functions', () => {
         .Variables;
       expect(environment.PROOF_KEY_ID, signer).toEqual(withProof ? { Ref: proofKey } : undefined);
     }
+  });
+
+  it('keeps resident IDs under an HMAC key in KMS that only registration and the holder check may use', () => {
+    const identityKey = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'HMAC_256');
+    expect(resource(identityKey).Properties).toMatchObject({ KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(resource(identityKey)).toMatchObject({ DeletionPolicy: 'Retain' });
+    const users = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([id]) => JSON.stringify(statementsOf(id)).includes(identityKey))
+      .map(([id]) => id.replace(/Function[0-9A-F]{8}$/, ''));
+    expect(users.sort()).toEqual(['CertificationAdminApi', 'CertificationHolderCheck']);
+    for (const user of users) {
+      const id = Object.keys(resources).find(
+        (k) => k.startsWith(user) && resources[k]?.Type === 'AWS::Lambda::Function',
+      ) as string;
+      expect(statementsOf(id).filter((st) => JSON.stringify(st).includes(identityKey))).toEqual([
+        expect.objectContaining({
+          Action: 'kms:GenerateMac',
+          Resource: { 'Fn::GetAtt': [identityKey, 'Arn'] },
+        }),
+      ]);
+    }
+    // The public holder check reads the table and writes nothing.
+    const check = Object.keys(resources).find(
+      (k) => k.startsWith('CertificationHolderCheck') && resources[k]?.Type === 'AWS::Lambda::Function',
+    ) as string;
+    expect(JSON.stringify(statementsOf(check))).not.toMatch(/PutItem|UpdateItem|DeleteItem|BatchWriteItem/);
+    expect(functionOfRoute('POST /holder-checks')).toBe(check);
   });
 
   it('bundles each handler as minified ESM with a require shim and a source map', () => {
@@ -469,7 +502,7 @@ describe('observability', () => {
   });
 
   it('encrypts the alarm topic with a rotating key CloudWatch may use, and refuses plain HTTP', () => {
-    const key = logicalIdOf('AWS::KMS::Key', (p) => p.KeyUsage !== 'SIGN_VERIFY');
+    const key = logicalIdOf('AWS::KMS::Key', (p) => p.KeyUsage === undefined);
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key, 'Arn'] } });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,

@@ -4,9 +4,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compactVerify, createLocalJWKSet } from 'jose';
+import { checkStatus } from '@digitalbazaar/vc-bitstring-status-list';
+import { compactVerify, createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentialJsonOf } from '../../functions/shared/signing.js';
 import { projectRoot } from '../../local/paths.js';
+import { searchNationalIds } from '../fixtures/id-search.js';
+import { eddsaSuite, outsideLoader, schemaValidator, vc } from '../fixtures/outside-tools.js';
 
 let home: string;
 let output = '';
@@ -36,6 +40,8 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
+const text = async (name: string) => (await readFile(join(home, 'out', name), 'utf8')).trim();
+
 describe('npm run demo', () => {
   it('prints each step of the story and succeeds', () => {
     expect(exitCode, output).toBe(0);
@@ -52,9 +58,9 @@ describe('npm run demo', () => {
   });
 
   it('writes Zigong’s endorsement, which verifies against Zigong’s key set and endorses the certificate', async () => {
-    const endorsement = (await readFile(join(home, 'out', 'endorsement.jwt'), 'utf8')).trim();
-    const jwks = JSON.parse(await readFile(join(home, 'out', 'zigong-jwks.json'), 'utf8'));
-    const credential = JSON.parse(await readFile(join(home, 'out', 'credential.json'), 'utf8'));
+    const endorsement = await text('endorsement.jwt');
+    const jwks = JSON.parse(await text('zigong-jwks.json'));
+    const credential = JSON.parse(await text('credential.json'));
     const { payload } = await compactVerify(endorsement, createLocalJWKSet(jwks));
     const endorsed = JSON.parse(new TextDecoder().decode(payload));
     expect(endorsed.type).toEqual(['VerifiableCredential', 'EndorsementCredential']);
@@ -86,14 +92,79 @@ describe('npm run demo', () => {
     expect(after.status).toBe(1);
   });
 
-  it('writes a credential that verifies against the key set beside it, and its payload', async () => {
-    const jws = (await readFile(join(home, 'out', 'credential.jwt'), 'utf8')).trim();
-    const jwks = JSON.parse(await readFile(join(home, 'out', 'jwks.json'), 'utf8'));
-    const written = JSON.parse(await readFile(join(home, 'out', 'credential.json'), 'utf8'));
-    const { payload } = await compactVerify(jws, createLocalJWKSet(jwks));
-    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(written);
+  it('writes a credential JWS in the JWT format that verifies against the key set beside it', async () => {
+    const jws = await text('credential.jwt');
+    const jwks = JSON.parse(await text('jwks.json'));
+    const written = JSON.parse(await text('credential.json'));
+    const { payload } = await jwtVerify(jws, createLocalJWKSet(jwks), {
+      typ: 'JWT',
+      issuer: written.issuer.id,
+    });
+    expect(payload.sub).toBe(written.credentialSubject.id);
+    expect(payload.jti).toBe(written.id);
+    expect(credentialJsonOf(jws)).toEqual(written);
     expect(written.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
-    expect(written['skillcert:certificateNumber']).toMatch(/^NJ-\d{4}-4-\d{6}-[0-9A-Z]$/);
-    expect(JSON.stringify(written)).not.toContain('51100219900307123X');
+    expect(written.certificateNumber).toMatch(/^NJ-\d{4}-4-\d{6}-[0-9A-Z]$/);
+  });
+
+  it('writes credential.json and endorsement.json whose embedded proofs Digital Bazaar’s vc verifies against did.json and zigong-did.json', async () => {
+    const dids = [JSON.parse(await text('did.json')), JSON.parse(await text('zigong-did.json'))];
+    const statusBefore = credentialJsonOf(await text('status-before.jwt'));
+    const credential = JSON.parse(await text('credential.json'));
+    const endorsement = JSON.parse(await text('endorsement.json'));
+    expect(credentialJsonOf(await text('endorsement.jwt'))).toEqual(endorsement);
+    const schemas = schemaValidator();
+    expect(schemas.achievement(credential)).toEqual([]);
+    expect(schemas.endorsement(endorsement)).toEqual([]);
+    expect(schemas.skillcert(credential)).toEqual([]);
+    // The status lists named: Neijiang's as it was before the revocation; Zigong's endorsement list unset.
+    const loader = outsideLoader(dids, { [String(statusBefore.id)]: statusBefore });
+    const certificate = await vc.verifyCredential({
+      credential,
+      suite: eddsaSuite(),
+      documentLoader: loader,
+      checkStatus,
+    });
+    expect(certificate.error).toBeUndefined();
+    expect(certificate.verified).toBe(true);
+    const proofOnly = await vc.verifyCredential({
+      credential: endorsement,
+      suite: eddsaSuite(),
+      documentLoader: loader,
+      checkStatus: async () => ({ verified: true }),
+    });
+    expect(proofOnly.verified).toBe(true);
+    // The revocation list of after the revocation says revoked, to their checker too.
+    const statusAfter = credentialJsonOf(await text('status-after.jwt'));
+    const revoked = await checkStatus({
+      credential,
+      suite: eddsaSuite(),
+      documentLoader: outsideLoader(dids, { [String(statusAfter.id)]: statusAfter }),
+    });
+    expect(revoked.results?.[0]?.status ?? revoked.status).toBe(true);
+  });
+
+  it('gives nothing away about the holder’s ID number: the search over a county and a year of birth dates finds nothing', async () => {
+    const files = [
+      'credential.jwt',
+      'credential.json',
+      'endorsement.jwt',
+      'endorsement.json',
+      'did.json',
+      'zigong-did.json',
+      'status-before.jwt',
+    ];
+    const documents = await Promise.all(
+      files.map(async (f) => (f.endsWith('.json') ? JSON.parse(await text(f)) : await text(f))),
+    );
+    const all = documents.map((d) => (typeof d === 'string' ? d : JSON.stringify(d))).join('\n');
+    expect(all).not.toContain('51100219900307123X');
+    expect(all).not.toMatch(/sha256\$|identityHash|"salt"/);
+    // 张伟 was born on 7 March 1990 in county 511002: the search covers his ID and 364,999 others.
+    expect(searchNationalIds(documents, '511002', new Date('1990-01-01T00:00:00Z'), 365)).toEqual([]);
+  });
+
+  it('tells that an employer shown the holder’s ID card can ask the region, and gets yes', () => {
+    expect(output).toMatch(/asks Neijiang whether it is his certificate: yes/);
   });
 });

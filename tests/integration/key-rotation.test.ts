@@ -15,7 +15,7 @@ import { LocalProofSigner, LocalSigner } from '../../functions/adapters/local-si
 import { type VerificationKey, verifyCredential } from '../../functions/domain/verification.js';
 import { addProof, checkProof } from '../../functions/shared/data-integrity.js';
 import { VC_2_0_CONTEXT } from '../../functions/shared/json-ld.js';
-import { signCompactJws } from '../../functions/shared/signing.js';
+import { credentialJsonOf, signCredentialJwt } from '../../functions/shared/signing.js';
 import { LedgeredProofSigner, proofVerificationMethod } from '../../functions/shared/signing-keys.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
@@ -237,7 +237,7 @@ describe('signing-key rotation', () => {
       ['EdDSA', oldProof.verificationMethod],
     ]);
     expect(await checkProof(oldProof.signed, keys)).toMatchObject({ ok: true });
-    expect((await verifyCredential({ jws: first, keys, now: new Date() })).status).toBe('valid');
+    expect((await verifyCredential({ credential: first, keys, now: new Date() })).status).toBe('valid');
   }, 120_000);
 
   it('after a restart with generation 2, keeps the old key published and verifiable, and signs with the new one', async () => {
@@ -282,7 +282,7 @@ describe('signing-key rotation', () => {
     // rolled back before then leaves generation 1 signing.
     expect(retired).not.toHaveProperty('signsUntil');
     for (const jws of [first, second]) {
-      expect((await verifyCredential({ jws, keys, now: new Date() })).status).toBe('valid');
+      expect((await verifyCredential({ credential: jws, keys, now: new Date() })).status).toBe('valid');
     }
 
     const did = (await call(undefined, 'GET', '/.well-known/did.json')).body as {
@@ -339,16 +339,11 @@ describe('signing-key rotation', () => {
     // Someone with the old key's material signs a certificate after T (forged here with the key file).
     const thief = new LocalSigner(running().keysDir, oldLocalKeyId);
     expect(await thief.keyId()).toBe(thumbprint);
-    const forged = await signCompactJws(
-      thief,
-      DID,
-      {
-        ...payloadOf(first),
-        validFrom: new Date(Math.floor((compromisedAt.getTime() + now) / 2)).toISOString(),
-      },
-      'vc+jwt',
-    );
-    expect((await verifyCredential({ jws: forged, keys: await jwks(), now: new Date() })).status).toBe(
+    const forged = await signCredentialJwt(thief, DID, {
+      ...credentialJsonOf(first),
+      validFrom: new Date(Math.floor((compromisedAt.getTime() + now) / 2)).toISOString(),
+    });
+    expect((await verifyCredential({ credential: forged, keys: await jwks(), now: new Date() })).status).toBe(
       'valid',
     );
 
@@ -386,8 +381,8 @@ describe('signing-key rotation', () => {
     expect(compromised).not.toHaveProperty('compromiseReason');
     // Only that key: the proof keys are untouched.
     expect(byAlg(keys, 'EdDSA').some((k) => 'compromisedAt' in k)).toBe(false);
-    expect((await verifyCredential({ jws: first, keys, now: new Date() })).status).toBe('valid');
-    const refused = await verifyCredential({ jws: forged, keys, now: new Date() });
+    expect((await verifyCredential({ credential: first, keys, now: new Date() })).status).toBe('valid');
+    const refused = await verifyCredential({ credential: forged, keys, now: new Date() });
     expect(refused.status).toBe('signature-invalid');
     expect(refused.reasons.join(' ')).toMatch(/declared compromised/);
   }, 60_000);

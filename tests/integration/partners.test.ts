@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { base64url, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../functions/adapters/local-signer.js';
-import { signCompactJws } from '../../functions/shared/signing.js';
+import { credentialJsonOf, signCompactJws, signCredentialJwt } from '../../functions/shared/signing.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { RegionClient, regionOf, registerPartners, setUpExam, sitAndMark } from '../../scripts/story.js';
@@ -62,10 +62,11 @@ function tamper(jws: string, edit: (payload: Record<string, unknown>) => void): 
   return `${header}.${base64url.encode(JSON.stringify(decoded))}.${signature}`;
 }
 
-async function resign(edit: (payload: Record<string, unknown>) => void): Promise<string> {
-  const payload = decodeJwt(certificate.jws) as Record<string, unknown>;
-  edit(payload);
-  return signCompactJws(neijiangSigner(), NJ_DID, payload, 'vc+jwt');
+/** The certificate, edited and signed again with Neijiang's real key (its JWT claims made to agree). */
+async function resign(edit: (credential: Record<string, unknown>) => void): Promise<string> {
+  const credential = credentialJsonOf(certificate.jws);
+  edit(credential);
+  return signCredentialJwt(neijiangSigner(), NJ_DID, credential);
 }
 
 beforeAll(async () => {
@@ -138,6 +139,63 @@ describe('public verification, no sign-in', () => {
     expect((await nj.request(undefined, 'GET', '/verify/not%20a%20number')).status).toBe(400);
   });
 
+  it('answers a holder check yes or no, and nothing else; a bad ID is a 400 and an unknown number a 404', async () => {
+    const check = (body: unknown) => nj.request(undefined, 'POST', '/holder-checks', body);
+    const yes = await check({ certificateNumber: certificate.number, nationalId: '51100219900307123X' });
+    expect(yes).toMatchObject({
+      status: 200,
+      body: { certificateNumber: certificate.number, matches: true },
+    });
+    expect(Object.keys(yes.body as object).sort()).toEqual(['certificateNumber', 'matches']);
+    // As typed from the card: lower-case x and spaces.
+    expect(
+      (await check({ certificateNumber: certificate.number, nationalId: '511002 19900307 123x' })).body,
+    ).toMatchObject({ matches: true });
+    // Another real ID (its check character right): no.
+    expect(
+      (await check({ certificateNumber: certificate.number, nationalId: '11010519491231002X' })).body,
+    ).toEqual({
+      certificateNumber: certificate.number,
+      matches: false,
+    });
+    const typo = await check({ certificateNumber: certificate.number, nationalId: '511002199003071231' });
+    expect(typo.status).toBe(400);
+    expect(JSON.stringify(typo.body)).toMatch(/nationalId.*check character/);
+    expect(
+      (await check({ certificateNumber: 'NJ-2026-4-999999-0', nationalId: '51100219900307123X' })).status,
+    ).toBe(404);
+    expect((await check({ certificateNumber: certificate.number })).status).toBe(400);
+  });
+
+  it('verifies the signed JSON form too, posted as an object, and refuses it altered', async () => {
+    const mine = (await nj.call('zhangwei', 'GET', '/me/certificates')).certificates as {
+      number: string;
+      credential: Record<string, unknown>;
+    }[];
+    const json = mine.find((c) => c.number === certificate.number)?.credential as Record<string, unknown>;
+    expect(json.proof).toEqual([
+      expect.objectContaining({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022' }),
+    ]);
+    const verify = async (credential: unknown, at = nj) =>
+      (await at.request(undefined, 'POST', '/credentials/verify', { verifiableCredential: credential })).body;
+    expect(await verify(json)).toMatchObject({
+      verified: true,
+      status: 'valid',
+      certificate: { number: certificate.number },
+    });
+    // Zigong reads Neijiang's Ed25519 key from Neijiang's key set, as it does the ES256 one.
+    expect(await verify(json, zg)).toMatchObject({
+      verified: true,
+      status: 'valid',
+      issuerRegion: 'neijiang',
+    });
+    const altered = structuredClone(json) as { credentialSubject: { name: string } };
+    altered.credentialSubject.name = '李四';
+    expect(await verify(altered)).toMatchObject({ verified: false, status: 'signature-invalid' });
+    const { proof: _proof, ...bare } = json;
+    expect(await verify(bare)).toMatchObject({ verified: false, status: 'malformed' });
+  });
+
   it('verifies a posted credential in the VC API style, and refuses each tampering with its own reason', async () => {
     const verify = async (jws: string) =>
       (await nj.request(undefined, 'POST', '/credentials/verify', { verifiableCredential: jws })).body;
@@ -205,7 +263,15 @@ describe('public verification, no sign-in', () => {
   });
 
   it('publishes signed status lists with a cache lifetime, at the URL the certificate names', async () => {
-    const response = await fetch(`${nj.region.api}/status/neijiang/2026/revocation`);
+    const named = decodeJwt(certificate.jws).credentialStatus as {
+      statusListCredential: string;
+      statusListIndex: string;
+    };
+    // One status object, the revocation entry, in the region's first certificate list, at a drawn index.
+    expect(named.statusListCredential).toBe(
+      'https://neijiang.skillcert.example/status/neijiang/certificates-1/revocation',
+    );
+    const response = await fetch(`${nj.region.api}${new URL(named.statusListCredential).pathname}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/vc+jwt');
     expect(response.headers.get('cache-control')).toMatch(/public, max-age=\d+/);
@@ -214,8 +280,8 @@ describe('public verification, no sign-in', () => {
       issuer: string;
       credentialSubject: { ttl: number };
     };
-    const named = (decodeJwt(certificate.jws).credentialStatus as { statusListCredential: string }[])[0];
-    expect(list.id).toBe(named?.statusListCredential);
+    expect(list.id).toBe(named.statusListCredential);
+    expect(decodeProtectedHeader(certificate.jws).typ).toBe('JWT');
     expect(list.issuer).toBe(NJ_DID);
     expect(list.credentialSubject.ttl).toBe(300_000);
     expect((await fetch(`${nj.region.api}/status/zigong/2026/revocation`)).status).toBe(404);

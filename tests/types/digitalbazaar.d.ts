@@ -12,6 +12,12 @@ declare module '@digitalbazaar/vc' {
     suite: unknown;
     documentLoader: (url: string) => Promise<unknown>;
     now?: Date | string;
+    /** Called for a credential with credentialStatus (vc-bitstring-status-list's checkStatus). */
+    checkStatus?: (o: {
+      credential: Record<string, unknown>;
+      documentLoader: (url: string) => Promise<unknown>;
+      suite: unknown;
+    }) => Promise<unknown>;
   }): Promise<{ verified: boolean; error?: unknown; results?: { error?: unknown }[] }>;
 }
 
@@ -43,4 +49,20 @@ declare module 'did-context' {
 
 declare module '@digitalbazaar/multikey-context' {
   export const contexts: Map<string, Record<string, unknown>>;
+}
+
+declare module '@digitalbazaar/vc-bitstring-status-list' {
+  /** Loads the credential's status list, verifies it (with suite) and reads the credential's bit. */
+  export function checkStatus(o: {
+    credential: Record<string, unknown>;
+    documentLoader: (url: string) => Promise<unknown>;
+    suite: unknown;
+    verifyBitstringStatusListCredential?: boolean;
+    verifyMatchingIssuers?: boolean;
+  }): Promise<{
+    verified: boolean;
+    error?: unknown;
+    results?: { status?: boolean; verified?: boolean }[];
+    status?: boolean;
+  }>;
 }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CertificateStatus,
-  certificateStatusList,
-  endorsementStatusList,
   type StatusAction,
   StatusChangeRefused,
   statusChange,
   statusListIdOf,
   statusListIdOfUrl,
+  statusListOf,
 } from '../../../functions/domain/index.js';
 
 describe('statusChange', () => {
@@ -50,20 +49,12 @@ describe('statusChange', () => {
 });
 
 describe('status lists', () => {
-  it('puts certificates of a year in the region list for that year', () => {
-    expect(certificateStatusList('neijiang', 2026)).toEqual({
-      listId: 'neijiang/2026',
-      path: '/status/neijiang/2026',
+  it("numbers each kind's lists: certificates and the endorsements of recognitions apart", () => {
+    expect(statusListOf('neijiang', 'certificates', 1)).toEqual({
+      listId: 'neijiang/certificates-1',
+      path: '/status/neijiang/certificates-1',
     });
-  });
-
-  it('gives endorsements their own list, apart from the certificates of the same year', () => {
-    const endorsements = endorsementStatusList('neijiang', 2026);
-    expect(endorsements).toEqual({
-      listId: 'neijiang/endorsements-2026',
-      path: '/status/neijiang/endorsements-2026',
-    });
-    expect(endorsements.listId).not.toBe(certificateStatusList('neijiang', 2026).listId);
+    expect(statusListOf('neijiang', 'recognitions', 1).listId).toBe('neijiang/recognitions-1');
   });
 
   it.each([
@@ -71,6 +62,9 @@ describe('status lists', () => {
     ['2026', 'suspension'],
     ['endorsements-2026', 'revocation'],
     ['endorsements-2026', 'suspension'],
+    ['certificates-1', 'revocation'],
+    ['certificates-12', 'suspension'],
+    ['recognitions-3', 'revocation'],
   ] as const)('reads /status/neijiang/%s/%s back into its list id', (list, purpose) => {
     expect(statusListIdOf('neijiang', { region: 'neijiang', list, purpose })).toEqual({
       listId: `neijiang/${list}`,
@@ -80,8 +74,8 @@ describe('status lists', () => {
 
   it('round-trips the paths it hands out', () => {
     for (const { listId, path } of [
-      certificateStatusList('zigong', 2027),
-      endorsementStatusList('zigong', 2027),
+      statusListOf('zigong', 'certificates', 7),
+      statusListOf('zigong', 'recognitions', 2),
     ]) {
       const [, , region, list] = path.split('/');
       expect(
@@ -101,7 +95,11 @@ describe('status lists', () => {
     '20266',
     'endorsements-26',
     'endorsement-2026',
-    'certificates-2026',
+    'certificates-0',
+    'certificates-01',
+    'certificates-1234567',
+    'recognitions-',
+    'endorsements-1',
     '2026-',
     '../2026',
     '',

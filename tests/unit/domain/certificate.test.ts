@@ -7,15 +7,20 @@ import {
   decide,
   formatCertificateNumber,
   identityHash,
+  identityMacInput,
   identityMatches,
   isNationalId,
+  jwtClaimMismatches,
+  jwtClaimsOf,
   nationalIdCheckCharacter,
   nationalIdProblem,
+  statusEntriesToCheck,
 } from '../../../functions/domain/index.js';
 import { EXAM, EXAM_LEVEL_2, LATHE } from './fixtures.js';
 
 const ID = '11010519491231002X';
 const SALT = 'salt-salt-salt-salt';
+const HOLDER = 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b';
 
 describe('resident identity numbers', () => {
   it.each([
@@ -64,6 +69,12 @@ describe('resident identity numbers', () => {
     expect(identityMatches(ID, 'other-salt-other-salt', hash)).toBe(false);
   });
 
+  it('gives the identity key only a valid, normalised ID', () => {
+    expect(identityMacInput('11010519491231002x')).toBe(ID);
+    expect(identityMacInput('110105 19491231 002X')).toBe(ID);
+    expect(() => identityMacInput('110105194912310021')).toThrow(/check character/);
+  });
+
   it.each([
     ['110105194912310021', SALT, /Not a valid resident identity number/],
     [ID, 'short', /at least 16/],
@@ -98,13 +109,16 @@ describe('the certificate credential', () => {
       nameEn: 'Neijiang Skills Evaluation Centre',
       url: 'https://neijiang.skillcert.example',
     },
-    holder: { name: '张伟', identityHash: identityHash(ID, SALT), salt: SALT },
+    holder: { id: HOLDER, name: '张伟' },
     occupation: LATHE,
     level: 4,
     examTitle: EXAM.title,
     decision,
     issuedAt: new Date('2026-11-24T10:00:00Z'),
-    status: { listBaseUrl: 'https://neijiang.skillcert.example/status/neijiang/2026', index: 7 },
+    status: {
+      listBaseUrl: 'https://neijiang.skillcert.example/status/neijiang/certificates-1',
+      index: 90_317,
+    },
   };
   const credential = buildCredential(facts);
   const achievementId = 'https://neijiang.skillcert.example/achievements/6-18-01-01/level-4';
@@ -113,6 +127,17 @@ describe('the certificate credential', () => {
     expect(credential['@context']).toEqual([
       'https://www.w3.org/ns/credentials/v2',
       'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json',
+      'https://neijiang.skillcert.example/contexts/skillcert-v1.jsonld',
+    ]);
+    expect(credential.credentialSchema).toEqual([
+      {
+        id: 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential-jsonschema1.json',
+        type: '1EdTechJsonSchemaValidator2019',
+      },
+      {
+        id: 'https://neijiang.skillcert.example/schemas/skillcert-v1.json',
+        type: '1EdTechJsonSchemaValidator2019',
+      },
     ]);
     expect(credential.type).toEqual(['VerifiableCredential', 'OpenBadgeCredential']);
     expect(credential.id).toBe(`https://neijiang.skillcert.example/certificates/${number}`);
@@ -139,7 +164,7 @@ describe('the certificate credential', () => {
       name: expect.stringMatching(/车工.*中级工.*Lathe operator.*intermediate worker/),
       description: expect.stringMatching(/6-18-01-01/),
       criteria: { narrative: expect.stringMatching(/pass policy 2026\.1/) },
-      'skillcert:level': 4,
+      skillLevel: 4,
     });
     expect(achievement.alignment.map((a) => [a.targetType, a.targetCode])).toEqual([
       ['ext:NationalOccupationCode', '6-18-01-01'],
@@ -191,39 +216,78 @@ describe('the certificate credential', () => {
   });
 
   it('records the certificate number and the policy version and hash it was decided under', () => {
-    expect(credential['skillcert:certificateNumber']).toBe(number);
-    expect(credential['skillcert:passPolicy']).toEqual({ version: '2026.1', hash: EXAM.policy.hash });
+    expect(credential.certificateNumber).toBe(number);
+    expect(credential.passPolicy).toEqual({ version: '2026.1', hash: EXAM.policy.hash });
   });
 
-  it('names the holder only by a salted hash, and is ready for the status list', () => {
-    expect(JSON.stringify(credential)).not.toMatch(/11010519491231002X|1101051949/i);
+  it('names the holder by a random holder id and nothing derived from the ID number', () => {
+    expect(JSON.stringify(credential)).not.toMatch(
+      /11010519491231002X|1101051949|sha256\$|salt|identityHash/i,
+    );
+    expect(credential.credentialSubject.id).toBe(HOLDER);
     expect(credential.credentialSubject.name).toBe('张伟');
-    expect(credential.credentialSubject.identifier).toEqual([
-      {
-        type: 'IdentityObject',
-        identityType: 'nationalIdentityNumber',
-        hashed: true,
-        identityHash: identityHash(ID, SALT),
-        salt: SALT,
-      },
+    expect(credential.credentialSubject).not.toHaveProperty('identifier');
+  });
+
+  it('names one status entry, revocation; the suspension entry sits at the same index beside it', () => {
+    const list = 'https://neijiang.skillcert.example/status/neijiang/certificates-1';
+    expect(credential.credentialStatus).toEqual({
+      id: `${list}/revocation#90317`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '90317',
+      statusListCredential: `${list}/revocation`,
+    });
+    expect(statusEntriesToCheck(credential.credentialStatus).map((e) => e.statusListCredential)).toEqual([
+      `${list}/revocation`,
+      `${list}/suspension`,
     ]);
-    // The same index in two lists: revocation (final) and suspension (can be lifted).
-    expect(credential.credentialStatus).toEqual([
+    expect(statusEntriesToCheck(credential.credentialStatus)[1]?.statusListIndex).toBe('90317');
+  });
+
+  it('reads the two-entry array of credentials issued before one status object, as it is', () => {
+    const old = [
       {
-        id: 'https://neijiang.skillcert.example/status/neijiang/2026/revocation#7',
-        type: 'BitstringStatusListEntry',
         statusPurpose: 'revocation',
         statusListIndex: '7',
-        statusListCredential: 'https://neijiang.skillcert.example/status/neijiang/2026/revocation',
+        statusListCredential: 'https://x.example/s/2026/revocation',
       },
       {
-        id: 'https://neijiang.skillcert.example/status/neijiang/2026/suspension#7',
-        type: 'BitstringStatusListEntry',
         statusPurpose: 'suspension',
         statusListIndex: '7',
-        statusListCredential: 'https://neijiang.skillcert.example/status/neijiang/2026/suspension',
+        statusListCredential: 'https://x.example/s/2026/suspension',
       },
-    ]);
+    ];
+    expect(statusEntriesToCheck(old).map((e) => e.statusPurpose)).toEqual(['revocation', 'suspension']);
+    expect(statusEntriesToCheck(undefined)).toEqual([]);
+    expect(statusEntriesToCheck({ statusPurpose: 'revocation' })).toEqual([]);
+  });
+
+  it("has the JWT claims OB 3.0's JSON Web Token Proof Format asks for, and names each one that disagrees", () => {
+    const expiring = buildCredential({ ...facts, validUntil: certificateValidUntil(facts.issuedAt, 3) });
+    const claims = jwtClaimsOf(expiring);
+    expect(claims).toEqual({
+      iss: 'did:web:neijiang.skillcert.example',
+      jti: `https://neijiang.skillcert.example/certificates/${number}`,
+      nbf: Date.parse('2026-11-24T10:00:00Z') / 1000,
+      sub: HOLDER,
+      exp: Date.parse('2029-11-24T10:00:00Z') / 1000,
+    });
+    expect(jwtClaimsOf(credential)).not.toHaveProperty('exp');
+    expect(jwtClaimMismatches({ ...expiring, ...claims })).toEqual([]);
+    for (const [claim, value] of Object.entries({
+      iss: 'did:web:other.example',
+      jti: 'x',
+      nbf: 1,
+      sub: 'urn:uuid:x',
+      exp: 2,
+    })) {
+      const problems = jwtClaimMismatches({ ...expiring, ...claims, [claim]: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`claim ${claim} `));
+    }
+    expect(jwtClaimMismatches({ ...credential, ...jwtClaimsOf(credential), exp: 9 })[0]).toMatch(/claim exp/);
+    expect(jwtClaimMismatches(expiring)).toHaveLength(5);
   });
 
   it.each<[string, Partial<CertificateFacts>, RegExp]>([
@@ -232,11 +296,8 @@ describe('the certificate credential', () => {
       { decision: decide(EXAM.policy, { theory: 50, practical: 80 }, ['theory', 'practical']) },
       /only a passing decision/,
     ],
-    [
-      'a raw ID number as the holder identity',
-      { holder: { name: '张伟', identityHash: ID, salt: SALT } },
-      /never an ID number/,
-    ],
+    ['an ID number as the holder id', { holder: { id: ID, name: '张伟' } }, /random urn:uuid/],
+    ['a hash as the holder id', { holder: { id: identityHash(ID, SALT), name: '张伟' } }, /random urn:uuid/],
     ['an issuer that is not a did:web', { issuer: { ...facts.issuer, did: 'did:key:z6Mk' } }, /did:web/],
     [
       'an issuer URL with a trailing slash',
@@ -253,11 +314,7 @@ describe('the certificate credential', () => {
       { status: { listBaseUrl: 'https://x.example/s', index: -1 } },
       /status list index/,
     ],
-    [
-      'no holder name',
-      { holder: { name: ' ', identityHash: identityHash(ID, SALT), salt: SALT } },
-      /holder's name/,
-    ],
+    ['no holder name', { holder: { id: HOLDER, name: ' ' } }, /holder's name/],
   ])('refuses %s', (_name, change, message) => {
     expect(() => buildCredential({ ...facts, ...change })).toThrow(CredentialError);
     expect(() => buildCredential({ ...facts, ...change })).toThrow(message);

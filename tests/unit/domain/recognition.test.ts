@@ -307,7 +307,13 @@ describe('buildEndorsement', () => {
 
   it('is a VC 2.0 / Open Badges 3.0 EndorsementCredential issued by the recognising region', () => {
     const vc = buildEndorsement(facts('2030-01-01T00:00:00Z'));
-    expect(vc['@context']).toEqual([VC_CONTEXT, OB_CONTEXT]);
+    expect(vc['@context']).toEqual([VC_CONTEXT, OB_CONTEXT, `${ENDORSER.url}/contexts/skillcert-v1.jsonld`]);
+    expect(vc.credentialSchema.map((s) => s.id)).toEqual([
+      'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential-jsonschema1.json',
+      `${ENDORSER.url}/schemas/skillcert-v1.json`,
+    ]);
+    // One status object, as OB 3.0 allows: the endorsement's revocation entry.
+    expect(vc.credentialStatus).toMatchObject({ statusPurpose: 'revocation', statusListIndex: '42' });
     expect(vc.type).toEqual(['VerifiableCredential', 'EndorsementCredential']);
     expect(vc.id).toBe(`https://neijiang.skillcert.example/recognitions/${recognitionId(OWN, CERT_ID)}`);
     expect(vc.issuer).toEqual({
@@ -325,12 +331,12 @@ describe('buildEndorsement', () => {
     expect(vc.credentialSubject.type).toEqual(['EndorsementSubject']);
     expect(vc.credentialSubject.endorsementComment).toContain('nj-zg-2026');
     expect(vc.credentialSubject.endorsementComment).toContain('ZG-2026-4-000001');
-    expect(vc['skillcert:recognition']).toEqual({
+    expect(vc.recognition).toEqual({
       agreement: 'nj-zg-2026',
       certificateNumber: 'ZG-2026-4-000001',
       certificateIssuer: ZIGONG.did,
       occupationCode: '6-18-01-01',
-      level: 4,
+      skillLevel: 4,
     });
   });
 
@@ -349,15 +355,13 @@ describe('buildEndorsement', () => {
 
   it('carries one revocation entry in the endorsement status list', () => {
     const vc = buildEndorsement(facts());
-    expect(vc.credentialStatus).toEqual([
-      {
-        id: `${LIST_BASE}/revocation#42`,
-        type: 'BitstringStatusListEntry',
-        statusPurpose: 'revocation',
-        statusListIndex: '42',
-        statusListCredential: `${LIST_BASE}/revocation`,
-      },
-    ]);
+    expect(vc.credentialStatus).toEqual({
+      id: `${LIST_BASE}/revocation#42`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '42',
+      statusListCredential: `${LIST_BASE}/revocation`,
+    });
   });
 });
 

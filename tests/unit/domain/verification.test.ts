@@ -5,6 +5,7 @@ import {
   buildCredential,
   decide,
   formatCertificateNumber,
+  jwtClaimsOf,
   MIN_STATUS_LIST_BITS,
   StatusList,
   statusListCredential,
@@ -12,7 +13,7 @@ import {
   verifyCredential,
 } from '../../../functions/domain/index.js';
 import type { Signer } from '../../../functions/ports.js';
-import { publishedKey, signCompactJws } from '../../../functions/shared/signing.js';
+import { publishedKey, signCompactJws, signCredentialJwt } from '../../../functions/shared/signing.js';
 import { EXAM, LATHE } from './fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
@@ -45,7 +46,7 @@ function credential(
       nameEn: 'Neijiang',
       url: 'https://neijiang.skillcert.example',
     },
-    holder: { name: '张伟', identityHash: `sha256$${'a'.repeat(64)}`, salt: 'salt' },
+    holder: { id: 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b', name: '张伟' },
     occupation: LATHE,
     level: 4,
     examTitle: EXAM.title,
@@ -63,14 +64,80 @@ let valid: string;
 beforeAll(async () => {
   signer = testSigner();
   key = await publishedKey(signer, DID);
-  valid = await signCompactJws(signer, DID, credential(), 'vc+jwt');
+  valid = await signCredentialJwt(signer, DID, credential());
 });
 
 const empty = () => ({ lists: { [REVOCATION]: StatusList.empty(), [SUSPENSION]: StatusList.empty() } });
 
+/** Signs a header and payload as they are: for headers signCompactJws would not write. */
+async function resign(header: string, payload: string): Promise<string> {
+  const signature = await signer.sign(new TextEncoder().encode(`${header}.${payload}`));
+  return `${header}.${payload}.${base64url.encode(signature)}`;
+}
+
 describe('verifyCredential', () => {
+  it("signs in OB 3.0's JSON Web Token Proof Format: typ JWT, kid, and iss, jti, nbf, sub beside the credential", () => {
+    const [header, payload] = valid
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+    expect(header).toEqual({ alg: 'ES256', kid: key.kid, typ: 'JWT' });
+    expect(payload).toMatchObject({
+      iss: DID,
+      jti: credential().id,
+      nbf: Date.parse('2026-11-24T10:00:00Z') / 1000,
+      sub: 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b',
+      credentialSubject: { id: 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b' },
+    });
+    expect(payload).not.toHaveProperty('exp');
+  });
+
+  it('still accepts certificates issued before the JWT format (typ vc+jwt, no claims, two status entries)', async () => {
+    const { credentialStatus: _one, ...rest } = credential();
+    const legacy = {
+      ...rest,
+      credentialStatus: [
+        {
+          type: 'BitstringStatusListEntry',
+          statusPurpose: 'revocation',
+          statusListIndex: '7',
+          statusListCredential: REVOCATION,
+        },
+        {
+          type: 'BitstringStatusListEntry',
+          statusPurpose: 'suspension',
+          statusListIndex: '7',
+          statusListCredential: SUSPENSION,
+        },
+      ],
+    };
+    const jws = await signCompactJws(signer, DID, legacy, 'vc+jwt');
+    expect((await verifyCredential({ credential: jws, keys: [key], status: empty(), now: NOW })).status).toBe(
+      'valid',
+    );
+    const suspended = { lists: { ...empty().lists, [SUSPENSION]: StatusList.empty().set(7, true) } };
+    expect(
+      (await verifyCredential({ credential: jws, keys: [key], status: suspended, now: NOW })).status,
+    ).toBe('suspended');
+    // A claim it does carry must still agree.
+    const lying = await signCompactJws(
+      signer,
+      DID,
+      { ...legacy, iss: 'did:web:zigong.skillcert.example' },
+      'vc+jwt',
+    );
+    expect(
+      (await verifyCredential({ credential: lying, keys: [key], status: empty(), now: NOW })).status,
+    ).toBe('claims-mismatch');
+  });
+
+  it('takes the JSON form only where a proof checker is given', async () => {
+    const verdict = await verifyCredential({ credential: credential(), keys: [key], now: NOW });
+    expect(verdict).toMatchObject({ status: 'malformed', reasons: [expect.stringMatching(/compact JWS/)] });
+  });
+
   it('accepts a genuine certificate in force and shows what a verifier needs', async () => {
-    const verdict = await verifyCredential({ jws: valid, keys: [key], status: empty(), now: NOW });
+    const verdict = await verifyCredential({ credential: valid, keys: [key], status: empty(), now: NOW });
     expect(verdict.status).toBe('valid');
     expect(verdict.certificate).toMatchObject({
       number: NUMBER,
@@ -96,7 +163,7 @@ describe('verifyCredential', () => {
     [
       'a swapped signature',
       async () => {
-        const other = await signCompactJws(signer, DID, credential({ index: 8 }), 'vc+jwt');
+        const other = await signCredentialJwt(signer, DID, credential({ index: 8 }));
         return [...valid.split('.').slice(0, 2), other.split('.')[2]].join('.');
       },
       'signature-invalid',
@@ -104,7 +171,7 @@ describe('verifyCredential', () => {
     ],
     [
       'an unknown kid',
-      async () => signCompactJws(testSigner(), DID, credential(), 'vc+jwt'),
+      async () => signCredentialJwt(testSigner(), DID, credential()),
       'unknown-issuer',
       /No published key has the id/,
     ],
@@ -120,44 +187,119 @@ describe('verifyCredential', () => {
     [
       'a wrong issuer',
       async () =>
-        signCompactJws(signer, DID, credential({ issuerDid: 'did:web:zigong.skillcert.example' }), 'vc+jwt'),
+        signCredentialJwt(signer, DID, credential({ issuerDid: 'did:web:zigong.skillcert.example' })),
       'unknown-issuer',
       /names issuer did:web:zigong/,
     ],
     [
       'an expired certificate',
       async () =>
-        signCompactJws(signer, DID, credential({ validUntil: new Date('2026-12-01T00:00:00Z') }), 'vc+jwt'),
+        signCredentialJwt(signer, DID, credential({ validUntil: new Date('2026-12-01T00:00:00Z') })),
       'expired',
       /Expired on 2026-12-01/,
     ],
     [
       'a certificate not yet valid',
-      async () =>
-        signCompactJws(signer, DID, credential({ issuedAt: new Date('2027-06-01T00:00:00Z') }), 'vc+jwt'),
+      async () => signCredentialJwt(signer, DID, credential({ issuedAt: new Date('2027-06-01T00:00:00Z') })),
       'not-yet-valid',
       /Valid from 2027-06-01/,
     ],
     ['not a JWS at all', async () => 'hello', 'malformed', /not a compact JWS/],
+    [
+      'a JOSE header parameter OB 3.0 does not allow',
+      async () => {
+        const header = base64url.encode(
+          JSON.stringify({ alg: 'ES256', kid: key.kid, typ: 'JWT', x5u: 'https://x' }),
+        );
+        return resign(header, valid.split('.')[1] as string);
+      },
+      'signature-invalid',
+      /other than alg, kid, jwk and typ.*x5u/,
+    ],
+    [
+      'a typ other than JWT',
+      async () =>
+        signCompactJws(signer, DID, { ...credential(), ...jwtClaimsOf(credential()) }, 'vc+ld+json+jwt'),
+      'malformed',
+      /typ is vc\+ld\+json\+jwt, not JWT/,
+    ],
+    [
+      'no JWT claims under typ JWT',
+      async () => signCompactJws(signer, DID, credential(), 'JWT'),
+      'claims-mismatch',
+      /claim iss \(missing\)/,
+    ],
+    [
+      'an iss claim naming another issuer',
+      async () =>
+        signCompactJws(
+          signer,
+          DID,
+          { ...credential(), ...jwtClaimsOf(credential()), iss: 'did:web:zigong.skillcert.example' },
+          'JWT',
+        ),
+      'claims-mismatch',
+      /claim iss/,
+    ],
+    [
+      'a sub claim naming another holder',
+      async () =>
+        signCompactJws(
+          signer,
+          DID,
+          { ...credential(), ...jwtClaimsOf(credential()), sub: 'urn:uuid:someone-else' },
+          'JWT',
+        ),
+      'claims-mismatch',
+      /claim sub/,
+    ],
+    [
+      'an exp claim later than validUntil',
+      async () => {
+        const c = credential({ validUntil: new Date('2029-11-24T10:00:00Z') });
+        return signCompactJws(signer, DID, { ...c, ...jwtClaimsOf(c), exp: 4_000_000_000 }, 'JWT');
+      },
+      'claims-mismatch',
+      /claim exp/,
+    ],
+    [
+      'an nbf claim earlier than validFrom',
+      async () =>
+        signCompactJws(signer, DID, { ...credential(), ...jwtClaimsOf(credential()), nbf: 0 }, 'JWT'),
+      'claims-mismatch',
+      /claim nbf/,
+    ],
+    [
+      'a jti claim naming another credential',
+      async () =>
+        signCompactJws(signer, DID, { ...credential(), ...jwtClaimsOf(credential()), jti: 'urn:x' }, 'JWT'),
+      'claims-mismatch',
+      /claim jti/,
+    ],
   ])('refuses %s with its own reason', async (_name, make, status, reason) => {
-    const verdict = await verifyCredential({ jws: await make(), keys: [key], status: empty(), now: NOW });
+    const verdict = await verifyCredential({
+      credential: await make(),
+      keys: [key],
+      status: empty(),
+      now: NOW,
+    });
     expect(verdict.status).toBe(status);
     expect(verdict.reasons.join(' ')).toMatch(reason);
   });
 
   it('says revoked or suspended from the status lists', async () => {
     const revoked = { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(7, true) } };
-    expect((await verifyCredential({ jws: valid, keys: [key], status: revoked, now: NOW })).status).toBe(
-      'revoked',
-    );
+    expect(
+      (await verifyCredential({ credential: valid, keys: [key], status: revoked, now: NOW })).status,
+    ).toBe('revoked');
     const suspended = { lists: { ...empty().lists, [SUSPENSION]: StatusList.empty().set(7, true) } };
-    expect((await verifyCredential({ jws: valid, keys: [key], status: suspended, now: NOW })).status).toBe(
-      'suspended',
-    );
+    expect(
+      (await verifyCredential({ credential: valid, keys: [key], status: suspended, now: NOW })).status,
+    ).toBe('suspended');
     const otherIndex = { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(8, true) } };
-    expect((await verifyCredential({ jws: valid, keys: [key], status: otherIndex, now: NOW })).status).toBe(
-      'valid',
-    );
+    expect(
+      (await verifyCredential({ credential: valid, keys: [key], status: otherIndex, now: NOW })).status,
+    ).toBe('valid');
   });
 
   it('asks a status loader for the credential’s list URLs, and only once the signature holds', async () => {
@@ -166,21 +308,26 @@ describe('verifyCredential', () => {
       asked.push(urls);
       return { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(7, true) } };
     };
-    expect((await verifyCredential({ jws: valid, keys: [key], status: loader, now: NOW })).status).toBe(
-      'revoked',
-    );
+    expect(
+      (await verifyCredential({ credential: valid, keys: [key], status: loader, now: NOW })).status,
+    ).toBe('revoked');
     expect(asked).toEqual([[REVOCATION, SUSPENSION]]);
     const [header, payload, signature] = valid.split('.') as [string, string, string];
     const altered = `${header}.${payload.slice(0, -2)}AA.${signature}`;
-    expect((await verifyCredential({ jws: altered, keys: [key], status: loader, now: NOW })).status).toBe(
-      'signature-invalid',
-    );
+    expect(
+      (await verifyCredential({ credential: altered, keys: [key], status: loader, now: NOW })).status,
+    ).toBe('signature-invalid');
     expect(asked).toHaveLength(1);
   });
 
   it('says which purposes it could not check when a list is missing', async () => {
     const onlyRevocation = { lists: { [REVOCATION]: StatusList.empty() } };
-    const verdict = await verifyCredential({ jws: valid, keys: [key], status: onlyRevocation, now: NOW });
+    const verdict = await verifyCredential({
+      credential: valid,
+      keys: [key],
+      status: onlyRevocation,
+      now: NOW,
+    });
     expect(verdict.status).toBe('valid');
     expect(verdict.reasons).toContain('Not revoked in the status lists');
     expect(verdict.reasons).toContain('Not checked for suspension: no status list given');
@@ -188,19 +335,24 @@ describe('verifyCredential', () => {
 
   it('keeps a rotated-out key for what it signed, and rejects what a compromised key signed after the compromise', async () => {
     const retired = { ...key, signsUntil: '2026-12-31T23:59:59Z' };
-    expect((await verifyCredential({ jws: valid, keys: [retired], status: empty(), now: NOW })).status).toBe(
-      'valid',
-    );
+    expect(
+      (await verifyCredential({ credential: valid, keys: [retired], status: empty(), now: NOW })).status,
+    ).toBe('valid');
     const compromised = { ...key, compromisedAt: '2026-11-01T00:00:00Z' };
-    const verdict = await verifyCredential({ jws: valid, keys: [compromised], status: empty(), now: NOW });
+    const verdict = await verifyCredential({
+      credential: valid,
+      keys: [compromised],
+      status: empty(),
+      now: NOW,
+    });
     expect(verdict).toMatchObject({
       status: 'signature-invalid',
       reasons: [expect.stringMatching(/declared compromised/)],
     });
     const before = { ...key, compromisedAt: '2026-12-01T00:00:00Z' };
-    expect((await verifyCredential({ jws: valid, keys: [before], status: empty(), now: NOW })).status).toBe(
-      'valid',
-    );
+    expect(
+      (await verifyCredential({ credential: valid, keys: [before], status: empty(), now: NOW })).status,
+    ).toBe('valid');
   });
 });
 

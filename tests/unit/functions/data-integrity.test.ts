@@ -277,7 +277,7 @@ describe('checkProof refuses what is not exactly an eddsa-rdfc-2022 assertion pr
       [withProof({ proofPurpose: 'authentication' }), /purpose/],
       [withProof({ created: '1 May 2026' }), /created/],
       [withProof({ proofValue: 'uAAAA' }), /base58btc/],
-      [{ ...signed, proof: [signed.proof] }, /set of proofs/],
+      [{ ...signed, proof: [signed.proof, signed.proof] }, /set of proofs/],
       [certificate(), /no Data Integrity proof/],
     ];
     for (const [document, reason] of cases) {
@@ -285,6 +285,8 @@ describe('checkProof refuses what is not exactly an eddsa-rdfc-2022 assertion pr
       expect(check).toMatchObject({ ok: false, status: 'malformed' });
       expect(check.ok || check.reason).toMatch(reason);
     }
+    // A set of one proof is that proof: 1EdTech's schemas require `proof` to be an array.
+    expect(await checkProof({ ...signed, proof: [signed.proof] }, keys)).toMatchObject({ ok: true });
   });
 
   it('a key that is not Ed25519', async () => {

@@ -162,7 +162,8 @@ describe('the public-keys routes', () => {
     expect(jwks[0]).toMatchObject({ signsFrom: expect.any(String) });
     expect(jwks[1]).toMatchObject({ signsUntil: expect.any(String) });
     expect(jwks[1]).not.toHaveProperty('signsFrom');
-    const verdict = (jws: string, keys = jwks) => verifyCredential({ jws, keys, now: time.now() });
+    const verdict = (jws: string, keys = jwks) =>
+      verifyCredential({ credential: jws, keys, now: time.now() });
     for (const jws of [before, after, newer]) expect((await verdict(jws)).status).toBe('valid');
 
     const list = await call('GET /admin/signing-keys', { groups: ['admins'] });
@@ -248,6 +249,8 @@ describe('the public-keys routes', () => {
     // Nothing it could sign verifies.
     const forged = await signCompactJws(g3, DID, credential(new Date(time.now().getTime() - 5000)), 'vc+jwt');
     const keys = (await call('GET /.well-known/jwks.json')).body.keys;
-    expect((await verifyCredential({ jws: forged, keys, now: time.now() })).status).toBe('signature-invalid');
+    expect((await verifyCredential({ credential: forged, keys, now: time.now() })).status).toBe(
+      'signature-invalid',
+    );
   });
 });

@@ -34,7 +34,7 @@ beforeAll(async () => {
   const credential = buildCredential({
     number: 'NJ-2026-4-000001-2',
     issuer: { did: DID, nameZh: '内江', nameEn: 'Neijiang', url: 'https://neijiang.skillcert.example' },
-    holder: { name: '张伟', identityHash: `sha256$${'b'.repeat(64)}`, salt: 'salt' },
+    holder: { id: 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b', name: '张伟' },
     occupation: LATHE,
     level: 4,
     examTitle: EXAM.title,
