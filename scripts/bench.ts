@@ -5,8 +5,9 @@ import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { credentialJsonOf } from '../functions/shared/signing.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { DEV_USERS } from '../local/dev-identities.js';
 import { synthesizeRegion } from '../local/synth.js';
@@ -29,7 +30,8 @@ const BUDGET = {
   transitions: 8,
   lambdaInvocations: 5,
   writeUnits: 15,
-  kmsSigns: 1,
+  /** The JWS (ES256) and the embedded Data Integrity proof (Ed25519). */
+  kmsSigns: 2,
   costPer1000: 0.25,
   bundleKb: 300,
   /** Offline verification speed as a share of raw ES256 verify on one core. */
@@ -210,13 +212,15 @@ async function main() {
         gbSeconds += ((after.busyMs - (before?.busyMs ?? 0)) / 1000) * (after.memoryMb / 1024);
       }
       const issued = (history.events ?? []).some((e) => e.stateEnteredEventDetails?.name === 'PublishIssued');
+      // Signatures counted from what was issued: the JWS itself and each proof embedded in its payload.
+      const signatures = issued ? await signaturesOf(cloud, table, attemptId) : 0;
       samples.push({
         transitions: (history.events ?? []).filter((e) => e.type?.endsWith('StateEntered')).length,
         lambdaInvocations: invocations,
         gbSeconds,
         writeUnits: meterAfter.writeUnits - meterBefore.writeUnits,
         readUnits: meterAfter.readUnits - meterBefore.readUnits,
-        kmsSigns: issued ? 1 : 0,
+        kmsSigns: signatures,
         apiRequests,
         events: cloud.eventBus.recorded().length - eventsBefore,
       });
@@ -285,6 +289,21 @@ async function main() {
     await cloud.stop();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** The KMS Sign requests behind an issued certificate: one for its JWS, one per embedded proof. */
+async function signaturesOf(cloud: LocalCloud, table: string, attemptId: string): Promise<number> {
+  const get = async (pk: string, sk: string) =>
+    (
+      await cloud.dynamoClient.send(
+        new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } } }),
+      )
+    ).Item;
+  const number = (await get(`ATTEMPT#${attemptId}`, 'ATTEMPT'))?.certificateNumber?.S;
+  const jws = number ? (await get(`CERT#${number}`, 'CERT'))?.jws?.S : undefined;
+  if (!jws) throw new Error(`attempt ${attemptId} passed but its certificate is not in the table`);
+  const proof = (credentialJsonOf(jws).proof ?? []) as unknown[];
+  return 1 + (Array.isArray(proof) ? proof.length : 1);
 }
 
 main().catch((error: unknown) => {

@@ -3,7 +3,7 @@
 import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { decideResult } from '../certification/workflow.js';
 import { clock, config, store } from '../shared/certification.js';
-import { credentialSigner } from '../shared/signer.js';
+import { credentialSigner } from '../shared/issuing.js';
 
 export const handler = async (event: { attemptId: string }) =>
   decideResult(

@@ -5,8 +5,8 @@ import { getRecognition, recognise, recognitionView } from '../partners/recognit
 import { machineClientOf, pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
 import { json, jsonBody, notFound } from '../shared/http.js';
+import { credentialSigner } from '../shared/issuing.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
-import { credentialSigner } from '../shared/signer.js';
 import { presentedCredentialBody } from '../shared/verification-body.js';
 
 const deps = {

@@ -4,8 +4,8 @@ import { publishStatusList } from '../certification/certificate-status.js';
 import { pathParam } from '../shared/caller.js';
 import { clock, store } from '../shared/certification.js';
 import { httpHandler } from '../shared/http.js';
+import { credentialSigner } from '../shared/issuing.js';
 import { region } from '../shared/partners.js';
-import { credentialSigner } from '../shared/signer.js';
 
 const deps = { region, certificates: store, credentials: credentialSigner(), now: clock.now };
 
