@@ -23,9 +23,14 @@ export const OB_ENDORSEMENT_SCHEMA =
   'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential-jsonschema1.json';
 const SCHEMA_VALIDATOR = '1EdTechJsonSchemaValidator2019';
 
+/** Our context's URL at a region's public URL. */
+export function skillcertContextUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}${SKILLCERT_CONTEXT_PATH}`;
+}
+
 /** The contexts of every credential a region issues: VC 2.0, OB 3.0.3, then ours. */
 export function credentialContexts(issuerUrl: string): string[] {
-  return [VC_CONTEXT, OB_CONTEXT, `${issuerUrl}${SKILLCERT_CONTEXT_PATH}`];
+  return [VC_CONTEXT, OB_CONTEXT, skillcertContextUrl(issuerUrl)];
 }
 
 /** credentialSchema: 1EdTech's schema for the type, then ours for the terms we add. */

@@ -153,6 +153,12 @@ async function checkSignature(jws: string, keys: VerificationKey[]): Promise<Sig
       status: 'unknown-issuer',
       reason: `No published key has the id ${String(header.kid)}`,
     };
+  if (key.kty !== 'EC' || key.crv !== 'P-256')
+    return {
+      ok: false,
+      status: 'signature-invalid',
+      reason: `Key ${key.kid} is not a P-256 key; a JWS of ours is signed ES256 (Ed25519 keys sign embedded proofs)`,
+    };
   const [protectedHeader, payload, signature] = segments as [string, string, string];
   const altered = {
     ok: false,

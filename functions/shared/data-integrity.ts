@@ -7,9 +7,10 @@
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import { decode as base58Decode, encode as base58Encode } from 'base58-universal';
 import jsonld from 'jsonld';
+import { VC_CONTEXT } from '../domain/credential.js';
 import type { VerificationKey } from '../domain/verification.js';
 import type { ProofSigner } from '../ports.js';
-import { documentLoader, VC_2_0_CONTEXT } from './json-ld.js';
+import { documentLoader } from './json-ld.js';
 
 export const DATA_INTEGRITY_PROOF = 'DataIntegrityProof';
 export const EDDSA_RDFC_2022 = 'eddsa-rdfc-2022';
@@ -83,7 +84,7 @@ async function hashData(
 
 function includesVc2(document: Record<string, unknown>): boolean {
   const context = document['@context'];
-  return context === VC_2_0_CONTEXT || (Array.isArray(context) && context.includes(VC_2_0_CONTEXT));
+  return context === VC_CONTEXT || (Array.isArray(context) && context.includes(VC_CONTEXT));
 }
 
 /**
@@ -97,7 +98,7 @@ export async function addProof<T extends Record<string, unknown>>(
 ): Promise<T & { proof: DataIntegrityProof }> {
   if ('proof' in document) throw new DataIntegrityError('The document already has a proof');
   if (!includesVc2(document))
-    throw new DataIntegrityError(`The document's @context must include ${VC_2_0_CONTEXT}`);
+    throw new DataIntegrityError(`The document's @context must include ${VC_CONTEXT}`);
   if (Number.isNaN(o.created.getTime())) throw new DataIntegrityError('created is not a date');
   const options = {
     type: DATA_INTEGRITY_PROOF,
@@ -170,7 +171,7 @@ export async function checkProof(
 ): Promise<ProofCheck> {
   const proof = proofOf(document);
   if (typeof proof === 'string') return malformed(proof);
-  if (!includesVc2(document)) return malformed(`The document's @context does not include ${VC_2_0_CONTEXT}`);
+  if (!includesVc2(document)) return malformed(`The document's @context does not include ${VC_CONTEXT}`);
   let signature: Uint8Array;
   try {
     signature = base58Decode(proof.proofValue.slice(1));

@@ -5,21 +5,7 @@
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context';
 import ob3Context from '../contexts/ob3-context-3.0.3.json' with { type: 'json' };
 import skillcertContext from '../contexts/skillcert-v1.json' with { type: 'json' };
-
-/** The W3C Verifiable Credentials 2.0 context (also defines DataIntegrityProof and the status list terms). */
-export const VC_2_0_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
-/** 1EdTech Open Badges 3.0 context, version 3.0.3 (the one that goes with VC 2.0). */
-export const OB_3_0_3_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json';
-/**
- * Our own context's path: each region serves the same never-changing file at
- * `${publicUrl}${SKILLCERT_CONTEXT_PATH}`, so any http(s) URL with exactly this path is that file.
- */
-export const SKILLCERT_CONTEXT_PATH = '/contexts/skillcert-v1.jsonld';
-
-/** Our context's URL at a region's public URL. */
-export function skillcertContextUrl(publicUrl: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}${SKILLCERT_CONTEXT_PATH}`;
-}
+import { OB_CONTEXT, SKILLCERT_CONTEXT_PATH, VC_CONTEXT } from '../domain/credential.js';
 
 /** What jsonld's documentLoader returns. */
 export interface RemoteDocument {
@@ -32,13 +18,13 @@ export class ContextNotBundled extends Error {
   override name = 'ContextNotBundled';
 }
 
-const vc2 = credentialsContexts.get(VC_2_0_CONTEXT);
-if (!vc2) throw new Error(`@digitalbazaar/credentials-context has no ${VC_2_0_CONTEXT}`);
+const vc2 = credentialsContexts.get(VC_CONTEXT);
+if (!vc2) throw new Error(`@digitalbazaar/credentials-context has no ${VC_CONTEXT}`);
 
 // Frozen: jsonld caches resolved contexts across calls, and nobody may change what a URL means.
 const bundled = new Map<string, Record<string, unknown>>([
-  [VC_2_0_CONTEXT, deepFreeze(vc2)],
-  [OB_3_0_3_CONTEXT, deepFreeze(ob3Context as Record<string, unknown>)],
+  [VC_CONTEXT, deepFreeze(vc2)],
+  [OB_CONTEXT, deepFreeze(ob3Context as Record<string, unknown>)],
 ]);
 const skillcert = deepFreeze(skillcertContext as Record<string, unknown>);
 

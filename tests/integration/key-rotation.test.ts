@@ -12,9 +12,9 @@ import { compactVerify, createLocalJWKSet, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbSigningKeyLedger } from '../../functions/adapters/dynamodb-signing-key-ledger.js';
 import { LocalProofSigner, LocalSigner } from '../../functions/adapters/local-signer.js';
+import { VC_CONTEXT } from '../../functions/domain/credential.js';
 import { type VerificationKey, verifyCredential } from '../../functions/domain/verification.js';
 import { addProof, checkProof } from '../../functions/shared/data-integrity.js';
-import { VC_2_0_CONTEXT } from '../../functions/shared/json-ld.js';
 import { credentialJsonOf, signCredentialJwt } from '../../functions/shared/signing.js';
 import { LedgeredProofSigner, proofVerificationMethod } from '../../functions/shared/signing-keys.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
@@ -107,7 +107,7 @@ async function prove(c: LocalCloud, n: number, generation: number) {
   );
   const verificationMethod = await proofVerificationMethod(signer, DID);
   const document = {
-    '@context': [VC_2_0_CONTEXT],
+    '@context': [VC_CONTEXT],
     type: ['VerifiableCredential'],
     issuer: DID,
     validFrom: new Date().toISOString(),

@@ -165,6 +165,24 @@ describe('public verification, no sign-in', () => {
       (await check({ certificateNumber: 'NJ-2026-4-999999-0', nationalId: '51100219900307123X' })).status,
     ).toBe(404);
     expect((await check({ certificateNumber: certificate.number })).status).toBe(400);
+
+    // The admin sees that an ID is registered, and the holder id certificates name — never the MAC.
+    const sub = String((await nj.call('zhangwei', 'GET', '/me')).sub);
+    const person = await nj.call('liumin', 'GET', `/admin/people/${sub}`);
+    expect(person).toMatchObject({ identityRegistered: true, holderId: decodeJwt(certificate.jws).sub });
+    expect(JSON.stringify(person)).not.toMatch(
+      /identityMac|hmac-sha256|identityHash|salt|51100219900307123X/,
+    );
+    // Registering the person again keeps the holder id; an ID registered again gives the same answer.
+    const { identityRegistered: _r, holderId: _h, sub: _s, ...profile } = person as Record<string, unknown>;
+    const again = await nj.call('liumin', 'PUT', `/admin/people/${sub}`, {
+      ...profile,
+      nationalId: '51100219900307123X',
+    });
+    expect(again.holderId).toBe(person.holderId);
+    expect(
+      (await check({ certificateNumber: certificate.number, nationalId: '51100219900307123X' })).body,
+    ).toMatchObject({ matches: true });
   });
 
   it('verifies the signed JSON form too, posted as an object, and refuses it altered', async () => {

@@ -145,6 +145,19 @@ describe.each<Form>(['jws', 'json'])('the %s form', (form) => {
   });
 });
 
+describe('the JWS form', () => {
+  it('is refused when its kid names the Ed25519 proof key', async () => {
+    const ed25519 = region.keys.find((k) => k.alg === 'EdDSA') as VerificationKey;
+    const [, payload, signature] = genuine.jws.split('.') as [string, string, string];
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: ed25519.kid, typ: 'JWT' })).toString(
+      'base64url',
+    );
+    const verdict = await verify(`${header}.${payload}.${signature}`);
+    expect(verdict.status).toBe('signature-invalid');
+    expect(verdict.reasons.join(' ')).toMatch(/not a P-256 key/);
+  });
+});
+
 describe('the JSON form', () => {
   it('is refused when its proof is an ES256 key’s, or missing', async () => {
     const { proof: _proof, ...bare } = genuine.json;

@@ -15,16 +15,15 @@ import { decode as base58Decode } from 'base58-universal';
 import { contexts as didContexts } from 'did-context';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalProofSigner, LocalSigner } from '../../../functions/adapters/local-signer.js';
-import type { VerificationKey } from '../../../functions/domain/verification.js';
-import { addProof, checkProof, DataIntegrityError } from '../../../functions/shared/data-integrity.js';
 import {
-  bundledContext,
-  documentLoader,
-  OB_3_0_3_CONTEXT,
+  OB_CONTEXT,
   SKILLCERT_CONTEXT_PATH,
   skillcertContextUrl,
-  VC_2_0_CONTEXT,
-} from '../../../functions/shared/json-ld.js';
+  VC_CONTEXT,
+} from '../../../functions/domain/credential.js';
+import type { VerificationKey } from '../../../functions/domain/verification.js';
+import { addProof, checkProof, DataIntegrityError } from '../../../functions/shared/data-integrity.js';
+import { bundledContext, documentLoader } from '../../../functions/shared/json-ld.js';
 import { ed25519Multikey, MULTIKEY_CONTEXT } from '../../../functions/shared/multikey.js';
 import {
   type PublishedSigningKey,
@@ -45,7 +44,7 @@ afterAll(async () => {
 /** A small OB 3.0 certificate, as the region issues them (the real one is built by the domain). */
 function certificate(): Record<string, unknown> {
   return {
-    '@context': [VC_2_0_CONTEXT, OB_3_0_3_CONTEXT, skillcertContextUrl(PUBLIC_URL)],
+    '@context': [VC_CONTEXT, OB_CONTEXT, skillcertContextUrl(PUBLIC_URL)],
     id: `${PUBLIC_URL}/credentials/NJ-2026-000001`,
     type: ['VerifiableCredential', 'OpenBadgeCredential'],
     name: '车工 四级 / Lathe operator, level 4',
@@ -116,8 +115,8 @@ const signed = await addProof(certificate(), { signer: ed25519, verificationMeth
 
 describe('the bundled JSON-LD contexts', () => {
   it('serves the VC 2.0, OB 3.0.3 and skillcert contexts, ours at any region’s public URL', async () => {
-    expect((await documentLoader(VC_2_0_CONTEXT)).document).toHaveProperty('@context');
-    expect((await documentLoader(OB_3_0_3_CONTEXT)).document).toHaveProperty('@context');
+    expect((await documentLoader(VC_CONTEXT)).document).toHaveProperty('@context');
+    expect((await documentLoader(OB_CONTEXT)).document).toHaveProperty('@context');
     const ours = bundledContext('https://zigong.skillcert.example/contexts/skillcert-v1.jsonld');
     expect(ours).toBeDefined();
     expect(bundledContext(`http://127.0.0.1:4100${SKILLCERT_CONTEXT_PATH}`)).toBe(ours);
@@ -195,7 +194,7 @@ describe('addProof', () => {
     await expect(addProof(signed, { signer: ed25519, verificationMethod, created: CREATED })).rejects.toThrow(
       /already has a proof/,
     );
-    const noVc2 = { ...certificate(), '@context': [OB_3_0_3_CONTEXT] };
+    const noVc2 = { ...certificate(), '@context': [OB_CONTEXT] };
     await expect(addProof(noVc2, { signer: ed25519, verificationMethod, created: CREATED })).rejects.toThrow(
       /must include/,
     );

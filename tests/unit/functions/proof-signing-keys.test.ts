@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalProofSigner, LocalSigner } from '../../../functions/adapters/local-signer.js';
+import { VC_CONTEXT } from '../../../functions/domain/credential.js';
 import { SUPERSEDED_GRACE_MS } from '../../../functions/domain/signing-keys.js';
 import { publicKeysHandler } from '../../../functions/handlers/public-keys.js';
 import { addProof, checkProof } from '../../../functions/shared/data-integrity.js';
-import { VC_2_0_CONTEXT } from '../../../functions/shared/json-ld.js';
 import { ed25519Multikey } from '../../../functions/shared/multikey.js';
 import {
   LEDGER_RECHECK_MS,
@@ -36,7 +36,7 @@ function clock(start: string) {
 }
 
 const document = (at: Date) => ({
-  '@context': [VC_2_0_CONTEXT],
+  '@context': [VC_CONTEXT],
   type: ['VerifiableCredential'],
   issuer: DID,
   validFrom: at.toISOString(),
