@@ -4,19 +4,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalSigner } from '../../../functions/adapters/local-signer.js';
 import {
   buildCredential,
   decide,
   StatusList,
   statusListCredential,
 } from '../../../functions/domain/index.js';
-import { publishedKey, signCompactJws } from '../../../functions/shared/signing.js';
+import { signCompactJws } from '../../../functions/shared/signing.js';
 import { projectRoot } from '../../../local/paths.js';
+import { testRegion } from '../../fixtures/test-region.js';
 import { EXAM, LATHE } from '../domain/fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
-const LIST = 'https://neijiang.skillcert.example/status/neijiang/2026';
+const LIST = 'https://neijiang.skillcert.example/status/neijiang/certificates-1';
 const REVOCATION = `${LIST}/revocation`;
 let dir: string;
 
@@ -30,7 +30,7 @@ function verify(...args: string[]) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'verify-cli-'));
-  const signer = new LocalSigner(join(dir, 'keys'), 'cli-key');
+  const region = await testRegion(join(dir, 'keys'), DID, 'cli');
   const credential = buildCredential({
     number: 'NJ-2026-4-000001-2',
     issuer: { did: DID, nameZh: '内江', nameEn: 'Neijiang', url: 'https://neijiang.skillcert.example' },
@@ -42,8 +42,13 @@ beforeAll(async () => {
     issuedAt: new Date(Date.now() - 3_600_000),
     status: { listBaseUrl: LIST, index: 3 },
   });
-  await writeFile(join(dir, 'credential.jwt'), await signCompactJws(signer, DID, credential, 'vc+jwt'));
-  await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [await publishedKey(signer, DID)] }));
+  const certificate = await region.credentials.sign(credential);
+  await writeFile(join(dir, 'credential.jwt'), certificate.jws);
+  await writeFile(join(dir, 'credential.json'), JSON.stringify(certificate.json, null, 2));
+  const altered = structuredClone(certificate.json) as { credentialSubject: { name: string } };
+  altered.credentialSubject.name = '李四';
+  await writeFile(join(dir, 'altered.json'), JSON.stringify(altered));
+  await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: region.keys }));
   const list = (revoked: boolean) =>
     statusListCredential({
       url: REVOCATION,
@@ -53,9 +58,14 @@ beforeAll(async () => {
       validFrom: new Date(),
       ttlSeconds: 300,
     });
-  await writeFile(join(dir, 'status-clear.jwt'), await signCompactJws(signer, DID, list(false), 'vc+jwt'));
+  await writeFile(join(dir, 'status-clear.jwt'), (await region.credentials.sign(list(false))).jws);
   await writeFile(join(dir, 'status-unsigned.json'), JSON.stringify(list(false)));
-  await writeFile(join(dir, 'status-revoked.jwt'), await signCompactJws(signer, DID, list(true), 'vc+jwt'));
+  await writeFile(join(dir, 'status-revoked.jwt'), (await region.credentials.sign(list(true))).jws);
+  // As lists were signed before the JWT format: still read.
+  await writeFile(
+    join(dir, 'status-legacy.jwt'),
+    await signCompactJws(region.signer, DID, list(true), 'vc+jwt'),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -86,6 +96,26 @@ describe('npm run verify', () => {
     );
     expect(out).toMatch(/^REVOKED/);
     expect(code).toBe(1);
+  });
+
+  it('reads the signed JSON form too: VALID for credential.json, REVOKED with the list, refused when altered', () => {
+    const json = (file: string, ...status: string[]) =>
+      verify(
+        join(dir, file),
+        '--jwks',
+        join(dir, 'jwks.json'),
+        ...status.flatMap((s) => ['--status', join(dir, s)]),
+      );
+    const valid = json('credential.json', 'status-clear.jwt');
+    expect(valid.out).toMatch(/^VALID {2}NJ-2026-4-000001-2/);
+    expect(valid.code).toBe(0);
+    const revoked = json('credential.json', 'status-revoked.jwt');
+    expect(revoked.out).toMatch(/^REVOKED/);
+    expect(revoked.code).toBe(1);
+    const altered = json('altered.json', 'status-clear.jwt');
+    expect(altered.out).toMatch(/^SIGNATURE-INVALID[\s\S]*altered or not signed/);
+    expect(altered.code).toBe(1);
+    expect(json('credential.jwt', 'status-legacy.jwt').out).toMatch(/^REVOKED/);
   });
 
   it('refuses an unsigned status list: anyone could have written it', () => {
