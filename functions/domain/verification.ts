@@ -255,14 +255,16 @@ export async function readStatusListCredential(
   };
 }
 
-/** How a credential's embedded Data Integrity proof is checked (functions/shared/data-integrity.ts). */
-export type ProofCheck = (
+/** What checking an embedded Data Integrity proof answers: the key that made it, or why not. */
+export type ProofCheck =
+  | { ok: true; key: VerificationKey }
+  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: string };
+
+/** How a credential's embedded proof is checked (functions/shared/data-integrity.ts's checkProof). */
+export type ProofChecker = (
   credential: Record<string, unknown>,
   keys: VerificationKey[],
-) => Promise<
-  | { ok: true; key: VerificationKey }
-  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: string }
->;
+) => Promise<ProofCheck>;
 
 /** A JWS's typ: "JWT" (OB 3.0's JWT format, claims required) or "vc+jwt" (before it: claims optional). */
 const ACCEPTED_TYP = new Set(['JWT', 'vc+jwt']);
@@ -274,7 +276,7 @@ const ACCEPTED_TYP = new Set(['JWT', 'vc+jwt']);
 async function checkCredentialSignature(
   credential: string | Record<string, unknown>,
   keys: VerificationKey[],
-  checkProof: ProofCheck | undefined,
+  checkProof: ProofChecker | undefined,
 ): Promise<
   { ok: true; key: VerificationKey; credential: CredentialShape } | { ok: false; verdict: Verdict }
 > {
@@ -330,7 +332,7 @@ export async function verifyCredential(input: {
    */
   status?: StatusSnapshot | ((urls: string[]) => Promise<StatusSnapshot>);
   /** Needed for the JSON form only (it canonicalizes JSON-LD, which a JWS verifier need not load). */
-  checkProof?: ProofCheck;
+  checkProof?: ProofChecker;
   now: Date;
 }): Promise<Verdict> {
   const signed = await checkCredentialSignature(input.credential, input.keys, input.checkProof);

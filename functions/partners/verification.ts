@@ -6,7 +6,7 @@ import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certificat
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
   type PartnerRegion,
-  type ProofCheck,
+  type ProofChecker,
   partnerByDid,
   readStatusListCredential,
   type StatusList,
@@ -35,7 +35,7 @@ export interface VerificationDeps {
   /** This region's published keys, retired ones included. */
   ownKeys(): Promise<VerificationKey[]>;
   /** Checks a JSON credential's embedded proof; without it only the JWS form is accepted. */
-  checkProof?: ProofCheck;
+  checkProof?: ProofChecker;
   now(): Date;
 }
 

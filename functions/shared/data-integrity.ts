@@ -8,7 +8,7 @@ import { createHash, createPublicKey, type JsonWebKey, type KeyObject, verify } 
 import { decode as base58Decode, encode as base58Encode } from 'base58-universal';
 import jsonld from 'jsonld';
 import { VC_CONTEXT } from '../domain/credential.js';
-import type { VerificationKey } from '../domain/verification.js';
+import type { ProofCheck, VerificationKey } from '../domain/verification.js';
 import type { ProofSigner } from '../ports.js';
 import { documentLoader } from './json-ld.js';
 
@@ -26,10 +26,6 @@ export interface DataIntegrityProof {
   /** 'z' + base58btc of the 64-byte Ed25519 signature. */
   proofValue: string;
 }
-
-export type ProofCheck =
-  | { ok: true; key: VerificationKey }
-  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: string };
 
 /** Thrown by addProof when the document cannot carry a proof (our own code made it wrong). */
 export class DataIntegrityError extends Error {

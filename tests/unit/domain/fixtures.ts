@@ -1,6 +1,8 @@
 // A small but real exam: 车工 (lathe operator), level 4, used across the domain tests.
 import {
   type Answers,
+  type CertificateFacts,
+  decide,
   type Exam,
   type Item,
   occupation,
@@ -94,4 +96,29 @@ export function keyOf(paper: Paper): Answers {
       item.kind === 'fill-in' ? (item.accepted[0] as string) : (item.answer as string | string[] | boolean),
     ]),
   );
+}
+
+export const NEIJIANG = {
+  did: 'did:web:neijiang.skillcert.example',
+  nameZh: '内江市职业技能鉴定中心',
+  nameEn: 'Neijiang Skills Evaluation Centre',
+  url: 'https://neijiang.skillcert.example',
+};
+export const HOLDER_ID = 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b';
+export const CERTIFICATE_LIST = `${NEIJIANG.url}/status/neijiang/certificates-1`;
+
+/** 张伟's level-4 lathe operator certificate as the domain builds it; a test changes what it is about. */
+export function certificateFacts(overrides: Partial<CertificateFacts> = {}): CertificateFacts {
+  return {
+    number: 'NJ-2026-4-000001-Q',
+    issuer: NEIJIANG,
+    holder: { id: HOLDER_ID, name: '张伟' },
+    occupation: LATHE,
+    level: 4,
+    examTitle: EXAM.title,
+    decision: decide(EXAM.policy, { theory: 92, practical: 88 }, ['theory', 'practical']),
+    issuedAt: new Date('2026-11-24T10:00:00Z'),
+    status: { listBaseUrl: CERTIFICATE_LIST, index: 90_317 },
+    ...overrides,
+  };
 }

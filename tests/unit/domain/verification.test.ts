@@ -3,7 +3,6 @@ import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCredential,
-  decide,
   formatCertificateNumber,
   jwtClaimsOf,
   MIN_STATUS_LIST_BITS,
@@ -14,7 +13,7 @@ import {
 } from '../../../functions/domain/index.js';
 import type { Signer } from '../../../functions/ports.js';
 import { publishedKey, signCompactJws, signCredentialJwt } from '../../../functions/shared/signing.js';
-import { EXAM, LATHE } from './fixtures.js';
+import { certificateFacts, NEIJIANG } from './fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const LIST_BASE = 'https://neijiang.skillcert.example/status/neijiang/2026';
@@ -38,23 +37,15 @@ function testSigner(): Signer {
 function credential(
   overrides: { issuedAt?: Date; validUntil?: Date; index?: number; issuerDid?: string } = {},
 ) {
-  return buildCredential({
-    number: NUMBER,
-    issuer: {
-      did: overrides.issuerDid ?? DID,
-      nameZh: '内江',
-      nameEn: 'Neijiang',
-      url: 'https://neijiang.skillcert.example',
-    },
-    holder: { id: 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b', name: '张伟' },
-    occupation: LATHE,
-    level: 4,
-    examTitle: EXAM.title,
-    decision: decide(EXAM.policy, { theory: 90, practical: 80 }, ['theory', 'practical']),
-    issuedAt: overrides.issuedAt ?? new Date('2026-11-24T10:00:00Z'),
-    ...(overrides.validUntil ? { validUntil: overrides.validUntil } : {}),
-    status: { listBaseUrl: LIST_BASE, index: overrides.index ?? 7 },
-  });
+  return buildCredential(
+    certificateFacts({
+      number: NUMBER,
+      issuer: { ...NEIJIANG, did: overrides.issuerDid ?? DID },
+      ...(overrides.issuedAt ? { issuedAt: overrides.issuedAt } : {}),
+      ...(overrides.validUntil ? { validUntil: overrides.validUntil } : {}),
+      status: { listBaseUrl: LIST_BASE, index: overrides.index ?? 7 },
+    }),
+  );
 }
 
 let signer: Signer;

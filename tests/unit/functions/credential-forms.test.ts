@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildCredential,
-  decide,
   StatusList,
   type VerdictStatus,
   type VerificationKey,
@@ -14,11 +13,10 @@ import {
 } from '../../../functions/domain/index.js';
 import { checkProof } from '../../../functions/shared/data-integrity.js';
 import { testRegion } from '../../fixtures/test-region.js';
-import { EXAM, LATHE } from '../domain/fixtures.js';
+import { CERTIFICATE_LIST, certificateFacts, NEIJIANG } from '../domain/fixtures.js';
 
-const DID = 'did:web:neijiang.skillcert.example';
-const URL = 'https://neijiang.skillcert.example';
-const LIST = `${URL}/status/neijiang/certificates-1`;
+const DID = NEIJIANG.did;
+const LIST = CERTIFICATE_LIST;
 const NOW = new Date('2027-01-01T00:00:00Z');
 const INDEX = 4711;
 
@@ -29,18 +27,14 @@ const stranger = await testRegion(dir, DID, 'stranger');
 const zigong = await testRegion(dir, 'did:web:zigong.skillcert.example', 'zigong');
 
 function facts(overrides: { issuedAt?: Date; validUntil?: Date; issuerDid?: string } = {}) {
-  return buildCredential({
-    number: 'NJ-2026-4-000001-Q',
-    issuer: { did: overrides.issuerDid ?? DID, nameZh: '内江', nameEn: 'Neijiang', url: URL },
-    holder: { id: 'urn:uuid:8d2f4b6a-1c3e-4a5b-9c7d-0e1f2a3b4c5d', name: '张伟' },
-    occupation: LATHE,
-    level: 4,
-    examTitle: EXAM.title,
-    decision: decide(EXAM.policy, { theory: 92, practical: 88 }, ['theory', 'practical']),
-    issuedAt: overrides.issuedAt ?? new Date('2026-11-24T10:00:00Z'),
-    ...(overrides.validUntil ? { validUntil: overrides.validUntil } : {}),
-    status: { listBaseUrl: LIST, index: INDEX },
-  });
+  return buildCredential(
+    certificateFacts({
+      ...(overrides.issuedAt ? { issuedAt: overrides.issuedAt } : {}),
+      ...(overrides.validUntil ? { validUntil: overrides.validUntil } : {}),
+      issuer: { ...NEIJIANG, did: overrides.issuerDid ?? DID },
+      status: { listBaseUrl: LIST, index: INDEX },
+    }),
+  );
 }
 
 const genuine = await region.credentials.sign(facts());

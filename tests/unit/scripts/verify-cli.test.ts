@@ -4,16 +4,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildCredential,
-  decide,
-  StatusList,
-  statusListCredential,
-} from '../../../functions/domain/index.js';
+import { buildCredential, StatusList, statusListCredential } from '../../../functions/domain/index.js';
 import { signCompactJws } from '../../../functions/shared/signing.js';
 import { projectRoot } from '../../../local/paths.js';
 import { testRegion } from '../../fixtures/test-region.js';
-import { EXAM, LATHE } from '../domain/fixtures.js';
+import { certificateFacts } from '../domain/fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const LIST = 'https://neijiang.skillcert.example/status/neijiang/certificates-1';
@@ -31,17 +26,13 @@ function verify(...args: string[]) {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'verify-cli-'));
   const region = await testRegion(join(dir, 'keys'), DID, 'cli');
-  const credential = buildCredential({
-    number: 'NJ-2026-4-000001-2',
-    issuer: { did: DID, nameZh: '内江', nameEn: 'Neijiang', url: 'https://neijiang.skillcert.example' },
-    holder: { id: 'urn:uuid:2f0b5a3e-7c1d-4e8f-9a6b-0c3d5e7f9a1b', name: '张伟' },
-    occupation: LATHE,
-    level: 4,
-    examTitle: EXAM.title,
-    decision: decide(EXAM.policy, { theory: 90, practical: 80 }, ['theory', 'practical']),
-    issuedAt: new Date(Date.now() - 3_600_000),
-    status: { listBaseUrl: LIST, index: 3 },
-  });
+  const credential = buildCredential(
+    certificateFacts({
+      number: 'NJ-2026-4-000001-2',
+      issuedAt: new Date(Date.now() - 3_600_000),
+      status: { listBaseUrl: LIST, index: 3 },
+    }),
+  );
   const certificate = await region.credentials.sign(credential);
   await writeFile(join(dir, 'credential.jwt'), certificate.jws);
   await writeFile(join(dir, 'credential.json'), JSON.stringify(certificate.json, null, 2));

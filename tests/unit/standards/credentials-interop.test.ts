@@ -14,7 +14,6 @@ import {
   buildCredential,
   buildEndorsement,
   certificateValidUntil,
-  decide,
   StatusList,
   statusListCredential,
   type VerificationKey,
@@ -28,7 +27,7 @@ import {
   vc,
 } from '../../fixtures/outside-tools.js';
 import { testRegion } from '../../fixtures/test-region.js';
-import { EXAM, LATHE } from '../domain/fixtures.js';
+import { certificateFacts } from '../domain/fixtures.js';
 
 const NJ = { did: 'did:web:neijiang.skillcert.example', url: 'https://neijiang.skillcert.example' };
 const ZG = { did: 'did:web:zigong.skillcert.example', url: 'https://zigong.skillcert.example' };
@@ -44,23 +43,14 @@ const neijiang = await testRegion(dir, NJ.did, 'neijiang');
 const zigong = await testRegion(dir, ZG.did, 'zigong');
 
 const certificate = await neijiang.credentials.sign(
-  buildCredential({
-    number: 'NJ-2026-4-000001-Q',
-    issuer: {
-      did: NJ.did,
-      nameZh: '内江市职业技能鉴定中心',
-      nameEn: 'Neijiang Skills Evaluation Centre',
-      url: NJ.url,
-    },
-    holder: { id: HOLDER, name: '张伟' },
-    occupation: LATHE,
-    level: 4,
-    examTitle: EXAM.title,
-    decision: decide(EXAM.policy, { theory: 92, practical: 88 }, ['theory', 'practical']),
-    issuedAt: ISSUED,
-    validUntil: certificateValidUntil(ISSUED, 3),
-    status: { listBaseUrl: LIST, index: INDEX },
-  }),
+  buildCredential(
+    certificateFacts({
+      holder: { id: HOLDER, name: '张伟' },
+      issuedAt: ISSUED,
+      validUntil: certificateValidUntil(ISSUED, 3),
+      status: { listBaseUrl: LIST, index: INDEX },
+    }),
+  ),
 );
 const endorsement = await zigong.credentials.sign(
   buildEndorsement({
