@@ -2,7 +2,9 @@
 // The credential is its compact JWS or its signed JSON (credential.json, with the embedded Data Integrity
 // proof). No network at all: the key set and status-list snapshots come from files, and the JSON-LD
 // contexts the proof needs ship inside the package. Prints the verdict and its reasons; exits 0 only for
-// a valid certificate.
+// a valid certificate whose status was checked: 1 for any other verdict, 2 for a usage or input error,
+// and 3 when the signature and dates hold but no revocation list was given (STATUS-UNKNOWN), unless
+// --accept-unchecked-status says that is enough.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { JSONWebKeySet } from 'jose';
@@ -14,7 +16,10 @@ import {
 } from '../functions/domain/index.js';
 import { checkProof } from '../functions/shared/data-integrity.js';
 
-const USAGE = 'Usage: npm run verify -- CREDENTIAL_FILE --jwks JWKS_FILE [--status STATUS_LIST_FILE ...]';
+const USAGE =
+  'Usage: npm run verify -- CREDENTIAL_FILE --jwks JWKS_FILE [--status STATUS_LIST_FILE ...] [--accept-unchecked-status]';
+/** Exit code for a certificate whose signature and dates hold but whose status nobody checked. */
+const STATUS_UNKNOWN = 3;
 
 async function statusSnapshot(files: string[], keys: VerificationKey[]) {
   const lists: Record<string, StatusList> = {};
@@ -35,6 +40,7 @@ async function main(): Promise<number> {
       jwks: { type: 'string' },
       status: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      'accept-unchecked-status': { type: 'boolean', default: false },
     },
   });
   const [file] = positionals;
@@ -55,15 +61,27 @@ async function main(): Promise<number> {
     ...(status ? { status } : {}),
     now: new Date(),
   });
-  if (values.json) console.log(JSON.stringify(verdict, null, 2));
-  else {
+  // Revocation is what every verifier must check; a suspension list not given is reported in the reasons.
+  const statusUnknown =
+    verdict.status === 'valid' &&
+    (verdict.statusUnchecked ?? []).includes('revocation') &&
+    !values['accept-unchecked-status'];
+  const shown = statusUnknown ? 'STATUS-UNKNOWN' : verdict.status.toUpperCase();
+  if (values.json)
     console.log(
-      `${verdict.status.toUpperCase()}${verdict.certificate?.number ? `  ${verdict.certificate.number}` : ''}`,
+      JSON.stringify({ ...verdict, ...(statusUnknown ? { status: 'status-unknown' } : {}) }, null, 2),
     );
+  else {
+    console.log(`${shown}${verdict.certificate?.number ? `  ${verdict.certificate.number}` : ''}`);
+    if (statusUnknown)
+      console.log(
+        '  the signature and dates hold, but revocation was not checked: give --status with a fresh list',
+      );
     if (verdict.certificate?.holderName) console.log(`  holder:      ${verdict.certificate.holderName}`);
     if (verdict.certificate?.achievement) console.log(`  achievement: ${verdict.certificate.achievement}`);
     for (const reason of verdict.reasons) console.log(`  - ${reason}`);
   }
+  if (statusUnknown) return STATUS_UNKNOWN;
   return verdict.status === 'valid' ? 0 : 1;
 }
 

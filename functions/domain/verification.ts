@@ -23,6 +23,9 @@ export type VerdictStatus =
 export interface Verdict {
   status: VerdictStatus;
   reasons: string[];
+  /** The status purposes (revocation, suspension) no list was given for: a valid verdict without them is
+   *  only as good as the last status the verifier saw. */
+  statusUnchecked?: string[];
   /** What a verifier needs to see; never an ID number (a credential holds none, nor anything derived from one). */
   certificate?: {
     /** The credential's id: its URL at the issuing region. */
@@ -405,6 +408,7 @@ export async function verifyCredential(input: {
       ...(cleared.length > 0 ? [`Not ${cleared.map(statusAdjective).join(' or ')} in the status lists`] : []),
       ...(unchecked.length > 0 ? [`Not checked for ${unchecked.join(' or ')}: no status list given`] : []),
     ],
+    ...(unchecked.length > 0 ? { statusUnchecked: unchecked } : {}),
     certificate,
   };
 }

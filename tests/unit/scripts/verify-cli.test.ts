@@ -109,6 +109,24 @@ describe('npm run verify', () => {
     expect(json('credential.jwt', 'status-legacy.jwt').out).toMatch(/^REVOKED/);
   });
 
+  it('says STATUS-UNKNOWN and exits 3 without a revocation list, even for a revoked certificate', () => {
+    for (const file of ['credential.jwt', 'credential.json']) {
+      const { code, out } = verify(join(dir, file), '--jwks', join(dir, 'jwks.json'));
+      expect(out).toMatch(/^STATUS-UNKNOWN {2}NJ-2026-4-000001-2/);
+      expect(out).toMatch(/revocation was not checked/);
+      expect(code).toBe(3);
+    }
+    // Only when the caller says unchecked status is enough does it say VALID, with the reason.
+    const accepted = verify(
+      join(dir, 'credential.jwt'),
+      '--jwks',
+      join(dir, 'jwks.json'),
+      '--accept-unchecked-status',
+    );
+    expect(accepted.out).toMatch(/^VALID[\s\S]*Not checked for revocation or suspension/);
+    expect(accepted.code).toBe(0);
+  });
+
   it('refuses an unsigned status list: anyone could have written it', () => {
     const { code, out } = verify(
       join(dir, 'credential.jwt'),
