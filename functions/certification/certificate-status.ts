@@ -15,6 +15,7 @@ import {
   statusListCredential,
   statusListIdOf,
   statusListIdOfUrl,
+  statusListOrigin,
 } from '../domain/index.js';
 import { noticesFor, partnersToTell } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
@@ -111,6 +112,18 @@ export async function changeCertificateStatus(
   }
 }
 
+/** Whether any credential ever named this list (statusListOrigin): nothing is signed for a list nobody uses. */
+async function wasHandedOut(
+  deps: Pick<StatusDeps, 'region' | 'certificates'>,
+  list: string,
+): Promise<boolean> {
+  const origin = statusListOrigin(deps.region.code, list);
+  if (!origin) return false;
+  if ('counter' in origin) return (await deps.certificates.peekCounter(origin.counter)) > 1;
+  const open = await deps.certificates.openStatusList(origin.kind);
+  return open !== undefined && origin.list <= open.list;
+}
+
 const signedLists = new Map<string, { version: number; signedAt: number; jws: string }>();
 /** A container re-signs a list at most this often while it is unchanged; a change re-signs at once. */
 const RESIGN_AFTER_MS = 60_000;
@@ -121,7 +134,7 @@ export async function publishStatusList(
   parts: { region: string; list: string; purpose: string },
 ): Promise<{ jws: string; maxAgeSeconds: number }> {
   const id = statusListIdOf(deps.region.code, parts);
-  if (!id) throw notFound('No such status list');
+  if (!id || !(await wasHandedOut(deps, parts.list))) throw notFound('No such status list');
   const record = await deps.certificates.statusList(id.listId, id.purpose);
   const now = deps.now();
   const cacheKey = `${id.listId}/${id.purpose}`;

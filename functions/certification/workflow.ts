@@ -6,6 +6,7 @@ import {
   assignAssessors,
   buildCredential,
   type Component,
+  certificateSerialCounter,
   certificateValidUntil,
   combineMarks,
   decide,
@@ -249,7 +250,7 @@ async function issue(
   const holderId = candidate.holderId ?? (await deps.store.ensureHolderId(candidate.sub));
   const issuedAt = deps.now();
   const year = issuedAt.getUTCFullYear();
-  const counterName = `CERT#${deps.issuer.regionCode}#${year}`;
+  const counterName = certificateSerialCounter(deps.issuer.regionCode, year);
   for (let tries = 0; tries < 8; tries++) {
     const [serial, openList] = await Promise.all([
       deps.store.peekCounter(counterName),

@@ -43,6 +43,29 @@ export function statusListOf(regionCode: string, kind: StatusListKind, list: num
   return { listId: `${regionCode}/${kind}-${list}`, path: `/status/${regionCode}/${kind}-${list}` };
 }
 
+/** The counter of a region's certificate serials in a year (its yearly status list is named after it). */
+export function certificateSerialCounter(regionCode: string, year: number): string {
+  return `CERT#${regionCode}#${year}`;
+}
+
+/**
+ * What shows that a list was ever handed out, so that only those are published (any other list name is
+ * a 404, never a freshly signed empty list): a numbered list exists up to the open list of its kind; a
+ * yearly list of before exists when its year's serial counter does (endorsement lists had their own).
+ */
+export function statusListOrigin(
+  regionCode: string,
+  list: string,
+): { kind: StatusListKind; list: number } | { counter: string } | undefined {
+  const numbered = /^(certificates|recognitions)-(\d+)$/.exec(list);
+  if (numbered) return { kind: numbered[1] as StatusListKind, list: Number(numbered[2]) };
+  const yearly = /^(endorsements-)?(\d{4})$/.exec(list);
+  if (!yearly) return undefined;
+  return yearly[1]
+    ? { counter: `ENDORSEMENT#${regionCode}/${list}` }
+    : { counter: certificateSerialCounter(regionCode, Number(yearly[2])) };
+}
+
 /**
  * List names: `certificates-N` and `recognitions-N` now; `YYYY` and `endorsements-YYYY` for the yearly
  * lists of credentials issued before indexes were drawn at random, which stay published and changeable.

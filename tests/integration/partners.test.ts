@@ -221,7 +221,7 @@ describe('public verification, no sign-in', () => {
 
     const [header, payload, signature] = certificate.jws.split('.') as [string, string, string];
     const flipped = payload.slice(0, 40) + (payload[40] === 'A' ? 'B' : 'A') + payload.slice(41);
-    const other = (await nj.request(undefined, 'GET', '/status/neijiang/2026/revocation')).body
+    const other = (await nj.request(undefined, 'GET', '/status/neijiang/certificates-1/revocation')).body
       .text as string;
     const headerWith = (h: Record<string, unknown>) =>
       base64url.encode(JSON.stringify({ ...decodeProtectedHeader(certificate.jws), ...h }));
@@ -303,6 +303,16 @@ describe('public verification, no sign-in', () => {
     expect(list.issuer).toBe(NJ_DID);
     expect(list.credentialSubject.ttl).toBe(300_000);
     expect((await fetch(`${nj.region.api}/status/zigong/2026/revocation`)).status).toBe(404);
+    // Only lists that were handed out are published: no list is signed for a name nobody uses.
+    for (const list of [
+      'certificates-2',
+      'certificates-999999',
+      'recognitions-1',
+      '1999',
+      'endorsements-2026',
+    ])
+      expect((await fetch(`${nj.region.api}/status/neijiang/${list}/revocation`)).status, list).toBe(404);
+    expect((await fetch(`${nj.region.api}/status/neijiang/certificates-1/suspension`)).status).toBe(200);
   });
 });
 

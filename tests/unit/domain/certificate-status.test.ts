@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   type CertificateStatus,
+  certificateSerialCounter,
   type StatusAction,
   StatusChangeRefused,
   statusChange,
   statusListIdOf,
   statusListIdOfUrl,
   statusListOf,
+  statusListOrigin,
 } from '../../../functions/domain/index.js';
 
 describe('statusChange', () => {
@@ -132,5 +134,19 @@ describe('statusListIdOfUrl', () => {
     'https://neijiang.skillcert.example/other/neijiang/2026/revocation',
   ])('is undefined for %s', (url) => {
     expect(statusListIdOfUrl(neijiang, url)).toBeUndefined();
+  });
+});
+
+describe('statusListOrigin', () => {
+  it('finds what shows a list was handed out: the open list of its kind, or a yearly counter of before', () => {
+    expect(statusListOrigin('neijiang', 'certificates-3')).toEqual({ kind: 'certificates', list: 3 });
+    expect(statusListOrigin('neijiang', 'recognitions-1')).toEqual({ kind: 'recognitions', list: 1 });
+    expect(statusListOrigin('neijiang', '2026')).toEqual({
+      counter: certificateSerialCounter('neijiang', 2026),
+    });
+    expect(statusListOrigin('neijiang', 'endorsements-2026')).toEqual({
+      counter: 'ENDORSEMENT#neijiang/endorsements-2026',
+    });
+    expect(statusListOrigin('neijiang', 'other-1')).toBeUndefined();
   });
 });
