@@ -6,6 +6,7 @@ import {
   assignAssessors,
   buildCredential,
   type Component,
+  calendarYear,
   certificateStatusList,
   certificateValidUntil,
   combineMarks,
@@ -39,6 +40,8 @@ export interface IssuerSettings {
   nameEn: string;
   did: string;
   publicUrl: string;
+  /** The region's calendar: the number's year and the validity end are read in it. */
+  timeZone: string;
 }
 
 async function load(deps: WorkflowDeps, attemptId: string) {
@@ -247,7 +250,7 @@ async function issue(
     );
   }
   const issuedAt = deps.now();
-  const year = issuedAt.getUTCFullYear();
+  const year = calendarYear(issuedAt, deps.issuer.timeZone);
   const counterName = `CERT#${deps.issuer.regionCode}#${year}`;
   for (let tries = 0; tries < 8; tries++) {
     const serial = await deps.store.peekCounter(counterName);
@@ -271,7 +274,9 @@ async function issue(
       examTitle: exam.title,
       decision,
       issuedAt,
-      ...(exam.validityYears ? { validUntil: certificateValidUntil(issuedAt, exam.validityYears) } : {}),
+      ...(exam.validityYears
+        ? { validUntil: certificateValidUntil(issuedAt, exam.validityYears, deps.issuer.timeZone) }
+        : {}),
       // One status list per region and year; the yearly serial is the index in it.
       status: {
         listBaseUrl: `${deps.issuer.publicUrl}${certificateStatusList(deps.issuer.regionCode, year).path}`,

@@ -1,6 +1,6 @@
 // The region's certificate signer, for the functions that sign (certificates, status lists,
 // endorsements, notices). Kept apart from ./certification.ts so that other functions bundle no KMS client.
-import { config } from './certification.js';
+import { config } from './region-config.js';
 import { type LedgeredSigner, ledgeredSignerFromEnvironment } from './signing-keys.js';
 
 let signer: LedgeredSigner | undefined;
