@@ -158,3 +158,17 @@ export interface NoticeDispatcher {
 export class PartnerUnreachable extends Error {
   override name = 'PartnerUnreachable';
 }
+
+// ---- lists ----
+
+/** One page of a list: up to the limit asked for, and where to continue while there is more. */
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextToken?: string;
+}
+
+/** A nextToken this list did not give out (altered, or from another list): the caller's mistake, a 400. */
+export class InvalidPageToken extends Error {
+  override name = 'InvalidPageToken';
+}

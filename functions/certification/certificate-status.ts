@@ -2,7 +2,7 @@
 // A change writes the certificate's status and its status bits in one transaction; a revocation also
 // stores a notice for each partner region, then starts their delivery (which signs them).
 import { decodeJwt } from 'jose';
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
+import { type DynamoDbCertificationStore, StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type StatusListRecord, withBit } from '../adapters/dynamodb-status-lists.js';
 import {
   STATUS_PURPOSES,
@@ -22,7 +22,8 @@ import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { signCompactJws } from '../shared/signing.js';
 
-export type StatusDeps = Pick<VerificationDeps, 'region' | 'certificates' | 'registry' | 'now'> & {
+export type StatusDeps = Pick<VerificationDeps, 'region' | 'registry' | 'now'> & {
+  certificates: DynamoDbCertificationStore;
   dispatcher: NoticeDispatcher;
 };
 

@@ -55,16 +55,14 @@ async function load(deps: WorkflowDeps, attemptId: string) {
   return { attempt, exam, candidate };
 }
 
-function pool(assessors: PersonRecord[], reviews: ReviewRecord[]) {
-  const open = new Map<string, number>();
-  for (const r of reviews)
-    if (r.status === 'open') open.set(r.assessorSub, (open.get(r.assessorSub) ?? 0) + 1);
+/** The pool for assignAssessors, each assessor with their open reviews across all attempts (the store counts them). */
+function pool(assessors: (PersonRecord & { openReviews: number })[]) {
   return assessors.map((a) => ({
     id: a.sub,
     employer: a.employer,
     trainingOrg: a.trainingOrg,
     senior: a.senior,
-    openReviews: open.get(a.sub) ?? 0,
+    openReviews: a.openReviews,
   }));
 }
 
@@ -90,7 +88,7 @@ export async function gradeAttempt(deps: WorkflowDeps, attemptId: string) {
   let reviews: ReviewRecord[] = [];
   if (exam.rubric.length > 0) {
     const assessors = await deps.store.listAssessors();
-    const chosen = assignAssessors(asPerson(candidate), pool(assessors, []), { count: 2, seed: attemptId });
+    const chosen = assignAssessors(asPerson(candidate), pool(assessors), { count: 2, seed: attemptId });
     if (!chosen.ok) throw new WorkflowError('NoAssessorAvailable', chosen.reason);
     const createdAt = deps.now().toISOString();
     reviews = chosen.assessorIds.map((assessorSub, i) => ({
@@ -128,7 +126,7 @@ export async function reassignReview(deps: WorkflowDeps, attemptId: string, slot
     });
   }
   const assessors = await deps.store.listAssessors();
-  const chosen = assignAssessors(asPerson(candidate), pool(assessors, reviews), {
+  const chosen = assignAssessors(asPerson(candidate), pool(assessors), {
     count: 1,
     seed: `${attemptId}/${next}`,
     seniorOnly: review.moderation,
@@ -190,7 +188,7 @@ export async function decideResult(
     if (practical.needsModeration) {
       const openModeration = reviews.find((r) => r.moderation && r.status === 'open');
       if (openModeration) return { outcome: 'moderation', attemptId, slot: openModeration.slot };
-      const chosen = assignAssessors(asPerson(candidate), pool(await deps.store.listAssessors(), reviews), {
+      const chosen = assignAssessors(asPerson(candidate), pool(await deps.store.listAssessors()), {
         count: 1,
         seed: `${attemptId}/M`,
         seniorOnly: true,

@@ -2,7 +2,7 @@
 // region's certificates presented here, checked against that region's published keys and status lists
 // as the trust registry locates them. Unknown issuers are refused, not fetched.
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
+import type { CertificateReader } from '../adapters/dynamodb-certificate-reader.js';
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
   type PartnerRegion,
@@ -28,7 +28,7 @@ export interface RegionSettings {
 
 export interface VerificationDeps {
   region: RegionSettings;
-  certificates: DynamoDbCertificationStore;
+  certificates: CertificateReader;
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
   /** This region's published keys, retired ones included. */
