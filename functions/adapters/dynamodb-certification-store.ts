@@ -14,6 +14,7 @@ import type { Answers, Exam, Item, Mark, Occupation, StatusPurpose } from '../do
 import type {
   AttemptRecord,
   CertificateRecord,
+  NoticeHeldReason,
   NoticeRecord,
   Page,
   PersonRecord,
@@ -828,7 +829,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
                 TableName: this.table,
                 Item: {
                   ...key.notice(notice.id),
-                  gsi1pk: PENDING_NOTICES,
+                  gsi1pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
                   gsi1sk: `${notice.createdAt}#${notice.id}`,
                   ...notice,
                 },
@@ -849,30 +850,40 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.get<NoticeRecord>(key.notice(id));
   }
 
-  listPendingNotices() {
-    return this.queryIndex<NoticeRecord>(PENDING_NOTICES);
+  /** Pending notices, oldest first, a page at a time (the sweep takes one page per run). */
+  listPendingNotices(page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<NoticeRecord>({ pk: PENDING_NOTICES, ...page });
   }
 
-  /** The notices a certificate's revocation sent, delivered or not. */
+  /** The notices held for one partner (it was suspended, had no webhook or left the registry). */
+  listHeldNotices(partnerCode: string) {
+    return this.queryIndex<NoticeRecord>(heldNotices(partnerCode));
+  }
+
+  /** The notices a certificate's revocation sent, delivered or not, in one batch read. */
   async listNoticesOf(certificateNumber: string): Promise<NoticeRecord[]> {
     const certificate = await this.getCertificate(certificateNumber);
-    const notices = await Promise.all((certificate?.noticeIds ?? []).map((id) => this.getNotice(id)));
-    return notices.filter((n) => n !== undefined);
+    const ids = certificate?.noticeIds ?? [];
+    const found = await this.batchGet<NoticeRecord>(ids.map((id) => key.notice(id)));
+    return ids.map((id) => found.get(batchKey(key.notice(id)))).filter((n) => n !== undefined);
   }
 
   /**
-   * Keeps a notice's signature, once: if another attempt stored one first, that one is returned, so
-   * every attempt sends the same bytes.
+   * Keeps a notice's signature: the first one, or a new one replacing `previous` (signed by a key the
+   * region no longer signs with). If another attempt stored one first, that one is returned, so
+   * concurrent attempts send the same bytes.
    */
-  async keepNoticeSignature(id: string, jws: string): Promise<string> {
+  async keepNoticeSignature(id: string, jws: string, previous?: string): Promise<string> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key.notice(id),
           UpdateExpression: 'SET jws = :jws',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(jws)',
-          ExpressionAttributeValues: { ':jws': jws },
+          ConditionExpression: previous
+            ? 'attribute_exists(pk) AND jws = :previous'
+            : 'attribute_exists(pk) AND attribute_not_exists(jws)',
+          ExpressionAttributeValues: { ':jws': jws, ...(previous ? { ':previous': previous } : {}) },
         }),
       );
       return jws;
@@ -881,6 +892,82 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       const stored = (await this.getNotice(id))?.jws;
       if (!stored) throw new Error(`No notice ${id}`);
       return stored;
+    }
+  }
+
+  /** pending → held, with the reason: it leaves the pending index for its partner's held list. */
+  async holdNotice(notice: NoticeRecord, reason: NoticeHeldReason): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(notice.id),
+          UpdateExpression: 'SET #status = :held, heldReason = :reason, gsi1pk = :held_index',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':held': 'held',
+            ':pending': 'pending',
+            ':reason': reason,
+            ':held_index': heldNotices(notice.partnerCode),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * held → pending in a new round (the held round ended): back in the pending index, so the sweep
+   * starts it if the caller cannot. Returns the new round, or undefined if it was not held.
+   */
+  async releaseNotice(notice: NoticeRecord): Promise<number | undefined> {
+    const round = (notice.round ?? 1) + 1;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(notice.id),
+          UpdateExpression:
+            'SET #status = :pending, gsi1pk = :pending_index, round = :round REMOVE heldReason',
+          ConditionExpression: '#status = :held',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':held': 'held',
+            ':pending': 'pending',
+            ':pending_index': PENDING_NOTICES,
+            ':round': round,
+          },
+        }),
+      );
+      return round;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Moves a pending notice from the round that ended to the next, once: false if someone else did. */
+  async nextNoticeRound(notice: NoticeRecord): Promise<number | undefined> {
+    const from = notice.round ?? 1;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(notice.id),
+          UpdateExpression: 'SET round = :next',
+          ConditionExpression: `#status = :pending AND ${from === 1 ? '(attribute_not_exists(round) OR round = :from)' : 'round = :from'}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':from': from, ':next': from + 1 },
+        }),
+      );
+      return from + 1;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
   }
 

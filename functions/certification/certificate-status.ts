@@ -15,7 +15,7 @@ import {
   statusListIdOf,
   statusListIdOfUrl,
 } from '../domain/index.js';
-import { noticesFor, partnersToTell } from '../partners/notices.js';
+import { noticesFor } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
 import type { NoticeDispatcher, Signer } from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
@@ -70,7 +70,7 @@ export async function changeCertificateStatus(
     }
     const notices =
       change.to === 'revoked'
-        ? noticesFor(deps.region, partnersToTell(await deps.registry.listPartners()), {
+        ? noticesFor(deps.region, await deps.registry.listPartners(), {
             certificate: { id, number: certificate.number },
             revokedAt: at,
             reason: input.reason,
@@ -91,6 +91,14 @@ export async function changeCertificateStatus(
     }
     const dispatched = await Promise.all(
       notices.map(async (notice) => {
+        // Held for a partner that cannot take it now: sent when it can (docs/partners.md).
+        if (notice.status === 'held')
+          return {
+            noticeId: notice.id,
+            partner: notice.partnerCode,
+            dispatched: false,
+            held: notice.heldReason,
+          };
         try {
           await deps.dispatcher.dispatch(notice.id);
           return { noticeId: notice.id, partner: notice.partnerCode, dispatched: true };

@@ -24,6 +24,8 @@ export interface RegionSettings {
   nameEn: string;
   /** Base URL the region's credentials name, without a trailing slash. */
   publicUrl: string;
+  /** The region's calendar (an IANA zone): days people type and read are days in it. */
+  timeZone: string;
 }
 
 export interface VerificationDeps {
@@ -132,9 +134,16 @@ async function statusDetail(deps: VerificationDeps, verdict: Verdict) {
   };
 }
 
-/** A partner's revocation as its notice told this region (when a recognition rested on it). */
+/** A partner's revocation as its notice told this region. */
 async function noticeDetail(deps: VerificationDeps, verdict: Verdict) {
   if (verdict.status !== 'revoked' || !verdict.certificate?.id) return {};
+  const heard = await deps.registry.getReceivedRevocation(verdict.certificate.id);
+  if (heard && heard.issuerDid === verdict.certificate.issuer)
+    return {
+      statusDetail: { since: heard.revokedAt, reason: heard.reason },
+      reasons: [...verdict.reasons, `Notified on ${heard.receivedAt}: ${heard.reason}`],
+    };
+  // Notices kept before revocations were recorded on their own: the recognition they voided says it.
   const voided = (await deps.registry.listRecognitionsOf(verdict.certificate.id)).find((r) => r.voidedAt);
   if (!voided?.voidedAt || !voided.voidReason) return {};
   return {

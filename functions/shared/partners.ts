@@ -18,6 +18,7 @@ export const region: RegionSettings = {
   nameZh: config.REGION_NAME_ZH,
   nameEn: config.REGION_NAME_EN,
   publicUrl: config.PUBLIC_URL,
+  timeZone: config.REGION_TIME_ZONE,
 };
 
 export const registry = new DynamoDbRegistryStore(config.TABLE_NAME);
