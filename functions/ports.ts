@@ -166,6 +166,9 @@ export interface StatusHistoryEntry {
   by: string;
 }
 
+/** Why a notice is held rather than sent: its partner cannot take it now. */
+export type NoticeHeldReason = 'partner-suspended' | 'no-webhook' | 'not-in-registry';
+
 /** A signed revocation notice waiting for (or delivered to) one partner's webhook. */
 export interface NoticeRecord {
   id: string;
@@ -173,14 +176,28 @@ export interface NoticeRecord {
   certificateNumber: string;
   /** What the notice says; stored with the revocation, in the same transaction. */
   claims: RevocationNotice;
-  /** The notice as signed at its first delivery attempt; every later attempt sends these same bytes. */
+  /**
+   * The notice as signed with the region's current key; every attempt sends these same bytes until the
+   * key changes (a rotation, a compromise), when it is signed again with the new key.
+   */
   jws?: string;
   createdAt: string;
-  status: 'pending' | 'delivered';
+  /**
+   * pending: being delivered (or waiting for the sweep to start a round); held: its partner is suspended,
+   * has no webhook or left the registry, and it is sent when the partner is active with a webhook again;
+   * delivered: acknowledged, never sent again.
+   */
+  status: 'pending' | 'held' | 'delivered';
   attempts: number;
+  /** Delivery round: round 1 runs as execution `<id>`, round n as `<id>-r<n>`; absent means 1. */
+  round?: number;
   lastAttemptAt?: string;
   lastError?: string;
   deliveredAt?: string;
+  /** Why a held notice waits. */
+  heldReason?: NoticeHeldReason;
+  /** When the last round's workflow gave up (its retries ran out); the sweep then starts the next round. */
+  gaveUpAt?: string;
 }
 
 // ---- partner regions (functions/partners) ----
@@ -197,10 +214,28 @@ export interface PartnerDirectory {
 
 /** Starts the delivery of a stored notice (a workflow that retries until the partner acknowledges). */
 export interface NoticeDispatcher {
-  dispatch(noticeId: string): Promise<void>;
+  /**
+   * Starts round `round` (default 1) of a notice's delivery: 'started', or 'running' when that round is
+   * already under way, or 'ended' when it has finished (its retries gave up, or the notice was held).
+   */
+  dispatch(noticeId: string, round?: number): Promise<'started' | 'running' | 'ended'>;
 }
 
 /** Thrown when a partner region cannot be reached: a 502 that says which region, never internals. */
 export class PartnerUnreachable extends Error {
   override name = 'PartnerUnreachable';
+}
+
+// ---- lists ----
+
+/** One page of a list: up to the limit asked for, and where to continue while there is more. */
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextToken?: string;
+}
+
+/** A nextToken this list did not give out (altered, or from another list): the caller's mistake, a 400. */
+export class InvalidPageToken extends Error {
+  override name = 'InvalidPageToken';
 }

@@ -11,6 +11,8 @@ export interface BuildAppOptions {
   markingTimeoutSeconds?: number;
   /** Tests shorten the first retry wait of revocation notices to see retries within seconds. */
   noticeRetrySeconds?: number;
+  /** Tests make a notice's delivery round give up after a few retries, to see the next round start. */
+  noticeMaxAttempts?: number;
   /** The active signing key generation (default from context `signingKeyGeneration`, else 1); see docs/keys.md. */
   signingKeyGeneration?: number;
 }
@@ -36,6 +38,7 @@ export function buildApp(options: BuildAppOptions = {}): App {
     ...(options.noticeRetrySeconds
       ? { noticeRetryInterval: Duration.seconds(options.noticeRetrySeconds) }
       : {}),
+    ...(options.noticeMaxAttempts ? { noticeMaxAttempts: options.noticeMaxAttempts } : {}),
     ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
       : {}),

@@ -9,6 +9,11 @@ export interface CertificationRegion {
   nameEn: string;
   /** The host that serves /.well-known/did.json; the issuer DID is did:web:<domain>. */
   domain: string;
+  /**
+   * The IANA time zone of the region's calendar: the year in a certificate number, a validity end, the
+   * days an agreement names and the times people are shown are read in it (docs/certification.md).
+   */
+  timeZone: string;
 }
 
 export const REGIONS: Record<string, CertificationRegion> = {
@@ -18,6 +23,7 @@ export const REGIONS: Record<string, CertificationRegion> = {
     nameZh: '内江',
     nameEn: 'Neijiang',
     domain: 'neijiang.skillcert.example',
+    timeZone: 'Asia/Shanghai',
   },
   zigong: {
     code: 'zigong',
@@ -25,6 +31,7 @@ export const REGIONS: Record<string, CertificationRegion> = {
     nameZh: '自贡',
     nameEn: 'Zigong',
     domain: 'zigong.skillcert.example',
+    timeZone: 'Asia/Shanghai',
   },
   luzhou: {
     code: 'luzhou',
@@ -32,6 +39,7 @@ export const REGIONS: Record<string, CertificationRegion> = {
     nameZh: '泸州',
     nameEn: 'Luzhou',
     domain: 'luzhou.skillcert.example',
+    timeZone: 'Asia/Shanghai',
   },
   yibin: {
     code: 'yibin',
@@ -39,6 +47,7 @@ export const REGIONS: Record<string, CertificationRegion> = {
     nameZh: '宜宾',
     nameEn: 'Yibin',
     domain: 'yibin.skillcert.example',
+    timeZone: 'Asia/Shanghai',
   },
   chongqing: {
     code: 'chongqing',
@@ -46,6 +55,7 @@ export const REGIONS: Record<string, CertificationRegion> = {
     nameZh: '重庆',
     nameEn: 'Chongqing',
     domain: 'chongqing.skillcert.example',
+    timeZone: 'Asia/Shanghai',
   },
 };
 
@@ -65,5 +75,6 @@ export function regionEnvironment(region: CertificationRegion): Record<string, s
     REGION_NAME_EN: region.nameEn,
     ISSUER_DID: `did:web:${region.domain}`,
     PUBLIC_URL: `https://${region.domain}`,
+    REGION_TIME_ZONE: region.timeZone,
   };
 }

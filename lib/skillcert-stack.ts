@@ -12,6 +12,7 @@ import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
+import { NOTICE_RETRY } from './notice-retry.js';
 import type { CertificationRegion } from './regions.js';
 
 export interface SkillcertStackProps extends StackProps {
@@ -20,6 +21,8 @@ export interface SkillcertStackProps extends StackProps {
   markingTimeout?: Duration;
   /** First wait before a revocation notice is sent again (default 30 s; doubles up to an hour). */
   noticeRetryInterval?: Duration;
+  /** Retries of a notice's delivery round before it gives up (default lib/notice-retry.ts). */
+  noticeMaxAttempts?: number;
   authDomainPrefix?: string;
   webCallbackUrls?: string[];
   /** Alarm notifications are e-mailed here when set. */
@@ -115,7 +118,8 @@ export class SkillcertStack extends Stack {
       signingKeyGeneration: this.signing.generation,
       api: this.api,
       recognizeScope: this.identity.partnerScopes.recognize,
-      noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(30),
+      noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(NOTICE_RETRY.intervalSeconds),
+      noticeMaxAttempts: props.noticeMaxAttempts ?? NOTICE_RETRY.maxAttempts,
     });
 
     // Last, so it sees every function and workflow above (and its key comes after the signing key).

@@ -195,6 +195,8 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       keysDir,
       createdTables,
       lambda,
+      /** The functions' clock: `cloud.clock.pin(instant)` makes every function read that instant. */
+      clock: lambda.clock,
       eventBus,
       oidc,
       dynamoClient,

@@ -17,6 +17,32 @@ export interface LambdaRuntimeOptions {
   logger?: (line: string) => void;
 }
 
+/**
+ * The clock every sandbox reads: real time unless a test pins it (`pin`), shared with the workers so
+ * a pin applies to the very next Date.now() in any function, warm or cold.
+ */
+export class SandboxClock {
+  readonly buffer = new SharedArrayBuffer(16);
+  private readonly cells = new Float64Array(this.buffer);
+
+  /** From now on every function reads this instant until `release` (or the next pin). */
+  pin(instant: Date | string): void {
+    const t = new Date(instant).getTime();
+    if (Number.isNaN(t)) throw new RangeError(`Not an instant: ${String(instant)}`);
+    this.cells[1] = t;
+    this.cells[0] = 1;
+  }
+
+  /** Back to real time. */
+  release(): void {
+    this.cells[0] = 0;
+  }
+
+  now(): Date {
+    return new Date(this.cells[0] === 1 ? (this.cells[1] as number) : Date.now());
+  }
+}
+
 export class ResourceNotFoundException extends Error {
   override name = 'ResourceNotFoundException';
 }
@@ -58,6 +84,7 @@ class FunctionPool {
     readonly fn: LocalFunction,
     private readonly environment: Record<string, string>,
     private readonly maxConcurrency: number,
+    private readonly clock: SandboxClock,
     private readonly logger?: (line: string) => void,
   ) {}
 
@@ -77,6 +104,7 @@ class FunctionPool {
         functionArn: this.fn.arn,
         memoryMb: this.fn.memoryMb,
         logGroupName: `/aws/lambda/${this.fn.functionName}`,
+        clock: this.clock.buffer,
       },
     });
     const sandbox: Sandbox = { worker, busy: false };
@@ -203,6 +231,8 @@ class FunctionPool {
 export class LambdaRuntime implements LambdaInvoker {
   private readonly pools = new Map<string, FunctionPool>();
   private readonly byKey = new Map<string, FunctionPool>();
+  /** What time it is inside the functions; tests pin it (docs/local-cloud.md). */
+  readonly clock = new SandboxClock();
 
   constructor(options: LambdaRuntimeOptions) {
     for (const fn of options.functions) {
@@ -217,7 +247,13 @@ export class LambdaRuntime implements LambdaInvoker {
         LAMBDA_TASK_ROOT: fn.assetDir,
         TZ: ':UTC',
       };
-      const pool = new FunctionPool(fn, environment, options.maxConcurrencyPerFunction ?? 4, options.logger);
+      const pool = new FunctionPool(
+        fn,
+        environment,
+        options.maxConcurrencyPerFunction ?? 4,
+        this.clock,
+        options.logger,
+      );
       this.pools.set(fn.logicalId, pool);
       for (const key of [fn.logicalId, fn.functionName, fn.arn]) this.byKey.set(key, pool);
     }

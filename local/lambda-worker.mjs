@@ -7,7 +7,24 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { assetDir, handler, functionName, functionArn, memoryMb, logGroupName } = workerData;
+const { assetDir, handler, functionName, functionArn, memoryMb, logGroupName, clock } = workerData;
+
+// The cloud's clock (tests pin it at the edges: New Year's Eve, 29 February, the minute a session
+// opens). A shared buffer: [0] is 1 while pinned, [1] the pinned instant in ms. While pinned, Date.now()
+// and new Date() read the pinned instant; everything else about Date is untouched. The invocation's
+// remaining time is real time, as Lambda's is.
+const realNow = Date.now;
+if (clock) {
+  const pinned = new Float64Array(clock);
+  const now = () => (pinned[0] === 1 ? pinned[1] : realNow());
+  const RealDate = Date;
+  globalThis.Date = new Proxy(RealDate, {
+    construct: (target, args, newTarget) =>
+      Reflect.construct(target, args.length === 0 ? [now()] : args, newTarget),
+    apply: () => new RealDate(now()).toString(),
+    get: (target, property, receiver) => (property === 'now' ? now : Reflect.get(target, property, receiver)),
+  });
+}
 
 function errorPayload(error) {
   if (error instanceof Error) {
@@ -66,7 +83,7 @@ parentPort.on('message', async (message) => {
     awsRequestId: requestId,
     logGroupName,
     logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - realNow()),
     done: () => {},
     fail: () => {},
     succeed: () => {},

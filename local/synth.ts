@@ -49,6 +49,7 @@ export function synthesisKey(options: Omit<BuildAppOptions, 'outdir'>): string {
     region: options.region ?? 'neijiang',
     markingTimeoutSeconds: options.markingTimeoutSeconds ?? 0,
     noticeRetrySeconds: options.noticeRetrySeconds ?? 0,
+    noticeMaxAttempts: options.noticeMaxAttempts ?? 0,
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
   };
   hash.update(JSON.stringify({ normalized, context: process.env.CDK_CONTEXT_JSON ?? null }));

@@ -186,7 +186,7 @@ export async function setUpExam(client: RegionClient, narrator: Narrator = SILEN
 /** Candidate 张伟 sits the session's exam and two assessors mark; returns the decided attempt. */
 export async function sitAndMark(client: RegionClient, sessionId: string, narrator: Narrator = SILENT) {
   narrator.step('Candidate 张伟 sees the session, starts an attempt and gets a paper without answer keys');
-  const sessions = (await client.call('zhangwei', 'GET', '/sessions')).sessions as {
+  const sessions = (await client.call('zhangwei', 'GET', '/sessions?limit=100')).sessions as {
     sessionId: string;
     eligible: boolean;
   }[];
@@ -258,13 +258,21 @@ export async function sitAndMark(client: RegionClient, sessionId: string, narrat
     `result: ${decided.status} — ${result.components.map((c) => `${c.component} ${c.score}`).join(', ')}`,
   );
   if (decided.status !== 'passed') throw new Error(`Expected a pass, got ${decided.status}`);
-  const certificates = (await client.call('zhangwei', 'GET', '/me/certificates')).certificates as {
-    number: string;
-    jws: string;
-  }[];
-  const certificate = certificates.find((c) => c.number === decided.certificateNumber);
-  if (!certificate) throw new Error('The certificate is missing');
-  return certificate;
+  // Certificates come a page at a time, oldest first: a data folder kept across demos holds many.
+  let token: string | undefined;
+  do {
+    const page = await client.call(
+      'zhangwei',
+      'GET',
+      `/me/certificates?limit=100${token ? `&nextToken=${token}` : ''}`,
+    );
+    const found = (page.certificates as { number: string; jws: string }[]).find(
+      (c) => c.number === decided.certificateNumber,
+    );
+    if (found) return found;
+    token = page.nextToken as string | undefined;
+  } while (token);
+  throw new Error('The certificate is missing');
 }
 
 /** Makes each region a partner of the other in its registry, and one agreement between them. */

@@ -3,10 +3,17 @@
 // click changes nothing the second time.
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type {
   Answers,
   Exam,
+  Item,
   Mark,
   Occupation,
   OpenStatusList,
@@ -16,7 +23,9 @@ import type {
 import type {
   AttemptRecord,
   CertificateRecord,
+  NoticeHeldReason,
   NoticeRecord,
+  Page,
   PersonRecord,
   ReviewRecord,
   ReviewStatus,
@@ -30,14 +39,32 @@ import {
   statusListWrite,
   takeStatusPosition,
 } from './dynamodb-status-lists.js';
-import { SingleTableStore, strip, takeSerial } from './dynamodb-table.js';
+import {
+  AlreadyExists,
+  batchKey,
+  SingleTableStore,
+  StateConflict,
+  strip,
+  takeSerial,
+} from './dynamodb-table.js';
+
+// Where they were first defined; new code imports them from dynamodb-table.js.
+export { AlreadyExists, StateConflict };
 
 const key = {
   occupation: (code: string) => ({ pk: `OCC#${code}`, sk: 'OCC' }),
   exam: (id: string) => ({ pk: `EXAM#${id}`, sk: 'EXAM' }),
+  examItems: (id: string, version: string, chunk: number) => ({
+    pk: `EXAM#${id}`,
+    sk: `ITEMS#${version}#${String(chunk).padStart(3, '0')}`,
+  }),
   session: (id: string) => ({ pk: `SESSION#${id}`, sk: 'SESSION' }),
+  /** The seats taken, apart from the session so that taking one rewrites no index entry. */
+  seats: (id: string) => ({ pk: `SESSION#${id}`, sk: 'SEATS' }),
   seat: (sessionId: string, sub: string) => ({ pk: `SESSION#${sessionId}`, sk: `SEAT#${sub}` }),
   person: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'PROFILE' }),
+  /** An assessor's open reviews, counted apart from the profile (an admin's edit must not reset it). */
+  load: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'LOAD' }),
   attempt: (id: string) => ({ pk: `ATTEMPT#${id}`, sk: 'ATTEMPT' }),
   review: (attemptId: string, slot: string) => ({ pk: `ATTEMPT#${attemptId}`, sk: `REVIEW#${slot}` }),
   certificate: (number: string) => ({ pk: `CERT#${number}`, sk: 'CERT' }),
@@ -46,25 +73,112 @@ const key = {
 
 /** Notices not yet acknowledged are in the sparse index under this key, oldest first. */
 export const PENDING_NOTICES = 'NOTICES#pending';
+/** Notices waiting for their partner to be active with a webhook again, per partner. */
+export const heldNotices = (partnerCode: string) => `NOTICES#held#${partnerCode}`;
+
+/**
+ * DynamoDB's item limit is 400 KB; an exam's items are stored in chunks of at most this size, so a bank
+ * of any size the API accepts is stored whole (docs/certification.md, "Capacity").
+ */
+export const MAX_EXAM_CHUNK_BYTES = 300 * 1024;
+/**
+ * The largest item bank accepted, as DynamoDB counts it: 3 MiB keeps the request that carries it well
+ * inside Lambda's 6 MB event however it is written, and a read of the whole bank at a few queries.
+ */
+export const MAX_ITEM_BANK_BYTES = 3 * 1024 * 1024;
+/**
+ * The most a full set of a paper's answers may take (answersBytesBound): an attempt also holds the
+ * practical evidence (≤ 30 KB) and its results, and must stay under DynamoDB's 400 KB.
+ */
+export const MAX_ANSWERS_BYTES = 300 * 1024;
+/** Everything of an exam but its items (title, blueprint, rubric, policy) is one item of at most this. */
+export const MAX_EXAM_HEADER_BYTES = 300 * 1024;
+
+/**
+ * The size DynamoDB counts for a value: strings by their UTF-8 bytes, numbers at most 21 bytes, lists
+ * and maps 3 bytes plus 1 per element and their contents, map keys by their UTF-8 bytes.
+ */
+export function dynamoDbSize(value: unknown): number {
+  if (value === null || value === undefined || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return 21;
+  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + dynamoDbSize(v), 0);
+  if (typeof value === 'object')
+    return (
+      3 +
+      Object.entries(value).reduce(
+        (n, [k, v]) => (v === undefined ? n : n + 1 + Buffer.byteLength(k, 'utf8') + dynamoDbSize(v)),
+        0,
+      )
+    );
+  return 21;
+}
+
+/** A whole item's size: the attribute names and values (no per-attribute overhead at the top level). */
+export function dynamoDbItemSize(item: Record<string, unknown>): number {
+  return Object.entries(item).reduce(
+    (n, [k, v]) => (v === undefined ? n : n + Buffer.byteLength(k, 'utf8') + dynamoDbSize(v)),
+    0,
+  );
+}
+
+/** What a stored exam holds besides its items: enough for summaries, queues and lists. */
+export type ExamHeader = Omit<Exam, 'items'> & { itemCount: number };
+
+interface StoredExamHeader extends ExamHeader {
+  /** The chunks holding this version of the bank: ITEMS#<bankVersion>#000 … */
+  bankVersion: string;
+  bankChunks: number;
+}
+
+export type ExamFit =
+  | { fits: true; bankBytes: number; chunks: number }
+  | { fits: false; part: 'bank' | 'header'; bytes: number; limit: number };
+
+/** The items of a bank in chunks under the chunk limit, in order. */
+function chunksOf(items: Item[]): Item[][] {
+  const chunks: Item[][] = [];
+  let current: Item[] = [];
+  let size = 64; // keys and the attribute name
+  for (const item of items) {
+    const itemSize = 1 + dynamoDbSize(item);
+    if (current.length > 0 && size + itemSize > MAX_EXAM_CHUNK_BYTES) {
+      chunks.push(current);
+      current = [];
+      size = 64;
+    }
+    current.push(item);
+    size += itemSize;
+  }
+  if (current.length > 0 || chunks.length === 0) chunks.push(current);
+  return chunks;
+}
+
+function headerOf(stored: Partial<StoredExamHeader> & { exam?: Exam }): ExamHeader {
+  if (stored.exam) {
+    const { items, ...rest } = stored.exam;
+    return { ...rest, itemCount: items.length };
+  }
+  const { bankVersion: _version, bankChunks: _chunks, ...header } = stored as StoredExamHeader;
+  return header;
+}
+
+const reviewIndexKey = (review: ReviewRecord, state: 'OPEN' | 'DONE') =>
+  `${state}#${review.createdAt}#${review.attemptId}#${review.slot}`;
+
+/** Bounds the containers' cache of item banks (a bank is at most 3 MiB). */
+const CACHED_BANKS = 8;
+
+/** Too many candidates took a seat of one session at the same moment for the retries to win. */
+export class SeatContention extends Error {
+  override name = 'SeatContention';
+}
 
 /** An attempt still waiting for its decision: only such an attempt may be decided, and only once. */
 const UNDECIDED = {
   condition: '#status IN (:marking, :moderating, :submitted)',
   values: { ':marking': 'marking', ':moderating': 'moderating', ':submitted': 'submitted' },
 } as const;
-
-/** The record another request already made; callers answer with it instead of failing. */
-export class AlreadyExists<T> extends Error {
-  override name = 'AlreadyExists';
-  constructor(readonly existing: T) {
-    super('Already exists');
-  }
-}
-
-/** A conditional write refused: the record is not in the state the caller expected. */
-export class StateConflict extends Error {
-  override name = 'StateConflict';
-}
 
 export class DynamoDbCertificationStore extends SingleTableStore {
   // ---- occupations, exams, sessions, people (admin-managed) ----
@@ -81,47 +195,200 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.queryIndex<Occupation>('OCCUPATIONS');
   }
 
-  putExam(exam: Exam): Promise<void> {
-    return this.put(
-      key.exam(exam.id),
-      { exam },
-      { pk: 'EXAMS', sk: `${exam.occupation.code}#${exam.level}#${exam.id}` },
+  /** Whether an exam can be stored, by the sizes DynamoDB will count. */
+  examFit(exam: Exam): ExamFit {
+    const { items, ...header } = exam;
+    const headerBytes =
+      dynamoDbItemSize({ ...header, itemCount: items.length, bankVersion: randomUUID() }) + 128;
+    if (headerBytes > MAX_EXAM_HEADER_BYTES)
+      return { fits: false, part: 'header', bytes: headerBytes, limit: MAX_EXAM_HEADER_BYTES };
+    const bankBytes = dynamoDbSize(items);
+    if (bankBytes > MAX_ITEM_BANK_BYTES)
+      return { fits: false, part: 'bank', bytes: bankBytes, limit: MAX_ITEM_BANK_BYTES };
+    return { fits: true, bankBytes, chunks: chunksOf(items).length };
+  }
+
+  /**
+   * Stores an exam: its item bank in chunks under a new version, then the header that names that
+   * version, then the chunks of the version it replaced. A reader always finds a whole bank: the one
+   * its header names (getExam reads the header again if the chunks changed under it).
+   */
+  async putExam(exam: Exam): Promise<void> {
+    const fit = this.examFit(exam);
+    if (!fit.fits) throw new RangeError(`The exam's ${fit.part} is ${fit.bytes} bytes, over ${fit.limit}`);
+    const { items, ...rest } = exam;
+    const bankVersion = randomUUID();
+    const chunks = chunksOf(items);
+    await Promise.all(
+      chunks.map((chunk, i) =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...key.examItems(exam.id, bankVersion, i), items: chunk },
+          }),
+        ),
+      ),
     );
-  }
-
-  async getExam(id: string): Promise<Exam | undefined> {
-    return (await this.get<{ exam: Exam }>(key.exam(id)))?.exam;
-  }
-
-  async listExams(): Promise<Exam[]> {
-    return (await this.queryIndex<{ exam: Exam }>('EXAMS')).map((r) => r.exam);
-  }
-
-  async putSession(session: SessionRecord): Promise<void> {
-    await this.db.send(
+    const header: StoredExamHeader = {
+      ...rest,
+      itemCount: items.length,
+      bankVersion,
+      bankChunks: chunks.length,
+    };
+    const out = await this.db.send(
       new PutCommand({
         TableName: this.table,
         Item: {
-          ...key.session(session.id),
-          gsi1pk: 'SESSIONS',
-          gsi1sk: `${session.closesAt}#${session.id}`,
-          ...session,
+          ...key.exam(exam.id),
+          gsi1pk: 'EXAMS',
+          gsi1sk: `${exam.occupation.code}#${exam.level}#${exam.id}`,
+          ...header,
         },
-        // Seats already taken survive an admin's edit of the window or the limit.
-        ConditionExpression: 'attribute_not_exists(pk) OR seatsTaken <= :limit',
-        ExpressionAttributeValues: { ':limit': session.seatLimit },
+        ReturnValues: 'ALL_OLD',
       }),
     );
+    const replaced = out.Attributes as Partial<StoredExamHeader> | undefined;
+    if (replaced?.bankVersion) {
+      const version = replaced.bankVersion;
+      await Promise.all(
+        Array.from({ length: replaced.bankChunks ?? 0 }, (_, i) =>
+          this.db.send(new DeleteCommand({ TableName: this.table, Key: key.examItems(exam.id, version, i) })),
+        ),
+      );
+    }
   }
 
-  getSession(id: string) {
-    return this.get<SessionRecord>(key.session(id));
+  private readonly banks = new Map<string, Item[]>();
+
+  /** The whole exam, item bank included. A container keeps the last few banks by version. */
+  async getExam(id: string): Promise<Exam | undefined> {
+    for (let tries = 0; tries < 3; tries++) {
+      const stored = await this.get<StoredExamHeader & { exam?: Exam }>(key.exam(id));
+      if (!stored) return undefined;
+      if (stored.exam) return stored.exam; // stored whole, before banks were split
+      const { bankVersion, bankChunks, itemCount: _count, ...header } = stored;
+      const cacheKey = `${id}#${bankVersion}`;
+      let items = this.banks.get(cacheKey);
+      if (!items) {
+        const chunks: { sk: string; items: Item[] }[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.db.send(
+            new QueryCommand({
+              TableName: this.table,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+              ExpressionAttributeValues: { ':pk': `EXAM#${id}`, ':sk': `ITEMS#${bankVersion}#` },
+              ConsistentRead: true,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+          for (const item of out.Items ?? []) chunks.push(item as { sk: string; items: Item[] });
+          start = out.LastEvaluatedKey;
+        } while (start);
+        // Replaced while we read: read the header again.
+        if (chunks.length !== bankChunks) continue;
+        items = chunks.sort((a, b) => (a.sk < b.sk ? -1 : 1)).flatMap((c) => c.items);
+        this.banks.set(cacheKey, items);
+        if (this.banks.size > CACHED_BANKS) this.banks.delete(this.banks.keys().next().value as string);
+      }
+      return { ...header, items } as Exam;
+    }
+    throw new Error(`Exam ${id} kept changing while it was read`);
   }
 
-  /** Sessions whose window has not closed yet. */
-  async listOpenSessions(now: Date): Promise<SessionRecord[]> {
-    const all = await this.queryIndex<SessionRecord>('SESSIONS');
-    return all.filter((s) => s.closesAt > now.toISOString());
+  /** Exams without their banks, by id, in one batch read. */
+  async getExamHeaders(ids: string[]): Promise<Map<string, ExamHeader>> {
+    const found = await this.batchGet<StoredExamHeader & { exam?: Exam }>(ids.map((id) => key.exam(id)));
+    const out = new Map<string, ExamHeader>();
+    for (const id of ids) {
+      const stored = found.get(batchKey(key.exam(id)));
+      if (stored) out.set(id, headerOf(stored));
+    }
+    return out;
+  }
+
+  async listExams(page: { limit: number; nextToken?: string | undefined }): Promise<Page<ExamHeader>> {
+    const found = await this.queryPage<StoredExamHeader & { exam?: Exam }>({ pk: 'EXAMS', ...page });
+    return { ...found, items: found.items.map(headerOf) };
+  }
+
+  /**
+   * Writes a session. Its index entry sorts by the closing instant (UTC ISO, so string order is time
+   * order); the seats already taken survive an admin's edit of the window or the limit.
+   */
+  async putSession(session: SessionRecord): Promise<void> {
+    const { seatsTaken: _taken, ...record } = session;
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...key.session(session.id),
+                  gsi1pk: 'SESSIONS',
+                  gsi1sk: `${session.closesAt}#${session.id}`,
+                  ...record,
+                },
+              },
+            },
+            {
+              ConditionCheck: {
+                TableName: this.table,
+                Key: key.seats(session.id),
+                ConditionExpression: 'attribute_not_exists(seatsTaken) OR seatsTaken <= :limit',
+                ExpressionAttributeValues: { ':limit': session.seatLimit },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException)
+        throw new StateConflict('More seats are taken than the new limit');
+      throw error;
+    }
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const found = await this.batchGet<SessionRecord & { seatsTaken?: number }>([
+      key.session(id),
+      key.seats(id),
+    ]);
+    const session = found.get(batchKey(key.session(id)));
+    if (!session) return undefined;
+    const seats = found.get(batchKey(key.seats(id)));
+    return { ...session, seatsTaken: seats?.seatsTaken ?? session.seatsTaken ?? 0 };
+  }
+
+  /**
+   * Sessions that have not closed at `now`, soonest closing first: a key condition on the closing
+   * instant, so closed sessions — every session ever — are never read. The page's seat counts and exam
+   * headers come in one batch read, not one read per session.
+   */
+  async listOpenSessions(
+    now: Date,
+    page: { limit: number; nextToken?: string | undefined },
+  ): Promise<Page<{ session: SessionRecord; exam: ExamHeader | undefined }>> {
+    const found = await this.queryPage<SessionRecord>({ pk: 'SESSIONS', after: now.toISOString(), ...page });
+    const related = await this.batchGet<{ seatsTaken?: number } & Partial<StoredExamHeader>>([
+      ...found.items.map((s) => key.seats(s.id)),
+      ...found.items.map((s) => key.exam(s.examId)),
+    ]);
+    return {
+      ...found,
+      items: found.items.map((session) => {
+        const exam = related.get(batchKey(key.exam(session.examId)));
+        return {
+          session: {
+            ...session,
+            seatsTaken: related.get(batchKey(key.seats(session.id)))?.seatsTaken ?? session.seatsTaken ?? 0,
+          },
+          exam: exam ? headerOf(exam as StoredExamHeader) : undefined,
+        };
+      }),
+    };
   }
 
   putPerson(person: PersonRecord): Promise<void> {
@@ -155,65 +422,84 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return String(out.Attributes?.holderId);
   }
 
-  listAssessors() {
-    return this.queryIndex<PersonRecord>('ASSESSORS');
+  /**
+   * The assessor pool with each assessor's open reviews, for least-loaded assignment: the pool from the
+   * index, the workloads in batch reads (a counter per assessor, moved in the same transaction as the
+   * review it counts).
+   */
+  async listAssessors(): Promise<(PersonRecord & { openReviews: number })[]> {
+    const pool = await this.queryIndex<PersonRecord>('ASSESSORS');
+    const loads = await this.batchGet<{ openReviews?: number }>(pool.map((p) => key.load(p.sub)));
+    return pool.map((p) => ({
+      ...p,
+      openReviews: Math.max(0, loads.get(batchKey(key.load(p.sub)))?.openReviews ?? 0),
+    }));
   }
 
   // ---- attempts ----
 
   /**
    * Takes a seat and creates the attempt in one transaction. A second start by the same candidate for
-   * the same session finds the seat taken and gets the first attempt back.
+   * the same session finds the seat taken and gets the first attempt back. The seat counter of a session
+   * is one item that every candidate of that session writes at the start of an exam: a transaction that
+   * meets another on it is cancelled (TransactionConflict) and tried again after a random pause.
    */
   async startAttempt(attempt: AttemptRecord, seatLimit: number): Promise<AttemptRecord> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: { ...key.seat(attempt.sessionId, attempt.candidateSub), attemptId: attempt.id },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.table,
-                Key: key.session(attempt.sessionId),
-                UpdateExpression: 'SET seatsTaken = seatsTaken + :one',
-                ConditionExpression: 'attribute_exists(pk) AND seatsTaken < :limit',
-                ExpressionAttributeValues: { ':one': 1, ':limit': seatLimit },
-              },
-            },
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...key.attempt(attempt.id),
-                  gsi1pk: `CANDIDATE#${attempt.candidateSub}`,
-                  gsi1sk: `ATTEMPT#${attempt.startedAt}#${attempt.id}`,
-                  ...attempt,
+    for (let tries = 0; ; tries++) {
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: { ...key.seat(attempt.sessionId, attempt.candidateSub), attemptId: attempt.id },
+                  ConditionExpression: 'attribute_not_exists(pk)',
                 },
-                ConditionExpression: 'attribute_not_exists(pk)',
               },
-            },
-          ],
-        }),
-      );
-      return attempt;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const [seat, session] = error.CancellationReasons ?? [];
-      if (seat?.Code === 'ConditionalCheckFailed') {
-        const existing = await this.get<{ attemptId: string }>(
-          key.seat(attempt.sessionId, attempt.candidateSub),
+              {
+                Update: {
+                  TableName: this.table,
+                  Key: key.seats(attempt.sessionId),
+                  UpdateExpression: 'SET seatsTaken = if_not_exists(seatsTaken, :zero) + :one',
+                  ConditionExpression: 'attribute_not_exists(seatsTaken) OR seatsTaken < :limit',
+                  ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': seatLimit },
+                },
+              },
+              {
+                Put: {
+                  TableName: this.table,
+                  Item: {
+                    ...key.attempt(attempt.id),
+                    gsi1pk: `CANDIDATE#${attempt.candidateSub}`,
+                    gsi1sk: `ATTEMPT#${attempt.startedAt}#${attempt.id}`,
+                    ...attempt,
+                  },
+                  ConditionExpression: 'attribute_not_exists(pk)',
+                },
+              },
+            ],
+          }),
         );
-        const first = existing && (await this.getAttempt(existing.attemptId));
-        if (first) throw new AlreadyExists(first);
+        return attempt;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const [seat, seats] = error.CancellationReasons ?? [];
+        if (seat?.Code === 'ConditionalCheckFailed') {
+          const existing = await this.get<{ attemptId: string }>(
+            key.seat(attempt.sessionId, attempt.candidateSub),
+          );
+          const first = existing && (await this.getAttempt(existing.attemptId));
+          if (first) throw new AlreadyExists(first);
+        }
+        if (seats?.Code === 'ConditionalCheckFailed') throw new StateConflict('The session is full');
+        const contended = (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+        if (!contended) throw error;
+        if (tries >= 6)
+          throw new SeatContention('Too many candidates are taking a seat of this session at once');
+        // Full jitter: 10 ms doubling, so colliding starts spread out instead of colliding again.
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * 2 ** tries));
       }
-      if (session?.Code === 'ConditionalCheckFailed') throw new StateConflict('The session is full');
-      throw error;
     }
   }
 
@@ -221,8 +507,8 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.get<AttemptRecord>(key.attempt(id));
   }
 
-  listAttempts(candidateSub: string) {
-    return this.queryIndex<AttemptRecord>(`CANDIDATE#${candidateSub}`, 'ATTEMPT#');
+  listAttempts(candidateSub: string, page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<AttemptRecord>({ pk: `CANDIDATE#${candidateSub}`, skPrefix: 'ATTEMPT#', ...page });
   }
 
   /** Replaces the saved answers while the attempt is in progress. */
@@ -297,6 +583,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
               },
             },
             ...reviews.map((review) => ({ Put: this.reviewPut(review) })),
+            ...reviews.map((review) => this.loadChange(review.assessorSub, 1)),
           ],
         }),
       );
@@ -306,16 +593,32 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     }
   }
 
+  /**
+   * A review in the assessor's index: open ones under OPEN#, so the queue reads only open reviews, and
+   * closing one moves it under DONE#.
+   */
   private reviewPut(review: ReviewRecord) {
     return {
       TableName: this.table,
       Item: {
         ...key.review(review.attemptId, review.slot),
         gsi1pk: `ASSESSOR#${review.assessorSub}`,
-        gsi1sk: `REVIEW#${review.createdAt}#${review.attemptId}#${review.slot}`,
+        gsi1sk: reviewIndexKey(review, review.status === 'open' ? 'OPEN' : 'DONE'),
         ...review,
       },
       ConditionExpression: 'attribute_not_exists(pk)',
+    };
+  }
+
+  /** The TransactWriteItems entry that counts an assessor's review opened (+1) or closed (−1). */
+  private loadChange(assessorSub: string, by: 1 | -1) {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: key.load(assessorSub),
+        UpdateExpression: 'ADD openReviews :by',
+        ExpressionAttributeValues: { ':by': by },
+      },
     };
   }
 
@@ -335,8 +638,15 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.get<ReviewRecord>(key.review(attemptId, slot));
   }
 
-  async listReviewsOf(assessorSub: string): Promise<ReviewRecord[]> {
-    return this.queryIndex<ReviewRecord>(`ASSESSOR#${assessorSub}`, 'REVIEW#');
+  /** An assessor's open reviews, oldest first; closed ones are never read. */
+  listOpenReviewsOf(assessorSub: string, page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<ReviewRecord>({ pk: `ASSESSOR#${assessorSub}`, skPrefix: 'OPEN#', ...page });
+  }
+
+  /** The attempts of a page of reviews, in one batch read. */
+  async getAttempts(ids: string[]): Promise<Map<string, AttemptRecord>> {
+    const found = await this.batchGet<AttemptRecord>(ids.map((id) => key.attempt(id)));
+    return new Map([...found.values()].map((a) => [a.id, a]));
   }
 
   /** Closes an open review (marked or returned) by its own assessor, once. */
@@ -347,25 +657,37 @@ export class DynamoDbCertificationStore extends SingleTableStore {
   ): Promise<void> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.review(review.attemptId, review.slot),
-          UpdateExpression: 'SET #status = :status, mark = :mark, score = :score, returnReason = :reason',
-          ConditionExpression: '#status = :open AND assessorSub = :assessor',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ':open': 'open',
-            ':assessor': review.assessorSub,
-            ':mark': fields.mark ?? null,
-            ':score': fields.score ?? null,
-            ':reason': fields.returnReason ?? null,
-          },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: key.review(review.attemptId, review.slot),
+                UpdateExpression:
+                  'SET #status = :status, mark = :mark, score = :score, returnReason = :reason, gsi1sk = :done',
+                ConditionExpression: '#status = :open AND assessorSub = :assessor',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':status': status,
+                  ':open': 'open',
+                  ':assessor': review.assessorSub,
+                  ':mark': fields.mark ?? null,
+                  ':score': fields.score ?? null,
+                  ':reason': fields.returnReason ?? null,
+                  ':done': reviewIndexKey(review, 'DONE'),
+                },
+              },
+            },
+            this.loadChange(review.assessorSub, -1),
+          ],
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('This review is no longer open');
+      if (error instanceof TransactionCanceledException) {
+        const [reviewReason] = error.CancellationReasons ?? [];
+        if (reviewReason?.Code === 'ConditionalCheckFailed')
+          throw new StateConflict('This review is no longer open');
+      }
       throw error;
     }
   }
@@ -377,6 +699,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
         new TransactWriteCommand({
           TransactItems: [
             { Put: this.reviewPut(review) },
+            this.loadChange(review.assessorSub, 1),
             ...(attemptStatus
               ? [
                   {
@@ -489,8 +812,13 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.get<CertificateRecord>(key.certificate(number));
   }
 
+  /** Every certificate a person holds (a handful: eligibility reads them). */
   listCertificates(holderSub: string) {
     return this.queryIndex<CertificateRecord>(`CANDIDATE#${holderSub}`, 'CERT#');
+  }
+
+  listCertificatesPage(holderSub: string, page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<CertificateRecord>({ pk: `CANDIDATE#${holderSub}`, skPrefix: 'CERT#', ...page });
   }
 
   // ---- certificate status, status lists, revocation notices ----
@@ -543,7 +871,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
                 TableName: this.table,
                 Item: {
                   ...key.notice(notice.id),
-                  gsi1pk: PENDING_NOTICES,
+                  gsi1pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
                   gsi1sk: `${notice.createdAt}#${notice.id}`,
                   ...notice,
                 },
@@ -564,30 +892,40 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.get<NoticeRecord>(key.notice(id));
   }
 
-  listPendingNotices() {
-    return this.queryIndex<NoticeRecord>(PENDING_NOTICES);
+  /** Pending notices, oldest first, a page at a time (the sweep takes one page per run). */
+  listPendingNotices(page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<NoticeRecord>({ pk: PENDING_NOTICES, ...page });
   }
 
-  /** The notices a certificate's revocation sent, delivered or not. */
+  /** The notices held for one partner (it was suspended, had no webhook or left the registry). */
+  listHeldNotices(partnerCode: string) {
+    return this.queryIndex<NoticeRecord>(heldNotices(partnerCode));
+  }
+
+  /** The notices a certificate's revocation sent, delivered or not, in one batch read. */
   async listNoticesOf(certificateNumber: string): Promise<NoticeRecord[]> {
     const certificate = await this.getCertificate(certificateNumber);
-    const notices = await Promise.all((certificate?.noticeIds ?? []).map((id) => this.getNotice(id)));
-    return notices.filter((n) => n !== undefined);
+    const ids = certificate?.noticeIds ?? [];
+    const found = await this.batchGet<NoticeRecord>(ids.map((id) => key.notice(id)));
+    return ids.map((id) => found.get(batchKey(key.notice(id)))).filter((n) => n !== undefined);
   }
 
   /**
-   * Keeps a notice's signature, once: if another attempt stored one first, that one is returned, so
-   * every attempt sends the same bytes.
+   * Keeps a notice's signature: the first one, or a new one replacing `previous` (signed by a key the
+   * region no longer signs with). If another attempt stored one first, that one is returned, so
+   * concurrent attempts send the same bytes.
    */
-  async keepNoticeSignature(id: string, jws: string): Promise<string> {
+  async keepNoticeSignature(id: string, jws: string, previous?: string): Promise<string> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key.notice(id),
           UpdateExpression: 'SET jws = :jws',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(jws)',
-          ExpressionAttributeValues: { ':jws': jws },
+          ConditionExpression: previous
+            ? 'attribute_exists(pk) AND jws = :previous'
+            : 'attribute_exists(pk) AND attribute_not_exists(jws)',
+          ExpressionAttributeValues: { ':jws': jws, ...(previous ? { ':previous': previous } : {}) },
         }),
       );
       return jws;
@@ -596,6 +934,82 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       const stored = (await this.getNotice(id))?.jws;
       if (!stored) throw new Error(`No notice ${id}`);
       return stored;
+    }
+  }
+
+  /** pending → held, with the reason: it leaves the pending index for its partner's held list. */
+  async holdNotice(notice: NoticeRecord, reason: NoticeHeldReason): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(notice.id),
+          UpdateExpression: 'SET #status = :held, heldReason = :reason, gsi1pk = :held_index',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':held': 'held',
+            ':pending': 'pending',
+            ':reason': reason,
+            ':held_index': heldNotices(notice.partnerCode),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * held → pending in a new round (the held round ended): back in the pending index, so the sweep
+   * starts it if the caller cannot. Returns the new round, or undefined if it was not held.
+   */
+  async releaseNotice(notice: NoticeRecord): Promise<number | undefined> {
+    const round = (notice.round ?? 1) + 1;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(notice.id),
+          UpdateExpression:
+            'SET #status = :pending, gsi1pk = :pending_index, round = :round REMOVE heldReason',
+          ConditionExpression: '#status = :held',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':held': 'held',
+            ':pending': 'pending',
+            ':pending_index': PENDING_NOTICES,
+            ':round': round,
+          },
+        }),
+      );
+      return round;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Moves a pending notice from the round that ended to the next, once: false if someone else did. */
+  async nextNoticeRound(notice: NoticeRecord): Promise<number | undefined> {
+    const from = notice.round ?? 1;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.notice(notice.id),
+          UpdateExpression: 'SET round = :next',
+          ConditionExpression: `#status = :pending AND ${from === 1 ? '(attribute_not_exists(round) OR round = :from)' : 'round = :from'}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':from': from, ':next': from + 1 },
+        }),
+      );
+      return from + 1;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
   }
 

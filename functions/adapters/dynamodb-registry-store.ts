@@ -1,10 +1,9 @@
 // The trust registry (partner regions, agreements) and the recognitions this region made, in the
 // region's single table. A recognition's id is derived from the certificate, so the conditional put
 // makes asking twice, even at the same moment, end in one record.
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agreement, OpenStatusList, PartnerRegion, StatusPurpose } from '../domain/index.js';
-import { StateConflict } from './dynamodb-certification-store.js';
 import {
   readOpenStatusList,
   readStatusList,
@@ -12,7 +11,7 @@ import {
   statusListWrite,
   takeStatusPosition,
 } from './dynamodb-status-lists.js';
-import { SingleTableStore } from './dynamodb-table.js';
+import { SingleTableStore, StateConflict } from './dynamodb-table.js';
 
 export interface RecognitionRecord {
   id: string;
@@ -38,8 +37,20 @@ export interface RecognitionRecord {
   voidedBy?: string;
 }
 
+/** A revocation this region heard of by a partner's notice, kept so that later requests see it too. */
+export interface ReceivedRevocation {
+  certificateId: string;
+  certificateNumber: string;
+  issuerDid: string;
+  noticeId: string;
+  revokedAt: string;
+  reason: string;
+  receivedAt: string;
+}
+
 const key = {
   partner: (code: string) => ({ pk: `PARTNER#${code}`, sk: 'PARTNER' }),
+  revoked: (certificateId: string) => ({ pk: `REVOKED#${certificateId}`, sk: 'NOTICE' }),
   agreement: (id: string) => ({ pk: `AGREEMENT#${id}`, sk: 'AGREEMENT' }),
   recognition: (id: string) => ({ pk: `RECOGNITION#${id}`, sk: 'RECOGNITION' }),
 };
@@ -55,8 +66,13 @@ export class DynamoDbRegistryStore extends SingleTableStore {
     return this.get<PartnerRegion>(key.partner(code));
   }
 
+  /** Every partner region: a registry holds a few (the regions of one economic zone). */
   listPartners() {
     return this.queryIndex<PartnerRegion>('PARTNERS');
+  }
+
+  listPartnersPage(page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<PartnerRegion>({ pk: 'PARTNERS', ...page });
   }
 
   putAgreement(agreement: Agreement): Promise<void> {
@@ -71,6 +87,10 @@ export class DynamoDbRegistryStore extends SingleTableStore {
     return this.queryIndex<Agreement>('AGREEMENTS');
   }
 
+  listAgreementsPage(page: { limit: number; nextToken?: string | undefined }) {
+    return this.queryPage<Agreement>({ pk: 'AGREEMENTS', ...page });
+  }
+
   // ---- recognitions ----
 
   getRecognition(id: string) {
@@ -80,6 +100,27 @@ export class DynamoDbRegistryStore extends SingleTableStore {
   /** The recognitions resting on one certificate (at most one per region, but the index allows more). */
   listRecognitionsOf(certificateId: string) {
     return this.queryIndex<RecognitionRecord>(`RECOGNISED#${certificateId}`);
+  }
+
+  // ---- revocations heard of from partners ----
+
+  /** Keeps the first notice of a certificate's revocation; a repeated or later one changes nothing. */
+  async recordReceivedRevocation(revocation: ReceivedRevocation): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...key.revoked(revocation.certificateId), ...revocation },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  getReceivedRevocation(certificateId: string) {
+    return this.get<ReceivedRevocation>(key.revoked(certificateId));
   }
 
   statusList(listId: string, purpose: StatusPurpose): Promise<StatusListRecord> {

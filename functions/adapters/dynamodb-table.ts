@@ -1,7 +1,70 @@
 // What every store on the region's single table shares: the document client, consistent reads of one
 // item, and paged queries of the gsi1 index. Keys (pk, sk, gsi1pk, gsi1sk) never leave the adapter.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { InvalidPageToken, type Page } from '../ports.js';
+
+type Key = { pk: string; sk: string };
+
+// The conditional-write outcomes every store shares. Here, not beside a store class: importing them
+// must not pull a store into a bundle that does not use it (a class that extends another is kept).
+/** The record another request already made; callers answer with it instead of failing. */
+export class AlreadyExists<T> extends Error {
+  override name = 'AlreadyExists';
+  constructor(readonly existing: T) {
+    super('Already exists');
+  }
+}
+
+/** A conditional write refused: the record is not in the state the caller expected. */
+export class StateConflict extends Error {
+  override name = 'StateConflict';
+}
+
+/** BatchGetItem takes at most 100 keys per call. */
+const BATCH_GET_MAX = 100;
+
+/**
+ * A page's continuation as the caller sees it: the last key read, base64url JSON, without the
+ * partition (which the query fixes), so a token can only move the start within the caller's own list.
+ */
+function encodeToken(last: Record<string, unknown> | undefined, partitionAttribute: string) {
+  if (!last) return undefined;
+  const { [partitionAttribute]: _partition, ...rest } = last;
+  return Buffer.from(JSON.stringify(rest)).toString('base64url');
+}
+
+function decodeToken(
+  token: string,
+  partitionAttribute: string,
+  partition: string,
+  allowed: string[],
+): Record<string, string> {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidPageToken('Not a page token');
+  }
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))
+    throw new InvalidPageToken('Not a page token');
+  const entries = Object.entries(decoded as Record<string, unknown>);
+  if (
+    entries.length !== allowed.length ||
+    !entries.every(
+      ([k, v]) => allowed.includes(k) && typeof v === 'string' && v.length > 0 && v.length <= 1024,
+    )
+  )
+    throw new InvalidPageToken('Not a page token of this list');
+  return { ...(decoded as Record<string, string>), [partitionAttribute]: partition };
+}
 
 export function strip<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -57,11 +120,90 @@ export abstract class SingleTableStore {
     return items;
   }
 
+  /**
+   * One page of a query — exactly one Query call of at most `limit` items, so every request's reads are
+   * bounded — on the gsi1 index (the default) or the table's own partition. `after` keeps only sort keys
+   * greater than it (open sessions: closing after now); a FilterExpression may leave a page short.
+   */
+  protected async queryPage<T>(query: {
+    pk: string;
+    index?: 'gsi1' | 'table';
+    skPrefix?: string;
+    after?: string;
+    limit: number;
+    nextToken?: string | undefined;
+    filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+  }): Promise<Page<T>> {
+    const onTable = query.index === 'table';
+    const [pkName, skName] = onTable ? ['pk', 'sk'] : ['gsi1pk', 'gsi1sk'];
+    const keyAttributes = onTable ? ['sk'] : ['pk', 'sk', 'gsi1sk'];
+    const start = query.nextToken ? decodeToken(query.nextToken, pkName, query.pk, keyAttributes) : undefined;
+    const condition = query.skPrefix
+      ? `${pkName} = :pk AND begins_with(${skName}, :sk)`
+      : query.after !== undefined
+        ? `${pkName} = :pk AND ${skName} > :sk`
+        : `${pkName} = :pk`;
+    let out: QueryCommandOutput;
+    try {
+      out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          ...(onTable ? { ConsistentRead: true } : { IndexName: 'gsi1' }),
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: {
+            ':pk': query.pk,
+            ...(query.skPrefix !== undefined ? { ':sk': query.skPrefix } : {}),
+            ...(query.skPrefix === undefined && query.after !== undefined ? { ':sk': query.after } : {}),
+            ...(query.filter?.values ?? {}),
+          },
+          ...(query.filter ? { FilterExpression: query.filter.expression } : {}),
+          ...(query.filter?.names ? { ExpressionAttributeNames: query.filter.names } : {}),
+          Limit: query.limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+    } catch (error) {
+      // A start key DynamoDB will not take can only have come from an altered token.
+      if (start && (error as Error).name === 'ValidationException')
+        throw new InvalidPageToken('Not a page token of this list');
+      throw error;
+    }
+    const nextToken = encodeToken(out.LastEvaluatedKey, pkName);
+    return {
+      items: (out.Items ?? []).map((item) => strip<T>(item) as T),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /** Items by key in as few BatchGetItem calls as fit (100 keys each), unprocessed keys asked again. */
+  protected async batchGet<T>(keys: Key[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    const unique = [...new Map(keys.map((k) => [batchKey(k), k])).values()];
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let pending: Key[] = unique.slice(i, i + BATCH_GET_MAX);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** round)));
+        const out = await this.db.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of out.Responses?.[this.table] ?? [])
+          found.set(batchKey(item as Key), strip<T>(item) as T);
+        pending = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Key[];
+      }
+    }
+    return found;
+  }
+
   /** Reads a counter's next serial without taking it; the write that takes it is conditional. */
   async peekCounter(name: string): Promise<number> {
     return ((await this.get<{ value: number }>(counterKey(name)))?.value ?? 0) + 1;
   }
 }
+
+/** The key batchGet's answer is indexed by. */
+export const batchKey = (k: Key) => `${k.pk}\u0000${k.sk}`;
 
 export const counterKey = (name: string) => ({ pk: `COUNTER#${name}`, sk: 'COUNTER' });
 

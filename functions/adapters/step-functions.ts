@@ -1,4 +1,9 @@
-import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import type { NoticeDispatcher } from '../ports.js';
 
 /**
@@ -19,14 +24,39 @@ export async function startExecutionOnce(
   }
 }
 
-/** Starts the notice-delivery workflow for a stored notice; the execution is named by the notice id. */
+/** A notice's delivery round n runs as this execution: `<id>` for the first, `<id>-r<n>` after. */
+export function noticeExecutionName(noticeId: string, round = 1): string {
+  return round > 1 ? `${noticeId}-r${round}` : noticeId;
+}
+
+/**
+ * Starts the notice-delivery workflow for a stored notice. The execution is named by the notice and
+ * its round, so starting a round twice is harmless, and a round that has ended (its retries gave up)
+ * does not keep the name from the next one.
+ */
 export class StepFunctionsNoticeDispatcher implements NoticeDispatcher {
   constructor(
     private readonly sfn: SFNClient,
     private readonly stateMachineArn: string,
   ) {}
 
-  dispatch(noticeId: string): Promise<void> {
-    return startExecutionOnce(this.sfn, this.stateMachineArn, noticeId, { noticeId });
+  async dispatch(noticeId: string, round = 1): Promise<'started' | 'running' | 'ended'> {
+    const name = noticeExecutionName(noticeId, round);
+    try {
+      await this.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name,
+          input: JSON.stringify({ noticeId, round }),
+        }),
+      );
+      return 'started';
+    } catch (error) {
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    }
+    // arn:aws:states:<region>:<account>:stateMachine:<machine> → …:execution:<machine>:<name>
+    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'running' : 'ended';
   }
 }

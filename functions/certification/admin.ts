@@ -2,18 +2,29 @@
 // sessions, and the people (candidates' registration and the assessor pool). Enough to run the system
 // without touching the database.
 import { randomUUID } from 'node:crypto';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import {
+  type DynamoDbCertificationStore,
+  MAX_ANSWERS_BYTES,
+  StateConflict,
+} from '../adapters/dynamodb-certification-store.js';
+import {
+  answersBytesBound,
   type Exam,
   examProblems,
   identityMacInput,
   isNationalId,
   occupation,
   type PassPolicyInput,
+  parseInstant,
   passPolicy,
 } from '../domain/index.js';
 import type { IdentityKey, PersonRecord, SessionRecord } from '../ports.js';
-import { badRequest, notFound } from '../shared/http.js';
+import { badRequest, conflict, notFound, type PageRequest, tooLarge } from '../shared/http.js';
+
+/** A session is a room: more seats than this would be one hot record for every start (docs, "Capacity"). */
+export const MAX_SEATS_PER_SESSION = 1000;
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export interface AdminDeps {
   store: DynamoDbCertificationStore;
@@ -50,6 +61,30 @@ export async function putExam(
   if (exam.level <= 2)
     problems.push('levels 2 and 1 need a comprehensive review panel, which this release does not run yet');
   if (problems.length > 0) throw badRequest('The exam is not sound', problems);
+  // Sizes as DynamoDB counts them, known before anything is written.
+  const fit = deps.store.examFit(exam);
+  if (!fit.fits)
+    throw tooLarge(
+      fit.part === 'bank'
+        ? {
+            en: `The item bank takes ${kb(fit.bytes)}; an exam holds at most ${kb(fit.limit)} of items. Split it into two exams or shorten the items.`,
+            zh: `题库大小为 ${kb(fit.bytes)}，一门考试的题库最多 ${kb(fit.limit)}。请拆分为两门考试或精简题目。`,
+          }
+        : {
+            en: `The exam without its items (title, blueprint, rubric, policy) takes ${kb(fit.bytes)}; at most ${kb(fit.limit)} is stored. Shorten the rubric descriptions.`,
+            zh: `考试题目以外的部分（名称、组卷方案、评分细则、合格标准）为 ${kb(fit.bytes)}，最多可存 ${kb(fit.limit)}。请精简评分细则的描述。`,
+          },
+      { bytes: fit.bytes, limit: fit.limit, part: fit.part },
+    );
+  const answers = answersBytesBound(exam);
+  if (answers > MAX_ANSWERS_BYTES)
+    throw badRequest(
+      {
+        en: `A paper of this exam could take ${kb(answers)} to answer, more than the ${kb(MAX_ANSWERS_BYTES)} an attempt can hold; draw fewer items per paper (fill-in and multiple-choice answers are the largest).`,
+        zh: `本考试一份试卷的作答最多可达 ${kb(answers)}，超过一次考试记录可保存的 ${kb(MAX_ANSWERS_BYTES)}；请减少每份试卷的题目数量（填空题和多选题的作答最大）。`,
+      },
+      { answersBytes: answers, limit: MAX_ANSWERS_BYTES },
+    );
   await deps.store.putExam(exam);
   return { examId, policy: { version: policy.version, hash: policy.hash }, items: exam.items.length };
 }
@@ -60,13 +95,44 @@ export async function putSession(
   body: Omit<SessionRecord, 'id' | 'seatsTaken'>,
 ) {
   if (!(await deps.store.getExam(body.examId))) throw badRequest(`Unknown exam ${body.examId}`);
-  if (!(Date.parse(body.opensAt) < Date.parse(body.closesAt)))
-    throw badRequest('A session must open before it closes');
+  // Instants with their offset (any offset), stored as UTC ISO instants: string order is then time order.
+  const opensAt = parseInstant(body.opensAt);
+  const closesAt = parseInstant(body.closesAt);
+  const badTime = (field: string, value: string) =>
+    badRequest({
+      en: `${field} must be a date and time with its offset, such as 2027-03-01T08:00:00+08:00; got '${value}'`,
+      zh: `${field} 须为带时区偏移的日期时间，例如 2027-03-01T08:00:00+08:00；收到的是“${value}”`,
+    });
+  if (!opensAt) throw badTime('opensAt', body.opensAt);
+  if (!closesAt) throw badTime('closesAt', body.closesAt);
+  if (!(opensAt.getTime() < closesAt.getTime()))
+    throw badRequest({ en: 'A session must open before it closes', zh: '考试场次的开始时间须早于结束时间' });
+  if (!(Number.isInteger(body.seatLimit) && body.seatLimit >= 1 && body.seatLimit <= MAX_SEATS_PER_SESSION))
+    throw badRequest({
+      en: `seatLimit must be a whole number from 1 to ${MAX_SEATS_PER_SESSION}; hold a larger exam as several sessions`,
+      zh: `座位数须为 1 到 ${MAX_SEATS_PER_SESSION} 之间的整数；更大规模的考试请分为多个场次`,
+    });
   const existing = await deps.store.getSession(sessionId);
-  const session: SessionRecord = { ...body, id: sessionId, seatsTaken: existing?.seatsTaken ?? 0 };
-  if (session.seatsTaken > session.seatLimit)
-    throw badRequest(`${session.seatsTaken} seats are already taken`);
-  await deps.store.putSession(session);
+  const session: SessionRecord = {
+    ...body,
+    opensAt: opensAt.toISOString(),
+    closesAt: closesAt.toISOString(),
+    id: sessionId,
+    seatsTaken: existing?.seatsTaken ?? 0,
+  };
+  const seatsTaken = (taken: number) => ({
+    en: `${taken} seats are already taken; the limit cannot be lower`,
+    zh: `已有 ${taken} 个座位被占用，座位数不能更少`,
+  });
+  if (session.seatsTaken > session.seatLimit) throw badRequest(seatsTaken(session.seatsTaken));
+  try {
+    await deps.store.putSession(session);
+  } catch (error) {
+    // Candidates took seats between our read and the write.
+    if (error instanceof StateConflict)
+      throw conflict(seatsTaken((await deps.store.getSession(sessionId))?.seatsTaken ?? session.seatLimit));
+    throw error;
+  }
   return session;
 }
 
@@ -108,17 +174,18 @@ export async function putPerson(
   return personView(person);
 }
 
-export async function listExams(deps: AdminDeps) {
-  const exams = await deps.store.listExams();
+export async function listExams(deps: AdminDeps, page: PageRequest) {
+  const found = await deps.store.listExams(page);
   return {
-    exams: exams.map((e) => ({
+    exams: found.items.map((e) => ({
       examId: e.id,
       title: e.title,
       occupation: e.occupation,
       level: e.level,
-      items: e.items.length,
+      items: e.itemCount,
       policy: { version: e.policy.version, hash: e.policy.hash },
     })),
+    ...(found.nextToken ? { nextToken: found.nextToken } : {}),
   };
 }
 

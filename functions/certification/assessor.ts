@@ -5,7 +5,7 @@ import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certificat
 import { StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type CriterionMark, MarkError, scoreMark } from '../domain/index.js';
 import type { ReviewRecord } from '../ports.js';
-import { badRequest, conflict, notFound } from '../shared/http.js';
+import { badRequest, conflict, notFound, type PageRequest } from '../shared/http.js';
 
 export interface AssessorDeps {
   store: DynamoDbCertificationStore;
@@ -28,14 +28,16 @@ async function ownOpenReview(
   return review;
 }
 
-export async function myQueue(deps: AssessorDeps, sub: string) {
-  const reviews = (await deps.store.listReviewsOf(sub)).filter((r) => r.status === 'open');
-  const out = [];
-  for (const review of reviews) {
-    const attempt = await deps.store.getAttempt(review.attemptId);
-    const exam = attempt && (await deps.store.getExam(attempt.examId));
+/** The caller's open reviews, a page at a time: the page's attempts and exams in two batch reads. */
+export async function myQueue(deps: AssessorDeps, sub: string, page: PageRequest) {
+  const found = await deps.store.listOpenReviewsOf(sub, page);
+  const attempts = await deps.store.getAttempts(found.items.map((r) => r.attemptId));
+  const exams = await deps.store.getExamHeaders([...new Set([...attempts.values()].map((a) => a.examId))]);
+  const reviews = [];
+  for (const review of found.items) {
+    const exam = exams.get(attempts.get(review.attemptId)?.examId ?? '');
     if (!exam) continue;
-    out.push({
+    reviews.push({
       attemptId: review.attemptId,
       slot: review.slot,
       moderation: review.moderation,
@@ -43,13 +45,19 @@ export async function myQueue(deps: AssessorDeps, sub: string) {
       exam: { examId: exam.id, title: exam.title, occupation: exam.occupation, level: exam.level },
     });
   }
-  return { reviews: out };
+  return { reviews, ...(found.nextToken ? { nextToken: found.nextToken } : {}) };
+}
+
+/** The exam of an attempt without its item bank: the rubric is what marking needs. */
+async function examOf(deps: AssessorDeps, attemptId: string) {
+  const attempt = await deps.store.getAttempt(attemptId);
+  const exam = attempt && (await deps.store.getExamHeaders([attempt.examId])).get(attempt.examId);
+  return { attempt, exam };
 }
 
 export async function openReview(deps: AssessorDeps, sub: string, attemptId: string, slot: string) {
   const review = await ownOpenReview(deps, sub, attemptId, slot);
-  const attempt = await deps.store.getAttempt(attemptId);
-  const exam = attempt && (await deps.store.getExam(attempt.examId));
+  const { attempt, exam } = await examOf(deps, attemptId);
   if (!attempt || !exam) throw notFound('No such review');
   return {
     attemptId,
@@ -73,8 +81,7 @@ export async function submitMark(
   const review = await ownOpenReview(deps, sub, attemptId, slot);
   if (review.status !== 'open') throw conflict(`This review is already ${review.status}`);
   if (!review.taskToken) throw conflict('This review is not ready for marking yet; try again in a moment');
-  const attempt = await deps.store.getAttempt(attemptId);
-  const exam = attempt && (await deps.store.getExam(attempt.examId));
+  const { exam } = await examOf(deps, attemptId);
   if (!exam) throw notFound('No such review');
   const mark = { assessorId: sub, criteria };
   let score: number;

@@ -5,6 +5,8 @@ import { decodeProtectedHeader } from 'jose';
 import {
   AlreadyExists,
   type DynamoDbCertificationStore,
+  type ExamHeader,
+  SeatContention,
   StateConflict,
 } from '../adapters/dynamodb-certification-store.js';
 import {
@@ -18,19 +20,30 @@ import {
   type Exam,
   eligibility,
   LEVEL_NAMES,
+  zonedIso,
 } from '../domain/index.js';
 import type { AttemptRecord } from '../ports.js';
-import { badRequest, conflict, forbidden, HttpError, notFound } from '../shared/http.js';
+import {
+  badRequest,
+  busy,
+  conflict,
+  forbidden,
+  HttpError,
+  notFound,
+  type PageRequest,
+} from '../shared/http.js';
 import { credentialJsonOf } from '../shared/signing.js';
 
 export interface CandidateDeps {
   store: DynamoDbCertificationStore;
   now: () => Date;
+  /** The region's calendar: times in messages are shown in it. */
+  timeZone: string;
   /** Starts the certification workflow; the execution name is the attempt id, so it starts once. */
   startWorkflow(attemptId: string): Promise<void>;
 }
 
-function examSummary(exam: Exam) {
+function examSummary(exam: Exam | ExamHeader) {
   return {
     examId: exam.id,
     title: exam.title,
@@ -61,7 +74,10 @@ async function candidateRecord(deps: CandidateDeps, sub: string) {
   };
 }
 
-function eligibilityFor(exam: Exam, record: Awaited<ReturnType<typeof candidateRecord>>['record']) {
+function eligibilityFor(
+  exam: Exam | ExamHeader,
+  record: Awaited<ReturnType<typeof candidateRecord>>['record'],
+) {
   return eligibility(
     {
       occupationCode: exam.occupation.code,
@@ -113,17 +129,17 @@ export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
   };
 }
 
-export async function openSessions(deps: CandidateDeps, sub: string) {
-  const [sessions, { record }] = await Promise.all([
-    deps.store.listOpenSessions(deps.now()),
+/** Sessions not closed yet, a page at a time, each with the exam and whether this candidate may sit it. */
+export async function openSessions(deps: CandidateDeps, sub: string, page: PageRequest) {
+  const [found, { record }] = await Promise.all([
+    deps.store.listOpenSessions(deps.now(), page),
     candidateRecord(deps, sub),
   ]);
-  const out = [];
-  for (const session of sessions) {
-    const exam = await deps.store.getExam(session.examId);
+  const sessions = [];
+  for (const { session, exam } of found.items) {
     if (!exam) continue;
     const verdict = eligibilityFor(exam, record);
-    out.push({
+    sessions.push({
       sessionId: session.id,
       opensAt: session.opensAt,
       closesAt: session.closesAt,
@@ -134,15 +150,22 @@ export async function openSessions(deps: CandidateDeps, sub: string) {
       ...(verdict.eligible ? {} : { reason: verdict.reason }),
     });
   }
-  return { sessions: out };
+  return { sessions, timeZone: deps.timeZone, ...(found.nextToken ? { nextToken: found.nextToken } : {}) };
 }
 
 export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: string) {
   const session = await deps.store.getSession(sessionId);
   if (!session) throw notFound('No such session');
   const now = deps.now();
-  if (now.toISOString() < session.opensAt || now.toISOString() >= session.closesAt) {
-    throw conflict('This session is not open now');
+  // Instants, compared as instants: a window typed as 08:00–12:00+08:00 is open at 09:00 Beijing time.
+  const opens = Date.parse(session.opensAt);
+  const closes = Date.parse(session.closesAt);
+  if (!(now.getTime() >= opens && now.getTime() < closes)) {
+    const [from, to, at] = [opens, closes, now.getTime()].map((t) => zonedIso(new Date(t), deps.timeZone));
+    throw conflict({
+      en: `This session is not open now: it is open from ${from} to ${to}, and it is ${at}`,
+      zh: `本场考试现在不开放：开放时间为 ${from} 至 ${to}，当前时间为 ${at}`,
+    });
   }
   const [exam, { person, record }] = await Promise.all([
     deps.store.getExam(session.examId),
@@ -172,7 +195,12 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
   } catch (error) {
     if (error instanceof AlreadyExists)
       return { created: false, attempt: await attemptView(deps, error.existing as AttemptRecord) };
-    if (error instanceof StateConflict) throw conflict(error.message);
+    if (error instanceof StateConflict) throw conflict({ en: 'The session is full', zh: '本场考试座位已满' });
+    if (error instanceof SeatContention)
+      throw busy({
+        en: 'Many candidates are starting this session at this moment; try again in a second',
+        zh: '此刻开始本场考试的考生很多，请稍后一秒再试',
+      });
     throw error;
   }
 }
@@ -223,10 +251,10 @@ export async function submitAttempt(
   return attemptView(deps, (await deps.store.getAttempt(attemptId)) as AttemptRecord);
 }
 
-export async function myAttempts(deps: CandidateDeps, sub: string) {
-  const attempts = await deps.store.listAttempts(sub);
+export async function myAttempts(deps: CandidateDeps, sub: string, page: PageRequest) {
+  const found = await deps.store.listAttempts(sub, page);
   return {
-    attempts: attempts.map((a) => ({
+    attempts: found.items.map((a) => ({
       attemptId: a.id,
       sessionId: a.sessionId,
       examId: a.examId,
@@ -235,6 +263,7 @@ export async function myAttempts(deps: CandidateDeps, sub: string) {
       ...(a.decision ? { passed: a.decision.passed } : {}),
       ...(a.certificateNumber ? { certificateNumber: a.certificateNumber } : {}),
     })),
+    ...(found.nextToken ? { nextToken: found.nextToken } : {}),
   };
 }
 
@@ -242,10 +271,11 @@ export async function getAttempt(deps: CandidateDeps, sub: string, attemptId: st
   return attemptView(deps, await ownAttempt(deps, sub, attemptId));
 }
 
-export async function myCertificates(deps: CandidateDeps, sub: string) {
-  const certificates = await deps.store.listCertificates(sub);
+export async function myCertificates(deps: CandidateDeps, sub: string, page: PageRequest) {
+  const found = await deps.store.listCertificatesPage(sub, page);
   return {
-    certificates: certificates.map((c) => ({
+    ...(found.nextToken ? { nextToken: found.nextToken } : {}),
+    certificates: found.items.map((c) => ({
       number: c.number,
       status: c.status,
       issuedAt: c.issuedAt,

@@ -2,7 +2,7 @@
 // A change writes the certificate's status and its status bits in one transaction; a revocation also
 // stores a notice for each partner region, then starts their delivery (which signs them).
 import { decodeJwt } from 'jose';
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
+import { type DynamoDbCertificationStore, StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type StatusListRecord, withBit } from '../adapters/dynamodb-status-lists.js';
 import {
   STATUS_PURPOSES,
@@ -17,13 +17,14 @@ import {
   statusListIdOfUrl,
   statusListOrigin,
 } from '../domain/index.js';
-import { noticesFor, partnersToTell } from '../partners/notices.js';
+import { noticesFor } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
 import type { CredentialSigner, NoticeDispatcher } from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 
-export type StatusDeps = Pick<VerificationDeps, 'region' | 'certificates' | 'registry' | 'now'> & {
+export type StatusDeps = Pick<VerificationDeps, 'region' | 'registry' | 'now'> & {
+  certificates: DynamoDbCertificationStore;
   dispatcher: NoticeDispatcher;
 };
 
@@ -70,7 +71,7 @@ export async function changeCertificateStatus(
     }
     const notices =
       change.to === 'revoked'
-        ? noticesFor(deps.region, partnersToTell(await deps.registry.listPartners()), {
+        ? noticesFor(deps.region, await deps.registry.listPartners(), {
             certificate: { id, number: certificate.number },
             revokedAt: at,
             reason: input.reason,
@@ -91,6 +92,14 @@ export async function changeCertificateStatus(
     }
     const dispatched = await Promise.all(
       notices.map(async (notice) => {
+        // Held for a partner that cannot take it now: sent when it can (docs/partners.md).
+        if (notice.status === 'held')
+          return {
+            noticeId: notice.id,
+            partner: notice.partnerCode,
+            dispatched: false,
+            held: notice.heldReason,
+          };
         try {
           await deps.dispatcher.dispatch(notice.id);
           return { noticeId: notice.id, partner: notice.partnerCode, dispatched: true };

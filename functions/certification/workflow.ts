@@ -6,6 +6,7 @@ import {
   assignAssessors,
   buildCredential,
   type Component,
+  calendarYear,
   certificateSerialCounter,
   certificateValidUntil,
   combineMarks,
@@ -40,6 +41,8 @@ export interface IssuerSettings {
   nameEn: string;
   did: string;
   publicUrl: string;
+  /** The region's calendar: the number's year and the validity end are read in it. */
+  timeZone: string;
 }
 
 async function load(deps: WorkflowDeps, attemptId: string) {
@@ -53,16 +56,14 @@ async function load(deps: WorkflowDeps, attemptId: string) {
   return { attempt, exam, candidate };
 }
 
-function pool(assessors: PersonRecord[], reviews: ReviewRecord[]) {
-  const open = new Map<string, number>();
-  for (const r of reviews)
-    if (r.status === 'open') open.set(r.assessorSub, (open.get(r.assessorSub) ?? 0) + 1);
+/** The pool for assignAssessors, each assessor with their open reviews across all attempts (the store counts them). */
+function pool(assessors: (PersonRecord & { openReviews: number })[]) {
   return assessors.map((a) => ({
     id: a.sub,
     employer: a.employer,
     trainingOrg: a.trainingOrg,
     senior: a.senior,
-    openReviews: open.get(a.sub) ?? 0,
+    openReviews: a.openReviews,
   }));
 }
 
@@ -88,7 +89,7 @@ export async function gradeAttempt(deps: WorkflowDeps, attemptId: string) {
   let reviews: ReviewRecord[] = [];
   if (exam.rubric.length > 0) {
     const assessors = await deps.store.listAssessors();
-    const chosen = assignAssessors(asPerson(candidate), pool(assessors, []), { count: 2, seed: attemptId });
+    const chosen = assignAssessors(asPerson(candidate), pool(assessors), { count: 2, seed: attemptId });
     if (!chosen.ok) throw new WorkflowError('NoAssessorAvailable', chosen.reason);
     const createdAt = deps.now().toISOString();
     reviews = chosen.assessorIds.map((assessorSub, i) => ({
@@ -126,7 +127,7 @@ export async function reassignReview(deps: WorkflowDeps, attemptId: string, slot
     });
   }
   const assessors = await deps.store.listAssessors();
-  const chosen = assignAssessors(asPerson(candidate), pool(assessors, reviews), {
+  const chosen = assignAssessors(asPerson(candidate), pool(assessors), {
     count: 1,
     seed: `${attemptId}/${next}`,
     seniorOnly: review.moderation,
@@ -188,7 +189,7 @@ export async function decideResult(
     if (practical.needsModeration) {
       const openModeration = reviews.find((r) => r.moderation && r.status === 'open');
       if (openModeration) return { outcome: 'moderation', attemptId, slot: openModeration.slot };
-      const chosen = assignAssessors(asPerson(candidate), pool(await deps.store.listAssessors(), reviews), {
+      const chosen = assignAssessors(asPerson(candidate), pool(await deps.store.listAssessors()), {
         count: 1,
         seed: `${attemptId}/M`,
         seniorOnly: true,
@@ -249,7 +250,7 @@ async function issue(
   }
   const holderId = candidate.holderId ?? (await deps.store.ensureHolderId(candidate.sub));
   const issuedAt = deps.now();
-  const year = issuedAt.getUTCFullYear();
+  const year = calendarYear(issuedAt, deps.issuer.timeZone);
   const counterName = certificateSerialCounter(deps.issuer.regionCode, year);
   for (let tries = 0; tries < 8; tries++) {
     const [serial, openList] = await Promise.all([
@@ -277,7 +278,9 @@ async function issue(
       examTitle: exam.title,
       decision,
       issuedAt,
-      ...(exam.validityYears ? { validUntil: certificateValidUntil(issuedAt, exam.validityYears) } : {}),
+      ...(exam.validityYears
+        ? { validUntil: certificateValidUntil(issuedAt, exam.validityYears, deps.issuer.timeZone) }
+        : {}),
       // An index drawn at random (status-index.ts) in the region's open certificate list.
       status: {
         listBaseUrl: `${deps.issuer.publicUrl}${statusListOf(deps.issuer.regionCode, 'certificates', position.next.list).path}`,

@@ -3,6 +3,7 @@
 // holder is named by a random, stable holder id (urn:uuid) and their name; nothing in it is derived from
 // their ID number (docs/credentials.md). Every term we add is defined in our own JSON-LD context
 // (functions/contexts/skillcert-v1.json), listed after the OB 3.0 context, and described by our JSON schema.
+import { addCalendarYears } from './calendar.js';
 import type { Text } from './exams.js';
 import { LEVEL_NAMES, type Level } from './levels.js';
 import type { Occupation } from './occupations.js';
@@ -80,25 +81,15 @@ export class CredentialError extends Error {
 }
 
 /**
- * The end of validity for an exam whose certificates last `validityYears`: the same calendar day that many
- * years later (UTC), or 28 February when issued on 29 February and the target year is not a leap year.
+ * The end of validity for an exam whose certificates last `validityYears`: the same calendar day and
+ * wall-clock time that many years later in the region's time zone, or 28 February when issued on
+ * 29 February and the target year is not a leap year (a certificate issued at 01:30 on 29 February 2028
+ * in Beijing ends at 01:30 on 28 February 2029 in Beijing, not on 1 March).
  */
-export function certificateValidUntil(issuedAt: Date, validityYears: number): Date {
+export function certificateValidUntil(issuedAt: Date, validityYears: number, timeZone = 'UTC'): Date {
   if (!(Number.isInteger(validityYears) && validityYears > 0))
     throw new RangeError('Validity is a whole number of years, at least 1');
-  const year = issuedAt.getUTCFullYear() + validityYears;
-  const month = issuedAt.getUTCMonth();
-  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return new Date(
-    Date.UTC(
-      year,
-      month,
-      Math.min(issuedAt.getUTCDate(), lastDay),
-      issuedAt.getUTCHours(),
-      issuedAt.getUTCMinutes(),
-      issuedAt.getUTCSeconds(),
-    ),
-  );
+  return addCalendarYears(issuedAt, validityYears, timeZone);
 }
 
 function check(facts: CertificateFacts): void {

@@ -1,5 +1,6 @@
 // Automatic grading of the theory paper. Multiple choice is all-or-nothing unless its section says
 // 'partial' (exams.ts). Fill-in answers match one of the accepted answers after normalisation.
+import type { Exam, Item } from './exams.js';
 import type { Paper, PaperItem } from './paper.js';
 import { roundScore } from './score.js';
 
@@ -29,6 +30,41 @@ export class AnswerError extends Error {
 }
 
 export const MAX_FILL_IN_LENGTH = 500;
+
+/** UTF-8 bytes of one answer at its largest: a fill-in of 500 UTF-16 units takes at most 3 bytes each. */
+function largestAnswerBytes(item: Item): number {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  switch (item.kind) {
+    case 'single':
+      return Math.max(0, ...item.options.map((o) => bytes(o.id)));
+    case 'multiple':
+      return 3 + item.options.reduce((n, o) => n + 1 + bytes(o.id), 0);
+    case 'true-false':
+      return 1;
+    case 'fill-in':
+      return MAX_FILL_IN_LENGTH * 3;
+  }
+}
+
+/**
+ * The most bytes a full set of answers to any paper of this exam can take, keys included: each section
+ * counted as `count` times the largest answer one of its items can have. Whether that fits the attempt
+ * record is the store's question; the answer is known before anyone sits the exam.
+ */
+export function answersBytesBound(exam: Pick<Exam, 'items' | 'sections'>): number {
+  let total = 3;
+  for (const section of exam.sections) {
+    const eligible = exam.items.filter(
+      (i) => i.kind === section.kind && (!section.topic || i.topic === section.topic),
+    );
+    const largest = Math.max(
+      0,
+      ...eligible.map((i) => 1 + Buffer.byteLength(i.id, 'utf8') + largestAnswerBytes(i)),
+    );
+    total += Math.max(0, section.count) * largest;
+  }
+  return total;
+}
 
 /**
  * NFKC turns full-width letters, digits, punctuation and the ideographic space into their ASCII forms;

@@ -2,6 +2,7 @@
 // (Date values and seeds); node:crypto is used only for SHA-256 and HMAC, node:zlib only for status lists.
 export * from './appeal.js';
 export * from './assignment.js';
+export * from './calendar.js';
 export * from './canonical-json.js';
 export * from './certificate-number.js';
 export * from './certificate-status.js';

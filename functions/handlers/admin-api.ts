@@ -26,7 +26,7 @@ import {
 } from '../certification/admin.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 
 const deps = { store, identityKey: identityKeyFromEnvironment() };
 const id = string().check(minLength(1), maxLength(64));
@@ -35,16 +35,27 @@ const text = object({
   en: optional(string().check(maxLength(2000))),
 });
 const option = object({ id, text });
+// At most 26 options (A–Z); the size of the whole bank is checked against what can be stored.
+const options = array(option).check(
+  maxLength(26, { error: '每题最多 26 个选项 / At most 26 options (A–Z)' }),
+);
 const item = union([
-  object({ id, kind: literal('single'), topic: id, stem: text, options: array(option), answer: id }),
-  object({ id, kind: literal('multiple'), topic: id, stem: text, options: array(option), answer: array(id) }),
+  object({ id, kind: literal('single'), topic: id, stem: text, options: options, answer: id }),
+  object({
+    id,
+    kind: literal('multiple'),
+    topic: id,
+    stem: text,
+    options: options,
+    answer: array(id).check(maxLength(26)),
+  }),
   object({ id, kind: literal('true-false'), topic: id, stem: text, answer: boolean() }),
   object({
     id,
     kind: literal('fill-in'),
     topic: id,
     stem: text,
-    accepted: array(string().check(maxLength(200))),
+    accepted: array(string().check(maxLength(200))).check(maxLength(50)),
   }),
 ]);
 const level = union([literal(5), literal(4), literal(3), literal(2), literal(1)]);
@@ -53,7 +64,9 @@ const examBody = object({
   occupationCode: string(),
   level,
   title: text,
-  items: array(item).check(maxLength(2000)),
+  items: array(item).check(
+    maxLength(2000, { error: '题库最多 2000 道题 / An item bank has at most 2,000 items' }),
+  ),
   sections: array(
     object({
       id,
@@ -62,8 +75,11 @@ const examBody = object({
       count: int(),
       pointsPerItem: number(),
     }),
+  ).check(maxLength(50, { error: '组卷方案最多 50 个部分 / A blueprint has at most 50 sections' })),
+  // 30 criteria keep an assessor's mark (with a 2,000-character comment each) far inside one record.
+  rubric: array(object({ id, description: text, maxPoints: number() })).check(
+    maxLength(30, { error: '评分细则最多 30 条 / A rubric has at most 30 criteria' }),
   ),
-  rubric: array(object({ id, description: text, maxPoints: number() })),
   timeLimitMinutes: int(),
   policy: object({
     version: string(),
@@ -110,7 +126,7 @@ export const handler = httpHandler(async (event) => {
         await putExam(deps, pathParam(event, 'examId'), examBody.parse(jsonBody(event)) as never),
       );
     case 'GET /admin/exams':
-      return json(200, await listExams(deps));
+      return json(200, await listExams(deps, pageRequest(event)));
     case 'PUT /admin/sessions/{sessionId}':
       return json(
         200,

@@ -10,7 +10,7 @@ import {
 } from '../certification/assessor.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 
 const sfn = new SFNClient({});
 
@@ -39,7 +39,7 @@ export const handler = httpHandler(async (event) => {
   const { sub } = requireGroup(event, 'assessors');
   switch (event.routeKey) {
     case 'GET /assessor/reviews':
-      return json(200, await myQueue(deps, sub));
+      return json(200, await myQueue(deps, sub, pageRequest(event)));
     case 'GET /assessor/reviews/{attemptId}/{slot}':
       return json(200, await openReview(deps, sub, pathParam(event, 'attemptId'), pathParam(event, 'slot')));
     case 'POST /assessor/reviews/{attemptId}/{slot}/marks': {

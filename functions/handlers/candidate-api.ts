@@ -14,13 +14,14 @@ import {
 } from '../certification/candidate.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { clock, config, store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 
 const sfn = new SFNClient({});
 
 const deps: CandidateDeps = {
   store,
   now: clock.now,
+  timeZone: config.REGION_TIME_ZONE,
   startWorkflow: (attemptId) =>
     startExecutionOnce(sfn, config.STATE_MACHINE_ARN as string, attemptId, { attemptId }),
 };
@@ -42,7 +43,7 @@ export const handler = httpHandler(async (event) => {
   const { sub } = requireGroup(event, 'candidates');
   switch (event.routeKey) {
     case 'GET /sessions':
-      return json(200, await openSessions(deps, sub));
+      return json(200, await openSessions(deps, sub, pageRequest(event, 20)));
     case 'POST /sessions/{sessionId}/attempts': {
       const { created, attempt } = await startAttempt(deps, sub, pathParam(event, 'sessionId'));
       return json(created ? 201 : 200, attempt);
@@ -58,9 +59,9 @@ export const handler = httpHandler(async (event) => {
       return json(202, await submitAttempt(deps, sub, pathParam(event, 'attemptId'), body));
     }
     case 'GET /me/attempts':
-      return json(200, await myAttempts(deps, sub));
+      return json(200, await myAttempts(deps, sub, pageRequest(event)));
     case 'GET /me/certificates':
-      return json(200, await myCertificates(deps, sub));
+      return json(200, await myCertificates(deps, sub, pageRequest(event, 20)));
     default:
       throw notFound();
   }

@@ -19,6 +19,7 @@ export const handler = async (event: { attemptId: string }) =>
         nameEn: config.REGION_NAME_EN,
         did: config.ISSUER_DID,
         publicUrl: config.PUBLIC_URL,
+        timeZone: config.REGION_TIME_ZONE,
       },
     },
     event.attemptId,

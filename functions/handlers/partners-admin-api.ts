@@ -3,14 +3,19 @@
 // so the exam-admin function bundles no Step Functions client and this one no exam schemas.
 import { _default, array, literal, maxLength, minLength, object, optional, string, union } from 'zod/mini';
 import { changeCertificateStatus } from '../certification/certificate-status.js';
+import { noticeReport } from '../partners/notices.js';
 import { listAgreements, listPartners, putAgreement, putPartner } from '../partners/registry.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { clock, store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 import { noticeDispatcher } from '../shared/notice-dispatcher.js';
 import { region, registry } from '../shared/partners.js';
 
-const registryDeps = { region, registry };
+const registryDeps = () => ({
+  region,
+  registry,
+  notices: { certificates: store, dispatcher: noticeDispatcher() },
+});
 const statusDeps = () => ({
   region,
   certificates: store,
@@ -49,21 +54,21 @@ export const handler = httpHandler(async (event) => {
     case 'PUT /admin/partners/{code}':
       return json(
         200,
-        await putPartner(registryDeps, pathParam(event, 'code'), partnerBody.parse(jsonBody(event))),
+        await putPartner(registryDeps(), pathParam(event, 'code'), partnerBody.parse(jsonBody(event))),
       );
     case 'GET /admin/partners':
-      return json(200, await listPartners(registryDeps));
+      return json(200, await listPartners({ registry }, pageRequest(event)));
     case 'PUT /admin/agreements/{agreementId}':
       return json(
         200,
         await putAgreement(
-          registryDeps,
+          { region, registry },
           pathParam(event, 'agreementId'),
           agreementBody.parse(jsonBody(event)),
         ),
       );
     case 'GET /admin/agreements':
-      return json(200, await listAgreements(registryDeps));
+      return json(200, await listAgreements({ registry }, pageRequest(event)));
     case 'POST /admin/certificates/{number}/status': {
       const body = statusBody.parse(jsonBody(event));
       return json(
@@ -78,6 +83,8 @@ export const handler = httpHandler(async (event) => {
     }
     case 'GET /admin/certificates/{number}':
       return json(200, await certificateAdminView(pathParam(event, 'number')));
+    case 'GET /admin/certificates/{number}/notices':
+      return json(200, await noticeReport({ certificates: store, registry }, pathParam(event, 'number')));
     default:
       throw notFound();
   }

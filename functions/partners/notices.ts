@@ -1,33 +1,46 @@
 // Revocation notices between regions. The revoking region stores one notice per partner in the same
 // transaction as the revocation (an outbox), so a notice exists exactly when the revocation does; a
-// delivery workflow then signs it once and POSTs it to the partner's webhook until it is acknowledged.
-// The receiving region checks the signature against the sender's registered keys and voids the
-// recognitions that rest on the certificate, once, however often the notice arrives.
+// delivery workflow then signs it and POSTs it to the partner's webhook until it is acknowledged, in
+// rounds that the sweep restarts when one gives up. A partner that cannot take a notice (suspended, no
+// webhook) has it held until it can. The receiving region checks the signature against the sender's
+// registered keys, keeps the revocation and voids the recognitions that rest on the certificate — also
+// one made while the notice was processed — once, however often the notice arrives.
 import { randomUUID } from 'node:crypto';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
-import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
+import type { DynamoDbRegistryStore, RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
 import { withBit } from '../adapters/dynamodb-status-lists.js';
+import { StateConflict } from '../adapters/dynamodb-table.js';
 import {
   isRevocationNotice,
   type PartnerRegion,
   partnerByDid,
+  recognitionId,
   revocationNotice,
   SignedDocumentError,
   verifyIssuerSigned,
 } from '../domain/index.js';
-import type { NoticeDispatcher, NoticeRecord, PartnerDirectory, Signer } from '../ports.js';
-import { badRequest, forbidden, HttpError } from '../shared/http.js';
+import type { NoticeDispatcher, NoticeHeldReason, NoticeRecord, PartnerDirectory, Signer } from '../ports.js';
+import { badRequest, forbidden, HttpError, notFound } from '../shared/http.js';
+import { logger } from '../shared/logger.js';
 import { signCompactJws } from '../shared/signing.js';
 import type { RegionSettings } from './verification.js';
 
-/** The partners told of a revocation: active ones with a webhook. */
-export function partnersToTell(partners: PartnerRegion[]): PartnerRegion[] {
-  return partners.filter((p) => p.status === 'active' && p.webhookUrl);
+/**
+ * Why a partner cannot take a notice now, or undefined when it can: active, with a webhook. A notice for
+ * a partner that cannot is held and sent once it can (releaseHeldNotices).
+ */
+export function whyHeld(partner: PartnerRegion | undefined): NoticeHeldReason | undefined {
+  if (!partner) return 'not-in-registry';
+  if (partner.status !== 'active') return 'partner-suspended';
+  if (!partner.webhookUrl) return 'no-webhook';
+  return undefined;
 }
 
-/** One notice per partner, to be stored with the revocation; each is signed at its first delivery. */
+/**
+ * One notice per partner region in the registry — every region that may have relied on the certificate,
+ * active or not — to be stored with the revocation. A partner that cannot take it now gets it held.
+ */
 export function noticesFor(
   region: RegionSettings,
   partners: PartnerRegion[],
@@ -35,6 +48,7 @@ export function noticesFor(
 ): NoticeRecord[] {
   return partners.map((partner) => {
     const id = randomUUID();
+    const held = whyHeld(partner);
     return {
       id,
       partnerCode: partner.code,
@@ -46,8 +60,10 @@ export function noticesFor(
         ...revocation,
       }),
       createdAt: revocation.revokedAt.toISOString(),
-      status: 'pending' as const,
+      status: held ? ('held' as const) : ('pending' as const),
+      ...(held ? { heldReason: held } : {}),
       attempts: 0,
+      round: 1,
     };
   });
 }
@@ -66,23 +82,44 @@ export interface DeliveryDeps {
   now(): Date;
 }
 
-/** One delivery attempt. Throws NoticeNotAcknowledged unless the partner answered 2xx. */
+/** The notice signed with the region's current key: the stored bytes, or new ones if the key changed. */
+async function signedNotice(deps: DeliveryDeps, notice: NoticeRecord): Promise<string> {
+  const currentKid = `${deps.region.did}#${await deps.signer.keyId()}`;
+  if (notice.jws) {
+    let storedKid: unknown;
+    try {
+      storedKid = decodeProtectedHeader(notice.jws).kid;
+    } catch {
+      storedKid = undefined;
+    }
+    // Signed before a rotation or a compromise: a partner refuses a compromised key's signature on every
+    // retry, so the notice is signed again with the key the region signs with now (same claims, same jti).
+    if (storedKid === currentKid) return notice.jws;
+  }
+  const jws = await signCompactJws(deps.signer, deps.region.did, notice.claims, 'notice+jwt');
+  return deps.certificates.keepNoticeSignature(notice.id, jws, notice.jws);
+}
+
+/**
+ * One delivery attempt. Throws NoticeNotAcknowledged unless the partner answered 2xx. A notice whose
+ * partner cannot take it now (suspended, no webhook, gone from the registry) is held instead, and the
+ * round ends without retrying: it is sent when the partner is back (releaseHeldNotices).
+ */
 export async function deliverNotice(deps: DeliveryDeps, noticeId: string) {
   const notice = await deps.certificates.getNotice(noticeId);
   if (!notice) throw new Error(`No notice ${noticeId}`);
   if (notice.status === 'delivered') return { noticeId, delivered: true, attempts: notice.attempts };
-  // The webhook is read at each attempt, so a partner that moves its endpoint still gets the notice.
+  if (notice.status === 'held')
+    return { noticeId, delivered: false, held: notice.heldReason, attempts: notice.attempts };
+  // The partner is read at each attempt, so a partner that moves its endpoint still gets the notice.
   const partner = await deps.registry.getPartner(notice.partnerCode);
-  // Signed once, at the first attempt; every attempt after sends the same bytes.
-  const jws =
-    notice.jws ??
-    (await deps.certificates.keepNoticeSignature(
-      noticeId,
-      await signCompactJws(deps.signer, deps.region.did, notice.claims, 'notice+jwt'),
-    ));
-  const outcome = partner?.webhookUrl
-    ? await deps.directory.deliver(partner.webhookUrl, jws)
-    : { acknowledged: false, detail: `${notice.partnerCode} has no webhook in the registry` };
+  const held = whyHeld(partner);
+  if (held) {
+    await deps.certificates.holdNotice(notice, held);
+    return { noticeId, delivered: false, held, attempts: notice.attempts };
+  }
+  const jws = await signedNotice(deps, notice);
+  const outcome = await deps.directory.deliver(partner?.webhookUrl as string, jws);
   const at = deps.now();
   await deps.certificates.recordNoticeAttempt(
     noticeId,
@@ -95,20 +132,79 @@ export async function deliverNotice(deps: DeliveryDeps, noticeId: string) {
   return { noticeId, delivered: true, attempts: notice.attempts + 1 };
 }
 
+/** Notices the sweep looks at per run: its reads and starts are bounded; the next run takes the rest. */
+export const SWEEP_PAGE = 100;
+
 /**
- * Starts delivery of notices still pending after `olderThanSeconds` (their first start may have failed
- * after the revocation committed). Starting is idempotent: the execution is named by the notice.
+ * The scheduled sweep. Starts delivery of notices still pending after `olderThanSeconds` whose round
+ * never started (the start failed after the revocation committed), and starts the next round of those
+ * whose round has ended without an acknowledgement (its retries gave up). Idempotent: executions are
+ * named by notice and round, and moving to the next round is a conditional write.
  */
 export async function dispatchPending(
   deps: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher; now(): Date },
   olderThanSeconds = 60,
 ) {
   const cutoff = deps.now().getTime() - olderThanSeconds * 1000;
-  const pending = (await deps.certificates.listPendingNotices()).filter(
-    (n) => Date.parse(n.createdAt) <= cutoff,
-  );
-  for (const notice of pending) await deps.dispatcher.dispatch(notice.id);
-  return { dispatched: pending.map((n) => n.id) };
+  const page = await deps.certificates.listPendingNotices({ limit: SWEEP_PAGE });
+  const dispatched: string[] = [];
+  const restarted: { noticeId: string; round: number }[] = [];
+  for (const notice of page.items) {
+    if (Date.parse(notice.createdAt) > cutoff) continue;
+    const state = await deps.dispatcher.dispatch(notice.id, notice.round ?? 1);
+    if (state === 'started') dispatched.push(notice.id);
+    if (state !== 'ended') continue;
+    const round = await deps.certificates.nextNoticeRound(notice);
+    if (round === undefined) continue; // delivered, held or moved on meanwhile
+    await deps.dispatcher.dispatch(notice.id, round);
+    restarted.push({ noticeId: notice.id, round });
+  }
+  return { dispatched, restarted, ...(page.nextToken ? { more: true } : {}) };
+}
+
+/**
+ * A partner is active with a webhook (again): its held notices go back to pending in a new round and
+ * are started. One that cannot be started now is pending, so the sweep starts it.
+ */
+export async function releaseHeldNotices(
+  deps: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher },
+  partnerCode: string,
+): Promise<string[]> {
+  const released: string[] = [];
+  for (const notice of await deps.certificates.listHeldNotices(partnerCode)) {
+    const round = await deps.certificates.releaseNotice(notice);
+    if (round === undefined) continue;
+    released.push(notice.id);
+    try {
+      await deps.dispatcher.dispatch(notice.id, round);
+    } catch (error) {
+      logger.warn('Released notice not started yet; the sweep will', {
+        noticeId: notice.id,
+        error: error as Error,
+      });
+    }
+  }
+  return released;
+}
+
+/** Voids a recognition resting on a revoked certificate, with its endorsement's revocation bit. */
+export async function voidRecognition(
+  deps: { registry: DynamoDbRegistryStore },
+  recognition: RecognitionRecord,
+  why: { at: Date; reason: string; noticeId: string },
+): Promise<boolean> {
+  for (let tries = 0; ; tries++) {
+    const list = await deps.registry.statusList(recognition.endorsementStatus.listId, 'revocation');
+    try {
+      return await deps.registry.voidRecognition(
+        recognition.id,
+        why,
+        withBit(list, recognition.endorsementStatus.index, true, why.at),
+      );
+    } catch (error) {
+      if (!(error instanceof StateConflict) || tries >= 7) throw error;
+    }
+  }
 }
 
 export interface ReceiptDeps {
@@ -140,27 +236,135 @@ export async function receiveNotice(deps: ReceiptDeps, jws: string) {
   if (claimed.aud !== deps.region.did)
     throw forbidden(`The notice is addressed to ${claimed.aud}, not to this region`);
 
+  const reason = `Certificate revoked by ${partner.nameEn}: ${claimed.reason}`;
+  // Kept first, so that a recognition made while this notice is processed finds it (recognise checks
+  // after it writes), and one made later is refused.
+  await deps.registry.recordReceivedRevocation({
+    certificateId: claimed.certificate.id,
+    certificateNumber: claimed.certificate.number,
+    issuerDid: claimed.iss,
+    noticeId: claimed.jti,
+    revokedAt: claimed.revokedAt,
+    reason,
+    receivedAt: deps.now().toISOString(),
+  });
+  // This region's recognition of the certificate has a derived id: read by key, consistently, not
+  // through the index (which may not show a recognition written a moment ago).
+  const ids = new Set([
+    recognitionId(deps.region.code, claimed.certificate.id),
+    ...(await deps.registry.listRecognitionsOf(claimed.certificate.id)).map((r) => r.id),
+  ]);
   const voided: string[] = [];
-  for (const recognition of await deps.registry.listRecognitionsOf(claimed.certificate.id)) {
-    if (recognition.status !== 'active' || recognition.issuerDid !== claimed.iss) continue;
-    for (let tries = 0; ; tries++) {
-      const list = await deps.registry.statusList(recognition.endorsementStatus.listId, 'revocation');
-      try {
-        const changed = await deps.registry.voidRecognition(
-          recognition.id,
-          {
-            at: deps.now(),
-            reason: `Certificate revoked by ${partner.nameEn}: ${claimed.reason}`,
-            noticeId: claimed.jti,
-          },
-          withBit(list, recognition.endorsementStatus.index, true, deps.now()),
-        );
-        if (changed) voided.push(recognition.id);
-        break;
-      } catch (error) {
-        if (!(error instanceof StateConflict) || tries >= 7) throw error;
-      }
-    }
+  for (const id of ids) {
+    const recognition = await deps.registry.getRecognition(id);
+    if (recognition?.status !== 'active' || recognition.issuerDid !== claimed.iss) continue;
+    if (await voidRecognition(deps, recognition, { at: deps.now(), reason, noticeId: claimed.jti }))
+      voided.push(recognition.id);
   }
   return { acknowledged: true, notice: claimed.jti, certificate: claimed.certificate.number, voided };
+}
+
+const HELD_WHY: Record<NoticeHeldReason, (name: string) => { en: string; zh: string }> = {
+  'partner-suspended': (name) => ({
+    en: `Held: ${name} is suspended in the registry; it is sent when ${name} is active again`,
+    zh: `暂缓：${name}在伙伴名录中处于暂停状态，恢复为有效后即发送`,
+  }),
+  'no-webhook': (name) => ({
+    en: `Held: ${name} has no webhook in the registry; it is sent once one is entered`,
+    zh: `暂缓：${name}在伙伴名录中没有接收地址（webhook），登记后即发送`,
+  }),
+  'not-in-registry': (name) => ({
+    en: `Held: ${name} is no longer in the registry; it is sent if it is entered again`,
+    zh: `暂缓：${name}已不在伙伴名录中，重新登记后即发送`,
+  }),
+};
+
+/**
+ * For one revoked certificate: every partner region in the registry and whether it was told — delivered,
+ * still being delivered (attempts, rounds, the last error, a round that gave up), held (and why), or
+ * never sent a notice (entered in the registry after the revocation) — in words an admin can act on.
+ */
+export async function noticeReport(
+  deps: { certificates: DynamoDbCertificationStore; registry: DynamoDbRegistryStore },
+  number: string,
+) {
+  const certificate = await deps.certificates.getCertificate(number);
+  if (!certificate) throw notFound(`No certificate numbered ${number}`);
+  const revocation = certificate.statusHistory?.findLast((h) => h.status === 'revoked');
+  const [notices, partners] = await Promise.all([
+    deps.certificates.listNoticesOf(number),
+    deps.registry.listPartners(),
+  ]);
+  const byPartner = new Map(notices.map((n) => [n.partnerCode, n]));
+  const codes = [...new Set([...partners.map((p) => p.code), ...notices.map((n) => n.partnerCode)])].sort();
+  const rows = codes.map((code) => {
+    const partner = partners.find((p) => p.code === code);
+    const name = partner ? `${partner.nameEn} (${code})` : code;
+    const nameZh = partner ? `${partner.nameZh}（${code}）` : code;
+    const notice = byPartner.get(code);
+    if (!notice)
+      return {
+        partnerCode: code,
+        told: false,
+        state: 'not-notified' as const,
+        why: revocation
+          ? {
+              en: `${name} was not in the registry when the certificate was revoked on ${revocation.at}: no notice was made`,
+              zh: `证书于 ${revocation.at} 撤销时${nameZh}不在伙伴名录中，未生成通知`,
+            }
+          : { en: 'The certificate is not revoked', zh: '该证书未被撤销' },
+      };
+    const facts = {
+      noticeId: notice.id,
+      attempts: notice.attempts,
+      round: notice.round ?? 1,
+      ...(notice.lastAttemptAt ? { lastAttemptAt: notice.lastAttemptAt } : {}),
+      ...(notice.lastError ? { lastError: notice.lastError } : {}),
+      ...(notice.gaveUpAt ? { gaveUpAt: notice.gaveUpAt } : {}),
+    };
+    if (notice.status === 'delivered')
+      return {
+        partnerCode: code,
+        told: true,
+        state: 'delivered' as const,
+        deliveredAt: notice.deliveredAt,
+        ...facts,
+        why: {
+          en: `${name} acknowledged the notice on ${notice.deliveredAt} after ${notice.attempts} attempt(s)`,
+          zh: `${nameZh}已于 ${notice.deliveredAt} 确认收到通知（共尝试 ${notice.attempts} 次）`,
+        },
+      };
+    if (notice.status === 'held')
+      return {
+        partnerCode: code,
+        told: false,
+        state: 'held' as const,
+        heldReason: notice.heldReason,
+        ...facts,
+        why: HELD_WHY[notice.heldReason ?? 'not-in-registry'](partner ? partner.nameEn : code),
+      };
+    return {
+      partnerCode: code,
+      told: false,
+      state: 'pending' as const,
+      ...facts,
+      why: notice.gaveUpAt
+        ? {
+            en: `Not acknowledged: round ${facts.round} gave up on ${notice.gaveUpAt} after ${notice.attempts} attempt(s) (last: ${notice.lastError ?? 'none'}); the sweep starts the next round within five minutes`,
+            zh: `对方尚未确认：第 ${facts.round} 轮于 ${notice.gaveUpAt} 停止重试（共尝试 ${notice.attempts} 次，最后一次：${notice.lastError ?? '无'}）；定时任务将在五分钟内开始下一轮`,
+          }
+        : {
+            en: `Being delivered: ${notice.attempts} attempt(s) so far in round ${facts.round}${notice.lastError ? ` (last: ${notice.lastError})` : ''}`,
+            zh: `正在投递：第 ${facts.round} 轮已尝试 ${notice.attempts} 次${notice.lastError ? `（最后一次：${notice.lastError}）` : ''}`,
+          },
+    };
+  });
+  return {
+    number,
+    status: certificate.status,
+    ...(revocation ? { revokedAt: revocation.at, reason: revocation.reason } : {}),
+    told: rows.filter((r) => r.told).map((r) => r.partnerCode),
+    notTold: rows.filter((r) => !r.told).map((r) => r.partnerCode),
+    partners: rows,
+  };
 }

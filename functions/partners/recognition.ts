@@ -1,8 +1,9 @@
 // Recognition: this region's machine client asks it to recognise a certificate another region issued.
 // The certificate must verify against its issuer's keys and status lists, an agreement must cover it,
 // and then this region keeps one recognition record and signs an Open Badges EndorsementCredential.
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
+
 import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
+import { StateConflict } from '../adapters/dynamodb-table.js';
 import {
   applyAgreements,
   buildEndorsement,
@@ -13,6 +14,7 @@ import {
 } from '../domain/index.js';
 import type { CredentialSigner } from '../ports.js';
 import { HttpError, notFound } from '../shared/http.js';
+import { voidRecognition } from './notices.js';
 import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
 
 export interface RecognitionDeps extends VerificationDeps {
@@ -72,6 +74,14 @@ export async function recognise(
   const id = recognitionId(deps.region.code, certificate.id);
   const existing = await deps.registry.getRecognition(id);
   if (existing) return { created: false, recognition: existing };
+  // A revocation its issuer told us of stands even while the issuer's status list (or our reading of
+  // it) has not caught up.
+  const heard = await deps.registry.getReceivedRevocation(certificate.id);
+  if (heard && heard.issuerDid === certificate.issuer)
+    throw new RecognitionRefused(
+      'certificate-not-valid',
+      `The issuer revoked this certificate on ${heard.revokedAt} (notice ${heard.noticeId}): ${heard.reason}`,
+    );
 
   const now = deps.now();
   const scope = applyAgreements(
@@ -131,12 +141,33 @@ export async function recognise(
     };
     try {
       // A concurrent request for the same certificate may win: then its record is the answer.
-      return await deps.registry.createRecognition(record, { read: openList, next: position.next });
+      const made = await deps.registry.createRecognition(record, { read: openList, next: position.next });
+      if (made.created) await refuseIfRevokedMeanwhile(deps, made.recognition);
+      return made;
     } catch (error) {
       if (!(error instanceof StateConflict)) throw error;
     }
   }
   throw new Error('Could not take an endorsement status list position after 8 tries');
+}
+
+/**
+ * A revocation notice processed while this recognition was being made did not see it (the notice looks
+ * for recognitions after it records the revocation; we look for the revocation after we record the
+ * recognition, so one of the two always sees the other): void it now and refuse.
+ */
+async function refuseIfRevokedMeanwhile(deps: RecognitionDeps, recognition: RecognitionRecord) {
+  const heard = await deps.registry.getReceivedRevocation(recognition.certificateId);
+  if (!heard || heard.issuerDid !== recognition.issuerDid) return;
+  await voidRecognition(deps, recognition, {
+    at: deps.now(),
+    reason: heard.reason,
+    noticeId: heard.noticeId,
+  });
+  throw new RecognitionRefused(
+    'certificate-not-valid',
+    `The issuer revoked this certificate on ${heard.revokedAt} (notice ${heard.noticeId}): ${heard.reason}`,
+  );
 }
 
 export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id: string) {

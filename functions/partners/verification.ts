@@ -2,7 +2,7 @@
 // region's certificates presented here, checked against that region's published keys and status lists
 // as the trust registry locates them. Unknown issuers are refused, not fetched.
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
+import type { CertificateReader } from '../adapters/dynamodb-certificate-reader.js';
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
   type PartnerRegion,
@@ -25,11 +25,13 @@ export interface RegionSettings {
   nameEn: string;
   /** Base URL the region's credentials name, without a trailing slash. */
   publicUrl: string;
+  /** The region's calendar (an IANA zone): days people type and read are days in it. */
+  timeZone: string;
 }
 
 export interface VerificationDeps {
   region: RegionSettings;
-  certificates: DynamoDbCertificationStore;
+  certificates: CertificateReader;
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
   /** This region's published keys, retired ones included. */
@@ -156,9 +158,16 @@ async function statusDetail(deps: VerificationDeps, verdict: Verdict) {
   };
 }
 
-/** A partner's revocation as its notice told this region (when a recognition rested on it). */
+/** A partner's revocation as its notice told this region. */
 async function noticeDetail(deps: VerificationDeps, verdict: Verdict) {
   if (verdict.status !== 'revoked' || !verdict.certificate?.id) return {};
+  const heard = await deps.registry.getReceivedRevocation(verdict.certificate.id);
+  if (heard && heard.issuerDid === verdict.certificate.issuer)
+    return {
+      statusDetail: { since: heard.revokedAt, reason: heard.reason },
+      reasons: [...verdict.reasons, `Notified on ${heard.receivedAt}: ${heard.reason}`],
+    };
+  // Notices kept before revocations were recorded on their own: the recognition they voided says it.
   const voided = (await deps.registry.listRecognitionsOf(verdict.certificate.id)).find((r) => r.voidedAt);
   if (!voided?.voidedAt || !voided.voidReason) return {};
   return {

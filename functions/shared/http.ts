@@ -5,29 +5,80 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
+import { InvalidPageToken } from '../ports.js';
 import { logger } from './logger.js';
 
 export type HttpResult = Exclude<APIGatewayProxyResultV2, string>;
 
+/** A message a person reads, in both languages: the body carries `message` (en) and `messageZh`. */
+export interface Bilingual {
+  en: string;
+  zh: string;
+}
+
 export class HttpError extends Error {
   override name = 'HttpError';
+  readonly messageZh: string | undefined;
   constructor(
     readonly statusCode: number,
     readonly code: string,
-    message: string,
+    message: string | Bilingual,
     readonly details?: unknown,
     /** A 5xx whose message we wrote for the caller (which partner was unreachable), shown in the body. */
     readonly expose = statusCode < 500,
+    /** Seconds a client should wait before asking again (429, 503). */
+    readonly retryAfterSeconds?: number,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : message.en);
+    this.messageZh = typeof message === 'string' ? undefined : message.zh;
   }
 }
 
-export const badRequest = (message: string, details?: unknown) =>
+export const badRequest = (message: string | Bilingual, details?: unknown) =>
   new HttpError(400, 'BadRequest', message, details);
-export const forbidden = (message = 'You may not do this') => new HttpError(403, 'Forbidden', message);
-export const notFound = (message = 'Not found') => new HttpError(404, 'NotFound', message);
-export const conflict = (message: string) => new HttpError(409, 'Conflict', message);
+export const forbidden = (message: string | Bilingual = 'You may not do this') =>
+  new HttpError(403, 'Forbidden', message);
+export const notFound = (message: string | Bilingual = 'Not found') =>
+  new HttpError(404, 'NotFound', message);
+export const conflict = (message: string | Bilingual) => new HttpError(409, 'Conflict', message);
+/** A request bigger than what we can store: refused before anything is written. */
+export const tooLarge = (message: Bilingual, details?: unknown) =>
+  new HttpError(413, 'TooLarge', message, details);
+/** Too many at once on one record (a session's seats at the start of an exam): ask again shortly. */
+export const busy = (message: Bilingual, retryAfterSeconds = 1) =>
+  new HttpError(503, 'Busy', message, undefined, true, retryAfterSeconds);
+
+/** How many entries a list route returns per page when the caller does not say, and at most. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+
+/** `?limit=` and `?nextToken=` of a list route (docs/certification.md, "Lists"). */
+export interface PageRequest {
+  limit: number;
+  nextToken?: string;
+}
+
+export function pageRequest(
+  event: Pick<APIGatewayProxyEventV2, 'queryStringParameters'>,
+  defaultLimit = DEFAULT_PAGE_SIZE,
+): PageRequest {
+  const query = event.queryStringParameters ?? {};
+  const limit = query.limit === undefined ? defaultLimit : Number(query.limit);
+  if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE))
+    throw badRequest({
+      en: `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
+      zh: `limit 必须是 1 到 ${MAX_PAGE_SIZE} 之间的整数`,
+    });
+  const token = query.nextToken;
+  if (token !== undefined && !(token.length > 0 && token.length <= 2048 && /^[A-Za-z0-9_-]+$/.test(token)))
+    throw badRequest(PAGE_TOKEN_REFUSED);
+  return { limit, ...(token !== undefined ? { nextToken: token } : {}) };
+}
+
+const PAGE_TOKEN_REFUSED: Bilingual = {
+  en: 'nextToken is not one this list gave out; start again without it',
+  zh: 'nextToken 无效（不是本列表给出的）；请不带 nextToken 重新开始',
+};
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return {
@@ -42,12 +93,18 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   if (error instanceof HttpError && error.expose) {
     if (error.statusCode >= 500)
       logger.warn('Dependency failure', { code: error.code, message: error.message, requestId });
-    return json(error.statusCode, {
-      error: error.code,
-      message: error.message,
-      ...(error.details !== undefined ? { details: error.details } : {}),
-    });
+    return json(
+      error.statusCode,
+      {
+        error: error.code,
+        message: error.message,
+        ...(error.messageZh !== undefined ? { messageZh: error.messageZh } : {}),
+        ...(error.details !== undefined ? { details: error.details } : {}),
+      },
+      error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : {},
+    );
   }
+  if (error instanceof InvalidPageToken) return errorResponse(badRequest(PAGE_TOKEN_REFUSED), requestId);
   if (error instanceof $ZodError) {
     return json(400, {
       error: 'BadRequest',

@@ -1,8 +1,9 @@
 // The credential signer of this function's environment (SIGNING_KEY_ID, PROOF_KEY_ID), for the
 // functions that issue credentials: certificates, endorsements, status lists. Apart from ./signer.ts so
 // that a function signing only JWS (revocation notices) bundles no JSON-LD.
-import { config } from './certification.js';
+
 import { RegionCredentialSigner } from './credential-signer.js';
+import { config } from './region-config.js';
 import { certificateSigner } from './signer.js';
 import { ledgeredProofSignerFromEnvironment } from './signing-keys.js';
 

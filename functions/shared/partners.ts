@@ -1,6 +1,7 @@
 // Wiring shared by the functions that deal with partner regions: this region's settings, the registry,
 // the HTTP directory of partners and this region's own verification keys. Nothing here signs: the
 // functions that do add the signer (./signer.ts), so the others bundle no KMS client.
+import { DynamoDbCertificateReader } from '../adapters/dynamodb-certificate-reader.js';
 import { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { HttpPartnerDirectory } from '../adapters/http-partner-directory.js';
@@ -8,8 +9,8 @@ import type { VerificationKey } from '../domain/index.js';
 import { verificationKeyOf } from '../domain/signing-keys.js';
 import type { RegionSettings, VerificationDeps } from '../partners/verification.js';
 import { PartnerUnreachable } from '../ports.js';
-import { clock, config, store } from './certification.js';
 import { HttpError, httpHandler } from './http.js';
+import { clock, config } from './region-config.js';
 
 export const region: RegionSettings = {
   code: config.REGION_CODE,
@@ -17,9 +18,12 @@ export const region: RegionSettings = {
   nameZh: config.REGION_NAME_ZH,
   nameEn: config.REGION_NAME_EN,
   publicUrl: config.PUBLIC_URL,
+  timeZone: config.REGION_TIME_ZONE,
 };
 
 export const registry = new DynamoDbRegistryStore(config.TABLE_NAME);
+/** This region's certificates as verification reads them (not the whole certification store). */
+const certificates = new DynamoDbCertificateReader(config.TABLE_NAME);
 export const directory = new HttpPartnerDirectory();
 const ledger = new DynamoDbSigningKeyLedger(config.TABLE_NAME);
 
@@ -44,7 +48,7 @@ export function ownKeys(): Promise<VerificationKey[]> {
 }
 
 export function verificationDeps(): VerificationDeps {
-  return { region, certificates: store, registry, directory, ownKeys, now: clock.now };
+  return { region, certificates, registry, directory, ownKeys, now: clock.now };
 }
 
 /** httpHandler for routes that reach partner regions: an unreachable partner is a 502 that names it. */

@@ -1,7 +1,7 @@
 // The region's ES256 signer, for the functions that sign (certificates, status lists, endorsements,
 // notices). Kept apart from ./certification.ts so that other functions bundle no KMS client, and from
 // ./issuing.ts so that a function signing only JWS (revocation notices) bundles no JSON-LD.
-import { config } from './certification.js';
+import { config } from './region-config.js';
 import { type LedgeredSigner, ledgeredSignerFromEnvironment } from './signing-keys.js';
 
 let signer: LedgeredSigner | undefined;

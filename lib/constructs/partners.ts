@@ -4,9 +4,10 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Fail, JitterType, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Fail, JitterType, JsonPath, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
+import { DynamoAttributeValue, DynamoUpdateItem, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { NOTICE_RETRY } from '../notice-retry.js';
 import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
 import { SkillcertFunction } from './function.js';
@@ -25,6 +26,8 @@ export interface PartnersProps {
   recognizeScope: string;
   /** First wait before a notice is sent again; doubles each time up to an hour. */
   noticeRetryInterval: Duration;
+  /** Retries of one delivery round before it gives up and the sweep starts the next. */
+  noticeMaxAttempts: number;
 }
 
 /**
@@ -116,19 +119,38 @@ export class Partners extends Construct {
       .addRetry({
         errors: ['Notice.NotAcknowledged'],
         interval: props.noticeRetryInterval,
-        backoffRate: 2,
-        maxDelay: Duration.hours(1),
+        backoffRate: NOTICE_RETRY.backoffRate,
+        maxDelay: Duration.seconds(NOTICE_RETRY.maxDelaySeconds),
         jitterStrategy: JitterType.FULL,
-        // About 41 days at an hour apart: past that an operator looks (the failed execution alarms).
-        maxAttempts: 1000,
+        // A round gives up after about three weeks (docs/partners.md has the figure, computed from these
+        // numbers by lib/notice-retry.ts); the sweep then starts the next round.
+        maxAttempts: props.noticeMaxAttempts,
       })
       .addRetry({ errors: ['States.ALL'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6 });
-    attempt.addCatch(
-      new Fail(this, 'NoticeUndeliverable', { error: 'NoticeUndeliverable', causePath: '$.failure.Cause' }),
-      {
-        resultPath: '$.failure',
+    // A round that gives up says so on the notice (the admin sees it), then fails (the alarm sees it).
+    const recordGiveUp = new DynamoUpdateItem(this, 'RecordGiveUp', {
+      table,
+      key: {
+        pk: DynamoAttributeValue.fromString(JsonPath.format('NOTICE#{}', JsonPath.stringAt('$.noticeId'))),
+        sk: DynamoAttributeValue.fromString('NOTICE'),
       },
-    );
+      updateExpression: 'SET gaveUpAt = :at, lastError = :cause',
+      conditionExpression: '#status = :pending',
+      expressionAttributeNames: { '#status': 'status' },
+      expressionAttributeValues: {
+        ':at': DynamoAttributeValue.fromString(JsonPath.stringAt('$$.State.EnteredTime')),
+        ':cause': DynamoAttributeValue.fromString(JsonPath.stringAt('$.failure.Cause')),
+        ':pending': DynamoAttributeValue.fromString('pending'),
+      },
+      resultPath: JsonPath.DISCARD,
+    });
+    const undeliverable = new Fail(this, 'NoticeUndeliverable', {
+      error: 'NoticeUndeliverable',
+      causePath: '$.failure.Cause',
+    });
+    recordGiveUp.addCatch(undeliverable, { resultPath: '$.recordFailure' });
+    recordGiveUp.next(undeliverable);
+    attempt.addCatch(recordGiveUp, { resultPath: '$.failure' });
     this.noticeDelivery = new SkillcertStateMachine(this, 'NoticeDelivery', {
       comment: "Delivers one signed revocation notice to a partner region's webhook, retrying with backoff",
       definition: attempt.next(new Succeed(this, 'Acknowledged')),
@@ -147,6 +169,7 @@ export class Partners extends Construct {
       },
     }).grantTableWrite(table);
     this.noticeDelivery.stateMachine.grantStartExecution(partnersAdmin.function);
+    this.noticeDelivery.grantDescribeExecutions(partnersAdmin.function);
     const user = { kind: 'user' } as const;
     const adminRoutes: [HttpMethod, string][] = [
       [HttpMethod.PUT, '/admin/partners/{code}'],
@@ -155,6 +178,7 @@ export class Partners extends Construct {
       [HttpMethod.GET, '/admin/agreements'],
       [HttpMethod.POST, '/admin/certificates/{number}/status'],
       [HttpMethod.GET, '/admin/certificates/{number}'],
+      [HttpMethod.GET, '/admin/certificates/{number}/notices'],
     ];
     for (const [method, path] of adminRoutes) api.addRoute(method, path, partnersAdmin.function, user);
 
@@ -169,6 +193,8 @@ export class Partners extends Construct {
       memorySize: 256,
     }).grantTableRead(table);
     this.noticeDelivery.stateMachine.grantStartExecution(sweep.function);
+    // A round's execution that has ended (gave up) is told from one still running by describing it.
+    this.noticeDelivery.grantDescribeExecutions(sweep.function);
     new Rule(this, 'DispatchNoticesSchedule', {
       description: 'Every five minutes: start delivery of pending revocation notices',
       schedule: Schedule.rate(Duration.minutes(5)),

@@ -48,6 +48,21 @@ export class SkillcertStateMachine extends Construct {
     });
   }
 
+  /**
+   * Lets a function describe this machine's executions (whose names it does not know in advance, so
+   * the grant covers `execution:<machine>:*`, and only DescribeExecution).
+   */
+  grantDescribeExecutions(fn: IFunction): void {
+    this.stateMachine.grantExecution(fn, 'states:DescribeExecution');
+    const stack = Stack.of(fn);
+    const logicalId = stack.resolve(stack.getLogicalId(this.stateMachine.node.defaultChild as CfnElement));
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*]`,
+      reason:
+        'DescribeExecution on the executions of this one state machine; their names are made at run time.',
+    });
+  }
+
   /** Lambda invocations are granted on `function:*` so retries may hit any version; only these functions. */
   acknowledgeInvokes(functions: IFunction[]): void {
     for (const fn of functions) {

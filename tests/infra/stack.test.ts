@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
+import { NOTICE_RETRY } from '../../lib/notice-retry.js';
 import { buildIntegrationFixtureApp, FIXTURE_STACK } from '../fixtures/integration-stack.js';
 
 let template: Template;
@@ -169,6 +170,7 @@ describe('api', () => {
       'GET /.well-known/jwks.json NONE',
       'GET /admin/agreements JWT',
       'GET /admin/certificates/{number} JWT',
+      'GET /admin/certificates/{number}/notices JWT',
       'GET /admin/exams JWT',
       'GET /admin/partners JWT',
       'GET /admin/people/{sub} JWT',
@@ -477,6 +479,36 @@ describe('workflows', () => {
     expect(definition).toMatch(/\\"Retry\\":\[\{\\"ErrorEquals\\":\[\\"FlakyError\\"\]/);
     expect(definition).toMatch(/\\"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\]/);
     expect(definition).toMatch(/\\"TimeoutSeconds\\":120/);
+  });
+});
+
+describe('revocation notices', () => {
+  /** The notice-delivery state machine's definition, with its substitutions as text. */
+  function noticeDefinition(): string {
+    const machine = Object.values(resources).find(
+      (r) =>
+        r.Type === 'AWS::StepFunctions::StateMachine' &&
+        JSON.stringify(r.Properties).includes('DeliverNotice'),
+    );
+    return JSON.stringify(machine?.Properties.DefinitionString);
+  }
+
+  it('retries a delivery round by the policy docs/partners.md computes its give-up time from, then records the give-up', () => {
+    const definition = noticeDefinition();
+    expect(definition).toContain(
+      `\\"ErrorEquals\\":[\\"Notice.NotAcknowledged\\"],\\"IntervalSeconds\\":${NOTICE_RETRY.intervalSeconds},\\"MaxAttempts\\":${NOTICE_RETRY.maxAttempts},\\"BackoffRate\\":${NOTICE_RETRY.backoffRate},\\"MaxDelaySeconds\\":${NOTICE_RETRY.maxDelaySeconds},\\"JitterStrategy\\":\\"FULL\\"`,
+    );
+    // A round that gives up writes gaveUpAt on its notice (pending only) before failing.
+    expect(definition).toMatch(/RecordGiveUp.*:states:::dynamodb:updateItem/);
+    expect(definition).toContain('SET gaveUpAt = :at, lastError = :cause');
+  });
+
+  it('lets the sweep start and describe notice executions, and nothing else of Step Functions', () => {
+    const sweep = functionId(/pending/i);
+    const actions = statementsOf(sweep)
+      .flatMap((s) => [s.Action].flat())
+      .filter((a) => String(a).startsWith('states:'));
+    expect(actions.sort()).toEqual(['states:DescribeExecution', 'states:StartExecution']);
   });
 });
 

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { eventually } from '../support/eventually.js';
+import { TEST_STACK_OPTIONS } from '../support/regions.js';
 import { EXAM } from '../unit/domain/fixtures.js';
 
-const MARKING_TIMEOUT_SECONDS = 4;
+const MARKING_TIMEOUT_SECONDS = TEST_STACK_OPTIONS.markingTimeoutSeconds;
 const PASSWORDS: Record<string, string> = {
   zhangwei: 'Candidate-123!',
   liuyang: 'Candidate-123!',
@@ -120,12 +121,8 @@ async function decided(attemptId: string) {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-cert-'));
-  const stack = synthesizeRegion({
-    region: 'neijiang',
-    markingTimeoutSeconds: MARKING_TIMEOUT_SECONDS,
-    // The same options as the partner tests' Neijiang: one synthesis serves both.
-    noticeRetrySeconds: 1,
-  });
+  // The same options as the other tests' Neijiang: one synthesis serves them all.
+  const stack = synthesizeRegion({ region: 'neijiang', ...TEST_STACK_OPTIONS });
   cloud = await startLocalCloud({
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,

@@ -17,6 +17,7 @@ import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { RegionClient, regionOf, registerPartners, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
+import { TEST_STACK_OPTIONS } from '../support/regions.js';
 
 const NJ_DID = 'did:web:neijiang.skillcert.example';
 const ZG_DID = 'did:web:zigong.skillcert.example';
@@ -39,7 +40,7 @@ let luzhouWebhook: Server;
 const luzhouReceived: string[] = [];
 
 async function startRegion(code: string) {
-  const stack = synthesizeRegion({ region: code, markingTimeoutSeconds: 4, noticeRetrySeconds: 1 });
+  const stack = synthesizeRegion({ region: code, ...TEST_STACK_OPTIONS });
   return startLocalCloud({
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
@@ -523,6 +524,18 @@ describe('status changes and revocation notices', () => {
     const createdAt = new Date(Date.now() - 120_000).toISOString();
     const id = 'lost-start-notice';
     const db = DynamoDBDocumentClient.from(neijiang.dynamoClient);
+    const claims = {
+      jti: id,
+      type: 'CertificateRevocationNotice',
+      iss: NJ_DID,
+      aud: 'did:web:luzhou.skillcert.example',
+      iat: Math.floor(Date.parse(createdAt) / 1000),
+      certificate: { id: decodeJwt(certificate.jws).id, number: certificate.number },
+      revokedAt: createdAt,
+      reason: 'lost start',
+    };
+    // Signed with the region's current key at a first attempt whose start was then lost.
+    const lostNotice = await signCompactJws(neijiangSigner(), NJ_DID, claims, 'notice+jwt');
     await db.send(
       new PutCommand({
         TableName: table,
@@ -534,7 +547,8 @@ describe('status changes and revocation notices', () => {
           id,
           partnerCode: 'luzhou',
           certificateNumber: certificate.number,
-          jws: 'the-lost-notice',
+          claims,
+          jws: lostNotice,
           createdAt,
           status: 'pending',
           attempts: 0,
@@ -547,10 +561,7 @@ describe('status changes and revocation notices', () => {
     );
     expect(rule?.expression).toBe('rate(5 minutes)');
     await neijiang.scheduler.trigger(rule?.logicalId as string);
-    await eventually(
-      async () => (luzhouReceived.includes('the-lost-notice') ? true : undefined),
-      'the lost notice',
-    );
+    await eventually(async () => (luzhouReceived.includes(lostNotice) ? true : undefined), 'the lost notice');
     const stored = await eventually(async () => {
       const notice = (
         await db.send(new GetCommand({ TableName: table, Key: { pk: `NOTICE#${id}`, sk: 'NOTICE' } }))

@@ -37,6 +37,14 @@ const ASSETS: Record<string, string> = {
   callback: `
     export const handler = (event, context, callback) => { setTimeout(() => callback(null, { doubled: event.n * 2 }), 5); };`,
   broken: `export const somethingElse = 1;`,
+  clock: `
+    export const handler = async (event, context) => ({
+      now: Date.now(),
+      iso: new Date().toISOString(),
+      parsed: new Date('2020-01-01T00:00:00Z').toISOString(),
+      isDate: new Date() instanceof Date,
+      remaining: context.getRemainingTimeInMillis(),
+    });`,
 };
 
 let root: string;
@@ -64,7 +72,14 @@ beforeAll(async () => {
     await writeFile(join(root, name, 'index.mjs'), code);
   }
   runtime = new LambdaRuntime({
-    functions: [fn('echo'), fn('failing'), fn('slow', { timeoutSeconds: 1 }), fn('callback'), fn('broken')],
+    functions: [
+      fn('echo'),
+      fn('failing'),
+      fn('slow', { timeoutSeconds: 1 }),
+      fn('callback'),
+      fn('broken'),
+      fn('clock'),
+    ],
     environmentOverlay: { AWS_REGION: 'ap-southeast-1' },
     maxConcurrencyPerFunction: 2,
   });
@@ -151,5 +166,27 @@ describe('LambdaRuntime', () => {
 
   it('rejects an unknown function with ResourceNotFoundException', async () => {
     await expect(runtime.invoke('Stack-nope', {})).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('lets a test pin the functions’ clock, warm sandboxes included, and release it', async () => {
+    const before = await runtime.invoke('Stack-clock', {});
+    expect(before.ok && (before.payload as { now: number }).now).toBeGreaterThan(Date.parse('2026-01-01'));
+    runtime.clock.pin('2026-12-31T17:30:00Z');
+    const pinned = await runtime.invoke('Stack-clock', {});
+    expect(pinned).toMatchObject({
+      ok: true,
+      payload: {
+        now: Date.parse('2026-12-31T17:30:00Z'),
+        iso: '2026-12-31T17:30:00.000Z',
+        parsed: '2020-01-01T00:00:00.000Z',
+        isDate: true,
+      },
+    });
+    // The remaining time stays real: a pinned clock does not time an invocation out.
+    expect((pinned as { payload: { remaining: number } }).payload.remaining).toBeGreaterThan(1000);
+    expect(runtime.clock.now().toISOString()).toBe('2026-12-31T17:30:00.000Z');
+    runtime.clock.release();
+    const after = await runtime.invoke('Stack-clock', {});
+    expect(Math.abs((after as { payload: { now: number } }).payload.now - Date.now())).toBeLessThan(5_000);
   });
 });
