@@ -60,6 +60,8 @@ export interface StepFunctionsServiceOptions {
    * second or two to prove that refresh works.
    */
   engineTimeoutCeilingSeconds?: number;
+  /** Tests only: runs before every API operation; may delay it or throw an AWS error (local/faults.ts). */
+  beforeOperation?: (operation: string) => Promise<void>;
 }
 
 interface Machine {
@@ -801,125 +803,137 @@ export async function startStepFunctionsService(
     executions.set(record.executionArn, runtime);
     for (const pending of record.pending) tokenOwners.set(pending.token, record.executionArn);
   }
+  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
+    StartExecution: (input) => startExecution(input),
+    DescribeExecution: (input) => {
+      const { record, machine } = executionFor(input.executionArn);
+      return describeExecutionOutput(record, machine.config.type);
+    },
+    RedriveExecution: (input) => redriveExecution(input),
+    ListExecutions: (input) => {
+      const machine = machineFor(input.stateMachineArn);
+      const filter = input.statusFilter;
+      if (
+        filter !== undefined &&
+        !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].includes(String(filter))
+      ) {
+        throw sfnError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
+        );
+      }
+      const redriveFilter = input.redriveFilter;
+      if (redriveFilter !== undefined && !['REDRIVEN', 'NOT_REDRIVEN'].includes(String(redriveFilter))) {
+        throw sfnError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(redriveFilter)}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set`,
+        );
+      }
+      const redriven = (r: ExecutionRecord) => (r.redriveCount ?? 0) > 0;
+      const all = [...executions.values()]
+        .map((r) => r.record)
+        .filter(
+          (r) =>
+            r.stateMachineArn === machine.config.arn &&
+            (filter === undefined || r.status === filter) &&
+            (redriveFilter === undefined || redriven(r) === (redriveFilter === 'REDRIVEN')),
+        )
+        .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
+      const { page, nextToken } = paginate(all, input);
+      return { executions: page.map(executionListItem), ...(nextToken ? { nextToken } : {}) };
+    },
+    GetExecutionHistory: (input) => {
+      const { record } = executionFor(input.executionArn);
+      const events = input.reverseOrder === true ? [...record.history].reverse() : record.history;
+      const { page, nextToken } = paginate(events, input);
+      return { events: page.map(historyEventToAws), ...(nextToken ? { nextToken } : {}) };
+    },
+    StopExecution: (input) => {
+      const runtime = executionFor(input.executionArn);
+      if (runtime.record.status === 'RUNNING') {
+        finish(runtime, 'ABORTED', {
+          ...(typeof input.error === 'string' ? { error: input.error } : {}),
+          ...(typeof input.cause === 'string' ? { cause: input.cause } : {}),
+        });
+        runtime.abort?.();
+      }
+      return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
+    },
+    SendTaskSuccess: async (input) => {
+      const owner = await ownerOfTokenSoon(input.taskToken);
+      let output: unknown;
+      try {
+        if (typeof input.output !== 'string') throw new Error('output must be a string');
+        output = JSON.parse(input.output);
+      } catch (error) {
+        throw sfnError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
+      }
+      closeToken(owner.runtime, owner.pending.token, 'done');
+      void persist(owner.runtime);
+      owner.waiter.resolve(output);
+      return {};
+    },
+    SendTaskFailure: async (input) => {
+      const owner = await ownerOfTokenSoon(input.taskToken);
+      closeToken(owner.runtime, owner.pending.token, 'done');
+      void persist(owner.runtime);
+      owner.waiter.reject(
+        new TaskError(
+          typeof input.error === 'string' ? input.error : '',
+          typeof input.cause === 'string' ? input.cause : '',
+        ),
+      );
+      return {};
+    },
+    SendTaskHeartbeat: async (input) => {
+      const owner = await ownerOfTokenSoon(input.taskToken);
+      if (owner.pending.heartbeatSeconds !== undefined) {
+        owner.pending.heartbeatAt = Date.now() + owner.pending.heartbeatSeconds * 1000;
+        owner.waiter.rearmHeartbeat();
+        void persist(owner.runtime);
+      }
+      return {};
+    },
+    DescribeStateMachine: (input) => {
+      const { config } = machineFor(input.stateMachineArn);
+      return {
+        stateMachineArn: config.arn,
+        name: config.name,
+        status: 'ACTIVE',
+        definition: JSON.stringify(config.definition),
+        roleArn: ROLE(options.account),
+        type: config.type,
+        creationDate: 0,
+      };
+    },
+    ListStateMachines: (input) => {
+      const all = [...machines.values()].map(({ config }) => ({
+        stateMachineArn: config.arn,
+        name: config.name,
+        type: config.type,
+        creationDate: 0,
+      }));
+      const { page, nextToken } = paginate(all, input);
+      return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
+    },
+  };
+  const before = options.beforeOperation;
   const server = await startAwsJsonServer({
     targetPrefix: 'AWSStepFunctions',
     jsonVersion: '1.0',
     ...(options.port ? { port: options.port } : {}),
     logger: log,
-    operations: {
-      StartExecution: (input) => startExecution(input),
-      DescribeExecution: (input) => {
-        const { record, machine } = executionFor(input.executionArn);
-        return describeExecutionOutput(record, machine.config.type);
-      },
-      RedriveExecution: (input) => redriveExecution(input),
-      ListExecutions: (input) => {
-        const machine = machineFor(input.stateMachineArn);
-        const filter = input.statusFilter;
-        if (
-          filter !== undefined &&
-          !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].includes(String(filter))
-        ) {
-          throw sfnError(
-            'ValidationException',
-            `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
-          );
-        }
-        const redriveFilter = input.redriveFilter;
-        if (redriveFilter !== undefined && !['REDRIVEN', 'NOT_REDRIVEN'].includes(String(redriveFilter))) {
-          throw sfnError(
-            'ValidationException',
-            `1 validation error detected: Value '${String(redriveFilter)}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set`,
-          );
-        }
-        const redriven = (r: ExecutionRecord) => (r.redriveCount ?? 0) > 0;
-        const all = [...executions.values()]
-          .map((r) => r.record)
-          .filter(
-            (r) =>
-              r.stateMachineArn === machine.config.arn &&
-              (filter === undefined || r.status === filter) &&
-              (redriveFilter === undefined || redriven(r) === (redriveFilter === 'REDRIVEN')),
-          )
-          .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
-        const { page, nextToken } = paginate(all, input);
-        return { executions: page.map(executionListItem), ...(nextToken ? { nextToken } : {}) };
-      },
-      GetExecutionHistory: (input) => {
-        const { record } = executionFor(input.executionArn);
-        const events = input.reverseOrder === true ? [...record.history].reverse() : record.history;
-        const { page, nextToken } = paginate(events, input);
-        return { events: page.map(historyEventToAws), ...(nextToken ? { nextToken } : {}) };
-      },
-      StopExecution: (input) => {
-        const runtime = executionFor(input.executionArn);
-        if (runtime.record.status === 'RUNNING') {
-          finish(runtime, 'ABORTED', {
-            ...(typeof input.error === 'string' ? { error: input.error } : {}),
-            ...(typeof input.cause === 'string' ? { cause: input.cause } : {}),
-          });
-          runtime.abort?.();
-        }
-        return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
-      },
-      SendTaskSuccess: async (input) => {
-        const owner = await ownerOfTokenSoon(input.taskToken);
-        let output: unknown;
-        try {
-          if (typeof input.output !== 'string') throw new Error('output must be a string');
-          output = JSON.parse(input.output);
-        } catch (error) {
-          throw sfnError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
-        }
-        closeToken(owner.runtime, owner.pending.token, 'done');
-        void persist(owner.runtime);
-        owner.waiter.resolve(output);
-        return {};
-      },
-      SendTaskFailure: async (input) => {
-        const owner = await ownerOfTokenSoon(input.taskToken);
-        closeToken(owner.runtime, owner.pending.token, 'done');
-        void persist(owner.runtime);
-        owner.waiter.reject(
-          new TaskError(
-            typeof input.error === 'string' ? input.error : '',
-            typeof input.cause === 'string' ? input.cause : '',
-          ),
-        );
-        return {};
-      },
-      SendTaskHeartbeat: async (input) => {
-        const owner = await ownerOfTokenSoon(input.taskToken);
-        if (owner.pending.heartbeatSeconds !== undefined) {
-          owner.pending.heartbeatAt = Date.now() + owner.pending.heartbeatSeconds * 1000;
-          owner.waiter.rearmHeartbeat();
-          void persist(owner.runtime);
-        }
-        return {};
-      },
-      DescribeStateMachine: (input) => {
-        const { config } = machineFor(input.stateMachineArn);
-        return {
-          stateMachineArn: config.arn,
-          name: config.name,
-          status: 'ACTIVE',
-          definition: JSON.stringify(config.definition),
-          roleArn: ROLE(options.account),
-          type: config.type,
-          creationDate: 0,
-        };
-      },
-      ListStateMachines: (input) => {
-        const all = [...machines.values()].map(({ config }) => ({
-          stateMachineArn: config.arn,
-          name: config.name,
-          type: config.type,
-          creationDate: 0,
-        }));
-        const { page, nextToken } = paginate(all, input);
-        return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
-      },
-    },
+    operations: before
+      ? Object.fromEntries(
+          Object.entries(operations).map(([name, operation]) => [
+            name,
+            async (input: Record<string, unknown>) => {
+              await before(name);
+              return operation(input);
+            },
+          ]),
+        )
+      : operations,
   });
 
   for (const runtime of executions.values()) {
