@@ -21,6 +21,8 @@ export type Fault =
       at: 'before' | 'after';
       error: string;
       message?: string;
+      /** Only invocations whose JSON payload contains this text (an attempt id). */
+      match?: string;
     }
   | {
       service: 'dynamodb';
@@ -99,12 +101,18 @@ export class Faults {
       const unqualified = nameOrArn.replace(/^(arn:aws:lambda:[^:]+:[^:]+:function:[^:]+):.+$/, '$1');
       return functions.find((f) => [f.logicalId, f.functionName, f.arn].includes(unqualified));
     };
-    const hits = (fault: Extract<Fault, { service: 'lambda' }>, fn: LocalFunction | undefined, at: string) =>
+    const hits = (
+      fault: Extract<Fault, { service: 'lambda' }>,
+      fn: LocalFunction | undefined,
+      at: string,
+      payload: string,
+    ) =>
       fault.at === at &&
       fn !== undefined &&
       (fault.function === fn.functionName ||
         fault.function === fn.arn ||
-        fn.logicalId.startsWith(fault.function));
+        fn.logicalId.startsWith(fault.function)) &&
+      (fault.match === undefined || payload.includes(fault.match));
     return {
       invoke: async (
         nameOrArn: string,
@@ -112,14 +120,15 @@ export class Faults {
         options?: InvokeOptions,
       ): Promise<InvokeOutcome> => {
         const fn = identify(nameOrArn);
-        const before = this.take('lambda', (f) => hits(f, fn, 'before'));
+        const text = JSON.stringify(payload ?? null);
+        const before = this.take('lambda', (f) => hits(f, fn, 'before', text));
         if (before) {
           const error = new Error(before.message ?? `Injected ${before.error}`);
           error.name = before.error;
           throw error;
         }
         const outcome = await inner.invoke(nameOrArn, payload, options);
-        const after = this.take('lambda', (f) => hits(f, fn, 'after'));
+        const after = this.take('lambda', (f) => hits(f, fn, 'after', text));
         if (after)
           return {
             ok: false,

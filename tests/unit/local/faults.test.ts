@@ -67,6 +67,21 @@ describe('Lambda faults', () => {
     expect(inner.calls).toHaveLength(1);
     expect(await invoker.invoke(decide.functionName, {})).toMatchObject({ ok: true });
   });
+
+  it('hits only invocations whose payload contains its match', async () => {
+    const faults = new Faults();
+    const invoker = faults.lambdaInvoker(new Counting(), [decide]);
+    const fault = faults.inject({
+      service: 'lambda',
+      function: decide.functionName,
+      at: 'before',
+      error: 'ServiceException',
+      match: 'attempt-2',
+    });
+    expect(await invoker.invoke(decide.functionName, { attemptId: 'attempt-1' })).toMatchObject({ ok: true });
+    await expect(invoker.invoke(decide.functionName, { attemptId: 'attempt-2' })).rejects.toThrow();
+    expect(fault.hits()).toBe(1);
+  });
 });
 
 describe('Step Functions API faults', () => {
