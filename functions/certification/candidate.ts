@@ -21,6 +21,7 @@ import {
 } from '../domain/index.js';
 import type { AttemptRecord } from '../ports.js';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../shared/http.js';
+import { ATTEMPT_STOPPED } from './messages.js';
 
 export interface CandidateDeps {
   store: DynamoDbCertificationStore;
@@ -109,6 +110,9 @@ export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
         }
       : {}),
     ...(attempt.certificateNumber ? { certificateNumber: attempt.certificateNumber } : {}),
+    // Stopped by an error: said plainly, without internals; an admin resumes it.
+    ...(attempt.status === 'error' ? { notice: ATTEMPT_STOPPED } : {}),
+    ...(attempt.resumes?.length ? { resumes: attempt.resumes.map((r) => ({ at: r.at })) } : {}),
   };
 }
 
@@ -210,6 +214,9 @@ export async function submitAttempt(
   body: { answers?: Answers; practicalEvidence?: string },
 ) {
   const attempt = await ownAttempt(deps, sub, attemptId);
+  // Submitting again cannot restart a stopped workflow (its execution name is taken): say what happened.
+  if (attempt.status === 'error')
+    throw new HttpError(409, 'AttemptStopped', ATTEMPT_STOPPED.en, ATTEMPT_STOPPED);
   if (attempt.status === 'in-progress') {
     const exam = await deps.store.getExam(attempt.examId);
     if (!exam) throw notFound('The exam of this attempt no longer exists');

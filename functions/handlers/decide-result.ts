@@ -2,8 +2,9 @@
 import { decideResult } from '../certification/workflow.js';
 import { clock, config, store } from '../shared/certification.js';
 import { certificateSigner } from '../shared/signer.js';
+import { workflowStep } from '../shared/workflow-step.js';
 
-export const handler = async (event: { attemptId: string }) =>
+export const handler = workflowStep(async (event: { attemptId: string }) =>
   decideResult(
     {
       store,
@@ -19,4 +20,5 @@ export const handler = async (event: { attemptId: string }) =>
       },
     },
     event.attemptId,
-  );
+  ),
+);

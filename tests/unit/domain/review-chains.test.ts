@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type ChainReview,
   ChainError,
+  type ChainReview,
   chainOf,
   chainState,
   slotParts,
