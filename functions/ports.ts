@@ -96,6 +96,22 @@ export interface WorkflowErrorRecord {
 
 export type ReviewStatus = 'open' | 'marked' | 'returned' | 'expired';
 
+/** The certification workflow's execution for an attempt, as an admin needs to see and resume it. */
+export interface CertificationWorkflow {
+  describe(attemptId: string): Promise<
+    | {
+        status: string;
+        redriveCount: number;
+        redriveStatus?: string;
+        redriveStatusReason?: string;
+        error?: string;
+      }
+    | undefined
+  >;
+  /** Redrives the stopped execution; the same clientToken twice is one redrive. */
+  redrive(attemptId: string, clientToken: string): Promise<void>;
+}
+
 export interface ReviewRecord {
   attemptId: string;
   /** A, B for the two blind marks; M for moderation; A2, B3… for reassignments. */

@@ -2,7 +2,7 @@
 // sessions, and the people (candidates' registration and the assessor pool). Enough to run the system
 // without touching the database.
 import { randomBytes } from 'node:crypto';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
+import { type DynamoDbCertificationStore, StateConflict } from '../adapters/dynamodb-certification-store.js';
 import {
   type Exam,
   examProblems,
@@ -12,11 +12,20 @@ import {
   type PassPolicyInput,
   passPolicy,
 } from '../domain/index.js';
-import type { PersonRecord, SessionRecord } from '../ports.js';
-import { badRequest, notFound } from '../shared/http.js';
+import type { CertificationWorkflow, PersonRecord, SessionRecord } from '../ports.js';
+import { badRequest, HttpError, notFound } from '../shared/http.js';
+import { NOT_STOPPED } from './messages.js';
 
 export interface AdminDeps {
   store: DynamoDbCertificationStore;
+  now?: () => Date;
+  /** The attempts' certification workflow, to see and resume a stopped one. */
+  workflow?: CertificationWorkflow;
+}
+
+function workflowOf(deps: AdminDeps): CertificationWorkflow {
+  if (!deps.workflow) throw new Error('The admin API is not wired to the certification workflow');
+  return deps.workflow;
 }
 
 export async function putOccupation(deps: AdminDeps, code: string, body: { nameZh: string; nameEn: string }) {
@@ -114,4 +123,76 @@ export async function getPerson(deps: AdminDeps, sub: string) {
   if (!person) throw notFound('No such person');
   const { identitySalt: _salt, ...visible } = person;
   return visible;
+}
+
+/** An attempt as the evaluation body sees it: status, errors and resumes, reviews, and its workflow. */
+export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
+  const attempt = await deps.store.getAttempt(attemptId);
+  if (!attempt) throw notFound('No such attempt');
+  const [reviews, execution] = await Promise.all([
+    deps.store.listReviews(attemptId),
+    workflowOf(deps).describe(attemptId),
+  ]);
+  return {
+    attemptId,
+    candidateSub: attempt.candidateSub,
+    sessionId: attempt.sessionId,
+    examId: attempt.examId,
+    status: attempt.status,
+    ...(attempt.submittedAt ? { submittedAt: attempt.submittedAt } : {}),
+    ...(attempt.decision ? { passed: attempt.decision.passed, reasons: attempt.decision.reasons } : {}),
+    ...(attempt.practicalScore !== undefined && attempt.practicalScore !== null
+      ? { practicalScore: attempt.practicalScore }
+      : {}),
+    ...(attempt.certificateNumber ? { certificateNumber: attempt.certificateNumber } : {}),
+    ...(attempt.error ? { error: attempt.error } : {}),
+    errors: attempt.errors ?? [],
+    resumes: (attempt.resumes ?? []).map(({ by, at }) => ({ by, at })),
+    reviews: reviews.map((r) => ({
+      slot: r.slot,
+      status: r.status,
+      assessorSub: r.assessorSub,
+      moderation: r.moderation,
+      createdAt: r.createdAt,
+      waiting: r.status === 'open' && r.taskToken !== undefined,
+      ...(r.score !== undefined && r.score !== null ? { score: r.score } : {}),
+      ...(r.returnReason ? { returnReason: r.returnReason } : {}),
+    })),
+    ...(execution ? { execution } : {}),
+  };
+}
+
+/**
+ * Resumes an attempt whose workflow stopped on an error: records who asked and when, then redrives the
+ * stopped execution, which continues where it stopped. Asked twice (a double click), it resumes once.
+ */
+export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId: string) {
+  const attempt = await deps.store.getAttempt(attemptId);
+  if (!attempt) throw notFound('No such attempt');
+  const execution = await workflowOf(deps).describe(attemptId);
+  const redrive = (execution?.redriveCount ?? 0) + 1;
+  const pending = attempt.lastResume === redrive - 1 && execution?.status === 'RUNNING';
+  if (!attempt.error && !pending) throw new HttpError(409, 'NotStopped', NOT_STOPPED.en, NOT_STOPPED);
+  if (!execution)
+    throw new HttpError(409, 'NotStopped', 'This attempt has no workflow to resume', NOT_STOPPED);
+  if (execution.status === 'RUNNING') {
+    // Resumed a moment ago (the error is lifted as the run resumes): the same request again.
+    return { attemptId, status: 'resuming', resumes: attempt.resumes ?? [] };
+  }
+  const entry = { by: adminSub, at: (deps.now ?? (() => new Date()))().toISOString(), redrive };
+  try {
+    await deps.store.recordResume(attemptId, entry);
+  } catch (error) {
+    // Recorded by a concurrent click for this same redrive: redrive with the same client token.
+    if (!(error instanceof StateConflict)) throw error;
+  }
+  try {
+    await workflowOf(deps).redrive(attemptId, `${attemptId}-resume-${redrive}`);
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionNotRedrivable')
+      throw new HttpError(409, 'NotResumable', `The workflow cannot be resumed: ${(error as Error).message}`);
+    throw error;
+  }
+  const after = await deps.store.getAttempt(attemptId);
+  return { attemptId, status: 'resuming', resumes: after?.resumes ?? [entry] };
 }

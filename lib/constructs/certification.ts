@@ -319,7 +319,16 @@ export class Certification extends Construct {
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
     this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
-    const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, people');
+    const adminApi = fn(
+      'AdminApi',
+      'admin-api',
+      'Admin routes: occupations, exams, sessions, people, attempts',
+      {
+        STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn,
+      },
+    );
+    // To see an attempt's workflow and resume it when it stopped on an error.
+    this.stateMachine.grantExecutionActions(adminApi, 'states:DescribeExecution', 'states:RedriveExecution');
 
     const user = { kind: 'user' } as const;
     const routes: [HttpMethod, string, SkillcertFunction][] = [
@@ -340,6 +349,8 @@ export class Certification extends Construct {
       [HttpMethod.PUT, '/admin/sessions/{sessionId}', adminApi],
       [HttpMethod.PUT, '/admin/people/{sub}', adminApi],
       [HttpMethod.GET, '/admin/people/{sub}', adminApi],
+      [HttpMethod.GET, '/admin/attempts/{attemptId}', adminApi],
+      [HttpMethod.POST, '/admin/attempts/{attemptId}/resume', adminApi],
     ];
     for (const [method, path, handler] of routes) api.addRoute(method, path, handler.function, user);
   }

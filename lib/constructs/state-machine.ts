@@ -9,7 +9,7 @@ import {
   StateMachine,
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 
 export interface SkillcertStateMachineProps {
   definition: IChainable;
@@ -45,6 +45,20 @@ export class SkillcertStateMachine extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Tracing (xray:PutTraceSegments and related) and log delivery (logs:CreateLogDelivery and related) have no resource-level permissions.',
+    });
+  }
+
+  /**
+   * Grants actions on this state machine's executions (`execution:<name>:*`: an execution's ARN is known
+   * only once it starts); the wildcard covers this state machine's executions only.
+   */
+  grantExecutionActions(grantee: { function: IFunction } & IConstruct, ...actions: string[]): void {
+    this.stateMachine.grantExecution(grantee.function, ...actions);
+    const stack = Stack.of(this.stateMachine);
+    const logicalId = stack.resolve(stack.getLogicalId(this.stateMachine.node.defaultChild as CfnElement));
+    Validations.of(grantee).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*]`,
+      reason: "Executions are named at start; the wildcard covers this one state machine's executions only.",
     });
   }
 

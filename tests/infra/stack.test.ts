@@ -158,6 +158,7 @@ describe('api', () => {
       'GET /.well-known/did.json NONE',
       'GET /.well-known/jwks.json NONE',
       'GET /admin/agreements JWT',
+      'GET /admin/attempts/{attemptId} JWT',
       'GET /admin/certificates/{number} JWT',
       'GET /admin/exams JWT',
       'GET /admin/partners JWT',
@@ -173,6 +174,7 @@ describe('api', () => {
       'GET /sessions JWT',
       'GET /status/{region}/{list}/{purpose} NONE',
       'GET /verify/{number} NONE',
+      'POST /admin/attempts/{attemptId}/resume JWT',
       'POST /admin/certificates/{number}/status JWT',
       'POST /admin/signing-keys/{thumbprint}/compromise JWT',
       'POST /assessor/reviews/{attemptId}/{slot}/marks JWT',
@@ -518,6 +520,14 @@ describe('the certification workflow (issue 9)', () => {
       Choices: [{ Variable: '$.marked', BooleanEquals: true, Next: 'ReassignMarkerMarkKept' }],
       Default: 'WaitForMark',
     });
+  });
+
+  it('lets the admin API see and redrive the workflow’s executions, and nothing else of Step Functions', () => {
+    const admin = functionOfRoute('POST /admin/attempts/{attemptId}/resume');
+    const states = statementsOf(admin).filter((s) => JSON.stringify(s.Action).includes('states:'));
+    expect(states).toHaveLength(1);
+    expect(states[0]?.Action).toEqual(['states:DescribeExecution', 'states:RedriveExecution']);
+    expect(JSON.stringify(states[0]?.Resource)).toContain(':execution:');
   });
 });
 

@@ -2,6 +2,7 @@
 // after its work committed, a DynamoDB transaction conflict, a mark that races the marking timeout or
 // whose SendTaskSuccess is lost, a reassignment that runs twice, and an attempt stopped by an error that
 // an admin resumes — with faults injected where AWS would produce them.
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
@@ -9,7 +10,7 @@ import { CertificationApi } from '../support/certification-api.js';
 import { eventually } from '../support/eventually.js';
 
 const MARKING_TIMEOUT_SECONDS = 4;
-const SESSIONS = ['f-late', 'f-conflict', 'f-race', 'f-lost', 'f-twice'];
+const SESSIONS = ['f-late', 'f-conflict', 'f-race', 'f-lost', 'f-twice', 'f-resume'];
 
 let cloud: LocalCloud;
 let api: CertificationApi;
@@ -184,5 +185,69 @@ describe('a mark racing the marking timeout (issue 9)', () => {
         [replacement.slot, 'marked'],
       ].sort(),
     );
+  });
+});
+
+describe('an attempt stopped by an error (issue 9)', () => {
+  it('says so on a re-submit, closes the waiting review’s token, and resumes where it stopped when an admin redrives it', async () => {
+    const attemptId = await api.sit('f-resume');
+    await api.queuedAtLeast(attemptId, 2);
+    // Nobody marks. At the timeout both reviews are reassigned, and only one assessor without a conflict
+    // is left for the two replacements: the workflow stops with NoAssessorAvailable.
+    const stopped = await api.settled(attemptId, ['error'], MARKING_TIMEOUT_SECONDS * 1000 + 40_000);
+    expect(stopped).toMatchObject({
+      status: 'error',
+      notice: { zh: expect.any(String), en: expect.any(String) },
+    });
+    expect(JSON.stringify(stopped)).not.toMatch(/NoAssessorAvailable|Needs 1/);
+
+    const again = await api.call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {});
+    expect(again).toMatchObject({ status: 409, body: { error: 'AttemptStopped' } });
+    expect(String(again.body.message)).toMatch(/stopped/);
+
+    // The replacement that was waiting for its mark left its assessor's queue: its token died with the run.
+    const open = (await api.reviews(attemptId)).filter((r) => r.status === 'open');
+    expect(open).toHaveLength(1);
+    expect(open[0]?.taskToken).toBeUndefined();
+    expect(await api.queued(attemptId)).toEqual([]);
+    const waitingUser = [...api.subs].find(([, sub]) => sub === open[0]?.assessorSub)?.[0] as string;
+    const refused = await api.mark(waitingUser, attemptId, open[0]?.slot as string, 80);
+    expect(refused.status).toBe(409);
+    expect(String(refused.body.message)).toMatch(/stopped/);
+
+    // The admin makes 陈刚 eligible (he changed employer) and resumes the attempt.
+    await api.person('chengang', ['assessor'], { employer: '乐山机械厂', trainingOrg: '泸州职业技术学院' });
+    const resumed = await api.call('liumin', 'POST', `/admin/attempts/${attemptId}/resume`);
+    expect(resumed).toMatchObject({ status: 202, body: { attemptId } });
+    const twice = await api.call('liumin', 'POST', `/admin/attempts/${attemptId}/resume`);
+    expect([202, 409]).toContain(twice.status);
+
+    const sfn = new SFNClient({
+      endpoint: cloud.endpoints.stepFunctions,
+      region: cloud.region,
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    const executionArn = `${cloud.model.stateMachines[0]?.arn.replace(':stateMachine:', ':execution:')}:${attemptId}`;
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).redriveCount).toBe(1);
+
+    const back = await api.queuedAtLeast(attemptId, 2, 'both reviews back in queues');
+    expect(back).toContainEqual(expect.objectContaining({ user: waitingUser, slot: open[0]?.slot }));
+    expect(back.map((r) => r.user)).toContain('chengang');
+    for (const review of back)
+      expect((await api.mark(review.user, attemptId, review.slot, 84)).status).toBe(200);
+    const result = await api.settled(attemptId, ['passed', 'failed']);
+    expect(result).toMatchObject({ status: 'passed', resumes: [{ at: expect.any(String) }] });
+
+    const admin = await api.call('liumin', 'GET', `/admin/attempts/${attemptId}`);
+    expect(admin).toMatchObject({
+      status: 200,
+      body: {
+        attemptId,
+        status: 'passed',
+        resumes: [{ by: api.subs.get('liumin'), at: expect.any(String) }],
+        errors: [expect.objectContaining({ error: 'NoAssessorAvailable' })],
+        execution: { status: 'SUCCEEDED', redriveCount: 1 },
+      },
+    });
   });
 });
