@@ -460,15 +460,13 @@ export class DynamoDbCertificationStore extends SingleTableStore {
           Key: key.attempt(attemptId),
           UpdateExpression:
             'SET resumes = list_append(if_not_exists(resumes, :none), :entry), lastResume = :n',
-          ConditionExpression:
-            'attribute_exists(#error) AND (attribute_not_exists(lastResume) OR lastResume < :n)',
-          ExpressionAttributeNames: { '#error': 'error' },
+          ConditionExpression: 'attribute_not_exists(lastResume) OR lastResume < :n',
           ExpressionAttributeValues: { ':none': [], ':entry': [entry], ':n': entry.redrive },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('This resume is recorded already, or the attempt is not stopped');
+        throw new StateConflict('This resume is recorded already');
       throw error;
     }
   }

@@ -172,7 +172,11 @@ export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId
   const execution = await workflowOf(deps).describe(attemptId);
   const redrive = (execution?.redriveCount ?? 0) + 1;
   const pending = attempt.lastResume === redrive - 1 && execution?.status === 'RUNNING';
-  if (!attempt.error && !pending) throw new HttpError(409, 'NotStopped', NOT_STOPPED.en, NOT_STOPPED);
+  // Stopped by an error RecordError recorded, or ended without reaching it (aborted by an operator,
+  // timed out after 90 days): either way the execution is there to be redriven.
+  const ended = execution !== undefined && ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(execution.status);
+  if (!attempt.error && !ended && !pending)
+    throw new HttpError(409, 'NotStopped', NOT_STOPPED.en, NOT_STOPPED);
   if (!execution)
     throw new HttpError(409, 'NotStopped', 'This attempt has no workflow to resume', NOT_STOPPED);
   if (execution.status === 'RUNNING') {

@@ -2,7 +2,7 @@
 // after its work committed, a DynamoDB transaction conflict, a mark that races the marking timeout or
 // whose SendTaskSuccess is lost, a reassignment that runs twice, and an attempt stopped by an error that
 // an admin resumes — with faults injected where AWS would produce them.
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
@@ -10,7 +10,7 @@ import { CertificationApi } from '../support/certification-api.js';
 import { eventually } from '../support/eventually.js';
 
 const MARKING_TIMEOUT_SECONDS = 4;
-const SESSIONS = ['f-late', 'f-conflict', 'f-race', 'f-lost', 'f-twice', 'f-resume'];
+const SESSIONS = ['f-late', 'f-conflict', 'f-race', 'f-lost', 'f-twice', 'f-aborted', 'f-resume'];
 
 let cloud: LocalCloud;
 let api: CertificationApi;
@@ -188,7 +188,41 @@ describe('a mark racing the marking timeout (issue 9)', () => {
   });
 });
 
+const sfn = () =>
+  new SFNClient({
+    endpoint: cloud.endpoints.stepFunctions,
+    region: cloud.region,
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+const executionOf = (attemptId: string) =>
+  `${cloud.model.stateMachines[0]?.arn.replace(':stateMachine:', ':execution:')}:${attemptId}`;
+
 describe('an attempt stopped by an error (issue 9)', () => {
+  it('resumes an attempt whose execution an operator aborted, keeping a mark given meanwhile', async () => {
+    const attemptId = await api.sit('f-aborted');
+    const [first, second] = await api.queuedAtLeast(attemptId, 2);
+    await sfn().send(new StopExecutionCommand({ executionArn: executionOf(attemptId), error: 'Operator' }));
+    // The token died with the execution; the mark is kept all the same.
+    expect(await api.mark(first?.user as string, attemptId, first?.slot as string, 82)).toMatchObject({
+      status: 200,
+    });
+    const tokenOf = async () =>
+      (await api.reviews(attemptId)).find((r) => r.slot === second?.slot)?.taskToken;
+    const dead = await tokenOf();
+    const resumed = await api.call('liumin', 'POST', `/admin/attempts/${attemptId}/resume`);
+    expect(resumed.status).toBe(202);
+    // The redriven wait hands the unmarked review a new, live token.
+    await eventually(async () => ((await tokenOf()) !== dead ? true : undefined), 'a new token');
+    expect(await api.mark(second?.user as string, attemptId, second?.slot as string, 86)).toMatchObject({
+      status: 200,
+    });
+    expect(await api.settled(attemptId)).toMatchObject({
+      status: 'passed',
+      resumes: [{ at: expect.any(String) }],
+    });
+    expect((await api.reviews(attemptId)).map((r) => r.slot).sort()).toEqual(['A', 'B']);
+  });
+
   it('says so on a re-submit, closes the waiting review’s token, and resumes where it stopped when an admin redrives it', async () => {
     const attemptId = await api.sit('f-resume');
     await api.queuedAtLeast(attemptId, 2);
@@ -222,13 +256,9 @@ describe('an attempt stopped by an error (issue 9)', () => {
     const twice = await api.call('liumin', 'POST', `/admin/attempts/${attemptId}/resume`);
     expect([202, 409]).toContain(twice.status);
 
-    const sfn = new SFNClient({
-      endpoint: cloud.endpoints.stepFunctions,
-      region: cloud.region,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    });
-    const executionArn = `${cloud.model.stateMachines[0]?.arn.replace(':stateMachine:', ':execution:')}:${attemptId}`;
-    expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).redriveCount).toBe(1);
+    expect(
+      (await sfn().send(new DescribeExecutionCommand({ executionArn: executionOf(attemptId) }))).redriveCount,
+    ).toBe(1);
 
     const back = await api.queuedAtLeast(attemptId, 2, 'both reviews back in queues');
     expect(back).toContainEqual(expect.objectContaining({ user: waitingUser, slot: open[0]?.slot }));
