@@ -122,10 +122,41 @@ export interface AttemptRecord {
   practicalScore?: number;
   decision?: Decision;
   certificateNumber?: string;
-  error?: { error: string; cause: string };
+  /** The error that stopped the workflow, while it is stopped; every error stays in `errors`. */
+  error?: WorkflowErrorRecord;
+  errors?: WorkflowErrorRecord[];
+  /** The status the attempt had when an error stopped it, restored when an admin resumes it. */
+  statusBeforeError?: AttemptStatus;
+  /** Every resume of the stopped workflow: who asked and when (redrive = the execution's redrive count). */
+  resumes?: { by: string; at: string; redrive: number }[];
+  lastResume?: number;
+}
+
+export interface WorkflowErrorRecord {
+  error: string;
+  cause: string;
+  at: string;
+  /** The execution's redrive count when it stopped: a later redrive is a resume. */
+  redriveCount: number;
 }
 
 export type ReviewStatus = 'open' | 'marked' | 'returned' | 'expired';
+
+/** The certification workflow's execution for an attempt, as an admin needs to see and resume it. */
+export interface CertificationWorkflow {
+  describe(attemptId: string): Promise<
+    | {
+        status: string;
+        redriveCount: number;
+        redriveStatus?: string;
+        redriveStatusReason?: string;
+        error?: string;
+      }
+    | undefined
+  >;
+  /** Redrives the stopped execution; the same clientToken twice is one redrive. */
+  redrive(attemptId: string, clientToken: string): Promise<void>;
+}
 
 export interface ReviewRecord {
   attemptId: string;

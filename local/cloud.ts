@@ -7,6 +7,7 @@ import { freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { startDynamoDbMeter } from './dynamodb-meter.js';
 import { ensureTables, localDynamoDbClient } from './dynamodb-tables.js';
 import { startEventBus } from './event-bus.js';
+import { Faults } from './faults.js';
 import { startHttpApi } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import type { LocalModel } from './model.js';
@@ -35,6 +36,11 @@ export interface LocalCloudOptions {
   schedules?: 'run' | 'off';
   /** Receives one line per notable thing (requests, function logs, engine output). */
   logger?: (line: string) => void;
+  /**
+   * Tests only: `cloud.faults` injects Lambda, DynamoDB and Step Functions API faults (local/faults.ts);
+   * DynamoDB is then reached through a proxy that can fail requests.
+   */
+  faults?: boolean;
 }
 
 export interface LocalCloudEndpoints {
@@ -115,7 +121,12 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     stops.push(() => dynamodb.stop());
     const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamodb.endpoint) : undefined;
     if (meter) stops.push(() => meter.stop());
-    const dynamodbEndpoint = meter?.endpoint ?? dynamodb.endpoint;
+    const faults = options.faults ? new Faults() : undefined;
+    const faultyDynamoDb = faults
+      ? await faults.dynamoDbProxy(meter?.endpoint ?? dynamodb.endpoint)
+      : undefined;
+    if (faultyDynamoDb) stops.push(() => faultyDynamoDb.stop());
+    const dynamodbEndpoint = faultyDynamoDb?.endpoint ?? meter?.endpoint ?? dynamodb.endpoint;
     const dynamoClient = localDynamoDbClient(dynamodb.endpoint, region);
     const createdTables = await ensureTables(dynamoClient, model.tables);
     stops.push(async () => dynamoClient.destroy());
@@ -142,15 +153,19 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       logger: log,
     });
     stops.push(() => lambda.stop());
+    const invoker = faults ? faults.lambdaInvoker(lambda, model.functions) : lambda;
 
     const stepFunctions = await startStepFunctionsService({
       port: ports.stepFunctions,
       region,
       account: model.account,
       stateMachines: model.stateMachines,
-      integrations: { lambda, dynamodbEndpoint, eventBus },
+      integrations: { lambda: invoker, dynamodbEndpoint, eventBus },
       store: onDisk ? { kind: 'file', dir: join(onDisk, 'stepfunctions') } : { kind: 'memory' },
       logger: log,
+      ...(faults
+        ? { beforeOperation: (operation: string) => faults.beforeStepFunctionsOperation(operation) }
+        : {}),
     });
     stops.push(() => stepFunctions.stop());
 
@@ -168,7 +183,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
           port: ports.api,
           api,
           functions: model.functions,
-          invoker: lambda,
+          invoker,
           region,
           account: model.account,
           logger: log,
@@ -180,7 +195,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     const scheduler = startScheduler({
       schedules: model.schedules,
       paused: options.schedules === 'off',
-      invoker: lambda,
+      invoker,
       region,
       account: model.account,
       logger: log,
@@ -202,6 +217,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       dynamoClient,
       meter,
       scheduler,
+      faults,
       stop,
     };
   } catch (error) {

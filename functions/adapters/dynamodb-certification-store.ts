@@ -31,6 +31,7 @@ import type {
   ReviewStatus,
   SessionRecord,
   StatusHistoryEntry,
+  WorkflowErrorRecord,
 } from '../ports.js';
 import {
   readOpenStatusList,
@@ -178,6 +179,12 @@ export class SeatContention extends Error {
 const UNDECIDED = {
   condition: '#status IN (:marking, :moderating, :submitted)',
   values: { ':marking': 'marking', ':moderating': 'moderating', ':submitted': 'submitted' },
+} as const;
+
+/** A decided attempt: an error is recorded beside its decision, never instead of it. */
+const DECIDED = {
+  condition: '#status IN (:passed, :failed)',
+  values: { ':passed': 'passed', ':failed': 'failed' },
 } as const;
 
 export class DynamoDbCertificationStore extends SingleTableStore {
@@ -719,6 +726,103 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     } catch (error) {
       if (error instanceof TransactionCanceledException)
         throw new StateConflict(`Review ${review.slot} already exists`);
+      throw error;
+    }
+  }
+
+  /** Takes a review's task token away once the workflow no longer waits with it (it stopped on an error). */
+  async detachTaskToken(review: ReviewRecord): Promise<void> {
+    if (!review.taskToken) return;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.review(review.attemptId, review.slot),
+          UpdateExpression: 'REMOVE taskToken',
+          ConditionExpression: '#status = :open AND taskToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': 'open', ':token': review.taskToken },
+        }),
+      );
+    } catch (error) {
+      // Marked, returned or handed a new token meanwhile: nothing of ours to take away.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * Records the error that stopped the workflow. An undecided attempt goes to `error` (its status kept to
+   * restore on resume); a decided one keeps its decision and only carries the error. Conditional both
+   * ways: a decision that lands meanwhile is never overwritten (StateConflict: read again).
+   */
+  async recordWorkflowError(attemptId: string, detail: WorkflowErrorRecord, decided: boolean): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(attemptId),
+          UpdateExpression: decided
+            ? 'SET #error = :detail, errors = list_append(if_not_exists(errors, :none), :list)'
+            : 'SET statusBeforeError = #status, #status = :error, #error = :detail, errors = list_append(if_not_exists(errors, :none), :list)',
+          ConditionExpression: decided ? DECIDED.condition : UNDECIDED.condition,
+          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+          ExpressionAttributeValues: {
+            ...(decided ? DECIDED.values : { ...UNDECIDED.values, ':error': 'error' }),
+            ':detail': detail,
+            ':none': [],
+            ':list': [detail],
+          },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StateConflict('The attempt changed meanwhile');
+      throw error;
+    }
+  }
+
+  /** Lifts the error on resume: back to the status it stopped in (a decided attempt keeps its own). */
+  async liftWorkflowError(attempt: AttemptRecord): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(attempt.id),
+          UpdateExpression:
+            attempt.status === 'error'
+              ? 'SET #status = statusBeforeError REMOVE #error, statusBeforeError'
+              : 'REMOVE #error',
+          ConditionExpression: attempt.status === 'error' ? '#status = :error' : 'attribute_exists(#error)',
+          ExpressionAttributeNames: {
+            '#error': 'error',
+            ...(attempt.status === 'error' ? { '#status': 'status' } : {}),
+          },
+          ...(attempt.status === 'error' ? { ExpressionAttributeValues: { ':error': 'error' } } : {}),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StateConflict('The error was lifted already');
+      throw error;
+    }
+  }
+
+  /** Records who resumed a stopped attempt and when, once per redrive (a double click records one). */
+  async recordResume(attemptId: string, entry: { by: string; at: string; redrive: number }): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(attemptId),
+          UpdateExpression:
+            'SET resumes = list_append(if_not_exists(resumes, :none), :entry), lastResume = :n',
+          ConditionExpression: 'attribute_not_exists(lastResume) OR lastResume < :n',
+          ExpressionAttributeValues: { ':none': [], ':entry': [entry], ':n': entry.redrive },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new StateConflict('This resume is recorded already');
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 // What every store on the region's single table shares: the document client, consistent reads of one
 // item, and paged queries of the gsi1 index. Keys (pk, sk, gsi1pk, gsi1sk) never leave the adapter.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
@@ -222,4 +222,40 @@ export function takeSerial(table: string, counter: { name: string; serial: numbe
       },
     },
   };
+}
+
+/** DynamoDB's answers that say "not now" rather than "no": worth trying again after a pause. */
+const TRANSIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TransactionConflictException',
+  'TransactionInProgressException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const TRANSIENT_CANCELLATIONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+]);
+const NETWORK_ERRORS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * True for an error a retry may cure: throttling, a DynamoDB-side fault or timeout, a transaction
+ * cancelled by another transaction in flight (and by no failed condition), a dropped connection. The
+ * SDK has already retried these a few times; the workflow retries again, later.
+ */
+export function isTransientDynamoDbError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof TransactionCanceledException) {
+    const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+    return codes.some((c) => TRANSIENT_CANCELLATIONS.has(c)) && !codes.includes('ConditionalCheckFailed');
+  }
+  if (TRANSIENT_ERRORS.has(error.name)) return true;
+  return NETWORK_ERRORS.has(String((error as { code?: unknown }).code));
 }

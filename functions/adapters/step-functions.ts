@@ -1,10 +1,12 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  RedriveExecutionCommand,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { NoticeDispatcher } from '../ports.js';
+import type { CertificationWorkflow, NoticeDispatcher } from '../ports.js';
 
 /**
  * Starts an execution named after the thing it works on. Step Functions refuses a second execution of
@@ -58,5 +60,44 @@ export class StepFunctionsNoticeDispatcher implements NoticeDispatcher {
     const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     const { status } = await this.sfn.send(new DescribeExecutionCommand({ executionArn }));
     return status === 'RUNNING' || status === 'PENDING_REDRIVE' ? 'running' : 'ended';
+  }
+}
+
+/** The certification workflow of each attempt: the execution named by the attempt id. */
+export class StepFunctionsCertificationWorkflow implements CertificationWorkflow {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  private executionArn(attemptId: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${attemptId}`;
+  }
+
+  async describe(attemptId: string) {
+    try {
+      const out = await this.sfn.send(
+        new DescribeExecutionCommand({ executionArn: this.executionArn(attemptId) }),
+      );
+      return {
+        status: String(out.status),
+        redriveCount: out.redriveCount ?? 0,
+        ...(out.redriveStatus ? { redriveStatus: out.redriveStatus } : {}),
+        ...(out.redriveStatusReason ? { redriveStatusReason: out.redriveStatusReason } : {}),
+        ...(out.error ? { error: out.error } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist) return undefined;
+      throw error;
+    }
+  }
+
+  async redrive(attemptId: string, clientToken: string): Promise<void> {
+    await this.sfn.send(
+      new RedriveExecutionCommand({
+        executionArn: this.executionArn(attemptId),
+        clientToken: clientToken.slice(0, 64),
+      }),
+    );
   }
 }

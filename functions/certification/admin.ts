@@ -18,8 +18,9 @@ import {
   parseInstant,
   passPolicy,
 } from '../domain/index.js';
-import type { IdentityKey, PersonRecord, SessionRecord } from '../ports.js';
-import { badRequest, conflict, notFound, type PageRequest, tooLarge } from '../shared/http.js';
+import type { CertificationWorkflow, IdentityKey, PersonRecord, SessionRecord } from '../ports.js';
+import { badRequest, conflict, HttpError, notFound, type PageRequest, tooLarge } from '../shared/http.js';
+import { NOT_STOPPED } from './messages.js';
 
 /** A session is a room: more seats than this would be one hot record for every start (docs, "Capacity"). */
 export const MAX_SEATS_PER_SESSION = 1000;
@@ -29,6 +30,14 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 export interface AdminDeps {
   store: DynamoDbCertificationStore;
   identityKey: IdentityKey;
+  now?: () => Date;
+  /** The attempts' certification workflow, to see and resume a stopped one. */
+  workflow?: CertificationWorkflow;
+}
+
+function workflowOf(deps: AdminDeps): CertificationWorkflow {
+  if (!deps.workflow) throw new Error('The admin API is not wired to the certification workflow');
+  return deps.workflow;
 }
 
 export async function putOccupation(deps: AdminDeps, code: string, body: { nameZh: string; nameEn: string }) {
@@ -193,4 +202,80 @@ export async function getPerson(deps: AdminDeps, sub: string) {
   const person = await deps.store.getPerson(sub);
   if (!person) throw notFound('No such person');
   return personView(person);
+}
+
+/** An attempt as the evaluation body sees it: status, errors and resumes, reviews, and its workflow. */
+export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
+  const attempt = await deps.store.getAttempt(attemptId);
+  if (!attempt) throw notFound('No such attempt');
+  const [reviews, execution] = await Promise.all([
+    deps.store.listReviews(attemptId),
+    workflowOf(deps).describe(attemptId),
+  ]);
+  return {
+    attemptId,
+    candidateSub: attempt.candidateSub,
+    sessionId: attempt.sessionId,
+    examId: attempt.examId,
+    status: attempt.status,
+    ...(attempt.submittedAt ? { submittedAt: attempt.submittedAt } : {}),
+    ...(attempt.decision ? { passed: attempt.decision.passed, reasons: attempt.decision.reasons } : {}),
+    ...(attempt.practicalScore !== undefined && attempt.practicalScore !== null
+      ? { practicalScore: attempt.practicalScore }
+      : {}),
+    ...(attempt.certificateNumber ? { certificateNumber: attempt.certificateNumber } : {}),
+    ...(attempt.error ? { error: attempt.error } : {}),
+    errors: attempt.errors ?? [],
+    resumes: (attempt.resumes ?? []).map(({ by, at }) => ({ by, at })),
+    reviews: reviews.map((r) => ({
+      slot: r.slot,
+      status: r.status,
+      assessorSub: r.assessorSub,
+      moderation: r.moderation,
+      createdAt: r.createdAt,
+      waiting: r.status === 'open' && r.taskToken !== undefined,
+      ...(r.score !== undefined && r.score !== null ? { score: r.score } : {}),
+      ...(r.returnReason ? { returnReason: r.returnReason } : {}),
+    })),
+    ...(execution ? { execution } : {}),
+  };
+}
+
+/**
+ * Resumes an attempt whose workflow stopped on an error: records who asked and when, then redrives the
+ * stopped execution, which continues where it stopped. Asked twice (a double click), it resumes once.
+ */
+export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId: string) {
+  const attempt = await deps.store.getAttempt(attemptId);
+  if (!attempt) throw notFound('No such attempt');
+  const execution = await workflowOf(deps).describe(attemptId);
+  const redrive = (execution?.redriveCount ?? 0) + 1;
+  const pending = attempt.lastResume === redrive - 1 && execution?.status === 'RUNNING';
+  // Stopped by an error RecordError recorded, or ended without reaching it (aborted by an operator,
+  // timed out after 90 days): either way the execution is there to be redriven.
+  const ended = execution !== undefined && ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(execution.status);
+  if (!attempt.error && !ended && !pending)
+    throw new HttpError(409, 'NotStopped', NOT_STOPPED.en, NOT_STOPPED);
+  if (!execution)
+    throw new HttpError(409, 'NotStopped', 'This attempt has no workflow to resume', NOT_STOPPED);
+  if (execution.status === 'RUNNING') {
+    // Resumed a moment ago (the error is lifted as the run resumes): the same request again.
+    return { attemptId, status: 'resuming', resumes: attempt.resumes ?? [] };
+  }
+  const entry = { by: adminSub, at: (deps.now ?? (() => new Date()))().toISOString(), redrive };
+  try {
+    await deps.store.recordResume(attemptId, entry);
+  } catch (error) {
+    // Recorded by a concurrent click for this same redrive: redrive with the same client token.
+    if (!(error instanceof StateConflict)) throw error;
+  }
+  try {
+    await workflowOf(deps).redrive(attemptId, `${attemptId}-resume-${redrive}`);
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionNotRedrivable')
+      throw new HttpError(409, 'NotResumable', `The workflow cannot be resumed: ${(error as Error).message}`);
+    throw error;
+  }
+  const after = await deps.store.getAttempt(attemptId);
+  return { attemptId, status: 'resuming', resumes: after?.resumes ?? [entry] };
 }

@@ -1,11 +1,15 @@
 // What an assessor can do: see the reviews assigned to them (blind: no candidate name or ID), open one
 // with the candidate's practical evidence and the rubric, mark it, or return it with a reason. Only the
-// assigned assessor can act on a review, and only while it is open.
+// assigned assessor can act on a review, and only while it is open and the workflow waits for it (it
+// holds a task token). The mark or return is saved first; telling the workflow is second, and if that
+// fails the saved record still counts: the workflow reads it when its wait for this review ends.
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import { StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type CriterionMark, MarkError, scoreMark } from '../domain/index.js';
 import type { ReviewRecord } from '../ports.js';
-import { badRequest, conflict, notFound, type PageRequest } from '../shared/http.js';
+import { badRequest, conflict, HttpError, notFound, type PageRequest } from '../shared/http.js';
+import { logger } from '../shared/logger.js';
+import { REVIEW_PAUSED } from './messages.js';
 
 export interface AssessorDeps {
   store: DynamoDbCertificationStore;
@@ -28,13 +32,42 @@ async function ownOpenReview(
   return review;
 }
 
-/** The caller's open reviews, a page at a time: the page's attempts and exams in two batch reads. */
+/** Tells the workflow; a failure here changes nothing already saved (see the top of this file). */
+async function tell(
+  deps: AssessorDeps,
+  review: ReviewRecord,
+  outcome: Parameters<AssessorDeps['completeTask']>[1],
+) {
+  try {
+    await deps.completeTask(review.taskToken as string, outcome);
+  } catch (error) {
+    logger.warn('The workflow was not told; it reads the review when its wait ends', {
+      attemptId: review.attemptId,
+      slot: review.slot,
+      error: (error as Error).name,
+    });
+  }
+}
+
+/** No token: the workflow is not waiting for this review (yet, or any more while it is stopped). */
+async function notWaiting(deps: AssessorDeps, review: ReviewRecord): Promise<never> {
+  const attempt = await deps.store.getAttempt(review.attemptId);
+  if (attempt?.status === 'error' || attempt?.error)
+    throw new HttpError(409, 'AttemptStopped', REVIEW_PAUSED.en, REVIEW_PAUSED);
+  throw conflict('This review is not ready for marking yet; try again in a moment');
+}
+
+/**
+ * The caller's open reviews, a page at a time: the page's attempts and exams in two batch reads. Only
+ * what the workflow waits for: a review without a token cannot be answered.
+ */
 export async function myQueue(deps: AssessorDeps, sub: string, page: PageRequest) {
   const found = await deps.store.listOpenReviewsOf(sub, page);
-  const attempts = await deps.store.getAttempts(found.items.map((r) => r.attemptId));
+  const waiting = found.items.filter((r) => r.taskToken);
+  const attempts = await deps.store.getAttempts(waiting.map((r) => r.attemptId));
   const exams = await deps.store.getExamHeaders([...new Set([...attempts.values()].map((a) => a.examId))]);
   const reviews = [];
-  for (const review of found.items) {
+  for (const review of waiting) {
     const exam = exams.get(attempts.get(review.attemptId)?.examId ?? '');
     if (!exam) continue;
     reviews.push({
@@ -79,8 +112,6 @@ export async function submitMark(
   criteria: CriterionMark[],
 ) {
   const review = await ownOpenReview(deps, sub, attemptId, slot);
-  if (review.status !== 'open') throw conflict(`This review is already ${review.status}`);
-  if (!review.taskToken) throw conflict('This review is not ready for marking yet; try again in a moment');
   const { exam } = await examOf(deps, attemptId);
   if (!exam) throw notFound('No such review');
   const mark = { assessorId: sub, criteria };
@@ -91,14 +122,32 @@ export async function submitMark(
     if (error instanceof MarkError) throw badRequest(error.message);
     throw error;
   }
+  // The same mark sent again (a retried request whose answer was lost) gets the same answer.
+  if (review.status === 'marked' && sameMark(review, criteria)) {
+    // Tell the workflow again, in case the first telling was lost; an answered token just says so.
+    if (review.taskToken) await tell(deps, review, { ok: true, output: { slot, score } });
+    return { attemptId, slot, score };
+  }
+  if (review.status !== 'open') throw conflict(`This review is already ${review.status}`);
+  if (!review.taskToken) return notWaiting(deps, review);
   try {
     await deps.store.closeReview(review, 'marked', { mark, score });
   } catch (error) {
     if (error instanceof StateConflict) throw conflict('This review is no longer open');
     throw error;
   }
-  await deps.completeTask(review.taskToken, { ok: true, output: { slot, score } });
+  await tell(deps, review, { ok: true, output: { slot, score } });
   return { attemptId, slot, score };
+}
+
+function sameMark(review: ReviewRecord, criteria: CriterionMark[]): boolean {
+  const key = (list: CriterionMark[]) =>
+    JSON.stringify(
+      [...list]
+        .map((c) => [c.criterionId, c.points, c.comment ?? null])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+  return review.mark !== undefined && key(review.mark.criteria) === key(criteria);
 }
 
 export async function returnReview(
@@ -109,14 +158,16 @@ export async function returnReview(
   reason: string,
 ) {
   const review = await ownOpenReview(deps, sub, attemptId, slot);
+  if (review.status === 'returned' && review.returnReason === reason)
+    return { attemptId, slot, returned: true };
   if (review.status !== 'open') throw conflict(`This review is already ${review.status}`);
-  if (!review.taskToken) throw conflict('This review is not ready yet; try again in a moment');
+  if (!review.taskToken) return notWaiting(deps, review);
   try {
     await deps.store.closeReview(review, 'returned', { returnReason: reason });
   } catch (error) {
     if (error instanceof StateConflict) throw conflict('This review is no longer open');
     throw error;
   }
-  await deps.completeTask(review.taskToken, { ok: false, error: 'Review.Returned', cause: reason });
+  await tell(deps, review, { ok: false, error: 'Review.Returned', cause: reason });
   return { attemptId, slot, returned: true };
 }

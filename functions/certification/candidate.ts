@@ -33,6 +33,7 @@ import {
   type PageRequest,
 } from '../shared/http.js';
 import { credentialJsonOf } from '../shared/signing.js';
+import { ATTEMPT_STOPPED } from './messages.js';
 
 export interface CandidateDeps {
   store: DynamoDbCertificationStore;
@@ -126,6 +127,9 @@ export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
         }
       : {}),
     ...(attempt.certificateNumber ? { certificateNumber: attempt.certificateNumber } : {}),
+    // Stopped by an error: said plainly, without internals; an admin resumes it.
+    ...(attempt.status === 'error' ? { notice: ATTEMPT_STOPPED } : {}),
+    ...(attempt.resumes?.length ? { resumes: attempt.resumes.map((r) => ({ at: r.at })) } : {}),
   };
 }
 
@@ -239,6 +243,9 @@ export async function submitAttempt(
   body: { answers?: Answers; practicalEvidence?: string },
 ) {
   const attempt = await ownAttempt(deps, sub, attemptId);
+  // Submitting again cannot restart a stopped workflow (its execution name is taken): say what happened.
+  if (attempt.status === 'error')
+    throw new HttpError(409, 'AttemptStopped', ATTEMPT_STOPPED.en, ATTEMPT_STOPPED);
   if (attempt.status === 'in-progress') {
     const exam = await deps.store.getExam(attempt.examId);
     if (!exam) throw notFound('The exam of this attempt no longer exists');

@@ -1,23 +1,30 @@
 // The steps of the certification state machine. Each is idempotent: run twice (a Lambda retry, a
-// resumed execution) it finds its own earlier work and answers the same.
+// resumed or redriven execution) it finds its own earlier work and answers the same.
+import { backOff } from 'exponential-backoff';
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import { StateConflict } from '../adapters/dynamodb-certification-store.js';
+import { isTransientDynamoDbError } from '../adapters/dynamodb-table.js';
 import {
   assignAssessors,
+  BLIND_CHAINS,
   buildCredential,
   type Component,
   calendarYear,
   certificateSerialCounter,
   certificateValidUntil,
+  chainState,
   combineMarks,
   decide,
   drawPaper,
   type Exam,
   formatCertificateNumber,
   gradeTheory,
+  MODERATION_CHAIN,
   nextStatusPosition,
   requiredComponents,
+  slotParts,
   statusListOf,
+  successorSlot,
 } from '../domain/index.js';
 import type { AttemptRecord, CredentialSigner, PersonRecord, ReviewRecord } from '../ports.js';
 
@@ -75,15 +82,14 @@ function asPerson(candidate: PersonRecord) {
 export async function gradeAttempt(deps: WorkflowDeps, attemptId: string) {
   const { attempt, exam, candidate } = await load(deps, attemptId);
   if (attempt.status !== 'submitted') {
-    // Already graded by an earlier run of this step: answer with what it did.
-    const reviews = (await deps.store.listReviews(attemptId)).filter(
-      (r) => !r.moderation && r.status === 'open',
+    // Already graded by an earlier run of this step (a retry, or a resumed execution): answer with the
+    // blind chains still waiting for their mark, each at its latest review. Waiting on a review that was
+    // closed meanwhile fails its token write, and the reassignment step then opens its replacement.
+    const reviews = await deps.store.listReviews(attemptId);
+    const waiting = BLIND_CHAINS.map((chain) => chainState(reviews, chain)).flatMap((state) =>
+      state.kind === 'open' || state.kind === 'closed' ? [{ attemptId, slot: state.review.slot }] : [],
     );
-    return {
-      attemptId,
-      theory: attempt.theory?.score,
-      reviews: reviews.map((r) => ({ attemptId, slot: r.slot })),
-    };
+    return { attemptId, theory: attempt.theory?.score, reviews: waiting };
   }
   const { items: _perItem, ...theory } = gradeTheory(drawPaper(exam, attempt.seed), attempt.answers);
   let reviews: ReviewRecord[] = [];
@@ -110,43 +116,69 @@ export async function gradeAttempt(deps: WorkflowDeps, attemptId: string) {
   return { attemptId, theory: theory.score, reviews: reviews.map((r) => ({ attemptId, slot: r.slot })) };
 }
 
-/** Replaces an assessor who did not answer in time or returned the work, never with someone used before. */
-export async function reassignReview(deps: WorkflowDeps, attemptId: string, slot: string, reason: string) {
+/**
+ * Settles a review whose wait ended without a mark reaching the workflow — the marking timeout fired, the
+ * assessor returned the work, or the review was closed before the wait began — and answers what to wait
+ * for next: `marked: true` when the chain has its mark (a mark that raced the timeout, or whose
+ * SendTaskSuccess was lost, is kept and counts), otherwise the chain's open review, opening the replacement
+ * of a review closed unmarked, for an assessor who has not seen this attempt. Idempotent: the replacement
+ * of a slot is always the same slot, so a retried or repeated call opens nothing more.
+ */
+export async function reassignReview(
+  deps: WorkflowDeps,
+  attemptId: string,
+  slot: string,
+  reason: string,
+): Promise<{ attemptId: string; slot: string; marked: boolean }> {
   const { candidate } = await load(deps, attemptId);
-  const reviews = await deps.store.listReviews(attemptId);
-  const review = reviews.find((r) => r.slot === slot);
-  if (!review) throw new WorkflowError('ReviewNotFound', `No review ${slot} for ${attemptId}`);
-  const base = slot.replace(/\d+$/, '');
-  const existing = reviews.filter((r) => r.slot.replace(/\d+$/, '') === base);
-  const next = `${base}${existing.length + 1}`;
-  const already = reviews.find((r) => r.slot === next);
-  if (already) return { attemptId, slot: next };
-  if (review.status === 'open') {
-    await deps.store.closeReview(review, 'expired', { returnReason: reason }).catch((error: unknown) => {
-      if (!(error instanceof StateConflict)) throw error;
+  const { chain } = slotParts(slot);
+  for (let round = 0; round < 5; round++) {
+    const reviews = await deps.store.listReviews(attemptId);
+    if (!reviews.some((r) => r.slot === slot))
+      throw new WorkflowError('ReviewNotFound', `No review ${slot} for ${attemptId}`);
+    const state = chainState(reviews, chain);
+    if (state.kind === 'marked') return { attemptId, slot: state.review.slot, marked: true };
+    if (state.kind === 'none')
+      throw new WorkflowError('ReviewNotFound', `No review ${slot} for ${attemptId}`);
+    const latest = state.review;
+    if (state.kind === 'open') {
+      // A later review of this chain is already open: an earlier run of this step opened it.
+      if (slotParts(latest.slot).ordinal > slotParts(slot).ordinal)
+        return { attemptId, slot: latest.slot, marked: false };
+      // The wait on this very review ended: close it, unless a mark or a return lands first.
+      try {
+        await deps.store.closeReview(latest, 'expired', { returnReason: reason });
+      } catch (error) {
+        if (!(error instanceof StateConflict)) throw error;
+      }
+      continue; // read again: expired by us, or marked/returned by its assessor meanwhile
+    }
+    // Closed unmarked: open its replacement, once.
+    const next = successorSlot(latest.slot);
+    const chosen = assignAssessors(asPerson(candidate), pool(await deps.store.listAssessors()), {
+      count: 1,
+      seed: `${attemptId}/${next}`,
+      seniorOnly: latest.moderation,
+      exclude: reviews.map((r) => r.assessorSub),
     });
+    if (!chosen.ok) throw new WorkflowError('NoAssessorAvailable', chosen.reason);
+    try {
+      await deps.store.addReview({
+        attemptId,
+        slot: next,
+        assessorSub: chosen.assessorIds[0] as string,
+        moderation: latest.moderation,
+        status: 'open',
+        createdAt: deps.now().toISOString(),
+      });
+    } catch (error) {
+      if (!(error instanceof StateConflict)) throw error;
+      // Opened by a concurrent run of this step: read again and answer with it.
+      continue;
+    }
+    return { attemptId, slot: next, marked: false };
   }
-  const assessors = await deps.store.listAssessors();
-  const chosen = assignAssessors(asPerson(candidate), pool(assessors), {
-    count: 1,
-    seed: `${attemptId}/${next}`,
-    seniorOnly: review.moderation,
-    exclude: reviews.map((r) => r.assessorSub),
-  });
-  if (!chosen.ok) throw new WorkflowError('NoAssessorAvailable', chosen.reason);
-  await deps.store
-    .addReview({
-      attemptId,
-      slot: next,
-      assessorSub: chosen.assessorIds[0] as string,
-      moderation: review.moderation,
-      status: 'open',
-      createdAt: deps.now().toISOString(),
-    })
-    .catch((error: unknown) => {
-      if (!(error instanceof StateConflict)) throw error;
-    });
-  return { attemptId, slot: next };
+  throw new WorkflowError('TransientError', `Review ${slot} of ${attemptId} kept changing; try again`);
 }
 
 export type DecisionOutcome =
@@ -154,20 +186,26 @@ export type DecisionOutcome =
   | { outcome: 'passed'; attemptId: string; certificateNumber: string }
   | { outcome: 'failed'; attemptId: string; reasons: string[] };
 
-function practicalScore(reviews: ReviewRecord[]): {
-  score?: number;
-  needsModeration?: boolean;
-  scores?: number[];
-} {
-  const moderated = reviews.find((r) => r.moderation && r.status === 'marked');
-  if (moderated) return { score: moderated.score as number };
-  const marked = reviews.filter((r) => !r.moderation && r.status === 'marked');
-  if (marked.length < 2) throw new WorkflowError('MarksMissing', `Only ${marked.length} of 2 marks are in`);
-  const [a, b] = marked.map((r) => r.score as number);
-  const combined = combineMarks(a as number, b as number);
-  return combined.status === 'agreed'
-    ? { score: combined.score }
-    : { needsModeration: true, scores: combined.scores };
+/**
+ * The practical score from the marks that count: the mark of chain A and of chain B, averaged when they
+ * agree; when they diverge beyond the tolerance, the moderation chain's mark (or the moderation to wait
+ * for, or to open).
+ */
+function practicalScore(
+  reviews: ReviewRecord[],
+): { score: number } | { moderation: 'open' | 'closed'; slot: string } | { moderation: 'none' } {
+  const marks = BLIND_CHAINS.map((chain) => {
+    const state = chainState(reviews, chain);
+    if (state.kind !== 'marked')
+      throw new WorkflowError('MarksMissing', `Review chain ${chain} has no mark yet (${state.kind})`);
+    return state.review.score as number;
+  });
+  const combined = combineMarks(marks[0] as number, marks[1] as number);
+  if (combined.status === 'agreed') return { score: combined.score };
+  const moderation = chainState(reviews, MODERATION_CHAIN);
+  if (moderation.kind === 'marked') return { score: moderation.review.score as number };
+  if (moderation.kind === 'none') return { moderation: 'none' };
+  return { moderation: moderation.kind, slot: moderation.review.slot };
 }
 
 /** Decides the result once the marks are in: moderation, a certificate, or a recorded fail. */
@@ -186,9 +224,9 @@ export async function decideResult(
   const scores: Partial<Record<Component, number>> = { theory: attempt.theory?.score as number };
   if (exam.rubric.length > 0) {
     const practical = practicalScore(reviews);
-    if (practical.needsModeration) {
-      const openModeration = reviews.find((r) => r.moderation && r.status === 'open');
-      if (openModeration) return { outcome: 'moderation', attemptId, slot: openModeration.slot };
+    if ('moderation' in practical) {
+      // Waiting for the moderator (a closed moderation review is replaced by the reassignment step).
+      if (practical.moderation !== 'none') return { outcome: 'moderation', attemptId, slot: practical.slot };
       const chosen = assignAssessors(asPerson(candidate), pool(await deps.store.listAssessors()), {
         count: 1,
         seed: `${attemptId}/M`,
@@ -200,7 +238,7 @@ export async function decideResult(
         .addReview(
           {
             attemptId,
-            slot: 'M',
+            slot: MODERATION_CHAIN,
             assessorSub: chosen.assessorIds[0] as string,
             moderation: true,
             status: 'open',
@@ -211,9 +249,9 @@ export async function decideResult(
         .catch((error: unknown) => {
           if (!(error instanceof StateConflict)) throw error;
         });
-      return { outcome: 'moderation', attemptId, slot: 'M' };
+      return { outcome: 'moderation', attemptId, slot: MODERATION_CHAIN };
     }
-    scores.practical = practical.score as number;
+    scores.practical = practical.score;
   }
 
   const decision = decide(exam.policy, scores, requiredComponents(exam));
@@ -221,15 +259,25 @@ export async function decideResult(
     await deps.store.recordFailure(attemptId, { decision, practicalScore: scores.practical });
     return { outcome: 'failed', attemptId, reasons: decision.reasons };
   }
-  const certificateNumber = await issue(deps, {
-    attempt,
-    exam,
-    candidate,
-    decision,
-    practical: scores.practical,
+  const facts = { attempt, exam, candidate, decision, practical: scores.practical };
+  // The region's serial counter is one item every issuance updates: under load, tries collide. Back off
+  // with full jitter between rounds so that colliding deciders spread out, instead of failing the attempt;
+  // the state machine retries SerialContention and transient errors again, later.
+  const certificateNumber = await backOff(() => issue(deps, facts), {
+    numOfAttempts: ISSUE_ROUNDS,
+    startingDelay: 50,
+    timeMultiple: 2,
+    maxDelay: 2000,
+    jitter: 'full',
+    retry: (error: unknown) =>
+      (error instanceof WorkflowError && error.name === 'SerialContention') ||
+      isTransientDynamoDbError(error),
   });
   return { outcome: 'passed', attemptId, certificateNumber };
 }
+
+/** Rounds of issue() (each up to 8 quick tries at the serial) before the step gives up to the state machine. */
+const ISSUE_ROUNDS = 6;
 
 async function issue(
   deps: WorkflowDeps & { credentials: CredentialSigner; issuer: IssuerSettings; newSeed: () => string },
@@ -314,4 +362,70 @@ async function issue(
     }
   }
   throw new WorkflowError('SerialContention', 'Could not take a certificate serial after 8 tries');
+}
+
+export type ErrorOutcome = DecisionOutcome | { outcome: 'resume'; attemptId: string };
+
+/**
+ * The state machine's error path. A step failed for good (its retries spent): record why on the attempt
+ * and stop here — this step fails the execution, so that an admin's RedriveExecution runs it again, and
+ * run again it lifts the error and answers `resume` (the workflow then fast-forwards through its
+ * idempotent steps to where it stopped). It never overwrites a decision: an attempt already passed or
+ * failed answers with its decision, so the workflow still publishes it — unless publishing is what
+ * failed, which is then recorded beside the decision.
+ */
+export async function recordError(
+  deps: WorkflowDeps,
+  attemptId: string,
+  failure: { error: string; cause: string; step?: string; redriveCount: number },
+  redriveCount: number,
+): Promise<ErrorOutcome> {
+  for (let round = 0; round < 5; round++) {
+    const attempt = await deps.store.getAttempt(attemptId);
+    if (!attempt) throw new WorkflowError('AttemptNotFound', `No attempt ${attemptId}`);
+    if (redriveCount > failure.redriveCount) {
+      // Redriven by an admin: lift the error (once) and carry on.
+      if (attempt.error) {
+        try {
+          await deps.store.liftWorkflowError(attempt);
+        } catch (error) {
+          if (!(error instanceof StateConflict)) throw error;
+          continue;
+        }
+      }
+      return { outcome: 'resume', attemptId };
+    }
+    const decided = attempt.status === 'passed' || attempt.status === 'failed';
+    if (decided && failure.step !== 'publish') return decisionOf(attempt);
+    // Recorded once per stop: a retry of this step finds its own record.
+    if (attempt.error?.redriveCount !== failure.redriveCount) {
+      try {
+        await deps.store.recordWorkflowError(
+          attemptId,
+          {
+            error: failure.error,
+            cause: failure.cause,
+            at: deps.now().toISOString(),
+            redriveCount: failure.redriveCount,
+          },
+          decided,
+        );
+      } catch (error) {
+        if (!(error instanceof StateConflict)) throw error;
+        continue; // decided (or stopped) meanwhile: read again
+      }
+    }
+    // The workflow no longer waits for any review: take the tokens away, so no assessor is shown work
+    // whose answer nobody would hear. The reviews stay theirs and get new tokens when it resumes.
+    for (const review of await deps.store.listReviews(attemptId))
+      if (review.status === 'open') await deps.store.detachTaskToken(review);
+    throw new WorkflowError('CertificationError', `${failure.error}: ${failure.cause}`);
+  }
+  throw new WorkflowError('TransientError', `Attempt ${attemptId} kept changing; try again`);
+}
+
+function decisionOf(attempt: AttemptRecord): DecisionOutcome {
+  return attempt.status === 'passed'
+    ? { outcome: 'passed', attemptId: attempt.id, certificateNumber: attempt.certificateNumber as string }
+    : { outcome: 'failed', attemptId: attempt.id, reasons: attempt.decision?.reasons ?? [] };
 }

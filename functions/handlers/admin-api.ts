@@ -1,4 +1,6 @@
 // The admin routes: occupations, exams (item bank, blueprint, rubric, policy), sessions, people.
+
+import { SFNClient } from '@aws-sdk/client-sfn';
 import {
   _default,
   array,
@@ -16,19 +18,30 @@ import {
   union,
 } from 'zod/mini';
 import { identityKeyFromEnvironment } from '../adapters/identity-key.js';
+import { StepFunctionsCertificationWorkflow } from '../adapters/step-functions.js';
 import {
+  type AdminDeps,
+  attemptForAdmin,
   getPerson,
   listExams,
   putExam,
   putOccupation,
   putPerson,
   putSession,
+  resumeAttempt,
 } from '../certification/admin.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
-import { store } from '../shared/certification.js';
+import { clock, config, store } from '../shared/certification.js';
 import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 
-const deps = { store, identityKey: identityKeyFromEnvironment() };
+const deps: AdminDeps = {
+  store,
+  identityKey: identityKeyFromEnvironment(),
+  now: clock.now,
+  ...(config.STATE_MACHINE_ARN
+    ? { workflow: new StepFunctionsCertificationWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN) }
+    : {}),
+};
 const id = string().check(minLength(1), maxLength(64));
 const text = object({
   zh: string().check(minLength(1), maxLength(2000)),
@@ -109,7 +122,7 @@ const personBody = object({
 export type ExamBody = Infer<typeof examBody>;
 
 export const handler = httpHandler(async (event) => {
-  requireGroup(event, 'admins');
+  const admin = requireGroup(event, 'admins');
   switch (event.routeKey) {
     case 'PUT /admin/occupations/{code}':
       return json(
@@ -136,6 +149,10 @@ export const handler = httpHandler(async (event) => {
       return json(200, await putPerson(deps, pathParam(event, 'sub'), personBody.parse(jsonBody(event))));
     case 'GET /admin/people/{sub}':
       return json(200, await getPerson(deps, pathParam(event, 'sub')));
+    case 'GET /admin/attempts/{attemptId}':
+      return json(200, await attemptForAdmin(deps, pathParam(event, 'attemptId')));
+    case 'POST /admin/attempts/{attemptId}/resume':
+      return json(202, await resumeAttempt(deps, admin.sub, pathParam(event, 'attemptId')));
     default:
       throw notFound();
   }

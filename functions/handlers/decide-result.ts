@@ -1,11 +1,11 @@
 // Workflow step: decide against the pass policy; moderate, issue the signed certificate, or record a fail.
-
 import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { decideResult } from '../certification/workflow.js';
 import { clock, config, store } from '../shared/certification.js';
 import { credentialSigner } from '../shared/issuing.js';
+import { workflowStep } from '../shared/workflow-step.js';
 
-export const handler = async (event: { attemptId: string }) =>
+export const handler = workflowStep(async (event: { attemptId: string }) =>
   decideResult(
     {
       store,
@@ -23,4 +23,5 @@ export const handler = async (event: { attemptId: string }) =>
       },
     },
     event.attemptId,
-  );
+  ),
+);

@@ -6,26 +6,49 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Choice,
   Condition,
-  Fail,
   IntegrationPattern,
+  JitterType,
   JsonPath,
   Map as MapState,
+  Pass,
+  type RetryProps,
   Succeed,
   TaskInput,
   Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import {
-  CallAwsService,
-  DynamoAttributeValue,
-  DynamoUpdateItem,
-  EventBridgePutEvents,
-  LambdaInvoke,
-} from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { CallAwsService, EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { REVIEW_TOKEN_WRITE } from '../../functions/certification/review-token.js';
 import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
 import { SkillcertFunction } from './function.js';
 import { SkillcertStateMachine } from './state-machine.js';
+
+/** What a Lambda step may meet that passes with time (see functions/shared/workflow-step.ts). */
+const TRANSIENT_STEP_ERRORS = [
+  'TransientError',
+  'SerialContention',
+  'States.Timeout',
+  'Sandbox.Timedout',
+  'Runtime.ExitError',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.Unknown',
+];
+/** The same for the aws-sdk DynamoDB integration (AWS names them after the Java SDK's exceptions). */
+const TRANSIENT_DYNAMODB_SDK_ERRORS = [
+  'DynamoDb.ProvisionedThroughputExceededException',
+  'DynamoDb.ThrottlingException',
+  'DynamoDb.RequestLimitExceeded',
+  'DynamoDb.RequestLimitExceededException',
+  'DynamoDb.InternalServerError',
+  'DynamoDb.InternalServerErrorException',
+  'DynamoDb.TransactionConflictException',
+  'DynamoDb.SdkClientException',
+];
 
 export interface CertificationProps {
   region: CertificationRegion;
@@ -88,6 +111,23 @@ export class Certification extends Construct {
       .grantSign(props.signingKey)
       .grantSign(props.proofKey);
 
+    const recordErrorFn = fn(
+      'RecordErrorFunction',
+      'record-error',
+      'Records why the workflow stopped (never over a decision); resumes it when redriven',
+    );
+
+    // Every step is safe to run again, so every step is retried on what may pass: throttling, conflicts
+    // and timeouts in DynamoDB (TransientError), serial-counter contention, Lambda's own service errors and
+    // timeouts. Exponential backoff with full jitter, so that colliding executions spread out.
+    const backoff = (errors: string[], maxAttempts = 6): RetryProps => ({
+      errors,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: JitterType.FULL,
+      maxAttempts,
+    });
     const lambdaStep = (
       sid: string,
       handler: SkillcertFunction,
@@ -99,9 +139,13 @@ export class Certification extends Construct {
         payload: TaskInput.fromObject(payload),
         payloadResponseOnly: true,
         resultPath,
-      }).addRetry({ errors: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException'], maxAttempts: 3 });
+        // A hung invocation becomes States.Timeout, retried like the others.
+        taskTimeout: Timeout.duration(Duration.seconds(60)),
+        retryOnServiceExceptions: false,
+      }).addRetry(backoff(TRANSIENT_STEP_ERRORS, 8));
 
-    // The review record holds the task token; the assessor API answers it when the mark is in.
+    // The review record holds the task token; the assessor API answers it when the mark is in. The token
+    // is written only while the review is open (REVIEW_TOKEN_WRITE, shared with the tests).
     const waitForReviewer = (sid: string, slotPath: string) =>
       new CallAwsService(this, sid, {
         service: 'dynamodb',
@@ -113,35 +157,39 @@ export class Certification extends Construct {
             pk: { S: JsonPath.format('ATTEMPT#{}', JsonPath.stringAt('$.attemptId')) },
             sk: { S: JsonPath.format('REVIEW#{}', JsonPath.stringAt(slotPath)) },
           },
-          UpdateExpression: 'SET taskToken = :token',
-          ConditionExpression: '#status = :open',
-          ExpressionAttributeNames: { '#status': 'status' },
+          UpdateExpression: REVIEW_TOKEN_WRITE.UpdateExpression,
+          ConditionExpression: REVIEW_TOKEN_WRITE.ConditionExpression,
+          ExpressionAttributeNames: REVIEW_TOKEN_WRITE.ExpressionAttributeNames,
           ExpressionAttributeValues: { ':token': { S: JsonPath.taskToken }, ':open': { S: 'open' } },
         },
         iamResources: [table.tableArn],
         taskTimeout: Timeout.duration(props.markingTimeout),
         resultPath: JsonPath.DISCARD,
-      });
+      }).addRetry(backoff(TRANSIENT_DYNAMODB_SDK_ERRORS));
 
-    const recordError = new DynamoUpdateItem(this, 'RecordError', {
-      table,
-      key: {
-        pk: DynamoAttributeValue.fromString(JsonPath.format('ATTEMPT#{}', JsonPath.stringAt('$.attemptId'))),
-        sk: DynamoAttributeValue.fromString('ATTEMPT'),
-      },
-      updateExpression: 'SET #status = :error, #error = :detail',
-      expressionAttributeNames: { '#status': 'status', '#error': 'error' },
-      expressionAttributeValues: {
-        ':error': DynamoAttributeValue.fromString('error'),
-        ':detail': DynamoAttributeValue.fromMap({
-          error: DynamoAttributeValue.fromString(JsonPath.stringAt('$.failure.Error')),
-          cause: DynamoAttributeValue.fromString(JsonPath.stringAt('$.failure.Cause')),
-        }),
-      },
-      resultPath: JsonPath.DISCARD,
-    }).next(
-      new Fail(this, 'CertificationError', { error: 'CertificationError', causePath: '$.failure.Cause' }),
-    );
+    // The error path. A step whose retries are spent lands here with its error in $.failure; NoteFailure
+    // keeps the redrive count it failed in. RecordError records the error (never over a decision) and
+    // fails the execution right there, so an admin's RedriveExecution runs RecordError again: it then
+    // lifts the error and the workflow starts over at GradeTheory, whose idempotent steps fast-forward to
+    // where it stopped. An attempt already decided is not an error: its decision is published.
+    const recordError = new LambdaInvoke(this, 'RecordError', {
+      lambdaFunction: recordErrorFn.function,
+      payload: TaskInput.fromObject({
+        attemptId: JsonPath.stringAt('$.attemptId'),
+        failure: JsonPath.objectAt('$.failure'),
+        failedAt: JsonPath.objectAt('$.failedAt'),
+        redriveCount: JsonPath.numberAt('$$.Execution.RedriveCount'),
+      }),
+      payloadResponseOnly: true,
+      resultPath: '$.decision',
+      taskTimeout: Timeout.duration(Duration.seconds(60)),
+      retryOnServiceExceptions: false,
+    }).addRetry(backoff(TRANSIENT_STEP_ERRORS, 8));
+    const noteFailure = (sid: string, step: string) =>
+      new Pass(this, sid, {
+        parameters: { redriveCount: JsonPath.numberAt('$$.Execution.RedriveCount'), step },
+        resultPath: '$.failedAt',
+      }).next(recordError);
     const onError = { errors: ['States.ALL'], resultPath: '$.failure' };
 
     const gradeStep = lambdaStep(
@@ -151,13 +199,15 @@ export class Certification extends Construct {
       '$.grading',
     );
 
-    // Wait for a review's mark; if nobody answers in time or the work is returned, give it to another
-    // assessor (the step answers with the new slot, written to reassignResultPath) and wait again.
+    // Wait for a review's mark. When the wait ends otherwise — nobody answered in time, the work was
+    // returned, or the review was closed before the wait began — the reassignment step keeps a mark that
+    // is in (marked: true ends the wait) or answers the review to wait for next, and we wait again.
     const reviewLoop = (
       waitName: string,
       reassignName: string,
       slotPath: string,
       reassignResultPath: string,
+      markedPath: string,
     ) => {
       const wait = waitForReviewer(waitName, slotPath);
       const reassignStep = lambdaStep(
@@ -170,12 +220,19 @@ export class Certification extends Construct {
         },
         reassignResultPath,
       );
-      wait.addCatch(reassignStep, { errors: ['States.Timeout', 'Review.Returned'], resultPath: '$.late' });
-      reassignStep.next(wait);
-      return { wait, reassignStep };
+      wait.addCatch(reassignStep, {
+        errors: ['States.Timeout', 'Review.Returned', 'DynamoDb.ConditionalCheckFailedException'],
+        resultPath: '$.late',
+      });
+      const markIn = new Choice(this, `${reassignName}Done`).when(
+        Condition.booleanEquals(markedPath, true),
+        new Succeed(this, `${reassignName}MarkKept`),
+      );
+      reassignStep.next(markIn.otherwise(wait));
+      return { wait, reassignStep, markIn };
     };
 
-    const { wait: waitForMark } = reviewLoop('WaitForMark', 'ReassignMarker', '$.slot', '$');
+    const { wait: waitForMark } = reviewLoop('WaitForMark', 'ReassignMarker', '$.slot', '$', '$.marked');
     const collectMarks = new MapState(this, 'CollectMarks', {
       itemsPath: '$.grading.reviews',
       maxConcurrency: 2,
@@ -189,13 +246,29 @@ export class Certification extends Construct {
       '$.decision',
     );
 
-    const { wait: waitForModerator, reassignStep: reassignModerator } = reviewLoop(
-      'WaitForModerator',
+    const waitForModerator = waitForReviewer('WaitForModerator', '$.decision.slot');
+    const reassignModerator = lambdaStep(
       'ReassignModerator',
-      '$.decision.slot',
+      reassign,
+      {
+        attemptId: JsonPath.stringAt('$.attemptId'),
+        slot: JsonPath.stringAt('$.decision.slot'),
+        reason: JsonPath.stringAt('$.late.Error'),
+      },
       '$.decision',
     );
+    waitForModerator.addCatch(reassignModerator, {
+      errors: ['States.Timeout', 'Review.Returned', 'DynamoDb.ConditionalCheckFailedException'],
+      resultPath: '$.late',
+    });
+    reassignModerator.next(
+      new Choice(this, 'ModeratorMarkIn')
+        .when(Condition.booleanEquals('$.decision.marked', true), decideStep)
+        .otherwise(waitForModerator),
+    );
 
+    // Publishing is at least once: a retry after a lost answer may send an event twice; consumers
+    // recognise it by its attemptId.
     const publish = (sid: string, detailType: string) =>
       new EventBridgePutEvents(this, sid, {
         entries: [
@@ -207,20 +280,28 @@ export class Certification extends Construct {
           },
         ],
         resultPath: JsonPath.DISCARD,
-      });
+      }).addRetry(backoff(['States.ALL']));
     const done = new Succeed(this, 'Done');
+    const publishIssued = publish('PublishIssued', 'CertificateIssued');
+    const publishFailed = publish('PublishFailed', 'AttemptFailed');
+    publishIssued.next(done);
+    publishFailed.next(done);
     const outcome = new Choice(this, 'Outcome')
       .when(Condition.stringEquals('$.decision.outcome', 'moderation'), waitForModerator)
-      .when(
-        Condition.stringEquals('$.decision.outcome', 'passed'),
-        publish('PublishIssued', 'CertificateIssued').next(done),
-      )
+      .when(Condition.stringEquals('$.decision.outcome', 'passed'), publishIssued)
       // A failed exam is a normal ending, not a failed execution.
-      .otherwise(publish('PublishFailed', 'AttemptFailed').next(done));
+      .otherwise(publishFailed);
     waitForModerator.next(decideStep);
+    recordError.next(
+      new Choice(this, 'AfterError')
+        .when(Condition.stringEquals('$.decision.outcome', 'resume'), gradeStep)
+        .otherwise(outcome),
+    );
 
     for (const step of [gradeStep, collectMarks, decideStep, waitForModerator, reassignModerator])
-      step.addCatch(recordError, onError);
+      step.addCatch(noteFailure(`${step.id}Failed`, 'certify'), onError);
+    for (const step of [publishIssued, publishFailed])
+      step.addCatch(noteFailure(`${step.id}Failed`, 'publish'), onError);
 
     this.stateMachine = new SkillcertStateMachine(this, 'Workflow', {
       comment:
@@ -229,7 +310,12 @@ export class Certification extends Construct {
       timeout: Duration.days(90),
     });
 
-    this.stateMachine.acknowledgeInvokes([grade.function, reassign.function, decideFn.function]);
+    this.stateMachine.acknowledgeInvokes([
+      grade.function,
+      reassign.function,
+      decideFn.function,
+      recordErrorFn.function,
+    ]);
 
     // ---- APIs ----
     const candidateApi = fn(
@@ -243,9 +329,17 @@ export class Certification extends Construct {
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
     this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
-    const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, people', {
-      IDENTITY_KEY_ID: props.identityKey.keyId,
-    }).grantMac(props.identityKey);
+    const adminApi = fn(
+      'AdminApi',
+      'admin-api',
+      'Admin routes: occupations, exams, sessions, people, attempts',
+      {
+        STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn,
+        IDENTITY_KEY_ID: props.identityKey.keyId,
+      },
+    ).grantMac(props.identityKey);
+    // To see an attempt's workflow and resume it when it stopped on an error.
+    this.stateMachine.grantExecutionActions(adminApi, 'states:DescribeExecution', 'states:RedriveExecution');
     // Public and throttled: yes or no to "is this certificate this ID card's holder's?"
     const holderCheck = new SkillcertFunction(this, 'HolderCheck', {
       entry: 'holder-check',
@@ -277,6 +371,8 @@ export class Certification extends Construct {
       [HttpMethod.PUT, '/admin/sessions/{sessionId}', adminApi],
       [HttpMethod.PUT, '/admin/people/{sub}', adminApi],
       [HttpMethod.GET, '/admin/people/{sub}', adminApi],
+      [HttpMethod.GET, '/admin/attempts/{attemptId}', adminApi],
+      [HttpMethod.POST, '/admin/attempts/{attemptId}/resume', adminApi],
     ];
     for (const [method, path, handler] of routes) api.addRoute(method, path, handler.function, user);
   }

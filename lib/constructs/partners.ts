@@ -169,7 +169,7 @@ export class Partners extends Construct {
       },
     }).grantTableWrite(table);
     this.noticeDelivery.stateMachine.grantStartExecution(partnersAdmin.function);
-    this.noticeDelivery.grantDescribeExecutions(partnersAdmin.function);
+    this.noticeDelivery.grantExecutionActions(partnersAdmin, 'states:DescribeExecution');
     const user = { kind: 'user' } as const;
     const adminRoutes: [HttpMethod, string][] = [
       [HttpMethod.PUT, '/admin/partners/{code}'],
@@ -194,7 +194,7 @@ export class Partners extends Construct {
     }).grantTableRead(table);
     this.noticeDelivery.stateMachine.grantStartExecution(sweep.function);
     // A round's execution that has ended (gave up) is told from one still running by describing it.
-    this.noticeDelivery.grantDescribeExecutions(sweep.function);
+    this.noticeDelivery.grantExecutionActions(sweep, 'states:DescribeExecution');
     new Rule(this, 'DispatchNoticesSchedule', {
       description: 'Every five minutes: start delivery of pending revocation notices',
       schedule: Schedule.rate(Duration.minutes(5)),

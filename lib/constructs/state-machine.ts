@@ -9,7 +9,7 @@ import {
   StateMachine,
   StateMachineType,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 
 export interface SkillcertStateMachineProps {
   definition: IChainable;
@@ -49,17 +49,16 @@ export class SkillcertStateMachine extends Construct {
   }
 
   /**
-   * Lets a function describe this machine's executions (whose names it does not know in advance, so
-   * the grant covers `execution:<machine>:*`, and only DescribeExecution).
+   * Grants actions on this state machine's executions (`execution:<name>:*`: an execution's ARN is known
+   * only once it starts); the wildcard covers this state machine's executions only.
    */
-  grantDescribeExecutions(fn: IFunction): void {
-    this.stateMachine.grantExecution(fn, 'states:DescribeExecution');
-    const stack = Stack.of(fn);
+  grantExecutionActions(grantee: { function: IFunction } & IConstruct, ...actions: string[]): void {
+    this.stateMachine.grantExecution(grantee.function, ...actions);
+    const stack = Stack.of(this.stateMachine);
     const logicalId = stack.resolve(stack.getLogicalId(this.stateMachine.node.defaultChild as CfnElement));
-    Validations.of(fn).acknowledge({
+    Validations.of(grantee).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}:*]`,
-      reason:
-        'DescribeExecution on the executions of this one state machine; their names are made at run time.',
+      reason: "Executions are named at start; the wildcard covers this one state machine's executions only.",
     });
   }
 

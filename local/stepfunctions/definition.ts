@@ -47,6 +47,11 @@ export interface PreparedDefinition {
   tasks: Map<string, TaskSettings>;
   /** Names of the top-level states: the points an execution can resume from. */
   topLevelStates: Set<string>;
+  /**
+   * Each Task state nested in Map or Parallel states, with the names of those states (outermost first):
+   * when one of them fails, the tasks still running inside it are cancelled and their tokens die.
+   */
+  enclosing: Map<string, string[]>;
   /** The execution's TimeoutSeconds, enforced by the service (the engine's own timer overflows). */
   executionTimeoutSeconds?: number;
 }
@@ -98,6 +103,9 @@ export function engineContext(fields: {
   startTime: string;
   stateMachineArn: string;
   stateMachineName: string;
+  /** How often the execution has been redriven, and when last (AWS's $$.Execution.RedriveCount/RedriveTime). */
+  redriveCount?: number;
+  redriveTime?: string;
 }): Record<string, unknown> {
   return {
     Execution: {
@@ -106,6 +114,8 @@ export function engineContext(fields: {
       RoleArn: fields.roleArn,
       OriginalInput: fields.originalInput,
       OriginalStartTime: fields.startTime,
+      RedriveCount: fields.redriveCount ?? 0,
+      ...(fields.redriveTime !== undefined ? { RedriveTime: fields.redriveTime } : {}),
     },
     StateMachine: { Id: fields.stateMachineArn, Name: fields.stateMachineName },
     State: {
@@ -183,10 +193,12 @@ function prepareStates(
   states: Record<string, AslState>,
   tasks: Map<string, TaskSettings>,
   engineTimeoutSeconds: number,
+  scope: { enclosing: Map<string, string[]>; parents: string[] },
 ): Record<string, AslState> {
   const out: Record<string, AslState> = {};
   for (const [name, state] of Object.entries(states)) {
     if (tasks.has(name)) throw new UnsupportedDefinitionError(`State name '${name}' is used twice`);
+    const inner = { enclosing: scope.enclosing, parents: [...scope.parents, name] };
     const copy = { ...state } as AslState;
     // The engine reads ResultPath "$" as a key named "$"; in ASL it means "replace the input", which
     // is also what no ResultPath does. Same in Catch.
@@ -231,18 +243,22 @@ function prepareStates(
       delete copy.HeartbeatSecondsPath;
       delete copy.TimeoutSecondsPath;
       copy.TimeoutSeconds = engineTimeoutSeconds;
+      if (scope.parents.length > 0) scope.enclosing.set(name, scope.parents);
     }
     if (copy.Type === 'Parallel' && Array.isArray(copy.Branches)) {
       copy.Branches = (copy.Branches as AslDefinition[]).map((b) => ({
         ...b,
-        States: prepareStates(b.States, tasks, engineTimeoutSeconds),
+        States: prepareStates(b.States, tasks, engineTimeoutSeconds, inner),
       }));
     }
     if (copy.Type === 'Map') {
       for (const key of ['ItemProcessor', 'Iterator']) {
         const processor = copy[key] as AslDefinition | undefined;
         if (processor)
-          copy[key] = { ...processor, States: prepareStates(processor.States, tasks, engineTimeoutSeconds) };
+          copy[key] = {
+            ...processor,
+            States: prepareStates(processor.States, tasks, engineTimeoutSeconds, inner),
+          };
       }
     }
     out[name] = copy;
@@ -258,10 +274,12 @@ export function prepareDefinition(
     throw new UnsupportedDefinitionError('A definition needs StartAt and States');
   }
   const tasks = new Map<string, TaskSettings>();
+  const enclosing = new Map<string, string[]>();
   const states = prepareStates(
     definition.States,
     tasks,
     options.engineTimeoutSeconds ?? ENGINE_SAFE_TIMEOUT_SECONDS,
+    { enclosing, parents: [] },
   );
   const { TimeoutSeconds: executionTimeout, ...rest } = definition;
   return {
@@ -269,6 +287,7 @@ export function prepareDefinition(
     engineDefinition: { ...rest, States: states } as AslDefinition,
     tasks,
     topLevelStates: new Set(Object.keys(definition.States)),
+    enclosing,
     ...(typeof executionTimeout === 'number' ? { executionTimeoutSeconds: executionTimeout } : {}),
   };
 }

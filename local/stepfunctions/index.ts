@@ -28,7 +28,9 @@ import {
   executionListItem,
   historyEventToAws,
   isValidExecutionName,
+  notRedrivableReason,
   paginate,
+  REDRIVE_TOKEN_MS,
   resourceParts,
   STATE_MACHINE_ARN,
   sfnError,
@@ -58,6 +60,8 @@ export interface StepFunctionsServiceOptions {
    * second or two to prove that refresh works.
    */
   engineTimeoutCeilingSeconds?: number;
+  /** Tests only: runs before every API operation; may delay it or throw an AWS error (local/faults.ts). */
+  beforeOperation?: (operation: string) => Promise<void>;
 }
 
 interface Machine {
@@ -83,6 +87,10 @@ interface Runtime {
   occurrences: Map<string, number>;
   /** The top-level state a resumed run starts in: its first entry keeps the replay memo. */
   resumingAt?: string | undefined;
+  /** Set by RedriveExecution: the re-entry of the failed state is recorded in history (a restart's is not). */
+  redriving?: boolean;
+  /** Bumped when a Map or Parallel state fails: tasks still running inside it are cancelled. */
+  scopeEpochs: Map<string, number>;
   /** Per state name: when it was entered and how often it has been retried ($$.State.*). */
   visits: Map<string, { enteredTime: string; retryCount: number }>;
   /** Callbacks waiting for this execution to finish (states:startExecution.sync). */
@@ -235,8 +243,12 @@ export async function startStepFunctionsService(
     for (const pending of [...record.pending]) closeToken(runtime, pending.token, 'done');
     for (const waiter of runtime.waiters.values()) for (const t of waiter.timers) t.clear();
     runtime.waiters.clear();
-    record.memo = [];
-    record.current = undefined;
+    // An unsuccessful execution keeps where it stopped and what had finished there: a redrive continues
+    // from that state without re-running the tasks that succeeded (RedriveExecution).
+    if (status === 'SUCCEEDED') {
+      record.memo = [];
+      record.current = undefined;
+    }
     addHistory(
       runtime,
       closingEventType(status),
@@ -310,12 +322,19 @@ export async function startStepFunctionsService(
     if (!settings) throw new Error(`No task settings for ${stateName}`);
     const parsed = runner.parse(settings.resource);
     const parts = resourceParts(settings.resource);
-    const current = () => generation === runtime.generation && !stopped;
+    const scopes = runtime.machine.prepared.enclosing.get(stateName) ?? [];
 
     return async (engineInput: unknown): Promise<unknown> => {
       // The engine calls us synchronously, before our event-log reader has seen this state's
       // StateEntered/StateRetried; one macrotask later it has, so the memo and $$.State belong to this visit.
       await new Promise((resolve) => setImmediate(resolve));
+      // A task inside a Map or Parallel state that has failed meanwhile is cancelled, as in AWS: whatever
+      // it does later is not recorded, and its token is dead.
+      const epochs = scopes.map((scope) => runtime.scopeEpochs.get(scope) ?? 0);
+      const current = () =>
+        generation === runtime.generation &&
+        !stopped &&
+        scopes.every((scope, i) => (runtime.scopeEpochs.get(scope) ?? 0) === epochs[i]);
       if (!current()) return NEVER;
       const record = runtime.record;
       let unwrapped: ReturnType<typeof unwrapTaskInput>;
@@ -451,8 +470,23 @@ export async function startStepFunctionsService(
         if (machine.prepared.topLevelStates.has(state.name) && event.index === undefined) {
           record.current = { stateName: state.name, input: state.input };
           if (runtime.resumingAt === state.name) {
-            // A resumed run re-enters the state it was in; history already has that entry.
+            // A resumed run re-enters the state it was in and keeps its memo. After a restart history
+            // already has that entry; after a redrive the state is entered again, visibly.
             runtime.resumingAt = undefined;
+            const redriving = runtime.redriving;
+            runtime.redriving = false;
+            if (!redriving) {
+              void persist(runtime);
+              return;
+            }
+            addHistory(
+              runtime,
+              `${state.type}StateEntered`,
+              { name: state.name, input: JSON.stringify(state.input), inputDetails: { truncated: false } },
+              at,
+            );
+            if (state.type === 'Parallel') addHistory(runtime, 'ParallelStateStarted', undefined, at);
+            if (state.type === 'Map') addHistory(runtime, 'MapStateStarted', undefined, at);
             void persist(runtime);
             return;
           }
@@ -488,8 +522,16 @@ export async function startStepFunctionsService(
         return;
       }
       case 'StateFailed': {
-        if (state && (state.type === 'Parallel' || state.type === 'Map'))
+        if (state && (state.type === 'Parallel' || state.type === 'Map')) {
           addHistory(runtime, `${state.type}StateFailed`, undefined, at);
+          // The iterations or branches still running are stopped: their waiting tasks' tokens die.
+          runtime.scopeEpochs.set(state.name, (runtime.scopeEpochs.get(state.name) ?? 0) + 1);
+          for (const pending of [...record.pending]) {
+            if (machine.prepared.enclosing.get(pending.stateName)?.includes(state.name))
+              closeToken(runtime, pending.token, 'done');
+          }
+          void persist(runtime);
+        }
         return;
       }
       case 'MapIterationStarted':
@@ -528,6 +570,10 @@ export async function startStepFunctionsService(
         startTime: new Date(record.startDate).toISOString(),
         stateMachineArn: machine.config.arn,
         stateMachineName: machine.config.name,
+        redriveCount: record.redriveCount ?? 0,
+        ...(record.redriveDate !== undefined
+          ? { redriveTime: new Date(record.redriveDate).toISOString() }
+          : {}),
       }) as never,
     });
     runtime.abort = run.abort;
@@ -535,7 +581,8 @@ export async function startStepFunctionsService(
     const executionTimer =
       executionTimeout === undefined
         ? undefined
-        : longTimeout(record.startDate + executionTimeout * 1000 - Date.now(), () => {
+        : // A redrive starts the execution's own timeout afresh, as in AWS.
+          longTimeout((record.redriveDate ?? record.startDate) + executionTimeout * 1000 - Date.now(), () => {
             if (generation !== runtime.generation) return;
             finish(runtime, 'TIMED_OUT', {
               error: 'States.Timeout',
@@ -572,8 +619,60 @@ export async function startStepFunctionsService(
       waiters: new Map(),
       occurrences: new Map(),
       visits: new Map(),
+      scopeEpochs: new Map(),
       onFinish: [],
     };
+  }
+
+  /**
+   * RedriveExecution: an unsuccessful Standard execution continues from the state where it stopped, with
+   * that state's input, the same ARN and history. Tasks that had succeeded inside that state (a Map's other
+   * iterations, a Parallel's other branches) are replayed, not re-run; failed ones run again with their
+   * retries counted afresh; waiting tasks get new tokens.
+   */
+  function redriveExecution(input: Record<string, unknown>) {
+    const runtime = executionFor(input.executionArn);
+    const { record, machine } = runtime;
+    const clientToken = input.clientToken;
+    if (
+      clientToken !== undefined &&
+      (typeof clientToken !== 'string' || clientToken.length < 1 || clientToken.length > 64)
+    ) {
+      throw sfnError(
+        'ValidationException',
+        "1 validation error detected: Value at 'clientToken' failed to satisfy constraint: Member must have length between 1 and 64",
+      );
+    }
+    const now = Date.now();
+    const earlier =
+      typeof clientToken === 'string'
+        ? record.redrives?.find((r) => r.clientToken === clientToken && now - r.at < REDRIVE_TOKEN_MS)
+        : undefined;
+    if (earlier) return { redriveDate: epochSeconds(earlier.at) };
+    const reason = notRedrivableReason(record, machine.config.type, now);
+    if (reason) throw sfnError('ExecutionNotRedrivable', `Execution Not Redrivable: ${reason}`);
+
+    record.status = 'RUNNING';
+    record.redriveCount = (record.redriveCount ?? 0) + 1;
+    record.redriveDate = now;
+    record.redrives = [
+      ...(record.redrives ?? []),
+      { clientToken: typeof clientToken === 'string' ? clientToken : randomUUID(), at: now },
+    ].slice(-10);
+    delete record.stopDate;
+    delete record.output;
+    delete record.error;
+    delete record.cause;
+    // What failed runs again; what succeeded is replayed.
+    record.memo = record.memo.filter((m) => m.outcome.ok);
+    runtime.redriving = record.current !== undefined;
+    addHistory(runtime, 'ExecutionRedriven', { redriveCount: record.redriveCount }, now);
+    log(
+      `execution ${record.name} redriven (${record.redriveCount}) at ${record.current?.stateName ?? 'its start'}`,
+    );
+    void persist(runtime);
+    void launch(runtime);
+    return { redriveDate: epochSeconds(now) };
   }
 
   function machineFor(stateMachineArn: unknown): Machine {
@@ -704,110 +803,137 @@ export async function startStepFunctionsService(
     executions.set(record.executionArn, runtime);
     for (const pending of record.pending) tokenOwners.set(pending.token, record.executionArn);
   }
+  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
+    StartExecution: (input) => startExecution(input),
+    DescribeExecution: (input) => {
+      const { record, machine } = executionFor(input.executionArn);
+      return describeExecutionOutput(record, machine.config.type);
+    },
+    RedriveExecution: (input) => redriveExecution(input),
+    ListExecutions: (input) => {
+      const machine = machineFor(input.stateMachineArn);
+      const filter = input.statusFilter;
+      if (
+        filter !== undefined &&
+        !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].includes(String(filter))
+      ) {
+        throw sfnError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
+        );
+      }
+      const redriveFilter = input.redriveFilter;
+      if (redriveFilter !== undefined && !['REDRIVEN', 'NOT_REDRIVEN'].includes(String(redriveFilter))) {
+        throw sfnError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(redriveFilter)}' at 'redriveFilter' failed to satisfy constraint: Member must satisfy enum value set`,
+        );
+      }
+      const redriven = (r: ExecutionRecord) => (r.redriveCount ?? 0) > 0;
+      const all = [...executions.values()]
+        .map((r) => r.record)
+        .filter(
+          (r) =>
+            r.stateMachineArn === machine.config.arn &&
+            (filter === undefined || r.status === filter) &&
+            (redriveFilter === undefined || redriven(r) === (redriveFilter === 'REDRIVEN')),
+        )
+        .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
+      const { page, nextToken } = paginate(all, input);
+      return { executions: page.map(executionListItem), ...(nextToken ? { nextToken } : {}) };
+    },
+    GetExecutionHistory: (input) => {
+      const { record } = executionFor(input.executionArn);
+      const events = input.reverseOrder === true ? [...record.history].reverse() : record.history;
+      const { page, nextToken } = paginate(events, input);
+      return { events: page.map(historyEventToAws), ...(nextToken ? { nextToken } : {}) };
+    },
+    StopExecution: (input) => {
+      const runtime = executionFor(input.executionArn);
+      if (runtime.record.status === 'RUNNING') {
+        finish(runtime, 'ABORTED', {
+          ...(typeof input.error === 'string' ? { error: input.error } : {}),
+          ...(typeof input.cause === 'string' ? { cause: input.cause } : {}),
+        });
+        runtime.abort?.();
+      }
+      return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
+    },
+    SendTaskSuccess: async (input) => {
+      const owner = await ownerOfTokenSoon(input.taskToken);
+      let output: unknown;
+      try {
+        if (typeof input.output !== 'string') throw new Error('output must be a string');
+        output = JSON.parse(input.output);
+      } catch (error) {
+        throw sfnError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
+      }
+      closeToken(owner.runtime, owner.pending.token, 'done');
+      void persist(owner.runtime);
+      owner.waiter.resolve(output);
+      return {};
+    },
+    SendTaskFailure: async (input) => {
+      const owner = await ownerOfTokenSoon(input.taskToken);
+      closeToken(owner.runtime, owner.pending.token, 'done');
+      void persist(owner.runtime);
+      owner.waiter.reject(
+        new TaskError(
+          typeof input.error === 'string' ? input.error : '',
+          typeof input.cause === 'string' ? input.cause : '',
+        ),
+      );
+      return {};
+    },
+    SendTaskHeartbeat: async (input) => {
+      const owner = await ownerOfTokenSoon(input.taskToken);
+      if (owner.pending.heartbeatSeconds !== undefined) {
+        owner.pending.heartbeatAt = Date.now() + owner.pending.heartbeatSeconds * 1000;
+        owner.waiter.rearmHeartbeat();
+        void persist(owner.runtime);
+      }
+      return {};
+    },
+    DescribeStateMachine: (input) => {
+      const { config } = machineFor(input.stateMachineArn);
+      return {
+        stateMachineArn: config.arn,
+        name: config.name,
+        status: 'ACTIVE',
+        definition: JSON.stringify(config.definition),
+        roleArn: ROLE(options.account),
+        type: config.type,
+        creationDate: 0,
+      };
+    },
+    ListStateMachines: (input) => {
+      const all = [...machines.values()].map(({ config }) => ({
+        stateMachineArn: config.arn,
+        name: config.name,
+        type: config.type,
+        creationDate: 0,
+      }));
+      const { page, nextToken } = paginate(all, input);
+      return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
+    },
+  };
+  const before = options.beforeOperation;
   const server = await startAwsJsonServer({
     targetPrefix: 'AWSStepFunctions',
     jsonVersion: '1.0',
     ...(options.port ? { port: options.port } : {}),
     logger: log,
-    operations: {
-      StartExecution: (input) => startExecution(input),
-      DescribeExecution: (input) => describeExecutionOutput(executionFor(input.executionArn).record),
-      ListExecutions: (input) => {
-        const machine = machineFor(input.stateMachineArn);
-        const filter = input.statusFilter;
-        if (
-          filter !== undefined &&
-          !['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].includes(String(filter))
-        ) {
-          throw sfnError(
-            'ValidationException',
-            `1 validation error detected: Value '${String(filter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set`,
-          );
-        }
-        const all = [...executions.values()]
-          .map((r) => r.record)
-          .filter(
-            (r) => r.stateMachineArn === machine.config.arn && (filter === undefined || r.status === filter),
-          )
-          .sort((a, b) => b.startDate - a.startDate || b.name.localeCompare(a.name));
-        const { page, nextToken } = paginate(all, input);
-        return { executions: page.map(executionListItem), ...(nextToken ? { nextToken } : {}) };
-      },
-      GetExecutionHistory: (input) => {
-        const { record } = executionFor(input.executionArn);
-        const events = input.reverseOrder === true ? [...record.history].reverse() : record.history;
-        const { page, nextToken } = paginate(events, input);
-        return { events: page.map(historyEventToAws), ...(nextToken ? { nextToken } : {}) };
-      },
-      StopExecution: (input) => {
-        const runtime = executionFor(input.executionArn);
-        if (runtime.record.status === 'RUNNING') {
-          finish(runtime, 'ABORTED', {
-            ...(typeof input.error === 'string' ? { error: input.error } : {}),
-            ...(typeof input.cause === 'string' ? { cause: input.cause } : {}),
-          });
-          runtime.abort?.();
-        }
-        return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
-      },
-      SendTaskSuccess: async (input) => {
-        const owner = await ownerOfTokenSoon(input.taskToken);
-        let output: unknown;
-        try {
-          if (typeof input.output !== 'string') throw new Error('output must be a string');
-          output = JSON.parse(input.output);
-        } catch (error) {
-          throw sfnError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
-        }
-        closeToken(owner.runtime, owner.pending.token, 'done');
-        void persist(owner.runtime);
-        owner.waiter.resolve(output);
-        return {};
-      },
-      SendTaskFailure: async (input) => {
-        const owner = await ownerOfTokenSoon(input.taskToken);
-        closeToken(owner.runtime, owner.pending.token, 'done');
-        void persist(owner.runtime);
-        owner.waiter.reject(
-          new TaskError(
-            typeof input.error === 'string' ? input.error : '',
-            typeof input.cause === 'string' ? input.cause : '',
-          ),
-        );
-        return {};
-      },
-      SendTaskHeartbeat: async (input) => {
-        const owner = await ownerOfTokenSoon(input.taskToken);
-        if (owner.pending.heartbeatSeconds !== undefined) {
-          owner.pending.heartbeatAt = Date.now() + owner.pending.heartbeatSeconds * 1000;
-          owner.waiter.rearmHeartbeat();
-          void persist(owner.runtime);
-        }
-        return {};
-      },
-      DescribeStateMachine: (input) => {
-        const { config } = machineFor(input.stateMachineArn);
-        return {
-          stateMachineArn: config.arn,
-          name: config.name,
-          status: 'ACTIVE',
-          definition: JSON.stringify(config.definition),
-          roleArn: ROLE(options.account),
-          type: config.type,
-          creationDate: 0,
-        };
-      },
-      ListStateMachines: (input) => {
-        const all = [...machines.values()].map(({ config }) => ({
-          stateMachineArn: config.arn,
-          name: config.name,
-          type: config.type,
-          creationDate: 0,
-        }));
-        const { page, nextToken } = paginate(all, input);
-        return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
-      },
-    },
+    operations: before
+      ? Object.fromEntries(
+          Object.entries(operations).map(([name, operation]) => [
+            name,
+            async (input: Record<string, unknown>) => {
+              await before(name);
+              return operation(input);
+            },
+          ]),
+        )
+      : operations,
   });
 
   for (const runtime of executions.values()) {

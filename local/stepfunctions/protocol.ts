@@ -10,6 +10,7 @@ export const SFN_ERROR_NAMESPACE = 'com.amazonaws.swf.service.v2.model';
 export type SfnErrorName =
   | 'ExecutionAlreadyExists'
   | 'ExecutionDoesNotExist'
+  | 'ExecutionNotRedrivable'
   | 'InvalidArn'
   | 'InvalidName'
   | 'InvalidExecutionInput'
@@ -125,11 +126,46 @@ export function executionListItem(record: ExecutionRecord): Record<string, unkno
     status: record.status,
     startDate: epochSeconds(record.startDate),
     ...(record.stopDate !== undefined ? { stopDate: epochSeconds(record.stopDate) } : {}),
+    redriveCount: record.redriveCount ?? 0,
+    ...(record.redriveDate !== undefined ? { redriveDate: epochSeconds(record.redriveDate) } : {}),
   };
 }
 
+/** How long after it closed an unsuccessful execution may be redriven (AWS: 14 days). */
+export const REDRIVABLE_PERIOD_MS = 14 * 24 * 3600 * 1000;
+/** A Standard execution's longest life (a year); past it, AWS refuses a redrive. */
+export const MAX_EXECUTION_TIME_MS = 365 * 24 * 3600 * 1000;
+/** AWS stops an execution's history at 25,000 events; one that reached it cannot be redriven. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+/** Client tokens of successful redrives answer idempotently for 15 minutes (the last ten). */
+export const REDRIVE_TOKEN_MS = 15 * 60 * 1000;
+
+/**
+ * Why RedriveExecution would refuse this execution (AWS's redriveStatusReason wording), or undefined
+ * when it may be redriven: only FAILED, TIMED_OUT and ABORTED executions of Standard workflows, within
+ * 14 days of closing, within a year of starting, under the history limit.
+ */
+export function notRedrivableReason(
+  record: ExecutionRecord,
+  machineType: 'STANDARD' | 'EXPRESS',
+  now: number,
+): string | undefined {
+  if (machineType !== 'STANDARD') return 'Execution of an EXPRESS state machine cannot be redriven';
+  if (record.status === 'RUNNING' || record.status === 'SUCCEEDED')
+    return `Execution is ${record.status} and cannot be redriven`;
+  if (record.history.length >= HISTORY_EVENT_LIMIT) return 'Execution history event limit exceeded';
+  if (now - record.startDate > MAX_EXECUTION_TIME_MS) return 'Execution has exceeded the max execution time';
+  if (now - (record.stopDate ?? now) > REDRIVABLE_PERIOD_MS) return 'Execution redrivable period exceeded';
+  return undefined;
+}
+
 /** DescribeExecution's answer for a record. */
-export function describeExecutionOutput(record: ExecutionRecord): Record<string, unknown> {
+export function describeExecutionOutput(
+  record: ExecutionRecord,
+  machineType: 'STANDARD' | 'EXPRESS' = 'STANDARD',
+  now = Date.now(),
+): Record<string, unknown> {
+  const reason = notRedrivableReason(record, machineType, now);
   return {
     ...executionListItem(record),
     input: record.input,
@@ -137,5 +173,7 @@ export function describeExecutionOutput(record: ExecutionRecord): Record<string,
     ...(record.output !== undefined ? { output: record.output, outputDetails: { included: true } } : {}),
     ...(record.error !== undefined ? { error: record.error } : {}),
     ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    redriveStatus: reason === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+    ...(reason !== undefined ? { redriveStatusReason: reason } : {}),
   };
 }

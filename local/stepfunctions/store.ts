@@ -41,14 +41,18 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   history: HistoryEvent[];
-  /** The top-level state being run and its input: where a restart resumes. */
+  /** The top-level state being run and its input: where a restart resumes, and a redrive continues. */
   current?: { stateName: string; input: unknown };
   /** Callback tasks waiting for SendTask*. */
   pending: PendingTask[];
-  /** Finished tasks inside the current top-level state, replayed instead of re-run on resume. */
+  /** Finished tasks inside the current top-level state, replayed instead of re-run on resume or redrive. */
   memo: MemoizedTask[];
   /** Tokens that were answered, timed out or cancelled: SendTask* on them gets TaskTimedOut/TaskDoesNotExist. */
   closedTokens: Record<string, 'done' | 'timed-out'>;
+  /** RedriveExecution: how often, when last, and the client tokens of the last ten redrives. */
+  redriveCount?: number;
+  redriveDate?: number;
+  redrives?: { clientToken: string; at: number }[];
 }
 
 export interface ExecutionStore {

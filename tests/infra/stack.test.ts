@@ -169,6 +169,7 @@ describe('api', () => {
       'GET /.well-known/did.json NONE',
       'GET /.well-known/jwks.json NONE',
       'GET /admin/agreements JWT',
+      'GET /admin/attempts/{attemptId} JWT',
       'GET /admin/certificates/{number} JWT',
       'GET /admin/certificates/{number}/notices JWT',
       'GET /admin/exams JWT',
@@ -187,6 +188,7 @@ describe('api', () => {
       'GET /sessions JWT',
       'GET /status/{region}/{list}/{purpose} NONE',
       'GET /verify/{number} NONE',
+      'POST /admin/attempts/{attemptId}/resume JWT',
       'POST /admin/certificates/{number}/status JWT',
       'POST /admin/signing-keys/{thumbprint}/compromise JWT',
       'POST /assessor/reviews/{attemptId}/{slot}/marks JWT',
@@ -509,6 +511,120 @@ describe('revocation notices', () => {
       .flatMap((s) => [s.Action].flat())
       .filter((a) => String(a).startsWith('states:'));
     expect(actions.sort()).toEqual(['states:DescribeExecution', 'states:StartExecution']);
+  });
+});
+
+describe('the certification workflow (issue 9)', () => {
+  type State = Record<string, unknown> & { Type: string };
+  let states: Map<string, State>;
+  beforeAll(() => {
+    const id = logicalIdOf('AWS::StepFunctions::StateMachine', (p) =>
+      JSON.stringify(p.DefinitionString).includes('GradeTheory'),
+    );
+    const join = (resource(id).Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] })[
+      'Fn::Join'
+    ];
+    const text = join[1].map((part) => (typeof part === 'string' ? part : 'REF')).join(join[0]);
+    states = new Map();
+    const walk = (all: Record<string, State>) => {
+      for (const [name, state] of Object.entries(all)) {
+        states.set(name, state);
+        const processor = (state.ItemProcessor ?? state.Iterator) as
+          | { States: Record<string, State> }
+          | undefined;
+        if (processor) walk(processor.States);
+      }
+    };
+    walk((JSON.parse(text) as { States: Record<string, State> }).States);
+  });
+  const retriers = (name: string) =>
+    (states.get(name)?.Retry ?? []) as {
+      ErrorEquals: string[];
+      BackoffRate?: number;
+      JitterStrategy?: string;
+      MaxDelaySeconds?: number;
+    }[];
+
+  it('retries every step on the transient errors it can meet, with exponential backoff and full jitter', () => {
+    const tasks = [...states].filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+    expect(tasks.sort()).toEqual(
+      [
+        'GradeTheory',
+        'WaitForMark',
+        'ReassignMarker',
+        'DecideResult',
+        'WaitForModerator',
+        'ReassignModerator',
+        'PublishIssued',
+        'PublishFailed',
+        'RecordError',
+      ].sort(),
+    );
+    for (const task of tasks) {
+      const [retry] = retriers(task);
+      expect(retry, task).toMatchObject({ JitterStrategy: 'FULL', MaxDelaySeconds: 30 });
+      expect(retry?.BackoffRate, task).toBe(2);
+    }
+    for (const lambda of [
+      'GradeTheory',
+      'ReassignMarker',
+      'DecideResult',
+      'ReassignModerator',
+      'RecordError',
+    ])
+      expect(retriers(lambda)[0]?.ErrorEquals, lambda).toEqual(
+        expect.arrayContaining([
+          'TransientError',
+          'SerialContention',
+          'States.Timeout',
+          'Sandbox.Timedout',
+          'Lambda.ServiceException',
+        ]),
+      );
+    for (const wait of ['WaitForMark', 'WaitForModerator']) {
+      const errors = retriers(wait).flatMap((r) => r.ErrorEquals);
+      expect(errors).toContain('DynamoDb.ProvisionedThroughputExceededException');
+      // A timeout or a returned review is not retried: it goes to the reassignment step.
+      expect(errors).not.toContain('States.Timeout');
+      expect(errors).not.toContain('States.ALL');
+    }
+    for (const publish of ['PublishIssued', 'PublishFailed'])
+      expect(retriers(publish)[0]?.ErrorEquals).toEqual(['States.ALL']);
+  });
+
+  it('ends a failure in RecordError itself (so a redrive runs it again), never in a Fail state', () => {
+    expect([...states.values()].filter((s) => s.Type === 'Fail')).toEqual([]);
+    for (const step of ['GradeTheory', 'CollectMarks', 'DecideResult', 'WaitForModerator', 'PublishIssued']) {
+      const catchers = (states.get(step)?.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
+      const last = catchers[catchers.length - 1];
+      expect(last?.ErrorEquals, step).toEqual(['States.ALL']);
+      expect(states.get(last?.Next as string)?.Next, step).toBe('RecordError');
+    }
+    expect(states.get('AfterError')).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.decision.outcome', StringEquals: 'resume', Next: 'GradeTheory' }],
+      Default: 'Outcome',
+    });
+    // A wait that ends without a mark goes to the reassignment step, which may find the mark kept.
+    expect(states.get('WaitForMark')?.Catch).toEqual([
+      {
+        ErrorEquals: ['States.Timeout', 'Review.Returned', 'DynamoDb.ConditionalCheckFailedException'],
+        ResultPath: '$.late',
+        Next: 'ReassignMarker',
+      },
+    ]);
+    expect(states.get('ReassignMarkerDone')).toMatchObject({
+      Choices: [{ Variable: '$.marked', BooleanEquals: true, Next: 'ReassignMarkerMarkKept' }],
+      Default: 'WaitForMark',
+    });
+  });
+
+  it('lets the admin API see and redrive the workflow’s executions, and nothing else of Step Functions', () => {
+    const admin = functionOfRoute('POST /admin/attempts/{attemptId}/resume');
+    const states = statementsOf(admin).filter((s) => JSON.stringify(s.Action).includes('states:'));
+    expect(states).toHaveLength(1);
+    expect(states[0]?.Action).toEqual(['states:DescribeExecution', 'states:RedriveExecution']);
+    expect(JSON.stringify(states[0]?.Resource)).toContain(':execution:');
   });
 });
 

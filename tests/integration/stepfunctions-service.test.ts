@@ -12,6 +12,7 @@ import {
   type HistoryEvent,
   ListExecutionsCommand,
   ListStateMachinesCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -46,6 +47,8 @@ class TestLambda implements LambdaInvoker {
   readonly calls: { name: string; payload: unknown; at: number }[] = [];
   readonly tokens = new Map<string, string>();
   private readonly flaky = new Map<string, number>();
+  /** Keys whose `gate` function lets calls through; closed gates fail with GateClosed. */
+  readonly open = new Set<string>();
 
   async invoke(nameOrArn: string, payload: unknown): Promise<InvokeOutcome> {
     const name = nameOrArn.split(':').pop() ?? nameOrArn;
@@ -66,6 +69,10 @@ class TestLambda implements LambdaInvoker {
       }
       case 'hang':
         return new Promise(() => {});
+      case 'gate':
+        return this.open.has(String(p.key))
+          ? { ok: true, payload: { passed: p.key } }
+          : { ok: false, errorType: 'GateClosed', errorMessage: `gate ${String(p.key)} is closed` };
       default: {
         const error = new Error(`Function not found: ${nameOrArn}`);
         error.name = 'ResourceNotFoundException';
@@ -363,6 +370,75 @@ const machines: Record<string, Record<string, unknown>> = {
     TimeoutSeconds: 1,
     StartAt: 'Wait',
     States: { Wait: callbackTask({ End: true }) },
+  },
+  Redrivable: {
+    StartAt: 'Before',
+    States: {
+      Before: {
+        Type: 'Task',
+        Resource: fn('echo'),
+        Parameters: { 'key.$': '$.key' },
+        ResultPath: '$.before',
+        Next: 'Gate',
+      },
+      Gate: {
+        Type: 'Task',
+        Resource: fn('gate'),
+        Parameters: { 'key.$': '$.key' },
+        ResultPath: '$.gate',
+        Retry: [{ ErrorEquals: ['GateClosed'], IntervalSeconds: 1, MaxAttempts: 1 }],
+        Next: 'After',
+      },
+      After: {
+        Type: 'Pass',
+        Parameters: { 'gate.$': '$.gate', 'redriveCount.$': '$$.Execution.RedriveCount' },
+        End: true,
+      },
+    },
+  },
+  RedriveMap: {
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemsPath: '$.keys',
+        ItemSelector: { 'key.$': '$$.Map.Item.Value' },
+        ItemProcessor: {
+          StartAt: 'Open',
+          States: {
+            Open: { Type: 'Task', Resource: fn('gate'), Parameters: { 'key.$': '$.key' }, End: true },
+          },
+        },
+        End: true,
+      },
+    },
+  },
+  MapSiblings: {
+    StartAt: 'Both',
+    States: {
+      Both: {
+        Type: 'Map',
+        ItemsPath: '$.items',
+        ItemProcessor: {
+          StartAt: 'Which',
+          States: {
+            Which: {
+              Type: 'Choice',
+              Choices: [{ Variable: '$.wait', BooleanEquals: true, Next: 'Park' }],
+              Default: 'Pause',
+            },
+            Park: callbackTask({ End: true }),
+            // The waiting iteration has its token before the other one fails.
+            Pause: { Type: 'Wait', Seconds: 1, Next: 'Shut' },
+            Shut: { Type: 'Task', Resource: fn('gate'), Parameters: { 'key.$': '$.key' }, End: true },
+          },
+        },
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'Caught' }],
+        End: true,
+      },
+      // Still running a while after the Map failed: its dead tokens must not be answerable meanwhile.
+      Caught: { Type: 'Wait', Seconds: 3, End: true },
+    },
   },
   Restartable: {
     StartAt: 'Before',
@@ -746,6 +822,123 @@ describe('a restart', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('RedriveExecution', () => {
+  const redrive = (executionArn: string, clientToken?: string) =>
+    sfn.send(new RedriveExecutionCommand({ executionArn, ...(clientToken ? { clientToken } : {}) }));
+  const describeIt = (executionArn: string) => sfn.send(new DescribeExecutionCommand({ executionArn }));
+  const callsOf = (name: string, key: string) =>
+    lambda.calls.filter((c) => c.name === name && (c.payload as { key?: string }).key === key);
+
+  it('continues a failed execution from the state that failed, with the same input and ARN, once per client token', async () => {
+    const arn = await start('Redrivable', 'redrive-1', { key: 'redrive-1' });
+    const failed = await finished(arn);
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'GateClosed', redriveCount: 0 });
+    expect(failed.redriveStatus).toBe('REDRIVABLE');
+    expect(callsOf('gate', 'redrive-1')).toHaveLength(2);
+
+    lambda.open.add('redrive-1');
+    const first = await redrive(arn, 'resume-1');
+    expect(first.redriveDate).toBeInstanceOf(Date);
+    // The same client token is the same redrive, not a second one (AWS keeps the last ten for 15 minutes).
+    const again = await redrive(arn, 'resume-1');
+    expect(again.redriveDate).toEqual(first.redriveDate);
+    const done = await finished(arn);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1, executionArn: arn });
+    expect(done.redriveDate).toEqual(first.redriveDate);
+    expect(done.redriveStatus).toBe('NOT_REDRIVABLE');
+    expect(done.redriveStatusReason).toBe('Execution is SUCCEEDED and cannot be redriven');
+    expect(JSON.parse(done.output as string)).toEqual({ gate: { passed: 'redrive-1' }, redriveCount: 1 });
+    // The step that had succeeded was not run again; the failed one was (retries counted afresh).
+    expect(callsOf('echo', 'redrive-1')).toHaveLength(1);
+    expect(callsOf('gate', 'redrive-1')).toHaveLength(3);
+
+    const history = await historyOf(arn);
+    const types = history.map((e) => e.type);
+    const redriven = history.find((e) => e.type === 'ExecutionRedriven');
+    expect(redriven?.executionRedrivenEventDetails).toEqual({ redriveCount: 1 });
+    expect(types.indexOf('ExecutionRedriven')).toBe(types.indexOf('ExecutionFailed') + 1);
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+    expect(history.map((e) => e.id)).toEqual(history.map((_, i) => i + 1));
+
+    const listed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machineArn('Redrivable'), redriveFilter: 'REDRIVEN' }),
+    );
+    expect(listed.executions?.map((e) => [e.name, e.redriveCount])).toEqual([['redrive-1', 1]]);
+  });
+
+  it('refuses what AWS refuses: a running or succeeded execution, an unknown one, a malformed ARN', async () => {
+    const running = await start('Restartable', 'redrive-running', { key: 'redrive-running' });
+    await lambda.tokenOf('redrive-running');
+    await expect(redrive(running)).rejects.toMatchObject({
+      name: 'ExecutionNotRedrivable',
+      message: expect.stringContaining('RUNNING'),
+    });
+    expect((await describeIt(running)).redriveStatusReason).toBe(
+      'Execution is RUNNING and cannot be redriven',
+    );
+    const ok = await finished(await start('Child', 'redrive-ok', { value: 'x' }));
+    await expect(redrive(ok.executionArn as string)).rejects.toMatchObject({
+      name: 'ExecutionNotRedrivable',
+    });
+    await expect(
+      redrive(`${machineArn('Child').replace(':stateMachine:', ':execution:')}:nobody`),
+    ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(redrive('arn:nonsense')).rejects.toMatchObject({ name: 'InvalidArn' });
+    await sfn.send(new StopExecutionCommand({ executionArn: running }));
+  });
+
+  it('redrives only the Map iterations that failed', async () => {
+    lambda.open.add('map-ok');
+    const arn = await start('RedriveMap', 'redrive-map', { keys: ['map-ok', 'map-shut'] });
+    expect(await finished(arn)).toMatchObject({ status: 'FAILED', error: 'GateClosed' });
+    expect(callsOf('gate', 'map-ok')).toHaveLength(1);
+    lambda.open.add('map-shut');
+    await redrive(arn);
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output as string)).toEqual([{ passed: 'map-ok' }, { passed: 'map-shut' }]);
+    expect(callsOf('gate', 'map-ok')).toHaveLength(1);
+    expect(callsOf('gate', 'map-shut')).toHaveLength(2);
+  });
+
+  it('gives an aborted execution’s waiting task a new token; the old one is dead', async () => {
+    const arn = await start('Restartable', 'redrive-aborted', { key: 'redrive-aborted' });
+    const oldToken = await lambda.tokenOf('redrive-aborted');
+    await sfn.send(new StopExecutionCommand({ executionArn: arn, error: 'Operator', cause: 'test' }));
+    expect((await describeIt(arn)).redriveStatus).toBe('REDRIVABLE');
+    lambda.tokens.delete('redrive-aborted');
+    await redrive(arn);
+    const newToken = await lambda.tokenOf('redrive-aborted');
+    expect(newToken).not.toBe(oldToken);
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: oldToken, output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: newToken, output: '{"late":1}' }));
+    expect(await finished(arn)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+  });
+});
+
+describe('a Map whose iteration fails', () => {
+  it('closes the token its other iteration was waiting with, as AWS does', async () => {
+    const arn = await start('MapSiblings', 'siblings-1', {
+      items: [
+        { key: 'siblings-wait', wait: true },
+        { key: 'siblings-shut', wait: false },
+      ],
+    });
+    const token = await lambda.tokenOf('siblings-wait');
+    for (let i = 0; i < 200; i++) {
+      if ((await historyOf(arn)).some((e) => e.stateEnteredEventDetails?.name === 'Caught')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    expect(await finished(arn)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });
 

@@ -116,6 +116,37 @@ describe('prepareDefinition', () => {
     expect(() => startingAt(prepared.engineDefinition, 'Mark')).toThrow(UnsupportedDefinitionError);
   });
 
+  it('knows which Map or Parallel states enclose each task, outermost first', () => {
+    expect([...prepared.enclosing]).toEqual([['Mark', ['Marks']]]);
+    const nested = prepareDefinition({
+      StartAt: 'Outer',
+      States: {
+        Outer: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Inner',
+              States: {
+                Inner: {
+                  Type: 'Map',
+                  ItemProcessor: {
+                    StartAt: 'Deep',
+                    States: {
+                      Deep: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:getItem', End: true },
+                    },
+                  },
+                  End: true,
+                },
+              },
+            },
+          ],
+          End: true,
+        },
+      },
+    });
+    expect(nested.enclosing.get('Deep')).toEqual(['Outer', 'Inner']);
+  });
+
   it('gives the engine the ceiling it is asked for, so the service can refresh runs before it fires', () => {
     const ceiling = prepareDefinition(definition, { engineTimeoutSeconds: 2 }).engineDefinition.States.Assign;
     expect(ceiling?.TimeoutSeconds).toBe(2);
@@ -226,11 +257,26 @@ describe('context object', () => {
       stateMachineName: 'sm',
     });
     expect(context).toMatchObject({
-      Execution: { Id: 'arn:x', Name: 'n', OriginalInput: { id: 7 } },
+      Execution: { Id: 'arn:x', Name: 'n', OriginalInput: { id: 7 }, RedriveCount: 0 },
       StateMachine: { Id: 'arn:sm', Name: 'sm' },
       Task: { Token: TASK_TOKEN_PLACEHOLDER },
       State: { EnteredTime: STATE_ENTERED_TIME_PLACEHOLDER, RetryCount: STATE_RETRY_COUNT_PLACEHOLDER },
     });
+  });
+
+  it('carries how often and when the execution was redriven', () => {
+    const context = engineContext({
+      executionArn: 'arn:x',
+      executionName: 'n',
+      roleArn: 'arn:role',
+      originalInput: {},
+      startTime: '2026-01-01T00:00:00.000Z',
+      stateMachineArn: 'arn:sm',
+      stateMachineName: 'sm',
+      redriveCount: 2,
+      redriveTime: '2026-01-02T00:00:00.000Z',
+    });
+    expect(context.Execution).toMatchObject({ RedriveCount: 2, RedriveTime: '2026-01-02T00:00:00.000Z' });
   });
 
   it('fills the placeholders: numbers stay numbers, strings built by intrinsics get the value inside', () => {

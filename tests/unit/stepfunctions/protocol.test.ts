@@ -6,6 +6,7 @@ import {
   executionArnOf,
   historyEventToAws,
   isValidExecutionName,
+  notRedrivableReason,
   paginate,
   resourceParts,
   SFN_ERROR_NAMESPACE,
@@ -166,7 +167,7 @@ describe('executions', () => {
       memo: [],
       closedTokens: {},
     };
-    const described = describeExecutionOutput(record);
+    const described = describeExecutionOutput(record, 'STANDARD', 3000);
     expect(described).toMatchObject({
       status: 'FAILED',
       startDate: 1,
@@ -176,6 +177,70 @@ describe('executions', () => {
       cause: 'because',
     });
     expect(described).not.toHaveProperty('output');
+    expect(described).toMatchObject({ redriveCount: 0, redriveStatus: 'REDRIVABLE' });
+    expect(described).not.toHaveProperty('redriveDate');
+  });
+});
+
+describe('redrive eligibility', () => {
+  const DAY = 24 * 3600 * 1000;
+  const record = (fields: Partial<ExecutionRecord>): ExecutionRecord => ({
+    executionArn: 'arn:aws:states:r:000000000000:execution:F:n',
+    stateMachineArn: 'arn:aws:states:r:000000000000:stateMachine:F',
+    name: 'n',
+    input: '{}',
+    status: 'FAILED',
+    startDate: 0,
+    stopDate: DAY,
+    history: [],
+    pending: [],
+    memo: [],
+    closedTokens: {},
+    ...fields,
+  });
+
+  it('lets FAILED, TIMED_OUT and ABORTED Standard executions be redriven for 14 days after they closed', () => {
+    for (const status of ['FAILED', 'TIMED_OUT', 'ABORTED'] as const)
+      expect(notRedrivableReason(record({ status }), 'STANDARD', 14 * DAY)).toBeUndefined();
+    expect(notRedrivableReason(record({}), 'STANDARD', 16 * DAY)).toBe(
+      'Execution redrivable period exceeded',
+    );
+  });
+
+  it('says why the others cannot, in AWS’s words', () => {
+    expect(notRedrivableReason(record({ status: 'RUNNING' }), 'STANDARD', DAY)).toBe(
+      'Execution is RUNNING and cannot be redriven',
+    );
+    expect(notRedrivableReason(record({ status: 'SUCCEEDED' }), 'STANDARD', DAY)).toBe(
+      'Execution is SUCCEEDED and cannot be redriven',
+    );
+    expect(notRedrivableReason(record({}), 'EXPRESS', DAY)).toMatch(/EXPRESS/);
+    const longHistory = Array.from({ length: 25_000 }, (_, i) => ({
+      id: i + 1,
+      previousEventId: i,
+      timestamp: 0,
+      type: 'PassStateEntered',
+    }));
+    expect(notRedrivableReason(record({ history: longHistory }), 'STANDARD', DAY)).toBe(
+      'Execution history event limit exceeded',
+    );
+    expect(notRedrivableReason(record({ stopDate: 366 * DAY }), 'STANDARD', 367 * DAY)).toBe(
+      'Execution has exceeded the max execution time',
+    );
+  });
+
+  it('describes a redriven execution with its count, date and status reason', () => {
+    const described = describeExecutionOutput(
+      record({ status: 'SUCCEEDED', redriveCount: 2, redriveDate: 3000 }),
+      'STANDARD',
+      5000,
+    );
+    expect(described).toMatchObject({
+      redriveCount: 2,
+      redriveDate: 3,
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven',
+    });
   });
 });
 
