@@ -16,7 +16,7 @@ import {
   SeatContention,
   StateConflict,
 } from '../../functions/adapters/dynamodb-certification-store.js';
-import { assignAssessors } from '../../functions/domain/index.js';
+import { assignAssessors, STATUS_LIST_SIZE } from '../../functions/domain/index.js';
 import type { AttemptRecord } from '../../functions/ports.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
@@ -240,6 +240,56 @@ function bank(items: ReturnType<typeof bilingualItem>[]) {
 }
 
 describe('capacity: limits a user can reach are lifted or refused up front', () => {
+  it('issues, verifies and revokes the certificate after a full status list: it opens the next list (131,072 was the limit)', async () => {
+    // The open certificate list as it stands after 131,072 certificates.
+    await cloud.dynamoClient.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({
+          pk: 'STATUSLIST#OPEN',
+          sk: 'certificates',
+          kind: 'certificates',
+          list: 1,
+          placed: STATUS_LIST_SIZE,
+          seed: 'a-full-list-seed-of-enough-length-000000000',
+        }),
+      }),
+    );
+    // And the year's serial counter past 131,072, where the yearly list (index = serial) used to end.
+    const year = new Intl.DateTimeFormat('en', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(
+      new Date(),
+    );
+    await cloud.dynamoClient.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ pk: `COUNTER#CERT#neijiang#${year}`, sk: 'COUNTER', value: 131_072 }),
+      }),
+    );
+    await putSession('s-full-list', '2026-01-01T00:00:00+08:00', '2030-01-01T00:00:00+08:00');
+    const decided = await sitAt(new Date().toISOString(), 's-full-list', 'liuyang');
+    expect(decided.status).toBe('passed');
+    const number = decided.certificateNumber as string;
+    expect(number).toMatch(new RegExp(`^NJ-${year}-5-131073-`));
+    const status = (await credentialOf(number, 'liuyang')).credentialStatus as unknown as {
+      statusListCredential: string;
+      statusListIndex: string;
+    };
+    expect(status.statusListCredential).toMatch(/\/status\/neijiang\/certificates-2\/revocation$/);
+    expect(Number(status.statusListIndex)).toBeLessThan(STATUS_LIST_SIZE);
+    expect((await nj.request(undefined, 'GET', new URL(status.statusListCredential).pathname)).status).toBe(
+      200,
+    );
+    expect((await nj.request(undefined, 'GET', `/verify/${number}`)).body).toMatchObject({ status: 'valid' });
+    const revoked = await nj.request('liumin', 'POST', `/admin/certificates/${number}/status`, {
+      action: 'revoke',
+      reason: 'Issued in error (capacity test)',
+    });
+    expect(revoked.status).toBe(200);
+    expect((await nj.request(undefined, 'GET', `/verify/${number}`)).body).toMatchObject({
+      status: 'revoked',
+    });
+  });
+
   it('stores a 600-item bilingual bank — larger than one DynamoDB item — and reads it back whole', async () => {
     const items = Array.from({ length: 600 }, (_, i) => bilingualItem(i));
     expect(dynamoDbSize(items)).toBeGreaterThan(400 * 1024);
