@@ -9,6 +9,7 @@ import { ensureTables, localDynamoDbClient } from './dynamodb-tables.js';
 import { startEventBus } from './event-bus.js';
 import { startHttpApi } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
+import { startLogMetrics } from './log-metrics.js';
 import type { LocalModel } from './model.js';
 import { startOidcIssuer } from './oidc-issuer.js';
 import { startScheduler } from './scheduler.js';
@@ -136,10 +137,18 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       eventBridge: eventBus.endpoint,
     };
 
+    // Log lines reach their template log groups, where the template's metric filters count them.
+    const logMetrics = startLogMetrics(model.metricFilters, model.alarms);
+    const logGroupOf = new Map(model.functions.map((f) => [f.logicalId, f.logGroupName]));
     const lambda = new LambdaRuntime({
       functions: model.functions,
       environmentOverlay: localLambdaEnvironment(region, endpoints, keysDir),
-      logger: log,
+      logger: (line) => {
+        const m = /^\[([^\]]+)\] (.*)$/s.exec(line);
+        const group = m?.[1] ? logGroupOf.get(m[1]) : undefined;
+        if (group && m?.[2]) logMetrics.record(group, m[2]);
+        log(line);
+      },
     });
     stops.push(() => lambda.stop());
 
@@ -172,6 +181,9 @@ export async function startLocalCloud(options: LocalCloudOptions) {
           region,
           account: model.account,
           logger: log,
+          ...(api.accessLog
+            ? { accessLog: (line: string) => logMetrics.record(api.accessLog?.logGroupName ?? '', line) }
+            : {}),
         })
       : undefined;
     if (httpApi) stops.push(() => httpApi.stop());
@@ -200,6 +212,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       dynamoClient,
       meter,
       scheduler,
+      logMetrics,
       stop,
     };
   } catch (error) {
