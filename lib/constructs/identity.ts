@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
@@ -147,5 +147,9 @@ export class Identity extends Construct {
       },
       accessTokenValidity: Duration.hours(1),
     });
+    // What the runbook's first-admin and partner steps need (docs/deploy.md).
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'WebClientId', { value: this.webClient.userPoolClientId });
+    new CfnOutput(this, 'PartnerClientId', { value: this.partnerClient.userPoolClientId });
   }
 }
