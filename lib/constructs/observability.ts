@@ -32,8 +32,12 @@ const FIVE_MINUTES = Duration.minutes(5);
  * lines the functions and the local HTTP API write (tests/unit/local/filter-pattern.test.ts).
  */
 export const LOG_PATTERNS = {
-  /** A function logged an error: Powertools' `level` of every crash a handler turned into a 5xx. */
-  errorLogs: '{ $.level = "ERROR" }',
+  /**
+   * A function logged an error: Powertools' ERROR line of every crash a handler turned into a 5xx. Only
+   * our own lines (Powertools sets `service`): an invocation that fails outright is reported by the Lambda
+   * runtime without one, and is the Errors alarm's (notice delivery fails each unacknowledged attempt so).
+   */
+  errorLogs: '{ ($.level = "ERROR") && ($.service = "*") }',
   /** A revocation, suspension or reinstatement the API answered with a server error. */
   failedStatusChanges: '{ ($.routeKey = "POST /admin/certificates/{number}/status") && ($.status = "5*") }',
   /** The JWT authorizer (401) or a handler's group check (403) refused a token. */

@@ -46,6 +46,8 @@ describe('the alarms’ patterns', () => {
     expect(p.matches('{"level":"ERROR","message":"Unhandled error","service":"AdminApi"}')).toBe(true);
     expect(p.matches('{"level":"WARN","message":"Dependency failure"}')).toBe(false);
     expect(p.matches('{"level":"INFO","message":"ok"}')).toBe(false);
+    // The Lambda runtime's own line for a failed invocation (no service): the Errors alarm's, not this one.
+    expect(p.matches('{"level":"ERROR","errorType":"Notice.NotAcknowledged","requestId":"r"}')).toBe(false);
   });
 
   it('failedStatusChanges counts a 5xx on the status route only', () => {
