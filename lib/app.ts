@@ -1,47 +1,77 @@
 import { App, Duration } from 'aws-cdk-lib';
+import { type Deployment, DeploymentError, loadDeployment, localDeployment } from './deployments.js';
 import { applyNag } from './nag.js';
-import { regionByCode } from './regions.js';
 import { SkillcertStack } from './skillcert-stack.js';
 
 export interface BuildAppOptions {
   outdir?: string;
-  /** Certification region code (neijiang, zigong, …); default from context `region`, else neijiang. */
+  /**
+   * A real deployment: the name of a committed deployments/<name>.json (context `deployment`), or a
+   * deployment object (tests). Everything it deploys is in that description; see docs/deploy.md.
+   */
+  deployment?: string | Deployment;
+  /** The local demo of a certification region (neijiang, zigong, …; context `region`, else neijiang). */
   region?: string;
+  /** The local demo's identity provider: a Cognito user pool (default) or an outside OIDC provider. */
+  identity?: 'cognito' | 'oidc';
   /** Tests shorten the marking timeout to see the reassignment path; production keeps the default. */
   markingTimeoutSeconds?: number;
   /** Tests shorten the first retry wait of revocation notices to see retries within seconds. */
   noticeRetrySeconds?: number;
   /** Tests make a notice's delivery round give up after a few retries, to see the next round start. */
   noticeMaxAttempts?: number;
-  /** The active signing key generation (default from context `signingKeyGeneration`, else 1); see docs/keys.md. */
+  /** The local demo's signing key generation (context `signingKeyGeneration`, else 1); see docs/keys.md. */
   signingKeyGeneration?: number;
 }
 
-/** The CDK app: one stack for one certification region. Synth needs no AWS credentials. */
+/** Which deployment the options and the CDK context ask for. */
+export function resolveDeployment(app: App, options: BuildAppOptions = {}): Deployment {
+  const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
+  const named = options.deployment ?? context('deployment');
+  const generation = options.signingKeyGeneration ?? context('signingKeyGeneration');
+  if (named !== undefined) {
+    if (options.region !== undefined || context('region') !== undefined) {
+      throw new DeploymentError('Give a deployment or a local demo region, not both');
+    }
+    if (generation !== undefined) {
+      // The generation lives in the committed deployment file, so every deploy of it agrees.
+      throw new DeploymentError(
+        `A deployment's signing key generation is its file's signingKeyGeneration; -c signingKeyGeneration is for the local demo only`,
+      );
+    }
+    return typeof named === 'string' ? loadDeployment(named) : named;
+  }
+  return localDeployment(options.region ?? context('region') ?? 'neijiang', {
+    ...(generation !== undefined ? { signingKeyGeneration: Number(generation) } : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}
+
+/** The CDK app: one stack for one deployment. Synth needs no AWS credentials. */
 export function buildApp(options: BuildAppOptions = {}): App {
   const app = new App({ ...(options.outdir ? { outdir: options.outdir } : {}) });
-  const code = options.region ?? (app.node.tryGetContext('region') as string | undefined) ?? 'neijiang';
-  const region = regionByCode(code);
-  const authDomainPrefix = app.node.tryGetContext('authDomainPrefix') as string | undefined;
-  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+  const deployment = resolveDeployment(app, options);
   const markingTimeoutSeconds =
     options.markingTimeoutSeconds ?? Number(app.node.tryGetContext('markingTimeoutSeconds') ?? 0);
-  const signingKeyGeneration =
-    options.signingKeyGeneration ?? Number(app.node.tryGetContext('signingKeyGeneration') ?? 1);
-  new SkillcertStack(app, `Skillcert-${region.code}`, {
-    certificationRegion: region,
-    signingKeyGeneration,
-    description: `skillcert: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
-    ...(authDomainPrefix ? { authDomainPrefix } : {}),
-    ...(alarmEmail ? { alarmEmail } : {}),
+  const { region } = deployment;
+  new SkillcertStack(app, `Skillcert-${deployment.name}`, {
+    deployment,
+    description: `skillcert ${deployment.name}: vocational skill certification for ${region.nameEn} (${region.nameZh})`,
     ...(markingTimeoutSeconds > 0 ? { markingTimeout: Duration.seconds(markingTimeoutSeconds) } : {}),
     ...(options.noticeRetrySeconds
       ? { noticeRetryInterval: Duration.seconds(options.noticeRetrySeconds) }
       : {}),
     ...(options.noticeMaxAttempts ? { noticeMaxAttempts: options.noticeMaxAttempts } : {}),
-    ...(process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
-      ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
-      : {}),
+    ...(deployment.aws
+      ? {
+          env: {
+            region: deployment.aws.region,
+            ...(deployment.aws.account ? { account: deployment.aws.account } : {}),
+          },
+        }
+      : process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
+        ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
+        : {}),
   });
   applyNag(app);
   return app;

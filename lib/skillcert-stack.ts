@@ -1,9 +1,12 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnRule, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate, CertificateValidation, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
+import { TIMEOUT_MS as PARTNER_HTTP_TIMEOUT_MS } from '../functions/adapters/http-partner-directory.js';
 import { SKILLCERT_CONTEXT_PATH, SKILLCERT_SCHEMA_PATH } from '../functions/domain/credential.js';
 import { Api } from './constructs/api.js';
+import { Backup } from './constructs/backup.js';
 import { Certification } from './constructs/certification.js';
 import { Data } from './constructs/data.js';
 import { SkillcertFunction } from './constructs/function.js';
@@ -12,56 +15,115 @@ import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
+import { type Deployment, issuingRegion } from './deployments.js';
 import { NOTICE_RETRY } from './notice-retry.js';
-import type { CertificationRegion } from './regions.js';
+
+/**
+ * The most HTTP requests to partner regions one request of a partner-facing function waits on in a row:
+ * verifying a partner's certificate reads its key set, then its revocation list and its suspension list
+ * (functions/partners/verification.ts), each bounded by the partner client's timeout.
+ */
+export const PARTNER_FETCHES_IN_A_ROW = 3;
+/** What a partner-facing function needs besides waiting: DynamoDB, KMS signing, a cold start. */
+const PARTNER_FUNCTION_MARGIN = Duration.seconds(10);
+/** API Gateway answers 503 after 30 s whatever the function does (HTTP API integration timeout). */
+export const HTTP_API_INTEGRATION_TIMEOUT = Duration.seconds(30);
 
 export interface SkillcertStackProps extends StackProps {
-  certificationRegion: CertificationRegion;
+  /** Everything that differs between deployments (lib/deployments.ts, deployments/*.json). */
+  deployment: Deployment;
   /** How long an assessor has before a review goes to someone else (default three days). */
   markingTimeout?: Duration;
   /** First wait before a revocation notice is sent again (default 30 s; doubles up to an hour). */
   noticeRetryInterval?: Duration;
   /** Retries of a notice's delivery round before it gives up (default lib/notice-retry.ts). */
   noticeMaxAttempts?: number;
-  authDomainPrefix?: string;
-  webCallbackUrls?: string[];
-  /** Alarm notifications are e-mailed here when set. */
-  alarmEmail?: string;
-  /** The active signing key generation (default 1); raising it rotates the key (docs/keys.md). */
-  signingKeyGeneration?: number;
 }
 
 /** One certification region's deployment: its data, keys, identities, API, functions and workflows. */
 export class SkillcertStack extends Stack {
   readonly data: Data;
   readonly signing: Signing;
-  readonly identity: Identity;
+  readonly identity?: Identity;
   readonly api: Api;
   readonly events: EventBus;
   readonly certification: Certification;
   readonly partners: Partners;
   readonly observability: Observability;
+  readonly backup: Backup;
+  readonly deployment: Deployment;
 
   constructor(scope: Construct, id: string, props: SkillcertStackProps) {
     super(scope, id, props);
-    const region = props.certificationRegion;
+    const { deployment } = props;
+    this.deployment = deployment;
+    // The region as every function sees it: the issuer is this deployment's public domain, not the
+    // region's code, so a staging and a production Neijiang never sign as each other.
+    const region = issuingRegion(deployment);
     const issuerDid = `did:web:${region.domain}`;
 
+    if (deployment.kind === 'local') {
+      // A local demo names a reserved domain nobody can reach; CloudFormation must never create it.
+      new CfnRule(this, 'LocalDemoOnly', {
+        assertions: [
+          {
+            assert: Fn.conditionEquals(Aws.REGION, 'skillcert-local-demo'),
+            assertDescription: `${id} is the local demo of ${deployment.region.nameEn}: deploy a deployment from deployments/ (docs/deploy.md)`,
+          },
+        ],
+      });
+    }
+
     this.data = new Data(this, 'Data');
+    this.backup = new Backup(this, 'Backup', {
+      deploymentName: deployment.name,
+      table: this.data.table,
+      ...deployment.backup,
+    });
     this.signing = new Signing(this, 'Signing', {
-      regionCode: region.code,
-      ...(props.signingKeyGeneration !== undefined ? { generation: props.signingKeyGeneration } : {}),
+      deploymentName: deployment.name,
+      generation: deployment.signingKeyGeneration,
     });
-    this.identity = new Identity(this, 'Identity', {
-      regionCode: region.code,
-      authDomainPrefix: props.authDomainPrefix ?? `skillcert-${region.code}`,
-      webCallbackUrls: props.webCallbackUrls ?? [`https://${region.domain}/callback`],
-    });
+    const idp = deployment.identity;
+    let jwt: { id: string; issuer: string; audience: string[] };
+    let recognizeScope: string;
+    if (idp.kind === 'cognito') {
+      const identity = new Identity(this, 'Identity', {
+        authDomainPrefix: idp.domainPrefix,
+        webCallbackUrls: [`https://${region.domain}/callback`],
+        ...(idp.email ? { email: idp.email } : {}),
+      });
+      this.identity = identity;
+      jwt = {
+        id: 'CognitoJwt',
+        // The pool's own provider URL: right in every partition (amazonaws.com.cn in China).
+        issuer: identity.userPool.userPoolProviderUrl,
+        audience: [identity.webClient.userPoolClientId, identity.partnerClient.userPoolClientId],
+      };
+      recognizeScope = identity.partnerScopes.recognize;
+    } else {
+      jwt = { id: 'OidcJwt', issuer: idp.issuer, audience: idp.audience };
+      recognizeScope = idp.recognizeScope;
+      // What the local cloud needs to stand in for the provider (local/template.ts): standard OIDC only.
+      this.templateOptions.metadata = {
+        ...this.templateOptions.metadata,
+        'Skillcert::Identity': {
+          kind: 'oidc',
+          issuer: idp.issuer,
+          audience: idp.audience,
+          groupsClaim: idp.groupsClaim,
+          groups: idp.groups,
+          recognizeScope: idp.recognizeScope,
+        },
+      };
+    }
     this.api = new Api(this, 'Api', {
-      userPool: this.identity.userPool,
-      clients: [this.identity.webClient, this.identity.partnerClient],
+      jwt,
+      ...(deployment.kind === 'aws'
+        ? { customDomain: { domainName: region.domain, certificate: this.publicCertificate(deployment) } }
+        : {}),
     });
-    this.events = new EventBus(this, 'Events', { description: `skillcert ${region.code} domain events` });
+    this.events = new EventBus(this, 'Events', { description: `skillcert ${deployment.name} domain events` });
 
     // The key ledger lives in the table: the JWKS lists retired keys from it, and admins declare
     // compromises through it (docs/keys.md).
@@ -97,7 +159,7 @@ export class SkillcertStack extends Stack {
     });
     this.api.addRoute(HttpMethod.GET, '/me', whoAmI.function, { kind: 'user' });
 
-    const holderIdentity = new HolderIdentity(this, 'HolderIdentity', { regionCode: region.code });
+    const holderIdentity = new HolderIdentity(this, 'HolderIdentity', { deploymentName: deployment.name });
     this.certification = new Certification(this, 'Certification', {
       region,
       table: this.data.table,
@@ -117,14 +179,46 @@ export class SkillcertStack extends Stack {
       proofKey: this.signing.proofKey,
       signingKeyGeneration: this.signing.generation,
       api: this.api,
-      recognizeScope: this.identity.partnerScopes.recognize,
+      recognizeScope,
       noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(NOTICE_RETRY.intervalSeconds),
       noticeMaxAttempts: props.noticeMaxAttempts ?? NOTICE_RETRY.maxAttempts,
     });
 
+    // Partner-facing functions wait on other regions over HTTP: their timeout must outlast the waits in a
+    // row, and stay under API Gateway's own 30 s so a slow partner is our clear 502, not its bare 503.
+    const partnerFacing = Duration.millis(
+      PARTNER_FETCHES_IN_A_ROW * PARTNER_HTTP_TIMEOUT_MS + PARTNER_FUNCTION_MARGIN.toMilliseconds(),
+    );
+    for (const id of ['VerificationApi', 'RecognitionApi', 'DeliverNoticeFunction']) {
+      (this.partners.node.findChild(id) as SkillcertFunction).setTimeout(partnerFacing);
+    }
+
+    // Who is in which group: the claim and the names the identity provider uses (functions/shared/caller.ts).
+    const groupsClaim = idp.kind === 'oidc' ? idp.groupsClaim : 'cognito:groups';
+    const groupNames = idp.kind === 'oidc' ? JSON.stringify(idp.groups) : '';
+    for (const c of this.node.findAll()) {
+      if (!(c instanceof SkillcertFunction)) continue;
+      c.function.addEnvironment('IDENTITY_GROUPS_CLAIM', groupsClaim);
+      if (groupNames) c.function.addEnvironment('IDENTITY_GROUP_NAMES', groupNames);
+    }
+
     // Last, so it sees every function and workflow above (and its key comes after the signing key).
     this.observability = new Observability(this, 'Observability', {
-      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
-    }).watch(this);
+      alarmEmails: deployment.alarmEmails,
+      metricNamespace: `skillcert/${deployment.name}`,
+    }).watch(this, {
+      retriedForHours: [this.partners.node.findChild('DeliverNoticeFunction') as SkillcertFunction],
+    });
+  }
+
+  /** The public domain's certificate: one the region already has (ARN), or one ACM issues after DNS validation. */
+  private publicCertificate(deployment: Deployment): ICertificate {
+    const cert = deployment.certificate;
+    if (cert && 'arn' in cert) return Certificate.fromCertificateArn(this, 'PublicCertificate', cert.arn);
+    // No hosted zone here: CloudFormation shows the CNAME to add and waits until ACM sees it.
+    return new Certificate(this, 'PublicCertificate', {
+      domainName: deployment.publicDomain,
+      validation: CertificateValidation.fromDns(),
+    });
   }
 }

@@ -10,6 +10,7 @@ import { startEventBus } from './event-bus.js';
 import { Faults } from './faults.js';
 import { startHttpApi } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
+import { startLogMetrics } from './log-metrics.js';
 import type { LocalModel } from './model.js';
 import { startOidcIssuer } from './oidc-issuer.js';
 import { startScheduler } from './scheduler.js';
@@ -147,10 +148,18 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       eventBridge: eventBus.endpoint,
     };
 
+    // Log lines reach their template log groups, where the template's metric filters count them.
+    const logMetrics = startLogMetrics(model.metricFilters, model.alarms);
+    const logGroupOf = new Map(model.functions.map((f) => [f.logicalId, f.logGroupName]));
     const lambda = new LambdaRuntime({
       functions: model.functions,
       environmentOverlay: localLambdaEnvironment(region, endpoints, keysDir),
-      logger: log,
+      logger: (line) => {
+        const m = /^\[([^\]]+)\] (.*)$/s.exec(line);
+        const group = m?.[1] ? logGroupOf.get(m[1]) : undefined;
+        if (group && m?.[2]) logMetrics.record(group, m[2]);
+        log(line);
+      },
     });
     stops.push(() => lambda.stop());
     const invoker = faults ? faults.lambdaInvoker(lambda, model.functions) : lambda;
@@ -187,6 +196,9 @@ export async function startLocalCloud(options: LocalCloudOptions) {
           region,
           account: model.account,
           logger: log,
+          ...(api.accessLog
+            ? { accessLog: (line: string) => logMetrics.record(api.accessLog?.logGroupName ?? '', line) }
+            : {}),
         })
       : undefined;
     if (httpApi) stops.push(() => httpApi.stop());
@@ -218,6 +230,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       meter,
       scheduler,
       faults,
+      logMetrics,
       stop,
     };
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   jwtVerify,
 } from 'jose';
 import type { LambdaInvoker } from './contracts.js';
+import { renderAccessLog } from './log-metrics.js';
 import type { LocalFunction, LocalHttpApi, LocalRoute, RouteAuthorization } from './model.js';
 
 export interface HttpApiOptions {
@@ -26,6 +27,8 @@ export interface HttpApiOptions {
   stageName?: '$default';
   /** One short line per request (and per hidden failure). */
   logger?: (line: string) => void;
+  /** Receives each access log line, in the stage's AccessLogSettings format, when the stage has one. */
+  accessLog?: (line: string) => void;
   /** The throttling buckets' clock, in milliseconds (tests); Date.now by default. */
   now?: () => number;
 }
@@ -719,6 +722,22 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
     reply(response, outcome, request.headers.origin, requestId);
     // Path only: query strings may carry things that do not belong in a log.
     const path = (request.url ?? '/').split('?')[0];
+    if (api.accessLog && options.accessLog) {
+      options.accessLog(
+        renderAccessLog(api.accessLog.format, {
+          requestId,
+          'identity.sourceIp': request.socket.remoteAddress?.replace(/^::ffff:/, ''),
+          requestTime: new Date(started).toISOString(),
+          httpMethod: request.method,
+          path,
+          routeKey: outcome.routeKey ?? '-',
+          status: outcome.answer.statusCode,
+          responseLatency: Date.now() - started,
+          integrationErrorMessage: outcome.note?.startsWith('jwt:') ? undefined : outcome.note,
+          'authorizer.error': outcome.note?.startsWith('jwt:') ? outcome.note.slice(5) : undefined,
+        }),
+      );
+    }
     log(
       `${request.method} ${path} ${outcome.answer.statusCode} ${Date.now() - started}ms` +
         `${outcome.routeKey ? ` (${outcome.routeKey})` : ''}${outcome.note ? ` — ${outcome.note}` : ''}`,

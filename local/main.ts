@@ -5,13 +5,15 @@ import { startLocalCloud } from './cloud.js';
 import { REGION_PORT_BASE, regionDataDir } from './paths.js';
 import { synthesizeRegion } from './synth.js';
 
-const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--port-base N] [--quiet]`;
+const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--identity cognito|oidc] [--port-base N] [--quiet]`;
 
 async function main() {
   const { values } = parseArgs({
     options: {
       region: { type: 'string', default: process.env.SKILLCERT_REGION ?? 'neijiang' },
       'port-base': { type: 'string' },
+      // The local demo's identity provider: a Cognito pool, or an outside OIDC provider (as in AWS China).
+      identity: { type: 'string', default: 'cognito' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -21,6 +23,12 @@ async function main() {
     return;
   }
   const region = values.region;
+  const identity = values.identity;
+  if (identity !== 'cognito' && identity !== 'oidc') {
+    console.error(`Unknown identity provider '${identity}'.\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const base = values['port-base'] ? Number(values['port-base']) : REGION_PORT_BASE[region];
   if (base === undefined || !Number.isInteger(base) || base < 1024 || base > 65000) {
     console.error(`Unknown region '${region}' or bad --port-base.\n${USAGE}`);
@@ -34,7 +42,7 @@ async function main() {
 
   say(`skillcert local cloud — region ${region}`);
   say('  synthesizing the CDK app…');
-  const stack = synthesizeRegion({ region });
+  const stack = synthesizeRegion({ region, identity });
   say(`  running stack ${stack.stackName} from ${stack.assemblyDir}`);
 
   const cloud = await startLocalCloud({

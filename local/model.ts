@@ -41,6 +41,36 @@ export interface LocalFunction {
   memoryMb: number;
   /** The template's environment with every intrinsic resolved to a local value. */
   environment: Record<string, string>;
+  /** The log group its lines go to (LoggingConfig.LogGroup), where metric filters read them. */
+  logGroupName?: string;
+}
+
+/** An AWS::Logs::MetricFilter: log lines of a group matching a pattern count towards a metric. */
+export interface LocalMetricFilter {
+  logicalId: string;
+  logGroupName: string;
+  /** The CloudWatch Logs filter pattern (JSON form), as in the template. */
+  pattern: string;
+  namespace: string;
+  metricName: string;
+  /** What one matching line adds (a number, or `$.field`). */
+  value: string;
+  /** Dimension name → `$.field` of the line. */
+  dimensions: Record<string, string>;
+}
+
+/** An AWS::CloudWatch::Alarm on one metric (the local cloud evaluates those it can count). */
+export interface LocalAlarm {
+  logicalId: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  threshold: number;
+  comparison: string;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  actions: string[];
 }
 
 export interface LocalStateMachine {
@@ -75,6 +105,8 @@ export interface LocalHttpApi {
   logicalId: string;
   apiId: string;
   routes: LocalRoute[];
+  /** The stage's access log: where lines go and the format API Gateway fills in per request. */
+  accessLog?: { logGroupName: string; format: string };
   cors?: {
     allowOrigins: string[];
     allowMethods: string[];
@@ -118,6 +150,14 @@ export interface LocalUserPool {
   clients: LocalUserPoolClient[];
   /** Resource server identifier → its scope names (full scope = `${identifier}/${name}`). */
   resourceServers: { identifier: string; scopes: string[] }[];
+  /**
+   * `cognito` (default): tokens shaped like Cognito's. `oidc`: the pool stands in for an outside OpenID
+   * provider; tokens carry only standard claims plus the provider's groups claim, with its group names.
+   */
+  tokenShape?: 'cognito' | 'oidc';
+  /** For `oidc`: the claim that lists groups, and our group → the provider's name for it. */
+  groupsClaim?: string;
+  groupNames?: Record<string, string>;
 }
 
 export interface LocalSigningKey {
@@ -204,6 +244,9 @@ export interface LocalModel {
   eventBuses: LocalEventBus[];
   /** Scheduled EventBridge rules (ScheduleExpression), run by local/scheduler.ts. */
   schedules: LocalSchedule[];
+  /** Metric filters on log groups, and alarms; counted and evaluated by local/log-metrics.ts. */
+  metricFilters: LocalMetricFilter[];
+  alarms: LocalAlarm[];
   /** Stack outputs, resolved. */
   outputs: Record<string, string>;
 }

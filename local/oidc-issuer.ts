@@ -267,6 +267,7 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
     const scopes = grantScopes(scope, allowed);
     const found = lookupUser(pool.userPoolId, user.username) as IssuerUser;
     const now = Math.floor(Date.now() / 1000);
+    if (pool.tokenShape === 'oidc') return standardUserTokens(pool, client, found, scopes, now);
     const common = {
       sub: found.sub,
       iss: issuerFor(pool.userPoolId),
@@ -300,12 +301,52 @@ export async function startOidcIssuer(options: OidcIssuerOptions): Promise<OidcI
     return { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: lifetime };
   }
 
+  /**
+   * Tokens as an outside OpenID provider issues them (RFC 9068 access tokens, OIDC ID tokens): standard
+   * claims only, plus the provider's groups claim carrying the provider's names for our groups.
+   */
+  async function standardUserTokens(
+    pool: LocalUserPool,
+    client: IssuedClient,
+    user: IssuerUser,
+    scopes: string[],
+    now: number,
+  ) {
+    const groups = user.groups.map((g) => pool.groupNames?.[g] ?? g);
+    const common = {
+      sub: user.sub,
+      iss: issuerFor(pool.userPoolId),
+      aud: client.clientId,
+      azp: client.clientId,
+      preferred_username: user.username,
+      ...(groups.length > 0 ? { [pool.groupsClaim ?? 'groups']: groups } : {}),
+      auth_time: now,
+      iat: now,
+      exp: now + lifetime,
+    };
+    const accessToken = await mintToken({
+      ...common,
+      client_id: client.clientId,
+      scope: scopes.join(' '),
+      jti: randomUUID(),
+    });
+    const idToken = await mintToken({
+      ...common,
+      jti: randomUUID(),
+      ...(user.attributes.email ? { email: user.attributes.email, email_verified: true } : {}),
+      ...(user.attributes.name ? { name: user.attributes.name } : {}),
+    });
+    return { access_token: accessToken, id_token: idToken, token_type: 'Bearer', expires_in: lifetime };
+  }
+
   async function clientToken(pool: LocalUserPool, client: IssuedClient, scope: string | null) {
     const scopes = grantScopes(scope, client.scopes);
     const now = Math.floor(Date.now() / 1000);
     const accessToken = await mintToken({
       sub: client.clientId,
-      token_use: 'access',
+      ...(pool.tokenShape === 'oidc'
+        ? { aud: client.clientId, azp: client.clientId }
+        : { token_use: 'access' }),
       scope: scopes.join(' '),
       auth_time: now,
       iss: issuerFor(pool.userPoolId),

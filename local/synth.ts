@@ -30,7 +30,7 @@ export function synthesizeStack(app: App, stackArtifactId?: string): Synthesized
 }
 
 /** Everything a synthesized assembly is made from: the app, the functions and the locked dependencies. */
-const SOURCES = ['lib', 'functions', 'package-lock.json', 'tsconfig.json'];
+const SOURCES = ['lib', 'functions', 'deployments', 'package-lock.json', 'tsconfig.json'];
 
 function filesUnder(path: string): string[] {
   const stat = statSync(path, { throwIfNoEntry: false });
@@ -51,6 +51,9 @@ export function synthesisKey(options: Omit<BuildAppOptions, 'outdir'>): string {
     noticeRetrySeconds: options.noticeRetrySeconds ?? 0,
     noticeMaxAttempts: options.noticeMaxAttempts ?? 0,
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
+    identity: options.identity ?? 'cognito',
+    // A deployment by name (its file is among the sources below: deployments/) or by value.
+    deployment: options.deployment ?? null,
   };
   hash.update(JSON.stringify({ normalized, context: process.env.CDK_CONTEXT_JSON ?? null }));
   hash.update(

@@ -5,10 +5,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileFilterPattern } from './filter-pattern.js';
 import {
   LOCAL_ACCOUNT,
+  type LocalAlarm,
   type LocalFunction,
   type LocalHttpApi,
+  type LocalMetricFilter,
   type LocalModel,
   type LocalRoute,
   type LocalSchedule,
@@ -30,6 +33,7 @@ export interface CfnResource {
 
 export interface CfnTemplate {
   Resources?: Record<string, CfnResource>;
+  Metadata?: Record<string, unknown>;
   Outputs?: Record<string, { Value: unknown }>;
   Conditions?: Record<string, unknown>;
   Parameters?: Record<string, { Default?: unknown }>;
@@ -49,6 +53,9 @@ export interface TranslateOptions {
   /** Base URL of the local OIDC issuer; a user pool's issuer is `${issuerBaseUrl}/${userPoolId}`. */
   issuerBaseUrl: string;
 }
+
+/** The local issuer's path for the outside OpenID provider a deployment names. */
+export const OIDC_STAND_IN = 'oidc';
 
 /** Raised for a template the local cloud cannot run faithfully; the message names the resource. */
 export class TemplateTranslationError extends Error {
@@ -378,11 +385,16 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
   const props = (id: string, r: CfnResource) => objectOf(resolver.resolve(r.Properties ?? {}, id));
   const phys = (id: string) => physical.get(id) as PhysicalResource;
 
-  // A Cognito issuer URL in the template becomes the local OIDC issuer for the same pool.
-  const cognitoIssuer = /^https:\/\/cognito-idp\.[^/]+\.amazonaws\.com\/([^/]+)$/;
+  // A Cognito issuer URL in the template becomes the local OIDC issuer for the same pool; the outside
+  // OpenID provider a deployment names (template Metadata Skillcert::Identity) becomes the local issuer's
+  // stand-in pool `oidc`.
+  const cognitoIssuer = /^https:\/\/cognito-idp\.[^/]+\.amazonaws\.com(\.cn)?\/([^/]+)$/;
+  const outside = objectOf(template.Metadata?.['Skillcert::Identity'] as Json | undefined);
+  const outsideIssuer = outside.kind === 'oidc' ? String(outside.issuer) : undefined;
   const localIssuer = (issuer: string) => {
+    if (outsideIssuer && issuer === outsideIssuer) return `${options.issuerBaseUrl}/${OIDC_STAND_IN}`;
     const match = cognitoIssuer.exec(issuer);
-    return match ? `${options.issuerBaseUrl}/${match[1]}` : issuer;
+    return match ? `${options.issuerBaseUrl}/${match[2]}` : issuer;
   };
 
   const tables: LocalTable[] = [
@@ -443,6 +455,9 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       timeoutSeconds: Number(p.Timeout ?? 3),
       memoryMb: Number(p.MemorySize ?? 128),
       environment,
+      ...(typeof objectOf(p.LoggingConfig).LogGroup === 'string'
+        ? { logGroupName: objectOf(p.LoggingConfig).LogGroup as string }
+        : {}),
     };
   });
 
@@ -533,6 +548,10 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       });
     const cors = objectOf(p.CorsConfiguration);
     const stage = stages.find((s) => s.ApiId === apiId);
+    const accessLogSettings = objectOf(stage?.AccessLogSettings);
+    const accessLogGroup = /:log-group:(.+?)(:\*)?$/.exec(
+      String(accessLogSettings.DestinationArn ?? ''),
+    )?.[1];
     const defaults = objectOf(stage?.DefaultRouteSettings);
     const throttle = throttleLimits(defaults);
     // RouteSettings: route key → settings; such a route is throttled by its own limits, and what it
@@ -552,6 +571,9 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       logicalId: apiLogicalId,
       apiId,
       routes: apiRoutes,
+      ...(accessLogGroup && typeof accessLogSettings.Format === 'string'
+        ? { accessLog: { logGroupName: accessLogGroup, format: accessLogSettings.Format } }
+        : {}),
       ...(p.CorsConfiguration
         ? {
             cors: {
@@ -601,6 +623,44 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     };
   });
 
+  if (outsideIssuer) {
+    // The first audience is the web app (a public client); the others are partner machine clients.
+    const [web, ...partners] = stringArray(outside.audience);
+    const recognizeScope = String(outside.recognizeScope);
+    userPools.push({
+      logicalId: 'OidcProvider',
+      userPoolId: OIDC_STAND_IN,
+      issuer: `${options.issuerBaseUrl}/${OIDC_STAND_IN}`,
+      groups: Object.keys(objectOf(outside.groups)),
+      clients: [
+        ...(web
+          ? [
+              {
+                logicalId: 'OidcWebClient',
+                clientId: web,
+                generateSecret: false,
+                allowedOAuthFlows: ['code'],
+                allowedOAuthScopes: ['openid', 'email', 'profile'],
+              },
+            ]
+          : []),
+        ...partners.map((clientId, i) => ({
+          logicalId: `OidcPartnerClient${i + 1}`,
+          clientId,
+          generateSecret: true,
+          allowedOAuthFlows: ['client_credentials'],
+          allowedOAuthScopes: [recognizeScope],
+        })),
+      ],
+      resourceServers: [],
+      tokenShape: 'oidc',
+      groupsClaim: String(outside.groupsClaim),
+      groupNames: Object.fromEntries(
+        Object.entries(objectOf(outside.groups)).map(([k, v]) => [k, String(v)]),
+      ),
+    });
+  }
+
   const signingKeys = ofType('AWS::KMS::Key').map(([id, r]) => {
     const p = props(id, r);
     return {
@@ -619,6 +679,57 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
   }));
 
   const schedules = translateSchedules(ofType('AWS::Events::Rule'), props, phys, functions);
+
+  const metricFilters: LocalMetricFilter[] = ofType('AWS::Logs::MetricFilter').flatMap(([id, r]) => {
+    const p = props(id, r);
+    const pattern = asString(p.FilterPattern ?? null, `${id}.FilterPattern`);
+    try {
+      compileFilterPattern(pattern);
+    } catch (error) {
+      throw new TemplateTranslationError(`${id}: ${(error as Error).message}`);
+    }
+    return (Array.isArray(p.MetricTransformations) ? p.MetricTransformations : []).map((entry) => {
+      const t = objectOf(entry);
+      return {
+        logicalId: id,
+        logGroupName: asString(p.LogGroupName ?? null, `${id}.LogGroupName`),
+        pattern,
+        namespace: String(t.MetricNamespace),
+        metricName: String(t.MetricName),
+        value: String(t.MetricValue ?? '1'),
+        dimensions: Object.fromEntries(
+          (Array.isArray(t.Dimensions) ? t.Dimensions : []).map((d) => [
+            String(objectOf(d).Key),
+            String(objectOf(d).Value),
+          ]),
+        ),
+      };
+    });
+  });
+
+  const alarms: LocalAlarm[] = ofType('AWS::CloudWatch::Alarm').flatMap(([id, r]) => {
+    const p = props(id, r);
+    if (typeof p.MetricName !== 'string' || typeof p.Namespace !== 'string') return []; // metric math: not locally
+    return [
+      {
+        logicalId: id,
+        namespace: p.Namespace,
+        metricName: p.MetricName,
+        dimensions: Object.fromEntries(
+          (Array.isArray(p.Dimensions) ? p.Dimensions : []).map((d) => [
+            String(objectOf(d).Name),
+            String(objectOf(d).Value),
+          ]),
+        ),
+        threshold: Number(p.Threshold),
+        comparison: String(p.ComparisonOperator),
+        periodSeconds: Number(p.Period ?? 60),
+        evaluationPeriods: Number(p.EvaluationPeriods ?? 1),
+        datapointsToAlarm: Number(p.DatapointsToAlarm ?? p.EvaluationPeriods ?? 1),
+        actions: stringArray(p.AlarmActions),
+      },
+    ];
+  });
 
   const outputs = Object.fromEntries(
     Object.entries(template.Outputs ?? {}).map(([name, o]) => [
@@ -639,6 +750,8 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     signingKeys,
     eventBuses,
     schedules,
+    metricFilters,
+    alarms,
     outputs,
   };
 }

@@ -4,7 +4,8 @@
 import type { PartnerRegion, VerificationKey } from '../domain/index.js';
 import { type PartnerDirectory, PartnerUnreachable } from '../ports.js';
 
-const TIMEOUT_MS = 5_000;
+/** Each request to a partner region gives up after this long (lib/skillcert-stack.ts sizes the functions by it). */
+export const TIMEOUT_MS = 5_000;
 /** A status list is ~16 KB before compression; key sets are small. Anything larger is refused. */
 const MAX_BYTES = 256 * 1024;
 

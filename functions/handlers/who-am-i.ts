@@ -2,7 +2,7 @@
 // The web app uses it to choose the candidate, assessor or admin view; partners use it to check a token.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { array, minLength, object, optional, string, unknown } from 'zod/mini';
-import { groupsOf } from '../shared/caller.js';
+import { groupsOfClaims } from '../shared/caller.js';
 import { HttpError, httpHandler, json } from '../shared/http.js';
 
 // Payload 2.0 puts the verified claims (all stringified) and the token's scopes under authorizer.jwt.
@@ -12,6 +12,7 @@ const verifiedToken = object({
     username: optional(string()),
     'cognito:username': optional(string()),
     'cognito:groups': optional(unknown()),
+    preferred_username: optional(string()),
     scope: optional(string()),
     client_id: optional(string()),
     aud: optional(string()),
@@ -25,10 +26,16 @@ export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
   // Only reachable if the route lost its authorizer: answer as API Gateway would.
   if (!parsed.success) throw new HttpError(401, 'Unauthorized', 'Sign in first');
   const { claims, scopes } = parsed.data;
+  const all = (jwt as { claims: Record<string, unknown> }).claims;
   return json(200, {
     sub: claims.sub,
-    username: claims.username ?? claims['cognito:username'] ?? claims.client_id ?? claims.sub,
-    groups: groupsOf(claims['cognito:groups']),
+    username:
+      claims.username ??
+      claims['cognito:username'] ??
+      claims.preferred_username ??
+      claims.client_id ??
+      claims.sub,
+    groups: groupsOfClaims(all),
     scopes: scopes ?? (claims.scope ?? '').split(' ').filter(Boolean),
     clientId: claims.client_id ?? claims.aud,
   });

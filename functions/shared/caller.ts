@@ -8,6 +8,28 @@ export interface Caller {
   groups: string[];
 }
 
+/**
+ * Which claim lists a person's groups, and what the identity provider calls ours (the stack sets both from
+ * the deployment): Cognito's `cognito:groups` with our names, or any OIDC provider's claim and names.
+ */
+const GROUPS_CLAIM = process.env.IDENTITY_GROUPS_CLAIM || 'cognito:groups';
+const GROUP_NAMES: Record<string, string> = process.env.IDENTITY_GROUP_NAMES
+  ? (JSON.parse(process.env.IDENTITY_GROUP_NAMES) as Record<string, string>)
+  : {};
+
+/** Our groups in verified claims. With a name mapping, only mapped provider groups count. */
+export function groupsOfClaims(claims: Record<string, unknown>): string[] {
+  const groups = groupsOf(claims[GROUPS_CLAIM]);
+  const mapping = Object.entries(GROUP_NAMES);
+  if (mapping.length === 0) return groups;
+  return mapping.filter(([, theirs]) => groups.includes(theirs)).map(([ours]) => ours);
+}
+
+/** How a person is called: Cognito's username, else OIDC's preferred_username, else the subject. */
+export function usernameOf(claims: Record<string, unknown>): string {
+  return String(claims.username ?? claims['cognito:username'] ?? claims.preferred_username ?? claims.sub);
+}
+
 export function groupsOf(claim: unknown): string[] {
   // API Gateway flattens array claims into "[a b]" strings; accept both shapes.
   if (Array.isArray(claim)) return claim.map(String);
@@ -29,8 +51,8 @@ export function callerOf(event: APIGatewayProxyEventV2): Caller {
   if (!claims?.sub) throw new HttpError(401, 'Unauthorized', 'Sign in first');
   return {
     sub: String(claims.sub),
-    username: String(claims.username ?? claims['cognito:username'] ?? claims.sub),
-    groups: groupsOf(claims['cognito:groups']),
+    username: usernameOf(claims),
+    groups: groupsOfClaims(claims),
   };
 }
 
@@ -43,11 +65,14 @@ export function requireGroup(
   return caller;
 }
 
-/** The machine client the authorizer admitted: a client-credentials token carries client_id and no user. */
+/**
+ * The machine client the authorizer admitted. A client-credentials token is about the client itself: its
+ * subject is its client id (RFC 9068 §2.2; Cognito does the same) and it names no user.
+ */
 export function machineClientOf(event: APIGatewayProxyEventV2): string {
   const claims = claimsOf(event);
-  const clientId = claims?.client_id;
-  if (typeof clientId !== 'string' || claims?.username !== undefined)
+  const clientId = claims?.client_id ?? claims?.azp;
+  if (typeof clientId !== 'string' || claims?.sub !== clientId || claims?.username !== undefined)
     throw forbidden('This is asked by a partner machine client, not a person');
   return clientId;
 }

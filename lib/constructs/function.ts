@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -33,15 +33,31 @@ export interface SkillcertFunctionProps {
  * Every skillcert Lambda function is built through this one construct, so runtime, architecture,
  * bundling, logging, tracing and Powertools settings are the same everywhere and changed in one place.
  */
+/**
+ * Whether X-Ray can trace here. AWS China: "Amazon X-Ray integration with Lambda functions is not available
+ * in the China Regions" (docs.amazonaws.cn, Getting Started with AWS in China, Lambda); docs/deploy.md.
+ */
+export function tracingAvailable(scope: Construct): boolean {
+  const region = Stack.of(scope).region;
+  return Token.isUnresolved(region) || !region.startsWith('cn-');
+}
+
 export class SkillcertFunction extends Construct {
   readonly function: NodejsFunction;
+  /** The function's own log group (JSON lines); Observability counts the errors it logs. */
+  readonly logGroup: LogGroup;
+  /** Powertools service name: the `service` of every log line. */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: SkillcertFunctionProps) {
     super(scope, id);
+    const traced = tracingAvailable(this);
+    this.serviceName = props.serviceName ?? id;
     const logGroup = new LogGroup(this, 'Logs', {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.logGroup = logGroup;
     const entry = props.entry.startsWith('/') ? props.entry : join(HANDLERS_DIR, `${props.entry}.ts`);
     this.function = new NodejsFunction(this, 'Function', {
       entry,
@@ -52,11 +68,12 @@ export class SkillcertFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
-      tracing: Tracing.ACTIVE,
+      tracing: traced ? Tracing.ACTIVE : Tracing.DISABLED,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName ?? id,
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
+        ...(traced ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
         POWERTOOLS_METRICS_NAMESPACE: 'skillcert',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
@@ -86,11 +103,20 @@ export class SkillcertFunction extends Construct {
           "import{createRequire as __scCreateRequire}from'module';const require=__scCreateRequire(import.meta.url);",
       },
     });
-    Validations.of(this).acknowledge(LAMBDA_BASIC_EXECUTION_ROLE_ACK, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions. Our own grants are asserted statement by statement in tests/infra.',
-    });
+    Validations.of(this).acknowledge(LAMBDA_BASIC_EXECUTION_ROLE_ACK);
+    if (traced) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions. Our own grants are asserted statement by statement in tests/infra.',
+      });
+    }
+  }
+
+  /** Raises the timeout of a function built elsewhere (a partner-facing one waits on other regions). */
+  setTimeout(timeout: Duration): this {
+    (this.function.node.defaultChild as CfnFunction).timeout = timeout.toSeconds();
+    return this;
   }
 
   grantTableRead(table: ITableV2): this {

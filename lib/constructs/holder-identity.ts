@@ -1,6 +1,7 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
+import { Alias, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { protectKey } from './signing.js';
 
 /**
  * The region's identity key: an HMAC-SHA-256 key in KMS that turns a resident ID into the MAC the region
@@ -10,16 +11,22 @@ import { Construct } from 'constructs';
 export class HolderIdentity extends Construct {
   readonly key: Key;
 
-  constructor(scope: Construct, id: string, props: { regionCode: string }) {
+  constructor(scope: Construct, id: string, props: { deploymentName: string }) {
     super(scope, id);
     this.key = new Key(this, 'IdentityKey', {
       keySpec: KeySpec.HMAC_256,
       keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
-      description: `skillcert ${props.regionCode} identity key (HMAC-SHA-256 of resident IDs)`,
+      description: `skillcert ${props.deploymentName} identity key (HMAC-SHA-256 of resident IDs)`,
       removalPolicy: RemovalPolicy.RETAIN,
       // KMS rotates only symmetric encryption keys automatically; a new HMAC key would need every MAC
       // recomputed from IDs the region does not keep, so this key is not rotated.
       enableKeyRotation: false,
+    });
+    // Losing or disabling it would orphan every stored MAC: nobody may.
+    protectKey(this.key);
+    new Alias(this, 'Alias', {
+      aliasName: `alias/skillcert-${props.deploymentName}-identity`,
+      targetKey: this.key,
     });
     Validations.of(this.key).acknowledge({
       id: 'AwsSolutions-KMS5',

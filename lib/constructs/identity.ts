@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnUserPoolGroup,
@@ -8,6 +8,7 @@ import {
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  UserPoolEmail,
   UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
@@ -32,7 +33,13 @@ export class Identity extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { regionCode: string; webCallbackUrls: string[]; authDomainPrefix: string },
+    props: {
+      webCallbackUrls: string[];
+      /** The hosted domain prefix: unique across all AWS accounts in the region, so from the deployment. */
+      authDomainPrefix: string;
+      /** Cognito's own mail allows 50 messages a day: a bulk enrolment needs SES (docs/deploy.md). */
+      email?: { from: string; sesIdentity: string; sesRegion?: string; replyTo?: string };
+    },
   ) {
     super(scope, id);
     this.userPool = new UserPool(this, 'UserPool', {
@@ -57,6 +64,19 @@ export class Identity extends Construct {
       },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      ...(props.email
+        ? {
+            email: UserPoolEmail.withSES({
+              fromEmail: props.email.from,
+              // A verified domain identity lets any address of it send; an address identity is itself.
+              ...(props.email.sesIdentity.includes('@')
+                ? {}
+                : { sesVerifiedDomain: props.email.sesIdentity }),
+              ...(props.email.sesRegion ? { sesRegion: props.email.sesRegion } : {}),
+              ...(props.email.replyTo ? { replyTo: props.email.replyTo } : {}),
+            }),
+          }
+        : {}),
     });
     Validations.of(this.userPool).acknowledge(
       {
@@ -85,7 +105,7 @@ export class Identity extends Construct {
     });
 
     // The hosted domain serves the OAuth token endpoint partner clients use. Prefixes are global across
-    // AWS accounts, so a deployment may set its own with `-c authDomainPrefix=…`.
+    // AWS accounts in a region, so each deployment names its own (deployments/<name>.json).
     this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: props.authDomainPrefix } });
 
     const resourceServerScopes = PARTNER_SCOPES.map(
@@ -127,5 +147,9 @@ export class Identity extends Construct {
       },
       accessTokenValidity: Duration.hours(1),
     });
+    // What the runbook's first-admin and partner steps need (docs/deploy.md).
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'WebClientId', { value: this.webClient.userPoolClientId });
+    new CfnOutput(this, 'PartnerClientId', { value: this.partnerClient.userPoolClientId });
   }
 }

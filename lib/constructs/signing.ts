@@ -1,9 +1,32 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
+/** What no one may do to a key whose loss would orphan what it signed or keyed: disable it or delete it. */
+export const KEY_PROTECTION_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'];
+
+/**
+ * Denies disabling and scheduling the deletion of a key to every principal, administrators included. The
+ * DeletionPolicy only covers CloudFormation; this covers the console and the CLI. Lifting it is a change to
+ * this code, reviewed and deployed like any other (docs/deploy.md, "Teardown").
+ */
+export function protectKey(key: Key): Key {
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      sid: 'NeverDisableOrDelete',
+      effect: Effect.DENY,
+      principals: [new AnyPrincipal()],
+      actions: KEY_PROTECTION_ACTIONS,
+      resources: ['*'],
+    }),
+  );
+  return key;
+}
+
 export interface SigningProps {
-  regionCode: string;
+  /** The deployment's name (neijiang-prod): aliases are unique per account and region, so they carry it. */
+  deploymentName: string;
   /**
    * Which keys sign: 1 for the first, one more for each rotation (context `signingKeyGeneration`).
    * Raising it creates new keys and points the aliases and every function at them; the previous keys
@@ -45,24 +68,26 @@ export class Signing extends Construct {
     this.key = new Key(this, signingKeyLogicalId(generation), {
       keySpec: KeySpec.ECC_NIST_P256,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      description: `skillcert ${props.regionCode} certificate signing key (ES256), generation ${generation}`,
+      description: `skillcert ${props.deploymentName} certificate signing key (ES256), generation ${generation}`,
       removalPolicy: RemovalPolicy.RETAIN,
       // Asymmetric keys cannot rotate automatically; rotation is a new generation plus the key ledger.
       enableKeyRotation: false,
     });
+    protectKey(this.key);
     new Alias(this, 'Alias', {
-      aliasName: `alias/skillcert-${props.regionCode}-signing`,
+      aliasName: `alias/skillcert-${props.deploymentName}-signing`,
       targetKey: this.key,
     });
     this.proofKey = new Key(this, proofKeyLogicalId(generation), {
       keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
-      description: `skillcert ${props.regionCode} Data Integrity proof key (Ed25519, eddsa-rdfc-2022), generation ${generation}`,
+      description: `skillcert ${props.deploymentName} Data Integrity proof key (Ed25519, eddsa-rdfc-2022), generation ${generation}`,
       removalPolicy: RemovalPolicy.RETAIN,
       enableKeyRotation: false,
     });
+    protectKey(this.proofKey);
     new Alias(this, 'ProofAlias', {
-      aliasName: `alias/skillcert-${props.regionCode}-proof-signing`,
+      aliasName: `alias/skillcert-${props.deploymentName}-proof-signing`,
       targetKey: this.proofKey,
     });
   }

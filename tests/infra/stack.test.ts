@@ -150,12 +150,9 @@ describe('api', () => {
           { Ref: Match.stringLikeRegexp('WebClient') },
           { Ref: Match.stringLikeRegexp('PartnerClient') },
         ],
-        Issuer: {
-          'Fn::Join': [
-            '',
-            ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: pool }],
-          ],
-        },
+        // The pool's own provider URL (https://cognito-idp.<region>.<URL suffix>/<pool id>): right in
+        // every partition, where a URL built by hand named amazonaws.com everywhere.
+        Issuer: { 'Fn::GetAtt': [pool, 'ProviderURL'] },
       },
     });
   });
