@@ -43,6 +43,7 @@ import {
 import {
   AlreadyExists,
   batchKey,
+  putNew,
   SingleTableStore,
   StateConflict,
   strip,
@@ -458,11 +459,9 @@ export class DynamoDbCertificationStore extends SingleTableStore {
           new TransactWriteCommand({
             TransactItems: [
               {
-                Put: {
-                  TableName: this.table,
-                  Item: { ...key.seat(attempt.sessionId, attempt.candidateSub), attemptId: attempt.id },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
+                Put: putNew(this.table, key.seat(attempt.sessionId, attempt.candidateSub), {
+                  attemptId: attempt.id,
+                }),
               },
               {
                 Update: {
@@ -474,16 +473,10 @@ export class DynamoDbCertificationStore extends SingleTableStore {
                 },
               },
               {
-                Put: {
-                  TableName: this.table,
-                  Item: {
-                    ...key.attempt(attempt.id),
-                    gsi1pk: `CANDIDATE#${attempt.candidateSub}`,
-                    gsi1sk: `ATTEMPT#${attempt.startedAt}#${attempt.id}`,
-                    ...attempt,
-                  },
-                  ConditionExpression: 'attribute_not_exists(pk)',
-                },
+                Put: putNew(this.table, key.attempt(attempt.id), attempt, {
+                  pk: `CANDIDATE#${attempt.candidateSub}`,
+                  sk: `ATTEMPT#${attempt.startedAt}#${attempt.id}`,
+                }),
               },
             ],
           }),
@@ -605,16 +598,10 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * closing one moves it under DONE#.
    */
   private reviewPut(review: ReviewRecord) {
-    return {
-      TableName: this.table,
-      Item: {
-        ...key.review(review.attemptId, review.slot),
-        gsi1pk: `ASSESSOR#${review.assessorSub}`,
-        gsi1sk: reviewIndexKey(review, review.status === 'open' ? 'OPEN' : 'DONE'),
-        ...review,
-      },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    };
+    return putNew(this.table, key.review(review.attemptId, review.slot), review, {
+      pk: `ASSESSOR#${review.assessorSub}`,
+      sk: reviewIndexKey(review, review.status === 'open' ? 'OPEN' : 'DONE'),
+    });
   }
 
   /** The TransactWriteItems entry that counts an assessor's review opened (+1) or closed (−1). */
@@ -867,16 +854,10 @@ export class DynamoDbCertificationStore extends SingleTableStore {
             takeSerial(this.table, counter),
             takeStatusPosition(this.table, statusPosition.read, statusPosition.next),
             {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...key.certificate(certificate.number),
-                  gsi1pk: `CANDIDATE#${certificate.holderSub}`,
-                  gsi1sk: `CERT#${certificate.issuedAt}#${certificate.number}`,
-                  ...certificate,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+              Put: putNew(this.table, key.certificate(certificate.number), certificate, {
+                pk: `CANDIDATE#${certificate.holderSub}`,
+                sk: `CERT#${certificate.issuedAt}#${certificate.number}`,
+              }),
             },
             {
               Update: {
@@ -971,16 +952,10 @@ export class DynamoDbCertificationStore extends SingleTableStore {
             },
             ...change.lists.map((list) => statusListWrite(this.table, list)),
             ...change.notices.map((notice) => ({
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...key.notice(notice.id),
-                  gsi1pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
-                  gsi1sk: `${notice.createdAt}#${notice.id}`,
-                  ...notice,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+              Put: putNew(this.table, key.notice(notice.id), notice, {
+                pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
+                sk: `${notice.createdAt}#${notice.id}`,
+              }),
             })),
           ],
         }),

@@ -11,7 +11,7 @@ import {
   statusListWrite,
   takeStatusPosition,
 } from './dynamodb-status-lists.js';
-import { SingleTableStore, StateConflict } from './dynamodb-table.js';
+import { putNew, SingleTableStore, StateConflict } from './dynamodb-table.js';
 
 export interface RecognitionRecord {
   id: string;
@@ -108,11 +108,7 @@ export class DynamoDbRegistryStore extends SingleTableStore {
   async recordReceivedRevocation(revocation: ReceivedRevocation): Promise<void> {
     try {
       await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...key.revoked(revocation.certificateId), ...revocation },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+        new PutCommand(putNew(this.table, key.revoked(revocation.certificateId), revocation)),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -146,16 +142,10 @@ export class DynamoDbRegistryStore extends SingleTableStore {
           TransactItems: [
             takeStatusPosition(this.table, statusPosition.read, statusPosition.next),
             {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...key.recognition(recognition.id),
-                  gsi1pk: `RECOGNISED#${recognition.certificateId}`,
-                  gsi1sk: recognition.id,
-                  ...recognition,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
+              Put: putNew(this.table, key.recognition(recognition.id), recognition, {
+                pk: `RECOGNISED#${recognition.certificateId}`,
+                sk: recognition.id,
+              }),
             },
           ],
         }),

@@ -10,6 +10,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { FirstUse, SigningKeyRecord, WindowClosing } from '../domain/signing-keys.js';
+import { putNew } from './dynamodb-table.js';
 
 export const SIGNING_KEY_PK = 'SIGNING_KEY';
 
@@ -93,13 +94,7 @@ export class DynamoDbSigningKeyLedger {
   /** Puts a record only if the key has none (a key declared compromised before it ever signed). */
   async putIfAbsent(record: SigningKeyRecord): Promise<boolean> {
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...keyOf(record.thumbprint), ...record },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.db.send(new PutCommand(putNew(this.table, keyOf(record.thumbprint), record)));
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;

@@ -93,12 +93,7 @@ export abstract class SingleTableStore {
     record: object,
     index?: { pk: string; sk: string },
   ): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...k, ...(index ? { gsi1pk: index.pk, gsi1sk: index.sk } : {}), ...record },
-      }),
-    );
+    await this.db.send(new PutCommand({ TableName: this.table, Item: itemOf(k, record, index) }));
   }
 
   protected async queryIndex<T>(pk: string, skPrefix?: string): Promise<T[]> {
@@ -258,4 +253,18 @@ export function isTransientDynamoDbError(error: unknown): boolean {
   }
   if (TRANSIENT_ERRORS.has(error.name)) return true;
   return NETWORK_ERRORS.has(String((error as { code?: unknown }).code));
+}
+
+/** A record under its key, listed in gsi1 when `index` is given. */
+export function itemOf(k: Key, record: object, index?: Key): Record<string, unknown> {
+  return { ...k, ...(index ? { gsi1pk: index.pk, gsi1sk: index.sk } : {}), ...record };
+}
+
+/** The Put (for a transaction, or a PutCommand) of a record that must not exist yet. */
+export function putNew(table: string, k: Key, record: object, index?: Key) {
+  return {
+    TableName: table,
+    Item: itemOf(k, record, index),
+    ConditionExpression: 'attribute_not_exists(pk)',
+  };
 }
