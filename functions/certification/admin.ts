@@ -29,7 +29,6 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export interface AdminDeps {
   store: DynamoDbCertificationStore;
-  identityKey: IdentityKey;
   now?: () => Date;
   /** The attempts' certification workflow, to see and resume a stopped one. */
   workflow?: CertificationWorkflow;
@@ -151,8 +150,14 @@ function personView(person: PersonRecord) {
   return { ...visible, identityRegistered: identityMac !== undefined || identityHash !== undefined };
 }
 
+/** Registering people needs the identity key (only that function holds it); the rest of admin does not. */
+export interface PeopleDeps {
+  store: DynamoDbCertificationStore;
+  identityKey: IdentityKey;
+}
+
 export async function putPerson(
-  deps: AdminDeps,
+  deps: PeopleDeps,
   sub: string,
   body: Omit<PersonRecord, 'sub' | 'holderId' | 'identityMac' | 'identityHash' | 'identitySalt'> & {
     nationalId?: string;
@@ -198,7 +203,7 @@ export async function listExams(deps: AdminDeps, page: PageRequest) {
   };
 }
 
-export async function getPerson(deps: AdminDeps, sub: string) {
+export async function getPerson(deps: Pick<PeopleDeps, 'store'>, sub: string) {
   const person = await deps.store.getPerson(sub);
   if (!person) throw notFound('No such person');
   return personView(person);

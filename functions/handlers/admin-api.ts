@@ -1,8 +1,8 @@
-// The admin routes: occupations, exams (item bank, blueprint, rubric, policy), sessions, people.
+// The admin routes: occupations, exams (item bank, blueprint, rubric, policy), sessions, attempts. People
+// have their own function (people-admin-api.ts), the only one besides the holder check with the identity key.
 
 import { SFNClient } from '@aws-sdk/client-sfn';
 import {
-  _default,
   array,
   boolean,
   type infer as Infer,
@@ -13,20 +13,16 @@ import {
   number,
   object,
   optional,
-  record,
   string,
   union,
 } from 'zod/mini';
-import { identityKeyFromEnvironment } from '../adapters/identity-key.js';
 import { StepFunctionsCertificationWorkflow } from '../adapters/step-functions.js';
 import {
   type AdminDeps,
   attemptForAdmin,
-  getPerson,
   listExams,
   putExam,
   putOccupation,
-  putPerson,
   putSession,
   resumeAttempt,
 } from '../certification/admin.js';
@@ -36,7 +32,6 @@ import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/ht
 
 const deps: AdminDeps = {
   store,
-  identityKey: identityKeyFromEnvironment(),
   now: clock.now,
   ...(config.STATE_MACHINE_ARN
     ? { workflow: new StepFunctionsCertificationWorkflow(new SFNClient({}), config.STATE_MACHINE_ARN) }
@@ -110,15 +105,6 @@ const sessionBody = object({
   seatLimit: int(),
   location: string().check(maxLength(200)),
 });
-const personBody = object({
-  name: string().check(minLength(1), maxLength(100)),
-  employer: string().check(maxLength(200)),
-  trainingOrg: string().check(maxLength(200)),
-  roles: array(union([literal('candidate'), literal('assessor'), literal('admin')])),
-  senior: _default(boolean(), false),
-  yearsOfWork: _default(record(string(), int()), {}),
-  nationalId: optional(string().check(maxLength(18))),
-});
 export type ExamBody = Infer<typeof examBody>;
 
 export const handler = httpHandler(async (event) => {
@@ -145,10 +131,6 @@ export const handler = httpHandler(async (event) => {
         200,
         await putSession(deps, pathParam(event, 'sessionId'), sessionBody.parse(jsonBody(event))),
       );
-    case 'PUT /admin/people/{sub}':
-      return json(200, await putPerson(deps, pathParam(event, 'sub'), personBody.parse(jsonBody(event))));
-    case 'GET /admin/people/{sub}':
-      return json(200, await getPerson(deps, pathParam(event, 'sub')));
     case 'GET /admin/attempts/{attemptId}':
       return json(200, await attemptForAdmin(deps, pathParam(event, 'attemptId')));
     case 'POST /admin/attempts/{attemptId}/resume':

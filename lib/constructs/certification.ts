@@ -329,15 +329,13 @@ export class Certification extends Construct {
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
     this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
-    const adminApi = fn(
-      'AdminApi',
-      'admin-api',
-      'Admin routes: occupations, exams, sessions, people, attempts',
-      {
-        STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn,
-        IDENTITY_KEY_ID: props.identityKey.keyId,
-      },
-    ).grantMac(props.identityKey);
+    const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, attempts', {
+      STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn,
+    });
+    // Registering people is the one admin task that uses the identity key: its own function.
+    const peopleAdminApi = fn('PeopleAdminApi', 'people-admin-api', 'Admin routes: people and their IDs', {
+      IDENTITY_KEY_ID: props.identityKey.keyId,
+    }).grantMac(props.identityKey);
     // To see an attempt's workflow and resume it when it stopped on an error.
     this.stateMachine.grantExecutionActions(adminApi, 'states:DescribeExecution', 'states:RedriveExecution');
     // Public and throttled: yes or no to "is this certificate this ID card's holder's?"
@@ -369,8 +367,8 @@ export class Certification extends Construct {
       [HttpMethod.PUT, '/admin/exams/{examId}', adminApi],
       [HttpMethod.GET, '/admin/exams', adminApi],
       [HttpMethod.PUT, '/admin/sessions/{sessionId}', adminApi],
-      [HttpMethod.PUT, '/admin/people/{sub}', adminApi],
-      [HttpMethod.GET, '/admin/people/{sub}', adminApi],
+      [HttpMethod.PUT, '/admin/people/{sub}', peopleAdminApi],
+      [HttpMethod.GET, '/admin/people/{sub}', peopleAdminApi],
       [HttpMethod.GET, '/admin/attempts/{attemptId}', adminApi],
       [HttpMethod.POST, '/admin/attempts/{attemptId}/resume', adminApi],
     ];

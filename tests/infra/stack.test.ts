@@ -349,7 +349,7 @@ describe('functions', () => {
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([id]) => JSON.stringify(statementsOf(id)).includes(identityKey))
       .map(([id]) => id.replace(/Function[0-9A-F]{8}$/, ''));
-    expect(users.sort()).toEqual(['CertificationAdminApi', 'CertificationHolderCheck']);
+    expect(users.sort()).toEqual(['CertificationHolderCheck', 'CertificationPeopleAdminApi']);
     for (const user of users) {
       const id = Object.keys(resources).find(
         (k) => k.startsWith(user) && resources[k]?.Type === 'AWS::Lambda::Function',
