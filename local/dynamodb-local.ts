@@ -192,7 +192,8 @@ export async function startDynamoDbLocal(
       '-disableTelemetry',
       ...storageArgs,
     ],
-    { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    // stdin is a pipe we never write to: the launcher exits when it closes, i.e. when this process dies.
+    { cwd: emulatorDir, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   running.add(child);
   killAllOnExit();

@@ -4,6 +4,7 @@
 // source-file mode (`java -cp <jar>:<lib>/* LoopbackDynamoDbLocal.java <DynamoDB Local args>`).
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import java.io.IOException;
 import java.lang.reflect.Field;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
@@ -12,6 +13,20 @@ import org.eclipse.jetty.server.ServerConnector;
 public class LoopbackDynamoDbLocal {
   public static void main(String[] args) throws Exception {
     String host = System.getProperty("skillcert.host", "127.0.0.1");
+    // The Node process that started us holds our stdin; when it goes away, however it dies (a signal,
+    // SIGKILL, a crash), the pipe closes and we exit: no JVM outlives the local cloud.
+    Thread watcher = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {
+          // nothing is ever written; wait for end of file
+        }
+      } catch (IOException ignored) {
+        // a broken pipe means the same thing
+      }
+      System.exit(0);
+    }, "parent-watcher");
+    watcher.setDaemon(true);
+    watcher.start();
     DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
     Field field = DynamoDBProxyServer.class.getDeclaredField("server");
     field.setAccessible(true);
