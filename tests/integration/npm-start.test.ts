@@ -143,6 +143,35 @@ describe('npm start', () => {
       const body = (await jwks.json()) as { keys: { kty: string; crv: string; kid: string }[] };
       expect(body.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256' });
       expect(javaProcessesUsing(home)).toHaveLength(1);
+
+      // A fresh data folder: the dev candidate finds a session he can sit, and the output says so.
+      expect(output()).toContain(
+        "Seeded on this fresh data folder: exam lathe-operator-level-4 and session 'welcome'",
+      );
+      const [, issuer, clientId] =
+        /curl -s (\S+)\/oauth2\/token -d grant_type=password -d client_id=(\S+)/.exec(output()) ?? [];
+      const tokenResponse = await fetch(`${issuer}/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'password',
+          client_id: clientId as string,
+          username: 'zhangwei',
+          password: 'Candidate-123!',
+        }),
+      });
+      const { access_token } = (await tokenResponse.json()) as { access_token: string };
+      const sessions = await fetch(`http://127.0.0.1:${portBase}/sessions`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      expect(sessions.status).toBe(200);
+      const listed = ((await sessions.json()) as { sessions: { sessionId: string; eligible: boolean }[] })
+        .sessions;
+      expect(listed.find((s) => s.sessionId === 'welcome')).toMatchObject({ eligible: true });
+      const attempt = await fetch(`http://127.0.0.1:${portBase}/sessions/welcome/attempts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${access_token}` },
+      });
+      expect(attempt.status).toBe(201);
     } finally {
       expect(await interrupt(child)).toBe(0);
     }
@@ -160,6 +189,8 @@ describe('npm start', () => {
     const second = await start();
     try {
       expect(await kid()).toBe(before);
+      // Not a fresh data folder: nothing is seeded again.
+      expect(second.output()).not.toContain('Seeded');
     } finally {
       expect(await interrupt(second.child)).toBe(0);
     }
