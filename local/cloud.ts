@@ -77,6 +77,9 @@ export function localLambdaEnvironment(
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     // KMS has no local engine: the signer ports use key files kept here instead (ES256, Ed25519).
     SKILLCERT_LOCAL_KEYS_DIR: keysDir,
+    // Partner regions run by the local cloud answer on 127.0.0.1 over plain http; only that loopback
+    // address is allowed in partner URLs, and a deployed region allows none (docs/security.md).
+    SKILLCERT_LOOPBACK_PARTNER_HOSTS: '127.0.0.1',
   };
 }
 

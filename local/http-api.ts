@@ -92,7 +92,12 @@ function decodeSegment(segment: string): string {
   }
 }
 
-/** Matches one route key against a method and raw path; the path parameters when it matches. */
+/**
+ * Matches one route key against a method and the raw request path; the path parameters when it matches.
+ * As API Gateway HTTP APIs do: the raw path is percent-decoded once for matching (so `%2F` separates
+ * segments), dot-segments are never resolved (`..`, `%2e%2e` are ordinary segment text, so they cannot
+ * reach another route), and a path parameter's value is decoded once more when handed to the function.
+ */
 export function matchRouteKey(
   routeKey: string,
   method: string,
@@ -102,7 +107,7 @@ export function matchRouteKey(
   const [routeMethod = '', routePath = ''] = routeKey.split(' ');
   if (routeMethod !== 'ANY' && routeMethod !== method.toUpperCase()) return undefined;
   const wanted = routePath.split('/').filter(Boolean);
-  const actual = path.split('/').filter(Boolean);
+  const actual = decodeSegment(path).split('/').filter(Boolean);
   const params: Record<string, string> = {};
   for (let i = 0; i < wanted.length; i++) {
     const segment = wanted[i] as string;
@@ -598,7 +603,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
     }
 
     // Throttling is per route, so the route is chosen first; a request no route takes is not throttled.
-    const match = matchRoute(api.routes, method, url.pathname);
+    // The raw path, not url.pathname: WHATWG URL parsing resolves `..` and `%2e%2e`, which would let
+    // `/assessor/reviews/x/%2e%2e` reach another route (docs/security.md, routing).
+    const queryAt = rawUrl.indexOf('?');
+    const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const match = matchRoute(api.routes, method, rawPath);
     if (match && !throttles.take(match.route.routeKey)) {
       request.resume();
       return {

@@ -1,11 +1,15 @@
 // `npm start`: synthesize the CDK app for one region and run it on this machine. Data lives under
 // .skillcert/data/<region> and survives restarts; Ctrl-C stops everything this started.
 import { parseArgs } from 'node:util';
+import { RegionClient, regionOf, setUpExam } from '../scripts/story.js';
 import { startLocalCloud } from './cloud.js';
 import { REGION_PORT_BASE, regionDataDir } from './paths.js';
 import { synthesizeRegion } from './synth.js';
 
-const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--identity cognito|oidc] [--port-base N] [--quiet]`;
+const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--identity cognito|oidc] [--port-base N] [--quiet] [--no-seed]`;
+
+/** The session seeded on a fresh data folder, open for a month so a newcomer can sit it any day. */
+export const WELCOME_SESSION = { sessionId: 'welcome', openForHours: 30 * 24 };
 
 async function main() {
   const { values } = parseArgs({
@@ -15,6 +19,8 @@ async function main() {
       // The local demo's identity provider: a Cognito pool, or an outside OIDC provider (as in AWS China).
       identity: { type: 'string', default: 'cognito' },
       quiet: { type: 'boolean', default: false },
+      // A fresh data folder gets a ready-to-sit session for the dev candidate unless told not to.
+      'no-seed': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -65,6 +71,18 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // A newcomer is not left with an empty region: on a fresh data folder (its tables were just created)
+  // the admin set-up of `npm run demo` runs once, through the API, so the dev candidate can sit an exam.
+  let seeded: string | undefined;
+  if (cloud.createdTables.length > 0 && !values['no-seed'] && cloud.model.userPools.length > 0) {
+    try {
+      seeded = await setUpExam(new RegionClient(regionOf(region, cloud)), undefined, WELCOME_SESSION);
+    } catch (error) {
+      // The cloud itself is up; a failed seed must not take it down.
+      say(`  could not seed the welcome session / 未能预置考场: ${(error as Error).message}`);
+    }
+  }
+
   const [pool] = cloud.model.userPools;
   say('');
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -102,6 +120,15 @@ async function main() {
         `  curl -s ${pool.issuer}/oauth2/token -u ${client.clientId}:${client.clientSecret} -d grant_type=client_credentials`,
       );
     }
+  }
+  if (seeded) {
+    say('');
+    say(
+      `Seeded on this fresh data folder: exam lathe-operator-level-4 and session '${seeded}', open for 30 days;`,
+    );
+    say('  zhangwei (candidate) can sit it now: GET /sessions, then POST /sessions/welcome/attempts.');
+    say(`已在新的数据目录中预置考试与考场 '${seeded}'（30 天内开放）：考生 zhangwei 现在即可参加。`);
+    say('  Routes and bodies: README.md, "The certification story" / 接口与请求体见 README.md。');
   }
   say('');
   say('Ctrl-C stops everything.');

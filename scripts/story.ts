@@ -142,8 +142,18 @@ export class RegionClient {
 
 const PEOPLE = ['liumin', 'zhangwei', 'liqiang', 'wangfang', 'chengang'];
 
+/** The session setUpExam opens: its id (a fresh one by default) and how long it stays open. */
+export interface SessionChoice {
+  sessionId?: string;
+  openForHours?: number;
+}
+
 /** Admin set-up: the occupation, the exam, an open session and the people (with the candidate's ID). */
-export async function setUpExam(client: RegionClient, narrator: Narrator = SILENT) {
+export async function setUpExam(
+  client: RegionClient,
+  narrator: Narrator = SILENT,
+  session: SessionChoice = {},
+) {
   const subs = new Map<string, string>();
   for (const username of PEOPLE) {
     if (!client.tokenOf(username)) await client.signIn(username);
@@ -157,11 +167,11 @@ export async function setUpExam(client: RegionClient, narrator: Narrator = SILEN
   narrator.say(`occupation ${OCCUPATION.code} ${OCCUPATION.nameZh} (${OCCUPATION.nameEn})`);
   const exam = await client.call('liumin', 'PUT', `/admin/exams/${EXAM_ID}`, EXAM_BODY);
   narrator.say(`exam ${EXAM_ID}: ${exam.items} items, pass policy ${JSON.stringify(exam.policy)}`);
-  const sessionId = `demo-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const sessionId = session.sessionId ?? `demo-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   await client.call('liumin', 'PUT', `/admin/sessions/${sessionId}`, {
     examId: EXAM_ID,
     opensAt: new Date(Date.now() - 60_000).toISOString(),
-    closesAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
+    closesAt: new Date(Date.now() + (session.openForHours ?? 4) * 3_600_000).toISOString(),
     seatLimit: 40,
     location: '内江职业技术学院 实训楼 A204',
   });

@@ -2,19 +2,14 @@
 // trust registry names are fetched: a status list URL taken from a presented credential must lie under
 // the partner's registered public URL, so a crafted credential cannot make us fetch anything else.
 import type { PartnerRegion, VerificationKey } from '../domain/index.js';
+import { DEPLOYED_POLICY } from '../domain/partner-urls.js';
 import { type PartnerDirectory, PartnerUnreachable } from '../ports.js';
+import { type GuardedHttpOptions, type GuardedRequest, guardedRequest } from './guarded-http.js';
 
 /** Each request to a partner region gives up after this long (lib/skillcert-stack.ts sizes the functions by it). */
 export const TIMEOUT_MS = 5_000;
 /** A status list is ~16 KB before compression; key sets are small. Anything larger is refused. */
 const MAX_BYTES = 256 * 1024;
-
-async function fetchText(url: string, init: RequestInit = {}): Promise<{ status: number; text: string }> {
-  const response = await fetch(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(TIMEOUT_MS) });
-  const text = await response.text();
-  if (text.length > MAX_BYTES) throw new Error(`${url} answered more than ${MAX_BYTES} bytes`);
-  return { status: response.status, text };
-}
 
 /**
  * A container keeps a partner's key set this long: a flood of requests naming a partner costs one
@@ -24,6 +19,16 @@ const KEYS_TTL_MS = 60_000;
 
 export class HttpPartnerDirectory implements PartnerDirectory {
   private readonly keySets = new Map<string, { at: number; keys: Promise<VerificationKey[]> }>();
+
+  /**
+   * Every request goes through guardedRequest: https only, public addresses only (checked after DNS
+   * resolution), no redirects (docs/security.md). A deployed region allows no loopback host.
+   */
+  constructor(private readonly http: GuardedHttpOptions = { policy: DEPLOYED_POLICY }) {}
+
+  private fetchText(url: string, init: Omit<GuardedRequest, 'timeoutMs' | 'maxBytes'> = {}) {
+    return guardedRequest(url, { ...init, timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES }, this.http);
+  }
 
   keys(partner: PartnerRegion): Promise<VerificationKey[]> {
     const cached = this.keySets.get(partner.jwksUrl);
@@ -36,7 +41,9 @@ export class HttpPartnerDirectory implements PartnerDirectory {
 
   private async fetchKeys(partner: PartnerRegion): Promise<VerificationKey[]> {
     try {
-      const { status, text } = await fetchText(partner.jwksUrl, { headers: { accept: 'application/json' } });
+      const { status, text } = await this.fetchText(partner.jwksUrl, {
+        headers: { accept: 'application/json' },
+      });
       if (status !== 200) throw new Error(`HTTP ${status}`);
       const keys = (JSON.parse(text) as { keys?: unknown }).keys;
       if (!Array.isArray(keys)) throw new Error('no keys array');
@@ -53,7 +60,7 @@ export class HttpPartnerDirectory implements PartnerDirectory {
       throw new PartnerUnreachable(`${url} is not a status list of ${partner.nameEn}`);
     const location = `${partner.apiUrl}${url.slice(partner.publicUrl.length)}`;
     try {
-      const { status, text } = await fetchText(location, { headers: { accept: 'application/vc+jwt' } });
+      const { status, text } = await this.fetchText(location, { headers: { accept: 'application/vc+jwt' } });
       if (status !== 200) throw new Error(`HTTP ${status}`);
       return text.trim();
     } catch (error) {
@@ -65,7 +72,7 @@ export class HttpPartnerDirectory implements PartnerDirectory {
 
   async deliver(webhookUrl: string, jws: string): Promise<{ acknowledged: boolean; detail: string }> {
     try {
-      const { status, text } = await fetchText(webhookUrl, {
+      const { status, text } = await this.fetchText(webhookUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/jose' },
         body: jws,

@@ -10,6 +10,7 @@ import {
   statusEntry,
 } from './credential.js';
 import { isLevel, type Level } from './levels.js';
+import { DEPLOYED_POLICY, type PartnerUrlPolicy, partnerUrlProblem } from './partner-urls.js';
 
 export interface PartnerRegion {
   /** Region code, e.g. zigong. */
@@ -46,7 +47,16 @@ export interface Agreement {
 const DID_WEB = /^did:web:[a-z0-9.%-]+$/;
 const HTTP_URL = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
 
-export function partnerProblems(partner: PartnerRegion, ownCode: string): string[] {
+/**
+ * What is wrong with a partner entry. Its URLs are fetched later by this region, so each must be https
+ * and name no loopback, private or link-local host (server-side request forgery, docs/security.md);
+ * the local cloud's policy alone allows its own loopback host.
+ */
+export function partnerProblems(
+  partner: PartnerRegion,
+  ownCode: string,
+  policy: PartnerUrlPolicy = DEPLOYED_POLICY,
+): string[] {
   const problems: string[] = [];
   if (!/^[a-z][a-z0-9-]{1,31}$/.test(partner.code))
     problems.push('code must be lower-case letters and digits');
@@ -55,8 +65,13 @@ export function partnerProblems(partner: PartnerRegion, ownCode: string): string
   if (!DID_WEB.test(partner.did)) problems.push('did must be a did:web');
   for (const field of ['publicUrl', 'apiUrl', 'jwksUrl', 'webhookUrl'] as const) {
     const value = partner[field];
-    if (value !== undefined && (!HTTP_URL.test(value) || value.endsWith('/')))
+    if (value === undefined) continue;
+    if (!HTTP_URL.test(value) || value.endsWith('/')) {
       problems.push(`${field} must be an http(s) URL without a trailing slash`);
+      continue;
+    }
+    const problem = partnerUrlProblem(value, policy);
+    if (problem) problems.push(`${field} ${problem}`);
   }
   return problems;
 }

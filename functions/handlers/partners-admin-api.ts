@@ -9,11 +9,12 @@ import { pathParam, requireGroup } from '../shared/caller.js';
 import { clock, store } from '../shared/certification.js';
 import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 import { noticeDispatcher } from '../shared/notice-dispatcher.js';
-import { region, registry } from '../shared/partners.js';
+import { partnerUrls, region, registry } from '../shared/partners.js';
 
 const registryDeps = () => ({
   region,
   registry,
+  partnerUrls,
   notices: { certificates: store, dispatcher: noticeDispatcher() },
 });
 const statusDeps = () => ({

@@ -9,6 +9,7 @@ import {
   parseBoundary,
   partnerProblems,
 } from '../domain/index.js';
+import type { PartnerUrlPolicy } from '../domain/partner-urls.js';
 import type { NoticeDispatcher } from '../ports.js';
 import { badRequest, type PageRequest } from '../shared/http.js';
 import { releaseHeldNotices, whyHeld } from './notices.js';
@@ -17,6 +18,8 @@ import type { RegionSettings } from './verification.js';
 export interface RegistryDeps {
   region: RegionSettings;
   registry: DynamoDbRegistryStore;
+  /** Which partner URLs may be entered (server-side request forgery, docs/security.md). */
+  partnerUrls: PartnerUrlPolicy;
   /** Where held revocation notices wait and how their delivery starts. */
   notices: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher };
 }
@@ -27,7 +30,7 @@ export interface RegistryDeps {
  */
 export async function putPartner(deps: RegistryDeps, code: string, body: Omit<PartnerRegion, 'code'>) {
   const partner: PartnerRegion = { ...body, code };
-  const problems = partnerProblems(partner, deps.region.code);
+  const problems = partnerProblems(partner, deps.region.code, deps.partnerUrls);
   if (problems.length > 0) throw badRequest('The partner region is not sound', problems);
   await deps.registry.putPartner(partner);
   const released = whyHeld(partner) ? [] : await releaseHeldNotices(deps.notices, code);

@@ -6,6 +6,7 @@ import { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { HttpPartnerDirectory } from '../adapters/http-partner-directory.js';
 import type { VerificationKey } from '../domain/index.js';
+import type { PartnerUrlPolicy } from '../domain/partner-urls.js';
 import { verificationKeyOf } from '../domain/signing-keys.js';
 import type { RegionSettings, VerificationDeps } from '../partners/verification.js';
 import { PartnerUnreachable } from '../ports.js';
@@ -24,7 +25,11 @@ export const region: RegionSettings = {
 export const registry = new DynamoDbRegistryStore(config.TABLE_NAME);
 /** This region's certificates as verification reads them (not the whole certification store). */
 const certificates = new DynamoDbCertificateReader(config.TABLE_NAME);
-export const directory = new HttpPartnerDirectory();
+/** Which partner URLs this region may fetch: no loopback host at all, except on the local cloud. */
+export const partnerUrls: PartnerUrlPolicy = {
+  loopbackHosts: (config.SKILLCERT_LOOPBACK_PARTNER_HOSTS ?? '').split(',').filter(Boolean),
+};
+export const directory = new HttpPartnerDirectory({ policy: partnerUrls });
 const ledger = new DynamoDbSigningKeyLedger(config.TABLE_NAME);
 
 /** A container re-reads its own key set this often: a rotation or a compromise shows within it. */

@@ -20,6 +20,11 @@ export const config = loadConfig(
     STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
     NOTICE_STATE_MACHINE_ARN: optional(string()),
+    /**
+     * Set by the local cloud only (local/cloud.ts), never in a template: the loopback hosts partner URLs
+     * may name, for the regions it runs itself on this machine (docs/security.md).
+     */
+    SKILLCERT_LOOPBACK_PARTNER_HOSTS: optional(string()),
   }),
 );
 

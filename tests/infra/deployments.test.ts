@@ -161,6 +161,20 @@ describe('the issuer', () => {
       .map(([, r]) => (propsOf(r).Environment as { Variables: Record<string, unknown> }).Variables)
       .filter((v) => v.ISSUER_DID !== undefined);
 
+  it('allows no loopback partner host in any template (only the local cloud sets one, docs/security.md)', () => {
+    for (const d of under) {
+      const vars = resourcesOfType(d.template, 'AWS::Lambda::Function').map(
+        ([, r]) =>
+          (propsOf(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
+      );
+      expect(vars.length, d.label).toBeGreaterThan(0);
+      expect(
+        vars.filter((v) => 'SKILLCERT_LOOPBACK_PARTNER_HOSTS' in v),
+        d.label,
+      ).toEqual([]);
+    }
+  });
+
   it('is the deployment: DID, public URL and certificate-number series from its file', () => {
     const staging = byLabel('neijiang-staging');
     for (const [template, did, url, prefix] of [

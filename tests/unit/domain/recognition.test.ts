@@ -50,7 +50,12 @@ describe('partnerProblems', () => {
     expect(partnerProblems(ZIGONG, OWN)).toEqual([]);
     const { webhookUrl: _webhookUrl, ...withoutWebhook } = ZIGONG;
     expect(partnerProblems(withoutWebhook, OWN)).toEqual([]);
-    expect(partnerProblems({ ...ZIGONG, apiUrl: 'http://localhost:4010' }, OWN)).toEqual([]);
+    // The local cloud's partners answer on 127.0.0.1 over http: only its policy allows that.
+    const local = { loopbackHosts: ['127.0.0.1'] };
+    expect(partnerProblems({ ...ZIGONG, apiUrl: 'http://127.0.0.1:4010' }, OWN, local)).toEqual([]);
+    expect(partnerProblems({ ...ZIGONG, apiUrl: 'http://127.0.0.1:4010' }, OWN)).toEqual([
+      'apiUrl must be https',
+    ]);
   });
 
   it.each<[string, Partial<PartnerRegion>, string]>([

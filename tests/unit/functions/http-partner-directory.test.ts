@@ -25,6 +25,9 @@ beforeAll(async () => {
     } else if (request.url === '/big') {
       response.writeHead(200);
       response.end('x'.repeat(300 * 1024));
+    } else if (request.url === '/moved') {
+      response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+      response.end();
     } else if (request.url === '/hook') {
       let body = '';
       request.on('data', (c: Buffer) => {
@@ -46,6 +49,9 @@ beforeAll(async () => {
 
 afterAll(() => new Promise((resolve) => server.close(resolve)));
 
+/** The local cloud's policy: this test's partner answers on 127.0.0.1 over http. */
+const LOCAL = { policy: { loopbackHosts: ['127.0.0.1'] } };
+
 const partner = (overrides: Partial<PartnerRegion> = {}): PartnerRegion => ({
   code: 'zigong',
   nameZh: '自贡',
@@ -60,7 +66,7 @@ const partner = (overrides: Partial<PartnerRegion> = {}): PartnerRegion => ({
 
 describe('HttpPartnerDirectory', () => {
   it('reads the key set once a minute per partner, keeping only keys with an id', async () => {
-    const directory = new HttpPartnerDirectory();
+    const directory = new HttpPartnerDirectory(LOCAL);
     const before = hits.length;
     const keys = await directory.keys(partner());
     await directory.keys(partner());
@@ -69,14 +75,14 @@ describe('HttpPartnerDirectory', () => {
   });
 
   it('names the partner when its key set cannot be read, and does not keep the failure', async () => {
-    const directory = new HttpPartnerDirectory();
+    const directory = new HttpPartnerDirectory(LOCAL);
     const broken = partner({ jwksUrl: `${base}/missing` });
     await expect(directory.keys(broken)).rejects.toThrow(/key set of Zigong \(zigong\).*HTTP 404/);
     await expect(directory.keys(broken)).rejects.toBeInstanceOf(PartnerUnreachable);
   });
 
   it('fetches a status list only under the partner’s public URL, from its API URL', async () => {
-    const directory = new HttpPartnerDirectory();
+    const directory = new HttpPartnerDirectory(LOCAL);
     expect(
       await directory.statusList(partner(), 'https://zigong.skillcert.example/status/zigong/2026/revocation'),
     ).toBe('a.b.c');
@@ -91,12 +97,12 @@ describe('HttpPartnerDirectory', () => {
   });
 
   it('refuses an answer over 256 KB', async () => {
-    const directory = new HttpPartnerDirectory();
+    const directory = new HttpPartnerDirectory(LOCAL);
     await expect(directory.keys(partner({ jwksUrl: `${base}/big` }))).rejects.toThrow(/more than/);
   });
 
   it('delivers a notice as application/jose and counts only a 2xx as acknowledged', async () => {
-    const directory = new HttpPartnerDirectory();
+    const directory = new HttpPartnerDirectory(LOCAL);
     webhookStatus = 503;
     expect(await directory.deliver(`${base}/hook`, 'h.p.s')).toEqual({
       acknowledged: false,
@@ -110,5 +116,20 @@ describe('HttpPartnerDirectory', () => {
     expect(hits).toContain('body application/jose h.p.s');
     const unreachable = await directory.deliver('http://127.0.0.1:1/hook', 'h.p.s');
     expect(unreachable.acknowledged).toBe(false);
+  });
+
+  it('refuses loopback partners in a deployed region, and redirects everywhere', async () => {
+    const deployed = new HttpPartnerDirectory();
+    await expect(deployed.keys(partner())).rejects.toThrow(/must be https/);
+    expect(await deployed.deliver(`${base}/hook`, 'h.p.s')).toMatchObject({ acknowledged: false });
+    const before = hits.length;
+    const local = new HttpPartnerDirectory(LOCAL);
+    await expect(local.keys(partner({ jwksUrl: `${base}/moved` }))).rejects.toThrow(/redirects are refused/);
+    expect(await local.deliver(`${base}/moved`, 'h.p.s')).toMatchObject({
+      acknowledged: false,
+      detail: expect.stringMatching(/redirects are refused/),
+    });
+    // The redirect itself was asked for, never its target.
+    expect(hits.slice(before)).toEqual(['GET /moved', 'POST /moved']);
   });
 });

@@ -68,6 +68,42 @@ describe('matchRoute', () => {
   });
 });
 
+describe('matchRoute on encoded and dot segments (never resolved into another route)', () => {
+  const routes = [
+    route('GET /assessor/reviews'),
+    route('GET /assessor/reviews/{attemptId}/{slot}'),
+    route('POST /assessor/reviews/{attemptId}/{slot}/marks'),
+  ];
+  it.each([
+    ['/assessor/reviews/a-1/%2e%2e', { attemptId: 'a-1', slot: '..' }],
+    ['/assessor/reviews/a-1/%2E%2E', { attemptId: 'a-1', slot: '..' }],
+    ['/assessor/reviews/a-1/..', { attemptId: 'a-1', slot: '..' }],
+    ['/assessor/reviews/a-1/.', { attemptId: 'a-1', slot: '.' }],
+    ['/assessor/reviews/%2e%2e/%2e%2e', { attemptId: '..', slot: '..' }],
+    // decoded once for matching, once more for the parameter (as API Gateway does)
+    ['/assessor/reviews/a-1/%252e%252e', { attemptId: 'a-1', slot: '..' }],
+    ['/assessor/reviews/a%252Fb/1', { attemptId: 'a/b', slot: '1' }],
+    // %2F is a separator once decoded, so this is the same review as /a-1/1 (never another route)
+    ['/assessor/reviews/a-1%2F1', { attemptId: 'a-1', slot: '1' }],
+  ])('GET %s stays on the {attemptId}/{slot} route', (path, pathParameters) => {
+    expect(matchRoute(routes, 'GET', path)).toEqual({
+      route: route('GET /assessor/reviews/{attemptId}/{slot}'),
+      pathParameters,
+    });
+  });
+
+  it.each([
+    // %2F separates segments once decoded: one segment too many, and no route takes it
+    ['GET', '/assessor/reviews/a-1/1%2Fx'],
+    ['GET', '/assessor/reviews/a-1/1/..'],
+    // `marks/..` is not the review: dot-segments are not resolved
+    ['POST', '/assessor/reviews/a-1/1/marks/..'],
+    ['POST', '/assessor/reviews/a-1/1/marks/%2e%2e'],
+  ])('%s %s reaches no route', (method, path) => {
+    expect(matchRoute(routes, method, path)).toBeUndefined();
+  });
+});
+
 describe('matchRouteKey', () => {
   it.each([
     ['GET /a/{x}/c', 'GET', '/a/1/c', { x: '1' }],
