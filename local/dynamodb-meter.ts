@@ -3,7 +3,8 @@
 // writes in 1 KB units of the item written (the item after an update), reads in 4 KB units (half for
 // eventually consistent reads), both doubled inside transactions. Approximation: an update is charged
 // for the new item only (DynamoDB charges the larger of old and new).
-import { createServer, request as httpRequest } from 'node:http';
+import { createServer } from 'node:http';
+import { dynamoDbForwarder, readDynamoDbRequest } from './dynamodb-proxy.js';
 
 type AttributeValue = Record<string, unknown>;
 type Item = Record<string, AttributeValue>;
@@ -54,39 +55,7 @@ export interface MeterTotals {
 
 export async function startDynamoDbMeter(target: string) {
   const totals: MeterTotals = { writeUnits: 0, readUnits: 0, requests: 0 };
-  const upstream = new URL(target);
-
-  function forward(
-    headers: Record<string, string>,
-    body: string,
-  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: 'POST',
-          path: '/',
-          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const out: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
-            resolve({
-              status: res.statusCode ?? 500,
-              headers: out,
-              body: Buffer.concat(chunks).toString('utf8'),
-            });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  const forward = dynamoDbForwarder(target);
 
   async function getItem(
     headers: Record<string, string>,
@@ -101,13 +70,7 @@ export async function startDynamoDbMeter(target: string) {
   }
 
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    const { body, headers, operation } = await readDynamoDbRequest(req);
     let input: Record<string, unknown> = {};
     try {
       input = JSON.parse(body || '{}');

@@ -3,9 +3,10 @@
 // its work but timed out before answering, a Lambda service error, a DynamoDB transaction conflict or
 // throttle, a Step Functions call that is lost or arrives late. A test injects a fault for a number of
 // matching calls; every other call passes untouched. Nothing here is used by `npm start`.
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { AwsServiceError } from './aws-json-server.js';
 import type { InvokeOptions, InvokeOutcome, LambdaInvoker } from './contracts.js';
+import { dynamoDbForwarder, readDynamoDbRequest } from './dynamodb-proxy.js';
 import type { LocalFunction } from './model.js';
 
 export type Fault =
@@ -156,42 +157,9 @@ export class Faults {
    * after forwarding them. Every request it does not fault is forwarded byte for byte.
    */
   async dynamoDbProxy(target: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
-    const upstream = new URL(target);
-    const forward = (headers: Record<string, string>, body: string) =>
-      new Promise<{ status: number; headers: Record<string, string>; body: string }>((resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: upstream.hostname,
-            port: upstream.port,
-            method: 'POST',
-            path: '/',
-            headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () => {
-              const out: Record<string, string> = {};
-              for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out[k] = v;
-              resolve({
-                status: res.statusCode ?? 500,
-                headers: out,
-                body: Buffer.concat(chunks).toString('utf8'),
-              });
-            });
-          },
-        );
-        req.on('error', reject);
-        req.end(body);
-      });
+    const forward = dynamoDbForwarder(target);
     const server: Server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers))
-        if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-      const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const { body, headers, operation } = await readDynamoDbRequest(req);
       const fault = this.take(
         'dynamodb',
         (f) => f.operation === operation && (f.match === undefined || body.includes(f.match)),
