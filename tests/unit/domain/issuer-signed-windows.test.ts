@@ -1,8 +1,3 @@
-// Key windows apply to everything a region signs, not only certificates: a status list or a revocation
-// notice signed outside its key's window (after a newer key took over, or before the key's window
-// opened) is refused like a certificate would be, whatever else about it is right.
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
   readStatusListCredential,
@@ -12,23 +7,11 @@ import {
   type VerificationKey,
   verifyIssuerSigned,
 } from '../../../functions/domain/index.js';
-import type { Signer } from '../../../functions/ports.js';
 import { publishedKey, signCompactJws } from '../../../functions/shared/signing.js';
+import { testSigner } from '../../support/test-keys.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const URL = 'https://neijiang.skillcert.example/status/neijiang/2026/revocation';
-
-function testSigner(): Signer {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = privateKey.export({ format: 'jwk' });
-  const jwk = { kty, crv, x, y } as JWK;
-  return {
-    keyId: () => calculateJwkThumbprint(jwk, 'sha256'),
-    publicJwk: async () => jwk,
-    sign: async (input) =>
-      new Uint8Array(sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })),
-  };
-}
 
 const signer = testSigner();
 /** Retired in 2027: it signed from March 2026 until 1 March 2027, 08:15. */

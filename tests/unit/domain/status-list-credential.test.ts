@@ -1,5 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
+import { base64url } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   readStatusListCredential,
@@ -12,23 +11,12 @@ import {
 } from '../../../functions/domain/index.js';
 import type { Signer } from '../../../functions/ports.js';
 import { publishedKey, signCompactJws } from '../../../functions/shared/signing.js';
+import { testSigner } from '../../support/test-keys.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const OTHER_DID = 'did:web:zigong.skillcert.example';
 const URL = 'https://neijiang.skillcert.example/status/neijiang/2026/revocation';
 const NOW = new Date('2027-01-01T00:00:00Z');
-
-function testSigner(): Signer {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = privateKey.export({ format: 'jwk' });
-  const jwk = { kty, crv, x, y } as JWK;
-  return {
-    keyId: () => calculateJwkThumbprint(jwk, 'sha256'),
-    publicJwk: async () => jwk,
-    sign: async (input) =>
-      new Uint8Array(sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })),
-  };
-}
 
 function listCredential(overrides: { issuerDid?: string; validFrom?: Date; list?: StatusList } = {}) {
   return statusListCredential({

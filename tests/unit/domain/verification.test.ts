@@ -1,5 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { base64url, calculateJwkThumbprint, type JWK } from 'jose';
+import { base64url } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildCredential,
@@ -13,6 +12,7 @@ import {
 } from '../../../functions/domain/index.js';
 import type { Signer } from '../../../functions/ports.js';
 import { publishedKey, signCompactJws, signCredentialJwt } from '../../../functions/shared/signing.js';
+import { testSigner } from '../../support/test-keys.js';
 import { certificateFacts, NEIJIANG } from './fixtures.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
@@ -21,18 +21,6 @@ const REVOCATION = `${LIST_BASE}/revocation`;
 const SUSPENSION = `${LIST_BASE}/suspension`;
 const NOW = new Date('2027-01-01T00:00:00Z');
 const NUMBER = formatCertificateNumber({ regionPrefix: 'NJ', year: 2026, level: 4, serial: 1 });
-
-function testSigner(): Signer {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const { kty, crv, x, y } = privateKey.export({ format: 'jwk' });
-  const jwk = { kty, crv, x, y } as JWK;
-  return {
-    keyId: () => calculateJwkThumbprint(jwk, 'sha256'),
-    publicJwk: async () => jwk,
-    sign: async (input) =>
-      new Uint8Array(sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' })),
-  };
-}
 
 function credential(
   overrides: { issuedAt?: Date; validUntil?: Date; index?: number; issuerDid?: string } = {},

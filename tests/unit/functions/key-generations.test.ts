@@ -16,6 +16,7 @@ import {
   SigningKeyRefused,
 } from '../../../functions/shared/signing-keys.js';
 import { MemoryLedger } from '../../support/memory-ledger.js';
+import { clock } from '../../support/test-keys.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const MINUTE = 60_000;
@@ -24,11 +25,6 @@ const dir = await mkdtemp(join(tmpdir(), 'key-generations-'));
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function clock(start: string) {
-  let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
-}
 
 /** A status list as the region signs them: its validFrom is when it was signed. */
 const statusList = (at: Date) => ({

@@ -18,6 +18,7 @@ import {
   SigningKeyRefused,
 } from '../../../functions/shared/signing-keys.js';
 import { MemoryLedger } from '../../support/memory-ledger.js';
+import { clock } from '../../support/test-keys.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 
@@ -25,11 +26,6 @@ const dir = await mkdtemp(join(tmpdir(), 'signing-keys-'));
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-function clock(start: string) {
-  let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
-}
 
 const credential = (validFrom: Date) => ({
   issuer: { id: DID },
