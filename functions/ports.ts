@@ -22,15 +22,18 @@ export interface Signer {
 }
 
 /**
- * Signs Data Integrity proofs (eddsa-rdfc-2022) with the region's Ed25519 key. The private key never
- * leaves the signer. Same shape as Signer, so the signing-key ledger wraps either.
+ * Signs Data Integrity proofs with the key of the region's proof suite: its Ed25519 key (eddsa-rdfc-2022)
+ * or its ES256 key (ecdsa-rdfc-2019). The private key never leaves the signer. Same shape as Signer, so the signing-key ledger wraps either.
  */
 export interface ProofSigner {
-  /** RFC 7638 thumbprint of the OKP JWK (SHA-256, base64url), stable for the key's lifetime. */
+  /** RFC 7638 thumbprint of the JWK (SHA-256, base64url), stable for the key's lifetime. */
   keyId(): Promise<string>;
-  /** The public key as a JWK: { kty: 'OKP', crv: 'Ed25519', x }, without kid or alg. */
+  /**
+   * The public key as a JWK, without kid or alg: { kty: 'OKP', crv: 'Ed25519', x } for eddsa-rdfc-2022;
+   * for ecdsa-rdfc-2019 the region's ES256 key (a Signer is a ProofSigner of that suite).
+   */
   publicJwk(): Promise<JWK>;
-  /** Pure Ed25519 (RFC 8032) over data; returns the 64-byte signature. */
+  /** Pure Ed25519 (RFC 8032), or ECDSA P-256 over SHA-256 as r‖s, over data; a 64-byte signature. */
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 

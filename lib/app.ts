@@ -1,4 +1,5 @@
 import { App, Duration } from 'aws-cdk-lib';
+import { PROOF_SUITES, type ProofSuite } from '../functions/domain/credential.js';
 import { type Deployment, DeploymentError, loadDeployment, localDeployment } from './deployments.js';
 import { applyNag } from './nag.js';
 import { SkillcertStack } from './skillcert-stack.js';
@@ -22,6 +23,8 @@ export interface BuildAppOptions {
   noticeMaxAttempts?: number;
   /** The local demo's signing key generation (context `signingKeyGeneration`, else 1); see docs/keys.md. */
   signingKeyGeneration?: number;
+  /** The local demo's Data Integrity cryptosuite (context `proofSuite`, else eddsa-rdfc-2022). */
+  proofSuite?: ProofSuite;
 }
 
 /** Which deployment the options and the CDK context ask for. */
@@ -29,6 +32,10 @@ export function resolveDeployment(app: App, options: BuildAppOptions = {}): Depl
   const context = (key: string) => app.node.tryGetContext(key) as string | undefined;
   const named = options.deployment ?? context('deployment');
   const generation = options.signingKeyGeneration ?? context('signingKeyGeneration');
+  const proofSuite = options.proofSuite ?? context('proofSuite');
+  if (proofSuite !== undefined && !(PROOF_SUITES as readonly string[]).includes(proofSuite)) {
+    throw new DeploymentError(`proofSuite must be one of ${PROOF_SUITES.join(', ')}, not ${proofSuite}`);
+  }
   if (named !== undefined) {
     if (options.region !== undefined || context('region') !== undefined) {
       throw new DeploymentError('Give a deployment or a local demo region, not both');
@@ -39,11 +46,17 @@ export function resolveDeployment(app: App, options: BuildAppOptions = {}): Depl
         `A deployment's signing key generation is its file's signingKeyGeneration; -c signingKeyGeneration is for the local demo only`,
       );
     }
+    if (proofSuite !== undefined) {
+      throw new DeploymentError(
+        `A deployment's proof suite is its file's proofSuite; -c proofSuite is for the local demo only`,
+      );
+    }
     return typeof named === 'string' ? loadDeployment(named) : named;
   }
   return localDeployment(options.region ?? context('region') ?? 'neijiang', {
     ...(generation !== undefined ? { signingKeyGeneration: Number(generation) } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(proofSuite !== undefined ? { proofSuite: proofSuite as ProofSuite } : {}),
   });
 }
 

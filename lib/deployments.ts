@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PROOF_SUITES, type ProofSuite } from '../functions/domain/credential.js';
 import { type CertificationRegion, regionByCode } from './regions.js';
 
 export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'deployments');
@@ -96,6 +97,11 @@ const deploymentFile = z.strictObject({
   identity: z.discriminatedUnion('kind', [cognitoIdentity, oidcIdentity]),
   /** Which signing keys are active (docs/keys.md). Required: a forgotten value must not mint a new key. */
   signingKeyGeneration: z.number().int().min(1),
+  /**
+   * The Data Integrity cryptosuite embedded in credentials. Absent: eddsa-rdfc-2022 in the aws partition,
+   * ecdsa-rdfc-2019 in aws-cn, where KMS Ed25519 keys are not confirmed (docs/deploy.md, "Proof suite").
+   */
+  proofSuite: z.enum(PROOF_SUITES).optional(),
   alarmEmails: z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/)).min(1),
   backup: z
     .strictObject({
@@ -124,6 +130,8 @@ export interface Deployment {
   certificateNumberPrefix: string;
   identity: IdentityProvider;
   signingKeyGeneration: number;
+  /** The Data Integrity cryptosuite of its credentials (docs/deploy.md, "Proof suite"). */
+  proofSuite: ProofSuite;
   alarmEmails: string[];
   backup: { dailyRetentionDays: number; monthlyRetentionDays: number };
 }
@@ -196,9 +204,19 @@ export function parseDeployment(input: unknown, source = 'deployment'): Deployme
     certificateNumberPrefix: d.certificateNumberPrefix,
     identity: d.identity,
     signingKeyGeneration: d.signingKeyGeneration,
+    proofSuite: d.proofSuite ?? defaultProofSuite(d.aws.partition),
     alarmEmails: d.alarmEmails,
     backup: d.backup,
   };
+}
+
+/**
+ * eddsa-rdfc-2022 (an Ed25519 KMS key; what Open Badges 3.0 conformance checks) where KMS is known to offer
+ * ECC_NIST_EDWARDS25519; ecdsa-rdfc-2019 with the ES256 key in AWS China, where that key spec could not be
+ * confirmed. A deployment file may name either explicitly.
+ */
+export function defaultProofSuite(partition: 'aws' | 'aws-cn'): ProofSuite {
+  return partition === 'aws-cn' ? 'ecdsa-rdfc-2019' : 'eddsa-rdfc-2022';
 }
 
 /** Names of the committed deployments (deployments/<name>.json). */
@@ -233,7 +251,12 @@ export function loadDeployment(name: string, dir = DEPLOYMENTS_DIR): Deployment 
  */
 export function localDeployment(
   code: string,
-  options: { signingKeyGeneration?: number; identity?: 'cognito' | 'oidc'; alarmEmails?: string[] } = {},
+  options: {
+    signingKeyGeneration?: number;
+    identity?: 'cognito' | 'oidc';
+    alarmEmails?: string[];
+    proofSuite?: ProofSuite;
+  } = {},
 ): Deployment {
   const region = regionByCode(code);
   const identity: IdentityProvider =
@@ -257,6 +280,7 @@ export function localDeployment(
     certificateNumberPrefix: region.numberPrefix,
     identity,
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
+    proofSuite: options.proofSuite ?? 'eddsa-rdfc-2022',
     alarmEmails: options.alarmEmails ?? [],
     backup: { dailyRetentionDays: 35, monthlyRetentionDays: 3650 },
   };

@@ -83,6 +83,7 @@ export class SkillcertStack extends Stack {
     this.signing = new Signing(this, 'Signing', {
       deploymentName: deployment.name,
       generation: deployment.signingKeyGeneration,
+      proofSuite: deployment.proofSuite,
     });
     const idp = deployment.identity;
     let jwt: { id: string; issuer: string; audience: string[] };
@@ -133,15 +134,13 @@ export class SkillcertStack extends Stack {
       memorySize: 256,
       environment: {
         SIGNING_KEY_ID: this.signing.key.keyId,
-        PROOF_KEY_ID: this.signing.proofKey.keyId,
+        ...this.signing.proofEnvironment(),
         SIGNING_KEY_GENERATION: String(this.signing.generation),
         ISSUER_DID: issuerDid,
         TABLE_NAME: this.data.table.tableName,
       },
-    })
-      .grantPublicKeyRead(this.signing.key)
-      .grantPublicKeyRead(this.signing.proofKey)
-      .grantTableWrite(this.data.table);
+    });
+    this.signing.grantPublicKeysRead(publicKeys).grantTableWrite(this.data.table);
     this.api.addRoute(HttpMethod.GET, '/.well-known/jwks.json', publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, '/.well-known/did.json', publicKeys.function, { kind: 'public' });
     // The JSON-LD context and JSON schema every credential names (never-changing, versioned paths).
@@ -164,7 +163,7 @@ export class SkillcertStack extends Stack {
       region,
       table: this.data.table,
       signingKey: this.signing.key,
-      proofKey: this.signing.proofKey,
+      proof: this.signing,
       signingKeyGeneration: this.signing.generation,
       identityKey: holderIdentity.key,
       events: this.events,
@@ -176,7 +175,7 @@ export class SkillcertStack extends Stack {
       region,
       table: this.data.table,
       signingKey: this.signing.key,
-      proofKey: this.signing.proofKey,
+      proof: this.signing,
       signingKeyGeneration: this.signing.generation,
       api: this.api,
       recognizeScope,

@@ -52,6 +52,7 @@ export function synthesisKey(options: Omit<BuildAppOptions, 'outdir'>): string {
     noticeMaxAttempts: options.noticeMaxAttempts ?? 0,
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
     identity: options.identity ?? 'cognito',
+    proofSuite: options.proofSuite ?? 'eddsa-rdfc-2022',
     // A deployment by name (its file is among the sources below: deployments/) or by value.
     deployment: options.deployment ?? null,
   };

@@ -15,6 +15,14 @@ export const OB_CONTEXT = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3
  * Our context and schema, at never-changing versioned paths under each region's public URL (every region
  * serves the same bytes; a change is a new version beside the old). Both ship in the package too.
  */
+/**
+ * The Data Integrity cryptosuites a region may embed: eddsa-rdfc-2022 (Ed25519; what Open Badges 3.0's
+ * conformance suite checks) by default, ecdsa-rdfc-2019 (P-256, the ES256 key) where KMS has no Ed25519
+ * keys. A deployment names one (lib/deployments.ts, docs/deploy.md "Proof suite").
+ */
+export const PROOF_SUITES = ['eddsa-rdfc-2022', 'ecdsa-rdfc-2019'] as const;
+export type ProofSuite = (typeof PROOF_SUITES)[number];
+
 export const SKILLCERT_CONTEXT_PATH = '/contexts/skillcert-v1.jsonld';
 export const SKILLCERT_SCHEMA_PATH = '/schemas/skillcert-v1.json';
 /** 1EdTech's JSON schemas for the two OB 3.0 credential types we issue (their $id). */

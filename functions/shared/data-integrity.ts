@@ -1,29 +1,44 @@
-// Data Integrity proofs with the eddsa-rdfc-2022 cryptosuite (W3C "Data Integrity EdDSA Cryptosuites
-// v1.0"), the embedded proof 1EdTech's Open Badges 3.0 conformance suite checks. Both documents — the
-// proof options (with the document's @context) and the document without its proof — are canonicalized
-// with RDFC-1.0 by the `jsonld` package in safe mode over the bundled contexts only (./json-ld.ts); the
-// Ed25519 signature covers SHA-256(canonical proof options) ‖ SHA-256(canonical document) and is written
-// as multibase base58btc. Pure apart from the signer port: no AWS, no network.
+// Data Integrity proofs with one of two RDFC cryptosuites: eddsa-rdfc-2022 (W3C "Data Integrity EdDSA
+// Cryptosuites v1.0"), the embedded proof 1EdTech's Open Badges 3.0 conformance suite checks, made with an
+// Ed25519 key; or ecdsa-rdfc-2019 (W3C "Data Integrity ECDSA Cryptosuites v1.0") with a P-256 key, for a
+// deployment whose KMS offers no Ed25519 keys (docs/deploy.md, "Proof suite"). Both documents — the proof
+// options (with the document's @context) and the document without its proof — are canonicalized with
+// RDFC-1.0 by the `jsonld` package in safe mode over the bundled contexts only (./json-ld.ts); the
+// signature covers SHA-256(canonical proof options) ‖ SHA-256(canonical document) — the same 64 bytes for
+// both suites with P-256 — and is written as multibase base58btc: 64 bytes of pure Ed25519, or the 64-byte
+// IEEE P1363 r‖s of ECDSA P-256 with SHA-256. Pure apart from the signer port: no AWS, no network.
 import { createHash, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import { decode as base58Decode, encode as base58Encode } from 'base58-universal';
 import jsonld from 'jsonld';
-import { VC_CONTEXT } from '../domain/credential.js';
+import { PROOF_SUITES, type ProofSuite, VC_CONTEXT } from '../domain/credential.js';
 import type { ProofCheck, VerificationKey } from '../domain/verification.js';
 import type { ProofSigner } from '../ports.js';
 import { documentLoader } from './json-ld.js';
 
 export const DATA_INTEGRITY_PROOF = 'DataIntegrityProof';
 export const EDDSA_RDFC_2022 = 'eddsa-rdfc-2022';
+export const ECDSA_RDFC_2019 = 'ecdsa-rdfc-2019';
+export { PROOF_SUITES, type ProofSuite };
+
+/** The key each suite signs with, as a JWK's kty and crv. */
+const SUITE_KEYS: Record<ProofSuite, { kty: string; crv: string; name: string; aKey: string }> = {
+  [EDDSA_RDFC_2022]: { kty: 'OKP', crv: 'Ed25519', name: 'Ed25519', aKey: 'an Ed25519 key' },
+  [ECDSA_RDFC_2019]: { kty: 'EC', crv: 'P-256', name: 'P-256', aKey: 'a P-256 key' },
+};
+
+export function isProofSuite(value: unknown): value is ProofSuite {
+  return (PROOF_SUITES as readonly unknown[]).includes(value);
+}
 
 export interface DataIntegrityProof {
   type: typeof DATA_INTEGRITY_PROOF;
-  cryptosuite: typeof EDDSA_RDFC_2022;
+  cryptosuite: ProofSuite;
   /** XML Schema dateTimeStamp. */
   created: string;
   /** The key's DID URL, `${issuerDid}#${thumbprint}`: a Multikey under assertionMethod in did.json. */
   verificationMethod: string;
   proofPurpose: 'assertionMethod';
-  /** 'z' + base58btc of the 64-byte Ed25519 signature. */
+  /** 'z' + base58btc of the 64-byte signature (Ed25519, or ECDSA P-256 r‖s). */
   proofValue: string;
 }
 
@@ -32,7 +47,7 @@ export class DataIntegrityError extends Error {
   override name = 'DataIntegrityError';
 }
 
-/** The members an eddsa-rdfc-2022 proof of ours has; `created` may be absent in others' proofs. */
+/** The members a proof of ours has; `created` may be absent in others' proofs. */
 const PROOF_MEMBERS = ['type', 'cryptosuite', 'created', 'verificationMethod', 'proofPurpose', 'proofValue'];
 /** XML Schema dateTimeStamp: a date-time with its time zone. */
 const DATE_TIME_STAMP =
@@ -66,7 +81,7 @@ function jsonLdProblem(error: unknown): string {
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
-/** SHA-256(canonical proof options) ‖ SHA-256(canonical document): what the Ed25519 key signs. */
+/** SHA-256(canonical proof options) ‖ SHA-256(canonical document): what the key signs. */
 async function hashData(
   unsecured: Record<string, unknown>,
   proofOptions: Record<string, unknown>,
@@ -84,21 +99,29 @@ function includesVc2(document: Record<string, unknown>): boolean {
 }
 
 /**
- * Signs a document with an embedded eddsa-rdfc-2022 proof made by the signer's Ed25519 key. The document
- * must use the VC 2.0 context (which defines the proof's terms), carry no proof yet and expand under
- * JSON-LD safe mode with the bundled contexts: a term no context defines is an error, never dropped.
+ * Signs a document with an embedded Data Integrity proof of the given suite (eddsa-rdfc-2022 unless said
+ * otherwise) made by the signer's key, which must be the suite's kind of key. The document must use the
+ * VC 2.0 context (which defines the proof's terms), carry no proof yet and expand under JSON-LD safe mode
+ * with the bundled contexts: a term no context defines is an error, never dropped.
  */
 export async function addProof<T extends Record<string, unknown>>(
   document: T,
-  o: { signer: ProofSigner; verificationMethod: string; created: Date },
+  o: { signer: ProofSigner; verificationMethod: string; created: Date; cryptosuite?: ProofSuite },
 ): Promise<T & { proof: DataIntegrityProof }> {
+  const cryptosuite = o.cryptosuite ?? EDDSA_RDFC_2022;
   if ('proof' in document) throw new DataIntegrityError('The document already has a proof');
+  const wanted = SUITE_KEYS[cryptosuite];
+  const jwk = await o.signer.publicJwk();
+  if (jwk.kty !== wanted.kty || jwk.crv !== wanted.crv)
+    throw new DataIntegrityError(
+      `${cryptosuite} proofs are made with ${wanted.name} keys, not ${String(jwk.kty)} ${String(jwk.crv)}`,
+    );
   if (!includesVc2(document))
     throw new DataIntegrityError(`The document's @context must include ${VC_CONTEXT}`);
   if (Number.isNaN(o.created.getTime())) throw new DataIntegrityError('created is not a date');
   const options = {
     type: DATA_INTEGRITY_PROOF,
-    cryptosuite: EDDSA_RDFC_2022,
+    cryptosuite,
     created: o.created.toISOString(),
     verificationMethod: o.verificationMethod,
     proofPurpose: 'assertionMethod',
@@ -121,7 +144,7 @@ function publicKeyOf(key: VerificationKey): KeyObject {
   let keyObject = imported.get(key);
   if (!keyObject) {
     keyObject = createPublicKey({
-      key: { kty: key.kty, crv: key.crv, x: key.x } as JsonWebKey,
+      key: { kty: key.kty, crv: key.crv, x: key.x, ...(key.y ? { y: key.y } : {}) } as JsonWebKey,
       format: 'jwk',
     });
     imported.set(key, keyObject);
@@ -131,7 +154,7 @@ function publicKeyOf(key: VerificationKey): KeyObject {
 
 const malformed = (reason: string): ProofCheck => ({ ok: false, status: 'malformed', reason });
 
-/** The proof's members, checked to be exactly an eddsa-rdfc-2022 assertion proof; or why not. */
+/** The proof's members, checked to be exactly an assertion proof of a suite we check; or why not. */
 function proofOf(document: Record<string, unknown>): DataIntegrityProof | string {
   // A set of one proof is the same proof: 1EdTech's schemas require `proof` to be an array.
   const proof =
@@ -140,10 +163,10 @@ function proofOf(document: Record<string, unknown>): DataIntegrityProof | string
   if (typeof proof !== 'object' || proof === null) return 'The document has no Data Integrity proof';
   const p = proof as Record<string, unknown>;
   const extra = Object.keys(p).filter((k) => !PROOF_MEMBERS.includes(k));
-  if (extra.length > 0) return `The proof has members eddsa-rdfc-2022 proofs do not: ${extra.join(', ')}`;
+  if (extra.length > 0) return `The proof has members Data Integrity proofs do not: ${extra.join(', ')}`;
   if (p.type !== DATA_INTEGRITY_PROOF) return `The proof's type is ${String(p.type)}, not DataIntegrityProof`;
-  if (p.cryptosuite !== EDDSA_RDFC_2022)
-    return `The proof's cryptosuite is ${String(p.cryptosuite)}, not ${EDDSA_RDFC_2022}`;
+  if (!isProofSuite(p.cryptosuite))
+    return `The proof's cryptosuite is ${String(p.cryptosuite)}, not ${PROOF_SUITES.join(' or ')}`;
   if (p.proofPurpose !== 'assertionMethod')
     return `The proof's purpose is ${String(p.proofPurpose)}, not assertionMethod`;
   if (typeof p.verificationMethod !== 'string' || p.verificationMethod === '')
@@ -156,8 +179,9 @@ function proofOf(document: Record<string, unknown>): DataIntegrityProof | string
 }
 
 /**
- * Checks a document's embedded eddsa-rdfc-2022 proof against published keys: the key whose kid is the
- * proof's verificationMethod, which must be an Ed25519 (OKP) key. The document must expand under JSON-LD
+ * Checks a document's embedded Data Integrity proof against published keys: the key whose kid is the
+ * proof's verificationMethod, which must be the proof's suite's kind of key (Ed25519 for eddsa-rdfc-2022,
+ * P-256 for ecdsa-rdfc-2019). The document must expand under JSON-LD
  * safe mode with the bundled contexts. Returns the key; the caller checks that its owner is the
  * document's issuer and that the key's window and any compromise allow the document's date.
  */
@@ -181,11 +205,12 @@ export async function checkProof(
       status: 'unknown-issuer',
       reason: `No published key has the id ${proof.verificationMethod}`,
     };
-  if (key.kty !== 'OKP' || key.crv !== 'Ed25519' || typeof key.x !== 'string') {
+  const wanted = SUITE_KEYS[proof.cryptosuite];
+  if (key.kty !== wanted.kty || key.crv !== wanted.crv || typeof key.x !== 'string') {
     return {
       ok: false,
       status: 'signature-invalid',
-      reason: `Key ${key.kid} is not an Ed25519 key; eddsa-rdfc-2022 proofs are made with Ed25519`,
+      reason: `Key ${key.kid} is not ${wanted.aKey}; ${proof.cryptosuite} proofs are made with ${wanted.name}`,
     };
   }
   const altered = {
@@ -204,7 +229,11 @@ export async function checkProof(
     return malformed(`The document does not expand under JSON-LD safe mode: ${jsonLdProblem(error)}`);
   }
   try {
-    if (!verify(null, data, publicKeyOf(key), signature)) return altered;
+    const verified =
+      proof.cryptosuite === EDDSA_RDFC_2022
+        ? verify(null, data, publicKeyOf(key), signature)
+        : verify('sha256', data, { key: publicKeyOf(key), dsaEncoding: 'ieee-p1363' }, signature);
+    if (!verified) return altered;
   } catch {
     return altered;
   }

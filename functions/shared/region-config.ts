@@ -1,7 +1,8 @@
 // The region's configuration and clock, which every function of a region reads. Apart from the stores,
 // so that a function that needs no certification store (verification, recognition) bundles none.
-import { minLength, object, optional, refine, string } from 'zod/mini';
+import { enum as enumOf, minLength, object, optional, refine, string } from 'zod/mini';
 import { isTimeZone } from '../domain/calendar.js';
+import { PROOF_SUITES } from '../domain/credential.js';
 import { loadConfig } from './config.js';
 
 export const config = loadConfig(
@@ -17,6 +18,8 @@ export const config = loadConfig(
     REGION_TIME_ZONE: string().check(refine(isTimeZone, 'not a time zone Intl knows')),
     SIGNING_KEY_ID: optional(string()),
     PROOF_KEY_ID: optional(string()),
+    /** The Data Integrity cryptosuite this deployment embeds (eddsa-rdfc-2022 when absent). */
+    PROOF_SUITE: optional(enumOf(PROOF_SUITES)),
     STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
     NOTICE_STATE_MACHINE_ARN: optional(string()),

@@ -22,6 +22,7 @@ import { REVIEW_TOKEN_WRITE } from '../../functions/certification/review-token.j
 import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
 import { SkillcertFunction } from './function.js';
+import type { Signing } from './signing.js';
 import { SkillcertStateMachine } from './state-machine.js';
 
 /** What a Lambda step may meet that passes with time (see functions/shared/workflow-step.ts). */
@@ -54,8 +55,8 @@ export interface CertificationProps {
   region: CertificationRegion;
   table: TableV2;
   signingKey: IKey;
-  /** The Ed25519 key of the Data Integrity proofs embedded in certificates. */
-  proofKey: IKey;
+  /** The Data Integrity proofs embedded in certificates: their suite's environment and key grant. */
+  proof: Pick<Signing, 'proofEnvironment' | 'grantProof'>;
   /** The keys' generation (docs/keys.md): signers record it and close older generations' windows. */
   signingKeyGeneration: number;
   /** The HMAC key that resident IDs are registered and checked under. */
@@ -104,12 +105,11 @@ export class Certification extends Construct {
       'Decides the result; moderates or issues the signed certificate',
       {
         SIGNING_KEY_ID: props.signingKey.keyId,
-        PROOF_KEY_ID: props.proofKey.keyId,
+        ...props.proof.proofEnvironment(),
         SIGNING_KEY_GENERATION: String(props.signingKeyGeneration),
       },
-    )
-      .grantSign(props.signingKey)
-      .grantSign(props.proofKey);
+    ).grantSign(props.signingKey);
+    props.proof.grantProof(decideFn);
 
     const recordErrorFn = fn(
       'RecordErrorFunction',

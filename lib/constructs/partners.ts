@@ -11,14 +11,15 @@ import { NOTICE_RETRY } from '../notice-retry.js';
 import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
 import { SkillcertFunction } from './function.js';
+import type { Signing } from './signing.js';
 import { SkillcertStateMachine } from './state-machine.js';
 
 export interface PartnersProps {
   region: CertificationRegion;
   table: TableV2;
   signingKey: IKey;
-  /** The Ed25519 key of the Data Integrity proofs embedded in endorsements and status lists. */
-  proofKey: IKey;
+  /** The Data Integrity proofs embedded in endorsements and status lists: their suite's environment and key grant. */
+  proof: Pick<Signing, 'proofEnvironment' | 'grantProof'>;
   /** The keys' generation (docs/keys.md): signers record it and close older generations' windows. */
   signingKeyGeneration: number;
   api: Api;
@@ -53,11 +54,11 @@ export class Partners extends Construct {
         description,
         environment: {
           ...environment,
-          ...(signs === 'credentials' ? { PROOF_KEY_ID: props.proofKey.keyId } : {}),
+          ...(signs === 'credentials' ? props.proof.proofEnvironment() : {}),
         },
       }).grantTableWrite(table);
       if (signs) created.grantSign(props.signingKey);
-      if (signs === 'credentials') created.grantSign(props.proofKey);
+      if (signs === 'credentials') props.proof.grantProof(created);
       return created;
     };
 

@@ -2,6 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias, Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { ProofSuite } from '../../functions/domain/credential.js';
+import type { SkillcertFunction } from './function.js';
 
 /** What no one may do to a key whose loss would orphan what it signed or keyed: disable it or delete it. */
 export const KEY_PROTECTION_ACTIONS = ['kms:ScheduleKeyDeletion', 'kms:DisableKey'];
@@ -34,6 +36,11 @@ export interface SigningProps {
    * published for verification. See docs/keys.md.
    */
   generation?: number;
+  /**
+   * The Data Integrity cryptosuite: eddsa-rdfc-2022 makes an Ed25519 proof key beside the ES256 key;
+   * ecdsa-rdfc-2019 makes none, the ES256 key signs the proofs too (docs/deploy.md, "Proof suite").
+   */
+  proofSuite?: ProofSuite;
 }
 
 /** The logical id of a generation's key. Generation 1 keeps the original id, so existing stacks keep their key. */
@@ -47,15 +54,17 @@ export function proofKeyLogicalId(generation: number): string {
 }
 
 /**
- * The region's active signing keys, one per algorithm: ECC P-256 for the ES256 JWS, and Ed25519 for the
- * eddsa-rdfc-2022 Data Integrity proof embedded in the JSON credentials. Private key material never leaves
- * KMS. Retained: what they signed must stay verifiable after they are rotated out or the stack is gone.
- * Only the active generation is in the template; both keys rotate together.
+ * The region's active signing keys: ECC P-256 for the ES256 JWS and, with eddsa-rdfc-2022, Ed25519 for the
+ * Data Integrity proof embedded in the JSON credentials (with ecdsa-rdfc-2019 the P-256 key makes that
+ * proof too). Private key material never leaves KMS. Retained: what they signed must stay verifiable after
+ * they are rotated out or the stack is gone. Only the active generation is in the template; both keys
+ * rotate together.
  */
 export class Signing extends Construct {
   readonly key: Key;
-  /** The Ed25519 key of the Data Integrity proofs (key spec ECC_NIST_EDWARDS25519). */
-  readonly proofKey: Key;
+  /** The Ed25519 key of the Data Integrity proofs (key spec ECC_NIST_EDWARDS25519); none with ecdsa-rdfc-2019. */
+  readonly proofKey: Key | undefined;
+  readonly proofSuite: ProofSuite;
   readonly generation: number;
 
   constructor(scope: Construct, id: string, props: SigningProps) {
@@ -65,6 +74,7 @@ export class Signing extends Construct {
       throw new Error(`signingKeyGeneration must be a whole number from 1, not ${String(props.generation)}`);
     }
     this.generation = generation;
+    this.proofSuite = props.proofSuite ?? 'eddsa-rdfc-2022';
     this.key = new Key(this, signingKeyLogicalId(generation), {
       keySpec: KeySpec.ECC_NIST_P256,
       keyUsage: KeyUsage.SIGN_VERIFY,
@@ -78,6 +88,10 @@ export class Signing extends Construct {
       aliasName: `alias/skillcert-${props.deploymentName}-signing`,
       targetKey: this.key,
     });
+    if (this.proofSuite !== 'eddsa-rdfc-2022') {
+      this.proofKey = undefined;
+      return;
+    }
     this.proofKey = new Key(this, proofKeyLogicalId(generation), {
       keySpec: KeySpec.ECC_NIST_EDWARDS25519,
       keyUsage: KeyUsage.SIGN_VERIFY,
@@ -90,5 +104,24 @@ export class Signing extends Construct {
       aliasName: `alias/skillcert-${props.deploymentName}-proof-signing`,
       targetKey: this.proofKey,
     });
+  }
+
+  /** What a function that adds Data Integrity proofs needs in its environment. */
+  proofEnvironment(): Record<string, string> {
+    return {
+      PROOF_SUITE: this.proofSuite,
+      ...(this.proofKey ? { PROOF_KEY_ID: this.proofKey.keyId } : {}),
+    };
+  }
+
+  /** Lets a function add Data Integrity proofs: sign with the proof key (the ES256 key's grant is the caller's). */
+  grantProof(fn: SkillcertFunction): SkillcertFunction {
+    return this.proofKey ? fn.grantSign(this.proofKey) : fn;
+  }
+
+  /** Lets a function read the public halves of every active key. */
+  grantPublicKeysRead(fn: SkillcertFunction): SkillcertFunction {
+    fn.grantPublicKeyRead(this.key);
+    return this.proofKey ? fn.grantPublicKeyRead(this.proofKey) : fn;
   }
 }

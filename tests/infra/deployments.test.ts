@@ -301,16 +301,16 @@ describe('operations', () => {
   });
 
   it.each(under.map((d) => [d.label, d.template] as const))(
-    '%s: no one may disable or delete the ES256, Ed25519 and HMAC keys',
-    (_label, template) => {
+    '%s: no one may disable or delete the signing and HMAC keys',
+    (label, template) => {
       const keys = resourcesOfType(template, 'AWS::KMS::Key').filter(([, r]) =>
         ['ECC_NIST_P256', 'ECC_NIST_EDWARDS25519', 'HMAC_256'].includes(String(r.Properties?.KeySpec)),
       );
-      expect(keys.map(([, r]) => r.Properties?.KeySpec).sort()).toEqual([
-        'ECC_NIST_EDWARDS25519',
-        'ECC_NIST_P256',
-        'HMAC_256',
-      ]);
+      // AWS China deployments make their proofs with the ES256 key (ecdsa-rdfc-2019): no Ed25519 key.
+      const china = label.includes('aws-cn') || label.includes('cn-north-1');
+      expect(keys.map(([, r]) => r.Properties?.KeySpec).sort()).toEqual(
+        china ? ['ECC_NIST_P256', 'HMAC_256'] : ['ECC_NIST_EDWARDS25519', 'ECC_NIST_P256', 'HMAC_256'],
+      );
       for (const [id, key] of keys) {
         expect(key.DeletionPolicy, id).toBe('Retain');
         const statements = (propsOf(key).KeyPolicy as { Statement: Record<string, unknown>[] }).Statement;
@@ -451,5 +451,50 @@ describe('AWS China', () => {
     }
     const [, globalFn] = resourcesOfType(global(), 'AWS::Lambda::Function')[0] ?? [];
     expect(globalFn?.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('makes Data Integrity proofs with the ES256 key (ecdsa-rdfc-2019): no Ed25519 key spec is needed', () => {
+    const environments = (template: CfnTemplate) =>
+      resourcesOfType(template, 'AWS::Lambda::Function').map(
+        ([id, fn]) =>
+          [
+            id,
+            (fn.Properties?.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {},
+          ] as const,
+      );
+    for (const { label, template } of china()) {
+      const keySpecs = resourcesOfType(template, 'AWS::KMS::Key').map(([, k]) => k.Properties?.KeySpec);
+      expect(keySpecs, label).not.toContain('ECC_NIST_EDWARDS25519');
+      const provers = environments(template).filter(([, env]) => env.PROOF_SUITE !== undefined);
+      // The decision function (certificates), recognition (endorsements), status lists, the key publisher.
+      expect(provers.length, label).toBeGreaterThanOrEqual(4);
+      for (const [id, env] of provers) {
+        expect(env.PROOF_SUITE, `${label} ${id}`).toBe('ecdsa-rdfc-2019');
+        expect(env.PROOF_KEY_ID, `${label} ${id}`).toBeUndefined();
+        expect(env.SIGNING_KEY_ID, `${label} ${id}`).toBeDefined();
+      }
+    }
+    // A global deployment keeps the Ed25519 key and eddsa-rdfc-2022, which Open Badges conformance checks.
+    const globalProvers = environments(global()).filter(([, env]) => env.PROOF_SUITE !== undefined);
+    expect(globalProvers.length).toBeGreaterThanOrEqual(4);
+    for (const [id, env] of globalProvers) {
+      expect(env.PROOF_SUITE, id).toBe('eddsa-rdfc-2022');
+      expect(env.PROOF_KEY_ID, id).toBeDefined();
+    }
+  });
+
+  it('lets a China deployment file choose eddsa-rdfc-2022 once Ed25519 is confirmed there, and refuses unknown suites', () => {
+    const eddsa = synthTemplate({
+      deployment: variant('neijiang-prod', () => ({ proofSuite: 'eddsa-rdfc-2022' })),
+    });
+    const keySpecs = resourcesOfType(eddsa, 'AWS::KMS::Key').map(([, k]) => k.Properties?.KeySpec);
+    expect(keySpecs).toContain('ECC_NIST_EDWARDS25519');
+    expect(() => parseDeployment({ ...rawFile('neijiang-prod'), proofSuite: 'ecdsa-rdfc-2022' })).toThrow(
+      /proofSuite/,
+    );
+    expect(parseDeployment(rawFile('neijiang-prod')).proofSuite).toBe('ecdsa-rdfc-2019');
+    expect(() => buildApp({ deployment: 'neijiang-prod', proofSuite: 'eddsa-rdfc-2022' })).toThrow(
+      /-c proofSuite is for the local demo only/,
+    );
   });
 });

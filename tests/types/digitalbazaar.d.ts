@@ -66,3 +66,23 @@ declare module '@digitalbazaar/vc-bitstring-status-list' {
     status?: boolean;
   }>;
 }
+
+declare module '@digitalbazaar/ecdsa-rdfc-2019-cryptosuite' {
+  export const cryptosuite: unknown;
+}
+
+declare module '@digitalbazaar/ecdsa-multikey' {
+  export interface EcdsaKeyPair {
+    id: string;
+    controller: string;
+    publicKeyMultibase: string;
+    signer(): { id: string; algorithm: string; sign(o: { data: Uint8Array }): Promise<Uint8Array> };
+    export(o: { publicKey?: boolean; includeContext?: boolean }): Promise<Record<string, unknown>>;
+  }
+  export function generate(o: {
+    curve: 'P-256' | 'P-384';
+    id?: string;
+    controller?: string;
+  }): Promise<EcdsaKeyPair>;
+  export function toJwk(o: { keyPair: EcdsaKeyPair; secretKey?: boolean }): Promise<Record<string, unknown>>;
+}

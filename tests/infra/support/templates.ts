@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildAppOptions, buildApp } from '../../../lib/app.js';
-import { type Deployment, loadDeployment } from '../../../lib/deployments.js';
+import { type Deployment, defaultProofSuite, loadDeployment } from '../../../lib/deployments.js';
 
 export interface CfnResource {
   Type: string;
@@ -61,6 +61,8 @@ export function deploymentsUnderTest(): { label: string; options: BuildAppOption
         deployment: variant('neijiang-staging', () => ({
           name: 'neijiang-global',
           aws: { partition: 'aws', region: 'ap-southeast-1' },
+          // What a global deployment file gets when it names no suite (lib/deployments.ts).
+          proofSuite: defaultProofSuite('aws'),
           publicDomain: 'skillcert-global.neijiang.gov.cn',
           certificateNumberPrefix: 'XG',
           identity: {

@@ -272,7 +272,7 @@ describe('checkProof refuses what is not exactly an eddsa-rdfc-2022 assertion pr
     const cases: [Record<string, unknown>, RegExp][] = [
       [withProof({ expires: '2027-01-01T00:00:00Z' }), /members .*expires/],
       [withProof({ type: 'Ed25519Signature2020' }), /type/],
-      [withProof({ cryptosuite: 'ecdsa-rdfc-2019' }), /cryptosuite/],
+      [withProof({ cryptosuite: 'bbs-2023' }), /cryptosuite/],
       [withProof({ proofPurpose: 'authentication' }), /purpose/],
       [withProof({ created: '1 May 2026' }), /created/],
       [withProof({ proofValue: 'uAAAA' }), /base58btc/],
