@@ -23,6 +23,7 @@ import {
   type ThrottleLimits,
 } from './model.js';
 import { parseScheduleExpression, ScheduleExpressionError } from './scheduler.js';
+import { type AslState, unfaithfulFields } from './stepfunctions/definition.js';
 
 export interface CfnResource {
   Type: string;
@@ -482,6 +483,12 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     }
     if (definition.QueryLanguage === 'JSONata') {
       throw new TemplateTranslationError(`${id}: JSONata state machines cannot run locally; use JSONPath`);
+    }
+    const unfaithful = unfaithfulFields(definition.States as Record<string, AslState>);
+    if (unfaithful.length > 0) {
+      throw new TemplateTranslationError(
+        `${id}: ${unfaithful.join('; ')}; the local engine runs only inline Maps and would run it differently`,
+      );
     }
     return {
       logicalId: id,

@@ -138,6 +138,15 @@ export async function startStepFunctionsService(
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const log = options.logger ?? (() => {});
   const StatesTimeoutError = await engineTimeoutErrorClass();
+  // A heartbeat timeout is a timeout (States.TaskFailed does not match it, States.Timeout does: see the
+  // matcher rewrite in definition.ts) reported under its own name, as AWS does.
+  class HeartbeatTimeoutError extends StatesTimeoutError {
+    constructor(message = 'No heartbeat was sent within HeartbeatSeconds') {
+      super();
+      this.name = 'States.HeartbeatTimeout';
+      this.message = message;
+    }
+  }
   const isTimeout = (error: unknown): boolean => error instanceof StatesTimeoutError;
   const ceilingSeconds = options.engineTimeoutCeilingSeconds ?? ENGINE_SAFE_TIMEOUT_SECONDS;
   const store: ExecutionStore =
@@ -239,7 +248,7 @@ export async function startStepFunctionsService(
     if (fields.output !== undefined) record.output = JSON.stringify(fields.output);
     if (fields.error !== undefined) record.error = fields.error;
     if (fields.cause !== undefined) record.cause = fields.cause;
-    // Tokens die with their execution (SendTask* on them: TaskDoesNotExist).
+    // Tokens die with their execution (SendTask* on them: TaskTimedOut).
     for (const pending of [...record.pending]) closeToken(runtime, pending.token, 'done');
     for (const waiter of runtime.waiters.values()) for (const t of waiter.timers) t.clear();
     runtime.waiters.clear();
@@ -299,9 +308,7 @@ export async function startStepFunctionsService(
             timers.delete(heartbeat);
           }
           if (pending.heartbeatAt === undefined) return;
-          heartbeat = longTimeout(pending.heartbeatAt - Date.now(), () =>
-            fail(new TaskError('States.HeartbeatTimeout', 'No heartbeat was sent within HeartbeatSeconds')),
-          );
+          heartbeat = longTimeout(pending.heartbeatAt - Date.now(), () => fail(new HeartbeatTimeoutError()));
           timers.add(heartbeat);
         },
       };
@@ -360,7 +367,9 @@ export async function startStepFunctionsService(
         if (memo.outcome.ok) return memo.outcome.output;
         throw memo.outcome.error === 'States.Timeout'
           ? new StatesTimeoutError()
-          : new TaskError(memo.outcome.error, memo.outcome.cause);
+          : memo.outcome.error === 'States.HeartbeatTimeout'
+            ? new HeartbeatTimeoutError(memo.outcome.cause)
+            : new TaskError(memo.outcome.error, memo.outcome.cause);
       }
       const remember = (outcome: ExecutionRecord['memo'][number]['outcome']) => {
         record.memo.push({ key, outcome });
@@ -780,11 +789,15 @@ export async function startStepFunctionsService(
     const waiter = runtime?.waiters.get(token);
     const pending = runtime?.record.pending.find((p) => p.token === token);
     if (runtime && waiter && pending) return { runtime, waiter, pending };
+    // AWS answers TaskTimedOut for every token whose task is closed — answered, timed out, or ended with
+    // its execution ("the task token has either expired or the task associated with the token has
+    // already been closed"); TaskDoesNotExist is about activities, which the local cloud does not run.
     for (const r of executions.values()) {
-      const closed = r.record.closedTokens[token];
-      if (closed === 'timed-out') throw sfnError('TaskTimedOut', 'Task Timed Out: the task has timed out');
-      if (closed)
-        throw sfnError('TaskDoesNotExist', 'Task Does Not Exist: the task has already been completed');
+      if (r.record.closedTokens[token])
+        throw sfnError(
+          'TaskTimedOut',
+          'Task Timed Out: Provided task does not exist anymore or it has already been closed',
+        );
     }
     throw sfnError('InvalidToken', 'Invalid Token: no task has this token');
   }
