@@ -344,6 +344,22 @@ describe('translateTemplate refuses what it cannot run faithfully', () => {
       /JSONata state machines cannot run locally/,
     ],
     [
+      'a function that sets a variable Lambda reserves',
+      (t) => {
+        propsOf(t, 'Fn').Environment = {
+          Variables: { TABLE: 'x', TZ: 'Asia/Shanghai', AWS_REGION: 'cn-north-1' },
+        };
+      },
+      /Fn: Environment.Variables sets TZ, AWS_REGION, reserved by Lambda/,
+    ],
+    [
+      'a function whose environment is over Lambda’s 4 KB',
+      (t) => {
+        propsOf(t, 'Fn').Environment = { Variables: { A: 'x'.repeat(2100), B: 'y'.repeat(2100) } };
+      },
+      /Fn: its environment variables take 4202 bytes; Lambda allows 4 KB/,
+    ],
+    [
       'a Distributed Map (it would run as an inline Map)',
       (t) => {
         propsOf(t, 'Machine').DefinitionString = JSON.stringify({
