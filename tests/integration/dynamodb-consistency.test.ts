@@ -181,3 +181,20 @@ describe('transactions', () => {
     expect(proxy.stats()).toMatchObject({ transactionConflicts: 1, writeConflicts: 1 });
   });
 });
+
+describe('limits DynamoDB Local already enforces as DynamoDB does', () => {
+  it('refuses an item over 400 KB with ValidationException', async () => {
+    const item = (bytes: number) => ({
+      pk: { S: 'big' },
+      sk: { S: String(bytes) },
+      blob: { S: 'x'.repeat(bytes) },
+    });
+    await client.send(new PutItemCommand({ TableName: TABLE.tableName, Item: item(399_000) }));
+    await expect(
+      client.send(new PutItemCommand({ TableName: TABLE.tableName, Item: item(410_000) })),
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/maximum allowed size/),
+    });
+  });
+});
