@@ -3,6 +3,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ConsistencyOptions, startConsistencyProxy } from './dynamodb-consistency.js';
 import { freePort, startDynamoDbLocal } from './dynamodb-local.js';
 import { startDynamoDbMeter } from './dynamodb-meter.js';
 import { ensureTables, localDynamoDbClient } from './dynamodb-tables.js';
@@ -42,6 +43,12 @@ export interface LocalCloudOptions {
    * DynamoDB is then reached through a proxy that can fail requests.
    */
   faults?: boolean;
+  /**
+   * `aws`: DynamoDB is reached through a proxy that is as loose as DynamoDB is — index reads lag behind
+   * writes and transactions on the same item conflict (local/dynamodb-consistency.ts). `local` (the
+   * default) is DynamoDB Local as it is. `npm start` takes it from SKILLCERT_LOCAL_CONSISTENCY.
+   */
+  consistency?: 'local' | 'aws' | ({ mode: 'aws' } & ConsistencyOptions);
 }
 
 export interface LocalCloudEndpoints {
@@ -130,7 +137,17 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       ? await faults.dynamoDbProxy(meter?.endpoint ?? dynamodb.endpoint)
       : undefined;
     if (faultyDynamoDb) stops.push(() => faultyDynamoDb.stop());
-    const dynamodbEndpoint = faultyDynamoDb?.endpoint ?? meter?.endpoint ?? dynamodb.endpoint;
+    const inner = faultyDynamoDb?.endpoint ?? meter?.endpoint ?? dynamodb.endpoint;
+    const consistency =
+      options.consistency === undefined || options.consistency === 'local'
+        ? undefined
+        : await startConsistencyProxy(
+            inner,
+            model.tables,
+            typeof options.consistency === 'object' ? options.consistency : {},
+          );
+    if (consistency) stops.push(() => consistency.stop());
+    const dynamodbEndpoint = consistency?.endpoint ?? inner;
     const dynamoClient = localDynamoDbClient(dynamodb.endpoint, region);
     const createdTables = await ensureTables(dynamoClient, model.tables);
     stops.push(async () => dynamoClient.destroy());
@@ -233,6 +250,8 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       meter,
       scheduler,
       faults,
+      /** With `consistency: 'aws'`: how often index reads were stale and transactions conflicted. */
+      consistency,
       logMetrics,
       stop,
     };

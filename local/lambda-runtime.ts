@@ -1,9 +1,10 @@
-// Runs the stack's bundled Lambda functions in-process. Each function gets a small pool of worker
-// threads, each one a "sandbox" with the function's own environment, loaded once and reused (warm
-// starts), serving one invocation at a time like a Lambda execution environment. A timed-out sandbox is
-// thrown away, as Lambda does.
-import { randomUUID } from 'node:crypto';
-import { Worker } from 'node:worker_threads';
+// Runs the stack's bundled Lambda functions. Each function gets a small pool of child processes, each one
+// a "sandbox" with the function's own environment (its time zone and locale included: a worker thread
+// would share ours), loaded once and reused (warm starts), serving one invocation at a time like a
+// Lambda execution environment. A timed-out sandbox is thrown away, as Lambda does.
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { InvokeOptions, InvokeOutcome, LambdaInvoker } from './contracts.js';
 import type { LocalFunction } from './model.js';
 
@@ -18,28 +19,79 @@ export interface LambdaRuntimeOptions {
 }
 
 /**
- * The clock every sandbox reads: real time unless a test pins it (`pin`), shared with the workers so
- * a pin applies to the very next Date.now() in any function, warm or cold.
+ * The clock every sandbox reads: real time unless a test pins it (`pin`). Each invocation carries it and
+ * every change is sent to the live sandboxes, so a pin applies to the very next Date.now() in any function.
  */
 export class SandboxClock {
-  readonly buffer = new SharedArrayBuffer(16);
-  private readonly cells = new Float64Array(this.buffer);
+  private pinnedAt: number | null = null;
+  private readonly listeners = new Set<(pinnedAt: number | null) => void>();
 
   /** From now on every function reads this instant until `release` (or the next pin). */
   pin(instant: Date | string): void {
     const t = new Date(instant).getTime();
     if (Number.isNaN(t)) throw new RangeError(`Not an instant: ${String(instant)}`);
-    this.cells[1] = t;
-    this.cells[0] = 1;
+    this.pinnedAt = t;
+    for (const listener of this.listeners) listener(t);
   }
 
   /** Back to real time. */
   release(): void {
-    this.cells[0] = 0;
+    this.pinnedAt = null;
+    for (const listener of this.listeners) listener(null);
   }
 
   now(): Date {
-    return new Date(this.cells[0] === 1 ? (this.cells[1] as number) : Date.now());
+    return new Date(this.pinnedAt ?? Date.now());
+  }
+
+  /** The pinned instant in ms, or null for real time (what a sandbox is told). */
+  pinned(): number | null {
+    return this.pinnedAt;
+  }
+
+  onChange(listener: (pinnedAt: number | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+/**
+ * Environment variables Lambda sets itself; CloudFormation refuses a function that sets one (the template
+ * translator does too, see reservedVariablesIn). Source: the Lambda developer guide, "Defined runtime
+ * environment variables".
+ */
+export const RESERVED_LAMBDA_VARIABLES = [
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+  'TZ',
+] as const;
+
+/** Lambda's synchronous invocation payload limit, request and response alike (6 MB). */
+export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** The Lambda Invoke API refused the request itself (Lambda.<name> in Step Functions). */
+export class LambdaServiceError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -48,7 +100,7 @@ export class ResourceNotFoundException extends Error {
 }
 
 interface Sandbox {
-  worker: Worker;
+  worker: ChildProcess;
   busy: boolean;
   /** The invocation it is running, if any. */
   requestId?: string | undefined;
@@ -61,13 +113,13 @@ interface Pending {
 interface WorkerReply {
   requestId: string;
   ok: boolean;
-  payload?: unknown;
+  payloadText?: string;
   errorType?: string;
   errorMessage?: string;
   trace?: string[];
 }
 
-const WORKER_URL = new URL('./lambda-worker.mjs', import.meta.url);
+const WORKER_PATH = fileURLToPath(new URL('./lambda-worker.mjs', import.meta.url));
 
 class FunctionPool {
   private readonly sandboxes: Sandbox[] = [];
@@ -90,27 +142,35 @@ class FunctionPool {
 
   private spawn(): Sandbox {
     this.coldStarts++;
-    const worker = new Worker(WORKER_URL, {
-      env: this.environment,
-      // Loaders of the parent (tsx, vitest) are not needed: the asset is plain bundled JavaScript.
-      execArgv: [],
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, this.fn.memoryMb) },
-      workerData: {
-        assetDir: this.fn.assetDir,
-        handler: this.fn.handler,
-        functionName: this.fn.functionName,
-        functionArn: this.fn.arn,
-        memoryMb: this.fn.memoryMb,
-        logGroupName: `/aws/lambda/${this.fn.functionName}`,
-        clock: this.clock.buffer,
+    const worker = fork(WORKER_PATH, [], {
+      // Only the function's environment, as in Lambda: TZ, LANG and NODE_OPTIONS take effect here.
+      env: {
+        ...this.environment,
+        // One log stream per execution environment, named as Lambda names them.
+        AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`,
       },
+      // Loaders of the parent (tsx, vitest) are not needed: the asset is plain bundled JavaScript.
+      execPath: process.execPath,
+      execArgv: [`--max-old-space-size=${Math.max(64, this.fn.memoryMb)}`],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    worker.send({
+      type: 'init',
+      assetDir: this.fn.assetDir,
+      handler: this.fn.handler,
+      runtime: this.fn.runtime,
+      functionName: this.fn.functionName,
+      functionArn: this.fn.arn,
+      memoryMb: this.fn.memoryMb,
     });
     const sandbox: Sandbox = { worker, busy: false };
-    const forward = (stream: NodeJS.ReadableStream) => {
+    const stopListening = this.clock.onChange((pinnedAt) => {
+      if (worker.connected) worker.send({ type: 'clock', pinnedAt }, () => {});
+    });
+    const forward = (stream: NodeJS.ReadableStream | null) => {
       let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
+      stream?.on('data', (chunk: Buffer) => {
         buffered += chunk.toString('utf8');
         const lines = buffered.split('\n');
         buffered = lines.pop() ?? '';
@@ -127,21 +187,31 @@ class FunctionPool {
       const waiting = this.pending.get(reply.requestId);
       if (!waiting) return;
       this.pending.delete(reply.requestId);
-      waiting.resolve(
-        reply.ok
-          ? { ok: true, payload: reply.payload ?? null }
-          : {
-              ok: false,
-              errorType: reply.errorType ?? 'Error',
-              errorMessage: reply.errorMessage ?? '',
-              ...(reply.trace ? { trace: reply.trace } : {}),
-            },
-      );
+      waiting.resolve(reply.ok ? this.response(reply.requestId, reply.payloadText ?? 'null') : failed(reply));
     });
-    worker.on('error', (error) => this.discard(sandbox, error));
-    worker.on('exit', () => this.discard(sandbox));
+    let gone = false;
+    const exited = (error?: Error) => {
+      if (gone) return;
+      gone = true;
+      stopListening();
+      this.discard(sandbox, error);
+    };
+    worker.on('error', (error) => exited(error));
+    worker.on('exit', () => exited());
     this.sandboxes.push(sandbox);
     return sandbox;
+  }
+
+  /** A function's answer, unless it is over Lambda's response limit (then the error Lambda gives). */
+  private response(requestId: string, text: string): InvokeOutcome {
+    if (Buffer.byteLength(text) > MAX_SYNC_PAYLOAD_BYTES) {
+      return {
+        ok: false,
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `RequestId: ${requestId} Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
+      };
+    }
+    return { ok: true, payload: JSON.parse(text) as unknown };
   }
 
   /** Removes a sandbox that died; any invocation it was running fails as Lambda reports a crash. */
@@ -188,6 +258,14 @@ class FunctionPool {
   }
 
   async invoke(event: unknown, options: InvokeOptions): Promise<InvokeOutcome> {
+    // The Invoke API refuses an oversized request before any function runs.
+    const size = Buffer.byteLength(JSON.stringify(event ?? null));
+    if (size > MAX_SYNC_PAYLOAD_BYTES) {
+      throw new LambdaServiceError(
+        'RequestTooLargeException',
+        `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+      );
+    }
     this.invocations++;
     const sandbox = await this.acquire();
     const requestId = randomUUID();
@@ -203,7 +281,7 @@ class FunctionPool {
         // Lambda recycles a sandbox that ran out of time; its module state is gone. Take it out of
         // the pool now so no later invocation is handed a worker that is shutting down.
         this.remove(sandbox);
-        void sandbox.worker.terminate();
+        sandbox.worker.kill('SIGKILL');
         resolve({
           ok: false,
           errorType: 'Sandbox.Timedout',
@@ -211,7 +289,7 @@ class FunctionPool {
         });
       }, timeoutSeconds * 1000);
     });
-    sandbox.worker.postMessage({ requestId, event, deadline });
+    sandbox.worker.send({ type: 'invoke', requestId, event, deadline, clock: this.clock.pinned() });
     const started = performance.now();
     try {
       return await Promise.race([outcome, timedOut]);
@@ -223,9 +301,55 @@ class FunctionPool {
   }
 
   async stop() {
-    await Promise.all(this.sandboxes.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.sandboxes.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.worker.exitCode !== null || s.worker.signalCode !== null) return resolve();
+            s.worker.once('exit', () => resolve());
+            s.worker.kill('SIGKILL');
+          }),
+      ),
+    );
     this.sandboxes.length = 0;
   }
+}
+
+function failed(reply: WorkerReply): InvokeOutcome {
+  return {
+    ok: false,
+    errorType: reply.errorType ?? 'Error',
+    errorMessage: reply.errorMessage ?? '',
+    ...(reply.trace ? { trace: reply.trace } : {}),
+  };
+}
+
+/**
+ * A function's process environment: its template environment (free of reserved keys: the translator
+ * refuses them), the local overlay (endpoints, credentials, region), and what Lambda sets itself — which
+ * nothing above can override, as in Lambda.
+ */
+export function lambdaEnvironment(
+  fn: LocalFunction,
+  overlay: Record<string, string>,
+): Record<string, string> {
+  return {
+    // Unreserved, so a template may change them, as in Lambda.
+    LANG: 'en_US.UTF-8',
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    ...fn.environment,
+    ...overlay,
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroupName ?? `/aws/lambda/${fn.functionName}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+    LAMBDA_TASK_ROOT: fn.assetDir,
+    LAMBDA_RUNTIME_DIR: fn.assetDir,
+    _HANDLER: fn.handler,
+    TZ: ':UTC',
+  };
 }
 
 export class LambdaRuntime implements LambdaInvoker {
@@ -236,17 +360,7 @@ export class LambdaRuntime implements LambdaInvoker {
 
   constructor(options: LambdaRuntimeOptions) {
     for (const fn of options.functions) {
-      const environment = {
-        ...fn.environment,
-        ...options.environmentOverlay,
-        AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
-        AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
-        LAMBDA_TASK_ROOT: fn.assetDir,
-        TZ: ':UTC',
-      };
+      const environment = lambdaEnvironment(fn, options.environmentOverlay);
       const pool = new FunctionPool(
         fn,
         environment,

@@ -1,107 +1,137 @@
-// One Lambda sandbox: a worker thread that loads a function's bundled asset once (the cold start) and
-// then serves invocations one at a time, as a Lambda execution environment does. Plain JavaScript so
-// it runs under any loader (tsx, vitest, plain node). The worker's process.env is the function's own.
+// One Lambda sandbox: a child process that loads a function's bundled asset once (the cold start) and
+// then serves invocations one at a time, as a Lambda execution environment does. A process, not a worker
+// thread, because a thread shares its process's time zone, locale and Node options: here TZ, LANG and
+// NODE_OPTIONS are the function's own, as in Lambda (docs/local-cloud.md). Plain JavaScript so it runs
+// under any loader. The parent (local/lambda-runtime.ts) talks to it over the IPC channel.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
-
-const { assetDir, handler, functionName, functionArn, memoryMb, logGroupName, clock } = workerData;
 
 // The cloud's clock (tests pin it at the edges: New Year's Eve, 29 February, the minute a session
-// opens). A shared buffer: [0] is 1 while pinned, [1] the pinned instant in ms. While pinned, Date.now()
-// and new Date() read the pinned instant; everything else about Date is untouched. The invocation's
+// opens). While pinned, Date.now() and new Date() read the pinned instant; everything else about Date is
+// untouched. The parent sends the clock with every invocation and whenever it changes. The invocation's
 // remaining time is real time, as Lambda's is.
 const realNow = Date.now;
-if (clock) {
-  const pinned = new Float64Array(clock);
-  const now = () => (pinned[0] === 1 ? pinned[1] : realNow());
-  const RealDate = Date;
-  globalThis.Date = new Proxy(RealDate, {
-    construct: (target, args, newTarget) =>
-      Reflect.construct(target, args.length === 0 ? [now()] : args, newTarget),
-    apply: () => new RealDate(now()).toString(),
-    get: (target, property, receiver) => (property === 'now' ? now : Reflect.get(target, property, receiver)),
-  });
-}
+let pinnedAt = null;
+const now = () => (pinnedAt === null ? realNow() : pinnedAt);
+const RealDate = Date;
+globalThis.Date = new Proxy(RealDate, {
+  construct: (target, args, newTarget) =>
+    Reflect.construct(target, args.length === 0 ? [now()] : args, newTarget),
+  apply: () => new RealDate(now()).toString(),
+  get: (target, property, receiver) => (property === 'now' ? now : Reflect.get(target, property, receiver)),
+});
 
+// The Node.js runtime's error document: `name` as it is (a minifier may rename classes, never a name
+// property), or for a thrown non-Error its typeof and String().
 function errorPayload(error) {
-  if (error instanceof Error) {
-    return {
-      errorType: error.name && error.name !== 'Error' ? error.name : error.constructor?.name || 'Error',
-      errorMessage: error.message,
-      trace: String(error.stack ?? '').split('\n'),
-    };
+  try {
+    if (error instanceof Error) {
+      return {
+        errorType: error.name,
+        errorMessage: error.message,
+        trace: String(error.stack ?? '').split('\n'),
+      };
+    }
+    return { errorType: typeof error, errorMessage: String(error), trace: [] };
+  } catch {
+    return { errorType: 'handled', errorMessage: 'the thrown value could not be read', trace: [] };
   }
-  return {
-    errorType: 'Error',
-    errorMessage: typeof error === 'string' ? error : JSON.stringify(error),
-    trace: [],
-  };
 }
 
-async function loadHandler() {
+function runtimeError(name, message) {
+  return Object.assign(new Error(message), { name });
+}
+
+// Runtimes from nodejs24.x on refuse callback-style handlers (three parameters) at init; streaming
+// handlers are the exception, and older runtimes still accept them.
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+function refusesCallbacks(runtime) {
+  const m = /^nodejs(\d+)\.x$/.exec(runtime ?? '');
+  return !m || Number(m[1]) >= 24;
+}
+
+async function loadHandler({ assetDir, handler, runtime }) {
   const dot = handler.lastIndexOf('.');
   const modulePath = handler.slice(0, dot);
   const exportName = handler.slice(dot + 1);
   const candidates = ['.mjs', '.js', '.cjs'].map((ext) => join(assetDir, modulePath + ext));
   const file = candidates.find((c) => existsSync(c));
   if (!file) {
-    throw Object.assign(new Error(`Cannot find module '${modulePath}' in ${assetDir}`), {
-      name: 'Runtime.ImportModuleError',
-    });
+    throw runtimeError('Runtime.ImportModuleError', `Error: Cannot find module '${modulePath}'`);
   }
   const mod = await import(pathToFileURL(file).href);
   const fn = mod[exportName] ?? mod.default?.[exportName];
   if (typeof fn !== 'function') {
-    throw Object.assign(new Error(`${modulePath}.${exportName} is undefined or not exported`), {
-      name: 'Runtime.HandlerNotFound',
-    });
+    throw runtimeError('Runtime.HandlerNotFound', `${modulePath}.${exportName} is undefined or not exported`);
+  }
+  if (fn.length >= 3 && !fn[STREAMING] && refusesCallbacks(runtime)) {
+    throw runtimeError(
+      'Runtime.CallbackHandlerDeprecated',
+      `${handler} takes a callback (event, context, callback): the ${runtime} runtime no longer runs ` +
+        'callback-based handlers; write it as an async (event, context) handler',
+    );
   }
   return fn;
 }
 
-const initStarted = performance.now();
-const ready = loadHandler();
-// The cold start's module initialisation time, for the benchmarks.
-ready.then(
-  () => parentPort.postMessage({ init: performance.now() - initStarted }),
-  () => {},
-);
-// An init failure is reported to each invocation (as Lambda does), not as an unhandled rejection.
-ready.catch(() => {});
+let config;
+let ready;
 
-parentPort.on('message', async (message) => {
-  const { requestId, event, deadline } = message;
+process.on('message', async (message) => {
+  if (message.type === 'clock') {
+    pinnedAt = message.pinnedAt;
+    return;
+  }
+  if (message.type === 'init') {
+    config = message;
+    const initStarted = performance.now();
+    ready = loadHandler(config);
+    // The cold start's module initialisation time, for the benchmarks.
+    ready.then(
+      () => process.send({ init: performance.now() - initStarted }),
+      () => {},
+    );
+    // An init failure is reported to each invocation (as Lambda does), not as an unhandled rejection.
+    ready.catch(() => {});
+    return;
+  }
+  const { requestId, event, deadline, clock } = message;
+  pinnedAt = clock;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
-    functionName,
+    functionName: config.functionName,
     functionVersion: '$LATEST',
-    invokedFunctionArn: functionArn,
-    memoryLimitInMB: String(memoryMb),
+    invokedFunctionArn: config.functionArn,
+    memoryLimitInMB: String(config.memoryMb),
     awsRequestId: requestId,
-    logGroupName,
-    logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     getRemainingTimeInMillis: () => Math.max(0, deadline - realNow()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
   };
   try {
     const fn = await ready;
     const result =
       fn.length >= 3
-        ? await new Promise((resolve, reject) => {
-            // Callback-style handler (event, context, callback).
+        ? // Callback-style handler (event, context, callback): only runtimes before nodejs24.x get here.
+          await new Promise((resolve, reject) => {
             const maybe = fn(event, context, (err, value) => (err ? reject(err) : resolve(value)));
             if (maybe && typeof maybe.then === 'function') maybe.then(resolve, reject);
           })
         : await fn(event, context);
     // Lambda returns the JSON serialisation of the result, so Dates become strings and undefined drops out.
-    const payload = result === undefined ? null : JSON.parse(JSON.stringify(result));
-    parentPort.postMessage({ requestId, ok: true, payload });
+    let text;
+    try {
+      text = result === undefined ? 'null' : JSON.stringify(result);
+    } catch (error) {
+      throw runtimeError('Runtime.JSONStringifyError', `Unable to stringify response body: ${error.message}`);
+    }
+    process.send({ requestId, ok: true, payloadText: text ?? 'null' });
   } catch (error) {
-    parentPort.postMessage({ requestId, ok: false, ...errorPayload(error) });
+    process.send({ requestId, ok: false, ...errorPayload(error) });
   }
 });
+
+// The parent is gone (even killed with SIGKILL): a sandbox never outlives its local cloud.
+process.on('disconnect', () => process.exit(0));

@@ -57,6 +57,8 @@ async function main() {
     storage: { kind: 'disk', dataDir: regionDataDir(region) },
     ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
     logger: verbose,
+    // SKILLCERT_LOCAL_CONSISTENCY=aws: index reads lag and transactions conflict, as in DynamoDB.
+    consistency: process.env.SKILLCERT_LOCAL_CONSISTENCY === 'aws' ? 'aws' : 'local',
   });
 
   let stopping = false;

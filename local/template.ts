@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFilterPattern } from './filter-pattern.js';
+import { RESERVED_LAMBDA_VARIABLES } from './lambda-runtime.js';
 import {
   LOCAL_ACCOUNT,
   type LocalAlarm,
@@ -23,6 +24,7 @@ import {
   type ThrottleLimits,
 } from './model.js';
 import { parseScheduleExpression, ScheduleExpressionError } from './scheduler.js';
+import { type AslState, unfaithfulFields } from './stepfunctions/definition.js';
 
 export interface CfnResource {
   Type: string;
@@ -445,6 +447,26 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
         typeof v === 'string' ? localIssuer(v) : JSON.stringify(v),
       ]),
     );
+    // CloudFormation refuses a function that sets a variable Lambda reserves (Lambda sets it itself).
+    const reserved = Object.keys(environment).filter((k) =>
+      (RESERVED_LAMBDA_VARIABLES as readonly string[]).includes(k),
+    );
+    if (reserved.length > 0) {
+      throw new TemplateTranslationError(
+        `${id}: Environment.Variables sets ${reserved.join(', ')}, reserved by Lambda (Lambda sets ${reserved.length > 1 ? 'them' : 'it'} itself)`,
+      );
+    }
+    // Lambda's quota: all environment variables of a function together at most 4 KB.
+    const envBytes = Object.entries(objectOf(objectOf(p.Environment).Variables)).reduce(
+      (sum, [k, v]) =>
+        sum + Buffer.byteLength(k) + Buffer.byteLength(typeof v === 'string' ? v : JSON.stringify(v)),
+      0,
+    );
+    if (envBytes > 4096) {
+      throw new TemplateTranslationError(
+        `${id}: its environment variables take ${envBytes} bytes; Lambda allows 4 KB (4096 bytes) in all`,
+      );
+    }
     return {
       logicalId: id,
       functionName: phys(id).ref,
@@ -482,6 +504,12 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     }
     if (definition.QueryLanguage === 'JSONata') {
       throw new TemplateTranslationError(`${id}: JSONata state machines cannot run locally; use JSONPath`);
+    }
+    const unfaithful = unfaithfulFields(definition.States as Record<string, AslState>);
+    if (unfaithful.length > 0) {
+      throw new TemplateTranslationError(
+        `${id}: ${unfaithful.join('; ')}; the local engine runs only inline Maps and would run it differently`,
+      );
     }
     return {
       logicalId: id,

@@ -43,6 +43,7 @@ import {
 import {
   AlreadyExists,
   batchKey,
+  cancelledByCondition,
   putNew,
   SingleTableStore,
   StateConflict,
@@ -353,8 +354,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException)
-        throw new StateConflict('More seats are taken than the new limit');
+      if (cancelledByCondition(error)) throw new StateConflict('More seats are taken than the new limit');
       throw error;
     }
   }
@@ -588,7 +588,9 @@ export class DynamoDbCertificationStore extends SingleTableStore {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException) throw new StateConflict('Marking already started');
+      // A condition failed: marking has started. A TransactionConflict (an assessor's load item held by
+      // another attempt's transaction) is not that: it goes to the step's retry as it is.
+      if (cancelledByCondition(error)) throw new StateConflict('Marking already started');
       throw error;
     }
   }
@@ -711,8 +713,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException)
-        throw new StateConflict(`Review ${review.slot} already exists`);
+      if (cancelledByCondition(error)) throw new StateConflict(`Review ${review.slot} already exists`);
       throw error;
     }
   }
@@ -961,7 +962,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
         }),
       );
     } catch (error) {
-      if (error instanceof TransactionCanceledException)
+      if (cancelledByCondition(error))
         throw new StateConflict('The certificate or its status list changed meanwhile');
       throw error;
     }

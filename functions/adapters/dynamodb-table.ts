@@ -255,6 +255,18 @@ export function isTransientDynamoDbError(error: unknown): boolean {
   return NETWORK_ERRORS.has(String((error as { code?: unknown }).code));
 }
 
+/**
+ * True when a transaction was cancelled because one of its conditions failed — a "no" — rather than
+ * because another transaction held one of its items (TransactionConflict), which is "not now" and must
+ * reach the caller's retry as it is.
+ */
+export function cancelledByCondition(error: unknown): boolean {
+  return (
+    error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')
+  );
+}
+
 /** A record under its key, listed in gsi1 when `index` is given. */
 export function itemOf(k: Key, record: object, index?: Key): Record<string, unknown> {
   return { ...k, ...(index ? { gsi1pk: index.pk, gsi1sk: index.sk } : {}), ...record };

@@ -149,7 +149,7 @@ export async function reassignReview(
       try {
         await deps.store.closeReview(latest, 'expired', { returnReason: reason });
       } catch (error) {
-        if (!(error instanceof StateConflict)) throw error;
+        if (!(error instanceof StateConflict)) await afterConflict(error, round);
       }
       continue; // read again: expired by us, or marked/returned by its assessor meanwhile
     }
@@ -172,13 +172,24 @@ export async function reassignReview(
         createdAt: deps.now().toISOString(),
       });
     } catch (error) {
-      if (!(error instanceof StateConflict)) throw error;
-      // Opened by a concurrent run of this step: read again and answer with it.
+      // Opened by a concurrent run of this step (or being opened: its transaction held the items and
+      // DynamoDB cancelled ours with TransactionConflict): read again and answer with it.
+      if (!(error instanceof StateConflict)) await afterConflict(error, round);
       continue;
     }
     return { attemptId, slot: next, marked: false };
   }
   throw new WorkflowError('TransientError', `Review ${slot} of ${attemptId} kept changing; try again`);
+}
+
+/**
+ * After a write DynamoDB cancelled because another transaction held one of its items (TransactionConflict,
+ * nothing written): wait a short random while, so the other one can finish, before reading again. Any
+ * other error is rethrown as it is.
+ */
+async function afterConflict(error: unknown, round: number): Promise<void> {
+  if (!isTransientDynamoDbError(error)) throw error;
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20 * 2 ** round, 500)));
 }
 
 export type DecisionOutcome =
@@ -355,10 +366,11 @@ async function issue(
       );
       return number;
     } catch (error) {
-      if (!(error instanceof StateConflict)) throw error;
+      // Someone else took the serial or the status list position (a failed condition), or held them in
+      // a transaction of their own (TransactionConflict): read them again, after a pause in the latter case.
+      if (!(error instanceof StateConflict)) await afterConflict(error, tries);
       const now = await deps.store.getAttempt(attempt.id);
       if (now?.certificateNumber) return now.certificateNumber; // issued by an earlier run of this step
-      // Someone else took the serial or the status list position: read them again.
     }
   }
   throw new WorkflowError('SerialContention', 'Could not take a certificate serial after 8 tries');

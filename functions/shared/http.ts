@@ -5,6 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
+import { isTransientDynamoDbError } from '../adapters/dynamodb-table.js';
 import { InvalidPageToken } from '../ports.js';
 import { logger } from './logger.js';
 
@@ -75,6 +76,11 @@ export function pageRequest(
   return { limit, ...(token !== undefined ? { nextToken: token } : {}) };
 }
 
+const DYNAMODB_BUSY: Bilingual = {
+  en: 'Someone else is changing the same record right now; nothing was saved, please try again',
+  zh: '他人正在修改同一记录；本次未保存任何内容，请重试',
+};
+
 const PAGE_TOKEN_REFUSED: Bilingual = {
   en: 'nextToken is not one this list gave out; start again without it',
   zh: 'nextToken 无效（不是本列表给出的）；请不带 nextToken 重新开始',
@@ -105,6 +111,12 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     );
   }
   if (error instanceof InvalidPageToken) return errorResponse(badRequest(PAGE_TOKEN_REFUSED), requestId);
+  // DynamoDB said "not now" (another transaction held an item, throttling): nothing was written, so the
+  // same request can simply be sent again — a 503 with Retry-After, not an opaque 500.
+  if (isTransientDynamoDbError(error)) {
+    logger.warn('DynamoDB busy', { error: (error as Error).name, requestId });
+    return errorResponse(new HttpError(503, 'Busy', DYNAMODB_BUSY, undefined, true, 1), requestId);
+  }
   if (error instanceof $ZodError) {
     return json(400, {
       error: 'BadRequest',

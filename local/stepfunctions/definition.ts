@@ -20,6 +20,10 @@
 //    become placeholders the adapter fills in a Task's Parameters.
 // 6. ResultPath "$" (replace the whole input) is read as a field named "$": it is dropped, which means
 //    the same thing in ASL.
+// 7. Error matching is by name only: a Retry or Catch naming States.Timeout also gets
+//    States.HeartbeatTimeout, which AWS's States.Timeout matches.
+// 8. Distributed Map fields (ItemReader, ItemBatcher, ResultWriter, Mode DISTRIBUTED...) would be run as
+//    an inline Map: such a definition is refused (unfaithfulFields), never run differently.
 
 export const TASK_TOKEN_PLACEHOLDER = '__skillcert_local_task_token__';
 export const STATE_ENTERED_TIME_PLACEHOLDER = '__skillcert_local_state_entered_time__';
@@ -208,6 +212,18 @@ function prepareStates(
         ResultPath === '$' ? catcher : { ...catcher, ResultPath },
       );
     }
+    // In AWS, States.Timeout matches a heartbeat timeout too (its error name is States.HeartbeatTimeout);
+    // the engine matches by name only, so a matcher naming States.Timeout also names the heartbeat one.
+    for (const field of ['Retry', 'Catch'] as const) {
+      if (!Array.isArray(copy[field])) continue;
+      copy[field] = (copy[field] as { ErrorEquals?: unknown }[]).map((matcher) =>
+        Array.isArray(matcher.ErrorEquals) &&
+        matcher.ErrorEquals.includes('States.Timeout') &&
+        !matcher.ErrorEquals.includes('States.HeartbeatTimeout')
+          ? { ...matcher, ErrorEquals: [...matcher.ErrorEquals, 'States.HeartbeatTimeout'] }
+          : matcher,
+      );
+    }
     for (const field of [
       'Parameters',
       'ResultSelector',
@@ -266,12 +282,54 @@ function prepareStates(
   return out;
 }
 
+/**
+ * What the engine would silently run differently from AWS: a Distributed Map (its items read from S3,
+ * batched, results written to S3, child executions) would run as an inline Map over the state input.
+ * Returns one sentence per such field, naming the state; empty when the definition is faithful.
+ */
+export function unfaithfulFields(states: Record<string, AslState>, path: string[] = []): string[] {
+  const found: string[] = [];
+  const DISTRIBUTED_ONLY = [
+    'ItemReader',
+    'ItemBatcher',
+    'ResultWriter',
+    'ToleratedFailurePercentage',
+    'ToleratedFailurePercentagePath',
+    'ToleratedFailureCount',
+    'ToleratedFailureCountPath',
+    'Label',
+  ];
+  for (const [name, state] of Object.entries(states ?? {})) {
+    const where = [...path, name].join(' > ');
+    if (state.Type === 'Map') {
+      const processor = (state.ItemProcessor ?? state.Iterator) as AslDefinition | undefined;
+      const mode = (processor?.ProcessorConfig as { Mode?: unknown } | undefined)?.Mode;
+      if (mode === 'DISTRIBUTED')
+        found.push(`Map state '${where}' is a Distributed Map (ProcessorConfig.Mode DISTRIBUTED)`);
+      for (const field of DISTRIBUTED_ONLY)
+        if (field in state) found.push(`Map state '${where}' uses ${field}, a Distributed Map field`);
+      if (processor) found.push(...unfaithfulFields(processor.States, [...path, name]));
+    }
+    if (state.Type === 'Parallel' && Array.isArray(state.Branches)) {
+      for (const branch of state.Branches as AslDefinition[])
+        found.push(...unfaithfulFields(branch.States, [...path, name]));
+    }
+  }
+  return found;
+}
+
 export function prepareDefinition(
   definition: AslDefinition,
   options: { engineTimeoutSeconds?: number } = {},
 ): PreparedDefinition {
   if (typeof definition.StartAt !== 'string' || !definition.States || typeof definition.States !== 'object') {
     throw new UnsupportedDefinitionError('A definition needs StartAt and States');
+  }
+  const unfaithful = unfaithfulFields(definition.States);
+  if (unfaithful.length > 0) {
+    throw new UnsupportedDefinitionError(
+      `${unfaithful.join('; ')}: the local engine would run it as an inline Map, so it is refused`,
+    );
   }
   const tasks = new Map<string, TaskSettings>();
   const enclosing = new Map<string, string[]>();

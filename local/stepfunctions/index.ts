@@ -98,6 +98,26 @@ interface Runtime {
 }
 
 const ROLE = (account: string) => `arn:aws:iam::${account}:role/skillcert-local-state-machine-role`;
+/** Step Functions' payload quota: a state's input, output and a task's result, in UTF-8 bytes (256 KiB). */
+export const MAX_PAYLOAD_BYTES = 262_144;
+/** Step Functions' hard quota of events in one execution's history. */
+export const MAX_HISTORY_EVENTS = 25_000;
+const payloadBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+const CLOSING_EVENTS = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionAborted',
+  'ExecutionTimedOut',
+]);
+
+/** States.DataLimitExceeded: terminal, caught by nothing (not even States.ALL), retried never. */
+function dataLimitExceeded(what: string, bytes: number): TaskError {
+  return new TaskError(
+    'States.DataLimitExceeded',
+    `${what} has ${bytes} bytes, over the ${MAX_PAYLOAD_BYTES}-byte payload quota`,
+    { fatal: true },
+  );
+}
 const NEVER = new Promise<never>(() => {});
 
 /**
@@ -138,6 +158,15 @@ export async function startStepFunctionsService(
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const log = options.logger ?? (() => {});
   const StatesTimeoutError = await engineTimeoutErrorClass();
+  // A heartbeat timeout is a timeout (States.TaskFailed does not match it, States.Timeout does: see the
+  // matcher rewrite in definition.ts) reported under its own name, as AWS does.
+  class HeartbeatTimeoutError extends StatesTimeoutError {
+    constructor(message = 'No heartbeat was sent within HeartbeatSeconds') {
+      super();
+      this.name = 'States.HeartbeatTimeout';
+      this.message = message;
+    }
+  }
   const isTimeout = (error: unknown): boolean => error instanceof StatesTimeoutError;
   const ceilingSeconds = options.engineTimeoutCeilingSeconds ?? ENGINE_SAFE_TIMEOUT_SECONDS;
   const store: ExecutionStore =
@@ -206,6 +235,18 @@ export async function startStepFunctionsService(
     timestamp = Date.now(),
   ) {
     const history = runtime.record.history;
+    // AWS: once 24,999 events are recorded, event 25,000 may only close the execution; anything else
+    // fails it (ExecutionFailed becomes event 25,000).
+    if (history.length >= MAX_HISTORY_EVENTS - 1 && !CLOSING_EVENTS.has(type)) {
+      if (runtime.record.status === 'RUNNING') {
+        finish(runtime, 'FAILED', {
+          error: 'States.Runtime',
+          cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+        });
+        runtime.abort?.();
+      }
+      return;
+    }
     const previous = history[history.length - 1];
     history.push({
       id: history.length + 1,
@@ -239,7 +280,7 @@ export async function startStepFunctionsService(
     if (fields.output !== undefined) record.output = JSON.stringify(fields.output);
     if (fields.error !== undefined) record.error = fields.error;
     if (fields.cause !== undefined) record.cause = fields.cause;
-    // Tokens die with their execution (SendTask* on them: TaskDoesNotExist).
+    // Tokens die with their execution (SendTask* on them: TaskTimedOut).
     for (const pending of [...record.pending]) closeToken(runtime, pending.token, 'done');
     for (const waiter of runtime.waiters.values()) for (const t of waiter.timers) t.clear();
     runtime.waiters.clear();
@@ -299,9 +340,7 @@ export async function startStepFunctionsService(
             timers.delete(heartbeat);
           }
           if (pending.heartbeatAt === undefined) return;
-          heartbeat = longTimeout(pending.heartbeatAt - Date.now(), () =>
-            fail(new TaskError('States.HeartbeatTimeout', 'No heartbeat was sent within HeartbeatSeconds')),
-          );
+          heartbeat = longTimeout(pending.heartbeatAt - Date.now(), () => fail(new HeartbeatTimeoutError()));
           timers.add(heartbeat);
         },
       };
@@ -343,6 +382,9 @@ export async function startStepFunctionsService(
       } catch (error) {
         throw new TaskError('States.Runtime', (error as Error).message, { fatal: true });
       }
+      const inputBytes = payloadBytes(unwrapped.input);
+      if (inputBytes > MAX_PAYLOAD_BYTES)
+        throw dataLimitExceeded(`The input of task ${stateName}`, inputBytes);
       const visit = runtime.visits.get(stateName) ?? { enteredTime: new Date().toISOString(), retryCount: 0 };
       const facts = { stateName, enteredTime: visit.enteredTime, retryCount: visit.retryCount };
       // The memo key uses the input before placeholders are filled: the same on a resumed run.
@@ -360,7 +402,9 @@ export async function startStepFunctionsService(
         if (memo.outcome.ok) return memo.outcome.output;
         throw memo.outcome.error === 'States.Timeout'
           ? new StatesTimeoutError()
-          : new TaskError(memo.outcome.error, memo.outcome.cause);
+          : memo.outcome.error === 'States.HeartbeatTimeout'
+            ? new HeartbeatTimeoutError(memo.outcome.cause)
+            : new TaskError(memo.outcome.error, memo.outcome.cause);
       }
       const remember = (outcome: ExecutionRecord['memo'][number]['outcome']) => {
         record.memo.push({ key, outcome });
@@ -443,6 +487,9 @@ export async function startStepFunctionsService(
           }
         }
         if (!current()) return NEVER;
+        const resultBytes = payloadBytes(output);
+        if (resultBytes > MAX_PAYLOAD_BYTES)
+          throw dataLimitExceeded(`The result of task ${stateName}`, resultBytes);
         addHistory(runtime, 'TaskSucceeded', { ...parts, output: JSON.stringify(output) });
         remember({ ok: true, output });
         return output;
@@ -463,6 +510,22 @@ export async function startStepFunctionsService(
     const { record, machine } = runtime;
     const state = event.state;
     const at = event.timestamp ?? Date.now();
+    // Any state's input or output over the quota ends the execution with States.DataLimitExceeded, which
+    // no Catch can handle (the engine knows no such limit: we stop its run).
+    const carried =
+      event.type === 'StateEntered' ? state?.input : event.type === 'StateExited' ? state?.output : undefined;
+    if (state && carried !== undefined && record.status === 'RUNNING') {
+      const bytes = payloadBytes(carried);
+      if (bytes > MAX_PAYLOAD_BYTES) {
+        const what = `The ${event.type === 'StateEntered' ? 'input' : 'output'} of state ${state.name}`;
+        finish(runtime, 'FAILED', {
+          error: 'States.DataLimitExceeded',
+          cause: dataLimitExceeded(what, bytes).message,
+        });
+        runtime.abort?.();
+        return;
+      }
+    }
     switch (event.type) {
       case 'StateEntered': {
         if (!state) return;
@@ -780,11 +843,15 @@ export async function startStepFunctionsService(
     const waiter = runtime?.waiters.get(token);
     const pending = runtime?.record.pending.find((p) => p.token === token);
     if (runtime && waiter && pending) return { runtime, waiter, pending };
+    // AWS answers TaskTimedOut for every token whose task is closed — answered, timed out, or ended with
+    // its execution ("the task token has either expired or the task associated with the token has
+    // already been closed"); TaskDoesNotExist is about activities, which the local cloud does not run.
     for (const r of executions.values()) {
-      const closed = r.record.closedTokens[token];
-      if (closed === 'timed-out') throw sfnError('TaskTimedOut', 'Task Timed Out: the task has timed out');
-      if (closed)
-        throw sfnError('TaskDoesNotExist', 'Task Does Not Exist: the task has already been completed');
+      if (r.record.closedTokens[token])
+        throw sfnError(
+          'TaskTimedOut',
+          'Task Timed Out: Provided task does not exist anymore or it has already been closed',
+        );
     }
     throw sfnError('InvalidToken', 'Invalid Token: no task has this token');
   }
@@ -860,6 +927,13 @@ export async function startStepFunctionsService(
       return { stopDate: epochSeconds(runtime.record.stopDate ?? Date.now()) };
     },
     SendTaskSuccess: async (input) => {
+      // The API's own constraint on output (UTF-8 bytes), checked before the token is looked at.
+      if (typeof input.output === 'string' && Buffer.byteLength(input.output) > MAX_PAYLOAD_BYTES) {
+        throw sfnError(
+          'ValidationException',
+          `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`,
+        );
+      }
       const owner = await ownerOfTokenSoon(input.taskToken);
       let output: unknown;
       try {
@@ -874,6 +948,19 @@ export async function startStepFunctionsService(
       return {};
     },
     SendTaskFailure: async (input) => {
+      // SendTaskFailure's constraints: error at most 256 characters, cause at most 32,768.
+      for (const [field, max] of [
+        ['error', 256],
+        ['cause', 32_768],
+      ] as const) {
+        const value = input[field];
+        if (typeof value === 'string' && value.length > max) {
+          throw sfnError(
+            'ValidationException',
+            `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+          );
+        }
+      }
       const owner = await ownerOfTokenSoon(input.taskToken);
       closeToken(owner.runtime, owner.pending.token, 'done');
       void persist(owner.runtime);

@@ -1,6 +1,6 @@
 // What the deployed stack must be, asserted on the synthesized template: the properties that keep data,
 // keys and identities safe, and the exact permissions each function gets.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -686,5 +686,40 @@ describe('region stacks', () => {
 
   it('refuses an unknown region by name', () => {
     expect(() => buildApp({ region: 'atlantis' })).toThrow(/Unknown certification region 'atlantis'/);
+  });
+});
+
+describe('error names the state machines route on', () => {
+  // The Node.js runtime names an unhandled error by its `name` property (a minifier renames classes, so a
+  // class name would never reach Step Functions): every name a Retry or Catch lists that AWS does not
+  // produce itself must be one our functions set, and every error class of theirs must set its name.
+  const sources = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? sources(join(dir, entry.name))
+        : entry.name.endsWith('.ts')
+          ? [readFileSync(join(dir, entry.name), 'utf8')]
+          : [],
+    );
+  const functionSources = sources(join(import.meta.dirname, '../../functions')).join('\n');
+  const AWS_PRODUCED = /^(States\.|Lambda\.|DynamoDb\.|Sandbox\.Timedout$|Runtime\.)/;
+
+  it('lists only names AWS produces or our functions set', () => {
+    const text = JSON.stringify(template.toJSON());
+    const names = new Set(
+      [...text.matchAll(/\\"ErrorEquals\\":\[([^\]]*)\]/g)].flatMap((m) =>
+        [...(m[1] ?? '').matchAll(/\\"([^\\"]+)\\"/g)].map((n) => n[1] as string),
+      ),
+    );
+    const ours = [...names].filter((n) => !AWS_PRODUCED.test(n));
+    expect(ours.length).toBeGreaterThan(0);
+    for (const name of ours) expect(functionSources, name).toContain(`'${name}'`);
+  });
+
+  it('has every error class of the functions set its own name', () => {
+    const classes = [...functionSources.matchAll(/class (\w+)(?:<[^>]*>)? extends Error \{([\s\S]*?)\n\}/g)];
+    expect(classes.length).toBeGreaterThan(10);
+    for (const [, name, body] of classes)
+      expect(body, name).toMatch(/(override (readonly )?name =|this\.name =)/);
   });
 });

@@ -7,8 +7,8 @@
 // (REVIEW_TOKEN_WRITE) and waits; when that wait ends without a mark (timeout, Review.Returned, or the
 // token write refused) ReassignMarker, whose `marked: true` ends the wait; then DecideResult, and for a
 // moderation WaitForModerator/ReassignModerator the same way. Tokens answer SendTaskSuccess/Failure as
-// AWS does (TaskTimedOut, TaskDoesNotExist). Generated commands drive it: a step runs (or runs twice, a
-// retry after a lost answer), an assessor marks or returns work from their queue or marks a review that
+// AWS does (TaskTimedOut for a task that timed out or was already answered). Generated commands drive
+// it: a step runs (or runs twice, a retry after a lost answer), an assessor marks or returns work from their queue or marks a review that
 // is no longer theirs to mark, a wait times out, SendTaskSuccess fails after the mark was saved — and
 // races: a mark against the timeout and the reassignment, and a reassignment against its own retry, with
 // every DynamoDB call a point where fast-check's scheduler chooses who goes next.
@@ -148,7 +148,7 @@ class Workflow {
     const task = this.tokens.get(token);
     if (!task) throw sfnError('InvalidToken');
     if (task.state === 'timed-out') throw sfnError('TaskTimedOut');
-    if (task.state !== 'waiting') throw sfnError('TaskDoesNotExist');
+    if (task.state !== 'waiting') throw sfnError('TaskTimedOut');
     task.state = 'answered';
     if (outcome.ok) task.branch.phase = 'done';
     else {

@@ -15,6 +15,7 @@ import {
   takeStatusPosition,
 } from '../../functions/adapters/dynamodb-status-lists.js';
 import { nextStatusPosition, STATUS_LIST_SIZE, type StatusListKind } from '../../functions/domain/index.js';
+import { startConsistencyProxy } from '../../local/dynamodb-consistency.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { localDynamoDbClient } from '../../local/dynamodb-tables.js';
 
@@ -22,10 +23,26 @@ const TABLE = 'status-positions';
 let dynamo: DynamoDbLocal;
 let client: DynamoDBClient;
 let db: DynamoDBDocumentClient;
+let proxy: Awaited<ReturnType<typeof startConsistencyProxy>>;
 
 beforeAll(async () => {
   dynamo = await startDynamoDbLocal({ inMemory: true });
-  client = localDynamoDbClient(dynamo.endpoint, 'ap-east-1');
+  // As loose as DynamoDB: concurrent transactions on the open list's item conflict.
+  proxy = await startConsistencyProxy(dynamo.endpoint, [
+    {
+      logicalId: 'Table',
+      tableName: TABLE,
+      arn: `arn:aws:dynamodb:ap-east-1:000000000000:table/${TABLE}`,
+      keySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      attributeDefinitions: [],
+      globalSecondaryIndexes: [],
+      localSecondaryIndexes: [],
+    },
+  ]);
+  client = localDynamoDbClient(proxy.endpoint, 'ap-east-1');
   db = DynamoDBDocumentClient.from(client);
   await client.send(
     new CreateTableCommand({
@@ -44,6 +61,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await proxy?.stop();
   await dynamo?.stop();
 });
 
@@ -92,8 +110,10 @@ describe('status list positions', () => {
     expect(new Set(indexes).size).toBe(40);
     expect(taken.every((t) => t.list === 1)).toBe(true);
     expect((await readOpenStatusList(db, TABLE, 'certificates'))?.placed).toBe(40);
-    // Contention happened, and was resolved by reading again.
+    // Contention happened — failed conditions and, as in DynamoDB, transaction conflicts — and was
+    // resolved by reading again.
     expect(Math.max(...taken.map((t) => t.tries))).toBeGreaterThan(1);
+    expect(proxy.stats().transactionConflicts).toBeGreaterThan(0);
     // Not handed out in order.
     expect(indexes.filter((index) => index < 40).length).toBeLessThan(5);
   });

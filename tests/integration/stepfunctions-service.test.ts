@@ -641,7 +641,7 @@ describe('execution TimeoutSeconds', () => {
     expect((await historyOf(arn)).at(-1)?.type).toBe('ExecutionTimedOut');
     await expect(
       sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
-    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
   });
 });
 
@@ -915,7 +915,7 @@ describe('RedriveExecution', () => {
     expect(newToken).not.toBe(oldToken);
     await expect(
       sfn.send(new SendTaskSuccessCommand({ taskToken: oldToken, output: '{}' })),
-    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
     await sfn.send(new SendTaskSuccessCommand({ taskToken: newToken, output: '{"late":1}' }));
     expect(await finished(arn)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
   });
@@ -937,7 +937,7 @@ describe('a Map whose iteration fails', () => {
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).status).toBe('RUNNING');
     await expect(
       sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
-    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    ).rejects.toMatchObject({ name: 'TaskTimedOut' });
     expect(await finished(arn)).toMatchObject({ status: 'SUCCEEDED' });
   });
 });

@@ -72,6 +72,28 @@ const machines = {
     StartAt: 'Wait',
     States: { Wait: callback({ TimeoutSeconds: 30, HeartbeatSeconds: 1 }) },
   },
+  HeartbeatCaughtAsTimeout: {
+    StartAt: 'Wait',
+    States: {
+      Wait: callback({
+        TimeoutSeconds: 30,
+        HeartbeatSeconds: 1,
+        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.caught', Next: 'Caught' }],
+      }),
+      Caught: { Type: 'Pass', End: true },
+    },
+  },
+  HeartbeatNotTaskFailed: {
+    StartAt: 'Wait',
+    States: {
+      Wait: callback({
+        TimeoutSeconds: 30,
+        HeartbeatSeconds: 1,
+        Catch: [{ ErrorEquals: ['States.TaskFailed'], Next: 'Caught' }],
+      }),
+      Caught: { Type: 'Succeed' },
+    },
+  },
   FailureRouted: {
     StartAt: 'Wait',
     States: {
@@ -208,6 +230,16 @@ describe('callback tasks', () => {
     expect(silent).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
   });
 
+  it('report a heartbeat timeout as States.HeartbeatTimeout, caught by States.Timeout but not States.TaskFailed', async () => {
+    // AWS: "States.Timeout — a Task state ran longer than TimeoutSeconds or failed to send a heartbeat
+    // for longer than HeartbeatSeconds"; States.TaskFailed matches everything except timeouts.
+    const caught = await finished(await start('HeartbeatCaughtAsTimeout', 'beat-3'));
+    expect(caught.status).toBe('SUCCEEDED');
+    expect(JSON.parse(caught.output as string).caught).toMatchObject({ Error: 'States.HeartbeatTimeout' });
+    const uncaught = await finished(await start('HeartbeatNotTaskFailed', 'beat-4'));
+    expect(uncaught).toMatchObject({ status: 'FAILED', error: 'States.HeartbeatTimeout' });
+  });
+
   it('route SendTaskFailure by its error name, and a used token cannot be used again', async () => {
     const arn = await start('FailureRouted', 'fail-1');
     const token = await tokenOf('fail-1');
@@ -226,7 +258,7 @@ describe('callback tasks', () => {
     await expect(
       sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
     ).rejects.toMatchObject({
-      name: 'TaskDoesNotExist',
+      name: 'TaskTimedOut',
     });
   });
 
@@ -257,7 +289,7 @@ describe('callback tasks', () => {
     await expect(
       sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })),
     ).rejects.toMatchObject({
-      name: 'TaskDoesNotExist',
+      name: 'TaskTimedOut',
     });
   });
 });

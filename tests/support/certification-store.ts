@@ -10,6 +10,7 @@ import type { Exam } from '../../functions/domain/index.js';
 import type { PersonRecord } from '../../functions/ports.js';
 import { RegionCredentialSigner } from '../../functions/shared/credential-signer.js';
 import { Data } from '../../lib/constructs/data.js';
+import { type ConsistencyStats, startConsistencyProxy } from '../../local/dynamodb-consistency.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { ensureTables, localDynamoDbClient } from '../../local/dynamodb-tables.js';
 import { translateTemplate } from '../../local/template.js';
@@ -19,10 +20,18 @@ export interface CertificationTable {
   client: ReturnType<typeof localDynamoDbClient>;
   tableName: string;
   dynamodb: DynamoDbLocal;
+  /** With `consistency: 'aws'`: what the proxy made stale or refused. */
+  consistency?: { stats(): ConsistencyStats };
   stop(): Promise<void>;
 }
 
-export async function startCertificationTable(): Promise<CertificationTable> {
+/**
+ * The single table on DynamoDB Local; with `consistency: 'aws'` reached through the consistency proxy
+ * (index reads lag, transactions on one item conflict: local/dynamodb-consistency.ts).
+ */
+export async function startCertificationTable(
+  options: { consistency?: 'local' | 'aws' } = {},
+): Promise<CertificationTable> {
   const app = new App();
   const stack = new Stack(app, 'StoreTest');
   new Data(stack, 'Data');
@@ -37,15 +46,19 @@ export async function startCertificationTable(): Promise<CertificationTable> {
   const [table] = model.tables;
   if (!table) throw new Error('The Data construct declares no table');
   const dynamodb = await startDynamoDbLocal({ inMemory: true });
-  const client = localDynamoDbClient(dynamodb.endpoint, 'ap-southeast-1');
-  await ensureTables(client, [table]);
+  await ensureTables(localDynamoDbClient(dynamodb.endpoint, 'ap-southeast-1'), [table]);
+  const proxy =
+    options.consistency === 'aws' ? await startConsistencyProxy(dynamodb.endpoint, [table]) : undefined;
+  const client = localDynamoDbClient(proxy?.endpoint ?? dynamodb.endpoint, 'ap-southeast-1');
   return {
     store: new DynamoDbCertificationStore(table.tableName, client),
     client,
     tableName: table.tableName,
     dynamodb,
+    ...(proxy ? { consistency: proxy } : {}),
     async stop() {
       client.destroy();
+      await proxy?.stop();
       await dynamodb.stop();
     },
   };

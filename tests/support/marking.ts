@@ -118,7 +118,8 @@ export class TaskTokens {
     const state = this.state.get(token);
     if (state === undefined) throw sfnError('InvalidToken', 'Invalid Token');
     if (state === 'timed-out') throw sfnError('TaskTimedOut', 'Task Timed Out');
-    if (state === 'done') throw sfnError('TaskDoesNotExist', 'Task Does Not Exist');
+    // AWS answers TaskTimedOut for an answered task too (not TaskDoesNotExist, which is for activities).
+    if (state === 'done') throw sfnError('TaskTimedOut', 'Task Timed Out');
     this.state.set(token, 'done');
     this.answers.set(token, outcome);
   };

@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maximum, minLength, number, object, string } from 'zod/mini';
+import { cancelledByCondition } from '../../../functions/adapters/dynamodb-table.js';
 import { ConfigurationError, loadConfig } from '../../../functions/shared/config.js';
 import { badRequest, errorResponse, HttpError, jsonBody } from '../../../functions/shared/http.js';
 
@@ -48,6 +50,34 @@ describe('HTTP errors', () => {
       message: 'Something went wrong on our side',
       requestId: 'req-1',
     });
+  });
+
+  it('answers DynamoDB’s "not now" (a transaction conflict) with 503 and Retry-After in both languages', () => {
+    const cancelled = new TransactionCanceledException({
+      $metadata: {},
+      message: 'Transaction cancelled',
+      CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+    });
+    const conflict = new TransactionConflictException({ $metadata: {}, message: 'Transaction is ongoing' });
+    for (const error of [cancelled, conflict]) {
+      const answer = errorResponse(error, 'req-9');
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers).toMatchObject({ 'retry-after': '1' });
+      expect(JSON.parse(answer.body as string)).toMatchObject({
+        error: 'Busy',
+        message: expect.stringMatching(/try again/),
+        messageZh: expect.stringMatching(/重试/),
+      });
+    }
+    // A failed condition is a "no", not "not now": it stays whatever the caller makes of it.
+    const refused = new TransactionCanceledException({
+      $metadata: {},
+      message: 'Transaction cancelled',
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'TransactionConflict' }],
+    });
+    expect(cancelledByCondition(refused)).toBe(true);
+    expect(cancelledByCondition(cancelled)).toBe(false);
+    expect(errorResponse(refused, 'req-9').statusCode).toBe(500);
   });
 
   it('shows a 5xx message only when we wrote it for the caller (a partner region that is unreachable)', () => {

@@ -118,9 +118,9 @@ describe('buildEvent', () => {
     ['application/json', '{"a":1}', '{"a":1}', false],
     ['application/json; charset=utf-8', '{"a":1}', '{"a":1}', false],
     ['text/csv', 'a,b', 'a,b', false],
-    ['application/x-www-form-urlencoded', 'a=1', 'a=1', false],
-    ['application/ld+json', '{}', '{}', false],
-    ['', 'plain', 'plain', false],
+    ['application/x-www-form-urlencoded', 'a=1', 'YT0x', true],
+    ['application/ld+json', '{}', 'e30=', true],
+    ['', 'plain', 'cGxhaW4=', true],
     ['image/png', Buffer.from([0, 255]), 'AP8=', true],
     ['application/pdf', Buffer.from('%PDF'), 'JVBERg==', true],
     ['application/octet-stream', Buffer.from([1]), 'AQ==', true],
@@ -137,9 +137,16 @@ describe('buildEvent', () => {
 describe('helpers', () => {
   it.each([
     ['text/html', true],
+    ['text/plain; charset=utf-8', true],
     ['APPLICATION/JSON', true],
-    ['application/vnd.api+json', true],
+    ['application/json; charset=utf-8', true],
     ['application/xml', true],
+    ['application/javascript', true],
+    // As HTTP APIs do: a form post, a missing type and a +json type arrive base64-encoded.
+    ['application/x-www-form-urlencoded', false],
+    ['', false],
+    ['application/vnd.api+json', false],
+    ['application/ld+json', false],
     ['multipart/form-data; boundary=x', false],
     ['image/jpeg', false],
   ])('isTextual(%s) = %s', (type, textual) => {

@@ -344,6 +344,74 @@ describe('translateTemplate refuses what it cannot run faithfully', () => {
       /JSONata state machines cannot run locally/,
     ],
     [
+      'a function that sets a variable Lambda reserves',
+      (t) => {
+        propsOf(t, 'Fn').Environment = {
+          Variables: { TABLE: 'x', TZ: 'Asia/Shanghai', AWS_REGION: 'cn-north-1' },
+        };
+      },
+      /Fn: Environment.Variables sets TZ, AWS_REGION, reserved by Lambda/,
+    ],
+    [
+      'a function whose environment is over Lambda’s 4 KB',
+      (t) => {
+        propsOf(t, 'Fn').Environment = { Variables: { A: 'x'.repeat(2100), B: 'y'.repeat(2100) } };
+      },
+      /Fn: its environment variables take 4202 bytes; Lambda allows 4 KB/,
+    ],
+    [
+      'a Distributed Map (it would run as an inline Map)',
+      (t) => {
+        propsOf(t, 'Machine').DefinitionString = JSON.stringify({
+          StartAt: 'Each',
+          States: {
+            Each: {
+              Type: 'Map',
+              ItemReader: {
+                Resource: 'arn:aws:states:::s3:getObject',
+                Parameters: { Bucket: 'b', Key: 'k' },
+              },
+              ItemProcessor: {
+                ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+                StartAt: 'One',
+                States: { One: { Type: 'Succeed' } },
+              },
+              End: true,
+            },
+          },
+        });
+      },
+      /Map state 'Each' is a Distributed Map .*Map state 'Each' uses ItemReader/,
+    ],
+    [
+      'an ItemBatcher on a Map nested in a Parallel branch',
+      (t) => {
+        propsOf(t, 'Machine').DefinitionString = JSON.stringify({
+          StartAt: 'Both',
+          States: {
+            Both: {
+              Type: 'Parallel',
+              End: true,
+              Branches: [
+                {
+                  StartAt: 'Each',
+                  States: {
+                    Each: {
+                      Type: 'Map',
+                      ItemBatcher: { MaxItemsPerBatch: 10 },
+                      ItemProcessor: { StartAt: 'One', States: { One: { Type: 'Succeed' } } },
+                      End: true,
+                    },
+                  },
+                },
+              ],
+            },
+          },
+        });
+      },
+      /Map state 'Both > Each' uses ItemBatcher/,
+    ],
+    [
       'a route behind a non-Lambda integration',
       (t) => {
         propsOf(t, 'Integration').IntegrationType = 'HTTP_PROXY';
