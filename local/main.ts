@@ -55,7 +55,14 @@ async function main() {
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
     storage: { kind: 'disk', dataDir: regionDataDir(region) },
-    ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
+    ports: {
+      api: base,
+      oidc: base + 1,
+      stepFunctions: base + 2,
+      dynamodb: base + 3,
+      eventBridge: base + 4,
+      kms: base + 5,
+    },
     logger: verbose,
   });
 
