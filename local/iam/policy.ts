@@ -110,7 +110,9 @@ export function resourceMatches(pattern: string, resource: string): boolean {
   if (pattern.includes('${')) return false;
   const p = splitArn(pattern);
   const r = splitArn(resource);
-  if (!p || !r) return glob(pattern, resource);
+  // An ARN pattern short of its six segments matches nothing (IAM compares segment by segment).
+  if (!p) return !pattern.startsWith('arn:') && glob(pattern, resource);
+  if (!r) return false;
   return p.every((segment, i) => glob(segment, r[i] as string));
 }
 
