@@ -109,7 +109,7 @@ async function main() {
     const sfn = new SFNClient({
       endpoint: cloud.endpoints.stepFunctions,
       region: cloud.region,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const machine = cloud.model.stateMachines[0]?.name as string;
     const table = cloud.model.tables[0]?.tableName as string;

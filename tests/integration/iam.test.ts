@@ -61,7 +61,8 @@ const logicalId = (t: Template, type: string, prefix: string) => {
 };
 const statements = (t: Template, policyPrefix: string): Statement[] => {
   const policy = t.Resources[logicalId(t, 'AWS::IAM::Policy', policyPrefix)];
-  return (policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+  if (!policy) throw new Error(`no policy ${policyPrefix}`);
+  return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
 };
 
 /** The fixture as synthesized, minus the grants and plus the denies a tightened lib/ would produce. */
