@@ -37,6 +37,16 @@ export interface SkillcertFunctionProps {
  * Whether X-Ray can trace here. AWS China: "Amazon X-Ray integration with Lambda functions is not available
  * in the China Regions" (docs.amazonaws.cn, Getting Started with AWS in China, Lambda); docs/deploy.md.
  */
+/** What the functions' DynamoDB adapters call: GetItem, BatchGetItem, Query, and a transaction's ConditionCheck. */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+/** PutItem, UpdateItem, DeleteItem, alone or as items of TransactWriteItems. */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
 export function tracingAvailable(scope: Construct): boolean {
   const region = Stack.of(scope).region;
   return Token.isUnresolved(region) || !region.startsWith('cn-');
@@ -119,13 +129,19 @@ export class SkillcertFunction extends Construct {
     return this;
   }
 
+  /**
+   * Item reads on the table and its indexes. Narrower than CDK's grantReadData: no Scan, DescribeTable or
+   * stream reads (GetRecords, GetShardIterator, DescribeStream), which no function calls — the local
+   * cloud's IAM report showed them unused in every run (docs/local-cloud.md#iam).
+   */
   grantTableRead(table: ITableV2): this {
-    table.grantReadData(this.function);
+    table.grant(this.function, ...TABLE_READ_ACTIONS);
     return this.acknowledgeIndexAccess(table);
   }
 
+  /** Item reads and writes. Narrower than grantReadWriteData: also no BatchWriteItem (nothing batches writes). */
   grantTableWrite(table: ITableV2): this {
-    table.grantReadWriteData(this.function);
+    table.grant(this.function, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
     return this.acknowledgeIndexAccess(table);
   }
 
