@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AwsServiceError, startAwsJsonServer } from './aws-json-server.js';
 import type { LocalEventBusPort, PutEventsEntry, PutEventsResult, RecordedEvent } from './contracts.js';
 import type { JsonProtocolGuard } from './iam/json-protocol.js';
+import type { SignedRequest } from './iam/sigv4.js';
 import type { LocalEventBus } from './model.js';
 
 export interface EventBusOptions {
@@ -174,15 +175,11 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
   const server = await startAwsJsonServer({
     ...(guard
       ? {
-          authorize: (
-            _operation: string,
-            input: Record<string, unknown>,
-            accessKeyId: string | undefined,
-          ) => {
+          authorize: (_operation: string, input: Record<string, unknown>, request: SignedRequest) => {
             const entries = Array.isArray(input.Entries) ? (input.Entries as PutEventsEntry[]) : [];
             const arns = [...new Set(entries.map((e) => busArn(e?.EventBusName)))];
-            guard(
-              accessKeyId,
+            return guard(
+              request,
               arns.map((resource) => ({ action: 'events:PutEvents', resource })),
             );
           },

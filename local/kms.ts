@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { p256 } from '@noble/curves/nist.js';
 import { AwsServiceError, startAwsJsonServer } from './aws-json-server.js';
 import type { JsonProtocolGuard } from './iam/json-protocol.js';
+import type { SignedRequest } from './iam/sigv4.js';
 import type { LocalSigningKey } from './model.js';
 
 export interface LocalKmsOptions {
@@ -277,11 +278,11 @@ export async function startLocalKms(options: LocalKmsOptions) {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(guard
       ? {
-          authorize: (operation: string, input: Record<string, unknown>, accessKeyId: string | undefined) => {
+          authorize: (operation: string, input: Record<string, unknown>, request: SignedRequest) => {
             // An unknown key id is authorised against the ARN the caller named, as KMS names it.
             const id = typeof input.KeyId === 'string' ? input.KeyId : '';
             const resource = byId.get(id)?.arn ?? (id.startsWith('arn:') ? id : '*');
-            guard(accessKeyId, [{ action: `kms:${operation}`, resource }]);
+            return guard(request, [{ action: `kms:${operation}`, resource }]);
           },
         }
       : {}),

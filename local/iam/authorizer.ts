@@ -12,6 +12,7 @@ import {
   type PolicyDocument,
   type StatementRef,
 } from './policy.js';
+import { parseSigV4, type SignedRequest, signatureMatches } from './sigv4.js';
 import type { LocalRole } from './template-roles.js';
 
 /** enforce: refuse what AWS would refuse. report: allow it but record the refusal. off: allow, record. */
@@ -61,7 +62,11 @@ export interface AuthorizeInput {
 
 /** An AWS error the protocol layer writes in its own shape (JSON `__type`, or XML for S3). */
 export interface IamRefusal {
-  code: 'AccessDeniedException' | 'UnrecognizedClientException' | 'MissingAuthenticationTokenException';
+  code:
+    | 'AccessDeniedException'
+    | 'UnrecognizedClientException'
+    | 'MissingAuthenticationTokenException'
+    | 'InvalidSignatureException';
   message: string;
   status: number;
 }
@@ -172,6 +177,43 @@ export class LocalIam {
 
   callerOf(accessKeyId: string | undefined): Caller | undefined {
     return accessKeyId === undefined ? undefined : this.byKey.get(accessKeyId);
+  }
+
+  /**
+   * For a service receiving a signed HTTP request: checks the caller's signature (and session token)
+   * with its secret, then authorises every permission the request needs, as `authorizeAll`.
+   */
+  async authorizeRequest(
+    request: SignedRequest,
+    permissions: Omit<AuthorizeInput, 'accessKeyId'>[],
+  ): Promise<Verdict> {
+    const accessKeyIdValue = parseSigV4(request.headers.authorization)?.accessKeyId;
+    const caller = this.callerOf(accessKeyIdValue);
+    if (caller && this.mode !== 'off') {
+      const token = request.headers['x-amz-security-token'];
+      if (caller.credentials.sessionToken !== undefined && token !== caller.credentials.sessionToken) {
+        return {
+          allowed: false,
+          refusal: {
+            code: 'UnrecognizedClientException',
+            message: 'The security token included in the request is invalid.',
+            status: 400,
+          },
+        };
+      }
+      if (!(await signatureMatches(request, caller.credentials))) {
+        return {
+          allowed: false,
+          refusal: {
+            code: 'InvalidSignatureException',
+            message:
+              'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+            status: 400,
+          },
+        };
+      }
+    }
+    return this.authorizeAll(accessKeyIdValue, permissions);
   }
 
   /** The seam every local service calls: may the holder of this access key do `action` on `resource`? */

@@ -4,7 +4,6 @@
 import { createServer } from 'node:http';
 import { dynamoDbForwarder, readDynamoDbRequest } from '../dynamodb-proxy.js';
 import type { LocalIam } from './authorizer.js';
-import { accessKeyIdOf } from './sigv4.js';
 
 export interface DynamoDbPermission {
   action: string;
@@ -85,8 +84,8 @@ export async function startDynamoDbIamProxy(
       } catch {
         // DynamoDB Local answers malformed bodies itself; there is nothing to authorise yet.
       }
-      const verdict = iam.authorizeAll(
-        accessKeyIdOf(req.headers),
+      const verdict = await iam.authorizeRequest(
+        { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
         dynamoDbPermissions(operation, parsed, region, account),
       );
       if (!verdict.allowed) {

@@ -2,16 +2,17 @@
 // refusal becomes the AwsServiceError the protocol writes as `{ "__type": "AccessDeniedException", … }`.
 import { AwsServiceError } from '../aws-json-server.js';
 import type { LocalIam } from './authorizer.js';
+import type { SignedRequest } from './sigv4.js';
 
-/** Authorises (action, resource) pairs for the holder of `accessKeyId`; throws AWS's error when refused. */
+/** Authorises (action, resource) pairs for the signer of a request; throws AWS's error when refused. */
 export type JsonProtocolGuard = (
-  accessKeyId: string | undefined,
+  request: SignedRequest,
   permissions: { action: string; resource: string }[],
-) => void;
+) => Promise<void>;
 
 export function jsonProtocolGuard(iam: LocalIam): JsonProtocolGuard {
-  return (accessKeyId, permissions) => {
-    const verdict = iam.authorizeAll(accessKeyId, permissions);
+  return async (request, permissions) => {
+    const verdict = await iam.authorizeRequest(request, permissions);
     if (!verdict.allowed) {
       throw new AwsServiceError(verdict.refusal.code, verdict.refusal.message, verdict.refusal.status);
     }

@@ -47,6 +47,7 @@ import {
 export type { TaskIntegrations } from './integrations.js';
 
 import type { JsonProtocolGuard } from '../iam/json-protocol.js';
+import type { SignedRequest } from '../iam/sigv4.js';
 
 export interface StepFunctionsServiceOptions {
   port?: number;
@@ -940,10 +941,10 @@ export async function startStepFunctionsService(
   const server = await startAwsJsonServer({
     ...(guard
       ? {
-          authorize: (operation: string, input: Record<string, unknown>, accessKeyId: string | undefined) => {
+          authorize: (operation: string, input: Record<string, unknown>, request: SignedRequest) => {
             const resource = resourceOf(operation, input);
             // No resource (an unknown token or ARN): only the signer is checked; the operation answers.
-            guard(accessKeyId, resource ? [{ action: `states:${operation}`, resource }] : []);
+            return guard(request, resource ? [{ action: `states:${operation}`, resource }] : []);
           },
         }
       : {}),

@@ -7,7 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { p256 } from '@noble/curves/nist.js';
@@ -276,7 +276,6 @@ describe('the template as synthesized, under enforce', () => {
   it('refuses a caller whose access key the local cloud never issued', async () => {
     const stranger = localDynamoDbClient(cloud.endpoints.dynamodb, cloud.region);
     // localDynamoDbClient signs as the operator; a client with another key is a stranger.
-    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const client = new DynamoDBClient({
       endpoint: cloud.endpoints.dynamodb,
       region: cloud.region,
@@ -293,6 +292,32 @@ describe('the template as synthesized, under enforce', () => {
     expect(await stored(cloud, tableName(cloud, 'Ledger'), 'stranger')).toBeUndefined();
     client.destroy();
     stranger.destroy();
+  });
+
+  it("checks the signature and the session token, not only the key id: another function's key id is not enough", async () => {
+    const fn = cloud.model.functions.find((f) => f.logicalId.startsWith('Probe'));
+    const real = cloud.iam.functionCredentials(fn?.functionName as string);
+    const client = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
+      new DynamoDBClient({
+        endpoint: cloud.endpoints.dynamodb,
+        region: cloud.region,
+        credentials,
+        maxAttempts: 1,
+      });
+    const ledger = tableName(cloud, 'Ledger');
+    const forged = client({ ...real, secretAccessKey: 'guessed' });
+    await expect(forged.send(new PutItemCommand(put(ledger, 'forged')))).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+    });
+    const noToken = client({ accessKeyId: real.accessKeyId, secretAccessKey: real.secretAccessKey });
+    await expect(noToken.send(new PutItemCommand(put(ledger, 'forged')))).rejects.toMatchObject({
+      name: 'UnrecognizedClientException',
+    });
+    const genuine = client(real);
+    await genuine.send(new PutItemCommand(put(ledger, 'genuine')));
+    expect(await stored(cloud, ledger, 'genuine')).toBeDefined();
+    expect(await stored(cloud, ledger, 'forged')).toBeUndefined();
+    for (const c of [forged, noToken, genuine]) c.destroy();
   });
 
   it('records the grants used and the calls refused, per role', () => {
