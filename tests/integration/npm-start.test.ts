@@ -200,7 +200,7 @@ describe('npm start', () => {
     '%s to the top `npm start` process stops everything it started, Java included, within seconds',
     async (signal) => {
       const { child } = await start('npm');
-      expect(await openPorts()).toHaveLength(5);
+      expect(await openPorts()).toHaveLength(6);
       expect(javaProcessesUsing(home)).toHaveLength(1);
       child.kill(signal); // the npm process only, not its process group
       expect(await everythingStopped(10_000)).toEqual({ ports: [], java: [] });
