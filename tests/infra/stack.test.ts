@@ -283,8 +283,8 @@ describe('functions', () => {
       }),
       expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
       expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] } }),
-      // grantTableWrite: item reads and writes on this table and its indexes only; no Scan, no batch
-      // writes, no stream reads (the local cloud's IAM report found them unused).
+      // grantTableWrite: item reads and writes on this table, Query on its indexes; no Scan, no batch
+      // writes, no stream reads, no item actions on indexes (the local cloud's IAM report found them unused).
       expect.objectContaining({
         Action: [
           'dynamodb:GetItem',
@@ -295,9 +295,16 @@ describe('functions', () => {
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
         ],
-        Resource: expect.arrayContaining([
-          { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
-        ]),
+        Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
+      }),
+      expect.objectContaining({
+        Action: 'dynamodb:Query',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] }, '/index/*'],
+          ],
+        },
       }),
     ]);
   });
