@@ -30,6 +30,8 @@ export default defineConfig({
           hookTimeout: 180_000,
           pool: 'forks',
           fileParallelism: false,
+          // Clears the IAM records at the start; writes the least-privilege report at the end.
+          globalSetup: ['tests/support/iam-report-setup.ts'],
         },
       },
     ],

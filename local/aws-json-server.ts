@@ -2,6 +2,7 @@
 // X-Amz-Target header, a JSON body. Errors go back in AWS's shape so the real SDK raises exceptions
 // whose `name` is the AWS error name. Used by the local Step Functions and EventBridge services.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { SignedRequest } from './iam/sigv4.js';
 
 /** An error the client caused, reported with AWS's error name (e.g. ExecutionDoesNotExist). */
 export class AwsServiceError extends Error {
@@ -27,6 +28,11 @@ export interface AwsJsonServerOptions {
   logger?: (line: string) => void;
   /** Largest accepted request body; AWS APIs cap payloads at 256 KB–1 MB. */
   maxBodyBytes?: number;
+  /**
+   * Runs before each operation with the signed request (local/iam): throws an AwsServiceError
+   * (AccessDeniedException…) to refuse the call.
+   */
+  authorize?: (operation: string, input: Record<string, unknown>, request: SignedRequest) => unknown;
 }
 
 function send(response: ServerResponse, status: number, body: unknown, jsonVersion: string) {
@@ -80,6 +86,14 @@ export async function startAwsJsonServer(
       }
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         throw new AwsServiceError('SerializationException', 'Request body must be a JSON object');
+      }
+      if (options.authorize) {
+        await options.authorize(operationName as string, input as Record<string, unknown>, {
+          method: request.method ?? 'POST',
+          url: request.url ?? '/',
+          headers: request.headers,
+          body: text,
+        });
       }
       const output = await operation(input as Record<string, unknown>);
       send(response, 200, output, options.jsonVersion);

@@ -10,6 +10,11 @@ import { ensureTables, localDynamoDbClient } from './dynamodb-tables.js';
 import { startEventBus } from './event-bus.js';
 import { Faults } from './faults.js';
 import { startHttpApi } from './http-api.js';
+import { type IamMode, iamModeFrom, LocalIam } from './iam/authorizer.js';
+import { startDynamoDbIamProxy } from './iam/dynamodb.js';
+import { jsonProtocolGuard } from './iam/json-protocol.js';
+import { writeIamRun } from './iam/report.js';
+import { startLocalKms } from './kms.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { startLogMetrics } from './log-metrics.js';
 import type { LocalModel } from './model.js';
@@ -27,7 +32,14 @@ export interface LocalCloudOptions {
   /** `memory` for tests; `disk` keeps tables, executions, keys and identities under dataDir. */
   storage: { kind: 'memory' } | { kind: 'disk'; dataDir: string };
   /** Fixed ports (npm start prints stable URLs); unspecified ones are picked free. */
-  ports?: { api?: number; oidc?: number; stepFunctions?: number; dynamodb?: number; eventBridge?: number };
+  ports?: {
+    api?: number;
+    oidc?: number;
+    stepFunctions?: number;
+    dynamodb?: number;
+    eventBridge?: number;
+    kms?: number;
+  };
   region?: string;
   /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
   meterDynamoDb?: boolean;
@@ -49,6 +61,16 @@ export interface LocalCloudOptions {
    * default) is DynamoDB Local as it is. `npm start` takes it from SKILLCERT_LOCAL_CONSISTENCY.
    */
   consistency?: 'local' | 'aws' | ({ mode: 'aws' } & ConsistencyOptions);
+  /**
+   * How the template's IAM is applied to every AWS call a function or state machine makes (local/iam):
+   * `enforce` (default; SKILLCERT_IAM overrides the default), `report` (allow, record refusals), `off`.
+   */
+  iam?: IamMode;
+  /**
+   * Whether this cloud's IAM record (grants used, calls refused) goes into `.skillcert/iam/runs` for
+   * `npm run iam -- report` when it stops. Default true; tests of deliberately broken templates say false.
+   */
+  recordIam?: boolean;
 }
 
 export interface LocalCloudEndpoints {
@@ -57,38 +79,40 @@ export interface LocalCloudEndpoints {
   dynamodb: string;
   stepFunctions: string;
   eventBridge: string;
+  kms: string;
 }
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
 
-/** Environment every local Lambda sandbox gets on top of its template environment. */
+/**
+ * Environment every local Lambda sandbox gets on top of its template environment. The credentials
+ * (AWS_ACCESS_KEY_ID…) are each function's own, bound to its role; cloud.ts adds them per function.
+ */
 export function localLambdaEnvironment(
   region: string,
   endpoints: Omit<LocalCloudEndpoints, 'api' | 'oidc'>,
-  keysDir: string,
 ): Record<string, string> {
   return {
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_SESSION_TOKEN: 'local',
     // Service-specific endpoint variables are honoured by AWS SDK v3 clients: no code change needed.
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
+    // The local KMS (local/kms.ts): functions sign through the same KMS adapters as in AWS.
+    AWS_ENDPOINT_URL_KMS: endpoints.kms,
     // Anything else must never reach AWS: an unknown service fails against this dead endpoint.
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     // No X-Ray daemon locally.
     POWERTOOLS_TRACE_ENABLED: 'false',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-    // KMS has no local engine: the signer ports use key files kept here instead (ES256, Ed25519).
-    SKILLCERT_LOCAL_KEYS_DIR: keysDir,
     // Partner regions run by the local cloud answer on 127.0.0.1 over plain http; only that loopback
     // address is allowed in partner URLs, and a deployed region allows none (docs/security.md).
     SKILLCERT_LOOPBACK_PARTNER_HOSTS: '127.0.0.1',
   };
 }
+
+const machineName = (arn: string) => arn.split(':')[6] ?? arn;
 
 export async function startLocalCloud(options: LocalCloudOptions) {
   const log = options.logger ?? (() => {});
@@ -98,6 +122,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     oidc: options.ports?.oidc ?? (await freePort()),
     stepFunctions: options.ports?.stepFunctions ?? (await freePort()),
     eventBridge: options.ports?.eventBridge ?? (await freePort()),
+    kms: options.ports?.kms ?? (await freePort()),
   };
   const onDisk = options.storage.kind === 'disk' ? options.storage.dataDir : undefined;
   const scratch = onDisk ? undefined : await mkdtemp(join(tmpdir(), 'skillcert-local-'));
@@ -114,6 +139,12 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     issuerBaseUrl: `http://127.0.0.1:${ports.oidc}`,
   });
 
+  const iam = new LocalIam(model, {
+    mode: options.iam ?? iamModeFrom(process.env.SKILLCERT_IAM),
+    logger: log,
+  });
+  const guard = jsonProtocolGuard(iam);
+
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     // Reverse order: front doors first, storage last, so nothing in flight loses its database.
@@ -123,11 +154,10 @@ export async function startLocalCloud(options: LocalCloudOptions) {
   };
 
   try {
+    // Before anything starts, so even a cloud that fails half-way leaves its record.
+    if (options.recordIam !== false) stops.push(() => writeIamRun(iam.report()));
     const dynamodb = await startDynamoDbLocal(
       onDisk ? { dataDir: join(onDisk, 'dynamodb') } : { inMemory: true },
-      {
-        ...(options.ports?.dynamodb ? { port: options.ports.dynamodb } : {}),
-      },
     );
     stops.push(() => dynamodb.stop());
     const meter = options.meterDynamoDb ? await startDynamoDbMeter(dynamodb.endpoint) : undefined;
@@ -147,7 +177,17 @@ export async function startLocalCloud(options: LocalCloudOptions) {
             typeof options.consistency === 'object' ? options.consistency : {},
           );
     if (consistency) stops.push(() => consistency.stop());
-    const dynamodbEndpoint = consistency?.endpoint ?? inner;
+    // Every caller reaches DynamoDB through IAM first (the stable, printed port), then consistency,
+    // faults and meter.
+    const iamDynamoDb = await startDynamoDbIamProxy(
+      consistency?.endpoint ?? inner,
+      iam,
+      region,
+      model.account,
+      options.ports?.dynamodb,
+    );
+    stops.push(() => iamDynamoDb.stop());
+    const dynamodbEndpoint = iamDynamoDb.endpoint;
     const dynamoClient = localDynamoDbClient(dynamodb.endpoint, region);
     const createdTables = await ensureTables(dynamoClient, model.tables);
     stops.push(async () => dynamoClient.destroy());
@@ -157,8 +197,20 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       buses: model.eventBuses,
       ...(onDisk ? { dataDir: join(onDisk, 'events') } : {}),
       logger: log,
+      guard,
+      region,
+      account: model.account,
     });
     stops.push(() => eventBus.stop());
+
+    const kms = await startLocalKms({
+      keys: model.signingKeys,
+      keysDir,
+      port: ports.kms,
+      guard,
+      logger: log,
+    });
+    stops.push(() => kms.stop());
 
     const endpoints: LocalCloudEndpoints = {
       api: `http://127.0.0.1:${ports.api}`,
@@ -166,14 +218,27 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       dynamodb: dynamodbEndpoint,
       stepFunctions: `http://127.0.0.1:${ports.stepFunctions}`,
       eventBridge: eventBus.endpoint,
+      kms: kms.endpoint,
     };
 
     // Log lines reach their template log groups, where the template's metric filters count them.
     const logMetrics = startLogMetrics(model.metricFilters, model.alarms);
     const logGroupOf = new Map(model.functions.map((f) => [f.logicalId, f.logGroupName]));
     const lambda = new LambdaRuntime({
-      functions: model.functions,
-      environmentOverlay: localLambdaEnvironment(region, endpoints, keysDir),
+      // Each function signs its calls with its own credentials, bound to its role, as Lambda gives them.
+      functions: model.functions.map((fn) => {
+        const credentials = iam.functionCredentials(fn.functionName);
+        return {
+          ...fn,
+          environment: {
+            ...fn.environment,
+            AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+            AWS_SESSION_TOKEN: credentials.sessionToken ?? '',
+          },
+        };
+      }),
+      environmentOverlay: localLambdaEnvironment(region, endpoints),
       logger: (line) => {
         const m = /^\[([^\]]+)\] (.*)$/s.exec(line);
         const group = m?.[1] ? logGroupOf.get(m[1]) : undefined;
@@ -189,7 +254,23 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       region,
       account: model.account,
       stateMachines: model.stateMachines,
-      integrations: { lambda: invoker, dynamodbEndpoint, eventBus },
+      integrations: {
+        lambda: invoker,
+        dynamodbEndpoint,
+        eventBus,
+        identity: {
+          credentials: (arn) => iam.stateMachineCredentials(machineName(arn)),
+          refusal: (arn, action, resource) => {
+            const verdict = iam.authorize({
+              accessKeyId: iam.stateMachineCredentials(machineName(arn)).accessKeyId,
+              action,
+              resource,
+            });
+            return verdict.allowed ? undefined : verdict.refusal.message;
+          },
+        },
+      },
+      guard,
       store: onDisk ? { kind: 'file', dir: join(onDisk, 'stepfunctions') } : { kind: 'memory' },
       logger: log,
       ...(faults
@@ -253,6 +334,8 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       /** With `consistency: 'aws'`: how often index reads were stale and transactions conflicted. */
       consistency,
       logMetrics,
+      /** The template's IAM as enforced here: `cloud.iam.report()` lists grants used and calls refused. */
+      iam,
       stop,
     };
   } catch (error) {

@@ -7,6 +7,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AwsServiceError, startAwsJsonServer } from './aws-json-server.js';
 import type { LocalEventBusPort, PutEventsEntry, PutEventsResult, RecordedEvent } from './contracts.js';
+import type { JsonProtocolGuard } from './iam/json-protocol.js';
+import type { SignedRequest } from './iam/sigv4.js';
 import type { LocalEventBus } from './model.js';
 
 export interface EventBusOptions {
@@ -15,6 +17,11 @@ export interface EventBusOptions {
   /** With a folder, every accepted event is also appended to `${dataDir}/events.jsonl`. */
   dataDir?: string;
   logger?: (line: string) => void;
+  /** Authorises PutEvents over HTTP by its signer (local/iam): events:PutEvents on each entry's bus. */
+  guard?: JsonProtocolGuard;
+  /** For the default bus's ARN. */
+  region?: string;
+  account?: string;
 }
 
 /** Hears every accepted event after it is recorded; its failure never reaches the sender. */
@@ -156,7 +163,28 @@ export async function startEventBus(options: EventBusOptions): Promise<LocalEven
     return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
   }
 
+  const busArn = (nameOrArn: unknown) => {
+    const name = typeof nameOrArn === 'string' && nameOrArn !== '' ? nameOrArn : 'default';
+    if (name.startsWith('arn:')) return name;
+    return (
+      options.buses.find((b) => b.name === name)?.arn ??
+      `arn:aws:events:${options.region ?? 'ap-southeast-1'}:${options.account ?? '000000000000'}:event-bus/${name}`
+    );
+  };
+  const guard = options.guard;
   const server = await startAwsJsonServer({
+    ...(guard
+      ? {
+          authorize: (_operation: string, input: Record<string, unknown>, request: SignedRequest) => {
+            const entries = Array.isArray(input.Entries) ? (input.Entries as PutEventsEntry[]) : [];
+            const arns = [...new Set(entries.map((e) => busArn(e?.EventBusName)))];
+            return guard(
+              request,
+              arns.map((resource) => ({ action: 'events:PutEvents', resource })),
+            );
+          },
+        }
+      : {}),
     targetPrefix: 'AWSEvents',
     jsonVersion: '1.1',
     ...(options.port ? { port: options.port } : {}),

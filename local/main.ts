@@ -3,10 +3,11 @@
 import { parseArgs } from 'node:util';
 import { RegionClient, regionOf, setUpExam } from '../scripts/story.js';
 import { startLocalCloud } from './cloud.js';
+import { type IamMode, iamModeFrom } from './iam/authorizer.js';
 import { REGION_PORT_BASE, regionDataDir } from './paths.js';
 import { synthesizeRegion } from './synth.js';
 
-const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--identity cognito|oidc] [--port-base N] [--quiet] [--no-seed]`;
+const USAGE = `Usage: npm start -- [--region neijiang|zigong|luzhou|yibin|chongqing] [--identity cognito|oidc] [--port-base N] [--iam enforce|report|off] [--quiet] [--no-seed]`;
 
 /** The session seeded on a fresh data folder, open for a month so a newcomer can sit it any day. */
 export const WELCOME_SESSION = { sessionId: 'welcome', openForHours: 30 * 24 };
@@ -21,6 +22,8 @@ async function main() {
       quiet: { type: 'boolean', default: false },
       // A fresh data folder gets a ready-to-sit session for the dev candidate unless told not to.
       'no-seed': { type: 'boolean', default: false },
+      // How the template's IAM applies to the functions' and state machines' calls (docs/local-cloud.md).
+      iam: { type: 'string', default: process.env.SKILLCERT_IAM ?? 'enforce' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -32,6 +35,14 @@ async function main() {
   const identity = values.identity;
   if (identity !== 'cognito' && identity !== 'oidc') {
     console.error(`Unknown identity provider '${identity}'.\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  let iam: IamMode;
+  try {
+    iam = iamModeFrom(values.iam);
+  } catch (error) {
+    console.error(`${(error as Error).message}.\n${USAGE}`);
     process.exitCode = 2;
     return;
   }
@@ -55,7 +66,15 @@ async function main() {
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
     storage: { kind: 'disk', dataDir: regionDataDir(region) },
-    ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
+    ports: {
+      api: base,
+      oidc: base + 1,
+      stepFunctions: base + 2,
+      dynamodb: base + 3,
+      eventBridge: base + 4,
+      kms: base + 5,
+    },
+    iam,
     logger: verbose,
     // SKILLCERT_LOCAL_CONSISTENCY=aws: index reads lag and transactions conflict, as in DynamoDB.
     consistency: process.env.SKILLCERT_LOCAL_CONSISTENCY === 'aws' ? 'aws' : 'local',
@@ -98,6 +117,11 @@ async function main() {
   say(`  Step Functions  ${cloud.endpoints.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`);
   say(`  DynamoDB        ${cloud.endpoints.dynamodb}   (AWS_ENDPOINT_URL_DYNAMODB)`);
   say(`  EventBridge     ${cloud.endpoints.eventBridge}   (AWS_ENDPOINT_URL_EVENTBRIDGE)`);
+  say(`  KMS             ${cloud.endpoints.kms}   (AWS_ENDPOINT_URL_KMS)`);
+  say(
+    `  IAM             ${cloud.iam.mode}: the template's policies apply to every function and state machine; ` +
+      `the SDK and CLI call as the operator with access key 'local' (npm run iam -- report after stopping)`,
+  );
   say(`  data            ${cloud.dataDir}`);
   if (pool) {
     const webClient = pool.clients.find((c) => !c.generateSecret);

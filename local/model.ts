@@ -2,6 +2,9 @@
 // template that `cdk synth` wrote (see template.ts); nothing is declared a second time. Intrinsics
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, pseudo parameters) are already resolved to local names.
 
+import type { PolicyDocument } from './iam/policy.js';
+import type { LocalRole } from './iam/template-roles.js';
+
 export const LOCAL_ACCOUNT = '000000000000';
 
 export interface KeySchemaElement {
@@ -43,6 +46,8 @@ export interface LocalFunction {
   environment: Record<string, string>;
   /** The log group its lines go to (LoggingConfig.LogGroup), where metric filters read them. */
   logGroupName?: string;
+  /** The execution role's ARN (Role), whose policies authorise every AWS call the function makes. */
+  roleArn?: string;
 }
 
 /** An AWS::Logs::MetricFilter: log lines of a group matching a pattern count towards a metric. */
@@ -80,6 +85,8 @@ export interface LocalStateMachine {
   type: 'STANDARD' | 'EXPRESS';
   /** The ASL definition as AWS would receive it, with local ARNs and names substituted. */
   definition: Record<string, unknown>;
+  /** The role the state machine runs its tasks as (RoleArn). */
+  roleArn?: string;
 }
 
 export type RouteAuthorization =
@@ -166,6 +173,8 @@ export interface LocalSigningKey {
   arn: string;
   keySpec: string;
   keyUsage: string;
+  /** The key policy (KeyPolicy), evaluated with the caller's IAM policies for every KMS call. */
+  keyPolicy?: PolicyDocument;
 }
 
 export interface LocalEventBus {
@@ -249,4 +258,6 @@ export interface LocalModel {
   alarms: LocalAlarm[];
   /** Stack outputs, resolved. */
   outputs: Record<string, string>;
+  /** IAM roles with every policy that applies to them (local/iam/template-roles.ts). */
+  roles: LocalRole[];
 }

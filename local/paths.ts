@@ -21,7 +21,7 @@ export function regionDataDir(region: string): string {
   return join(skillcertHome(), 'data', region);
 }
 
-/** Stable ports per region so bookmarks and tokens keep working: base+0 API … base+4 EventBridge. */
+/** Stable ports per region so bookmarks and tokens keep working: base+0 API … base+4 EventBridge, base+5 KMS. */
 export const REGION_PORT_BASE: Record<string, number> = {
   neijiang: 4100,
   zigong: 4200,

@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileFilterPattern } from './filter-pattern.js';
+import type { PolicyDocument } from './iam/policy.js';
+import { translateRoles } from './iam/template-roles.js';
 import { RESERVED_LAMBDA_VARIABLES } from './lambda-runtime.js';
 import {
   LOCAL_ACCOUNT,
@@ -185,6 +187,13 @@ function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<stri
           ref: name,
           attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`, RoleId: name },
         };
+        break;
+      }
+      case 'AWS::IAM::ManagedPolicy': {
+        // Ref of a managed policy is its ARN.
+        const name = explicit('ManagedPolicyName') ?? generated.slice(0, 128);
+        const arn = `arn:aws:iam::${LOCAL_ACCOUNT}:policy/${name}`;
+        physical = { ref: arn, attributes: { PolicyArn: arn } };
         break;
       }
       case 'AWS::SQS::Queue': {
@@ -480,6 +489,7 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       ...(typeof objectOf(p.LoggingConfig).LogGroup === 'string'
         ? { logGroupName: objectOf(p.LoggingConfig).LogGroup as string }
         : {}),
+      ...(typeof p.Role === 'string' ? { roleArn: p.Role } : {}),
     };
   });
 
@@ -517,6 +527,7 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       arn: phys(id).attributes.Arn as string,
       type: p.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
       definition,
+      ...(typeof p.RoleArn === 'string' ? { roleArn: p.RoleArn } : {}),
     };
   });
 
@@ -697,6 +708,7 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       arn: phys(id).attributes.Arn as string,
       keySpec: String(p.KeySpec ?? 'SYMMETRIC_DEFAULT'),
       keyUsage: String(p.KeyUsage ?? 'ENCRYPT_DECRYPT'),
+      ...(p.KeyPolicy ? { keyPolicy: p.KeyPolicy as unknown as PolicyDocument } : {}),
     };
   });
 
@@ -781,6 +793,7 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     metricFilters,
     alarms,
     outputs,
+    roles: translateRoles(resources, (id) => props(id, template.Resources?.[id] as CfnResource), phys),
   };
 }
 

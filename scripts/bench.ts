@@ -11,6 +11,7 @@ import { credentialJsonOf } from '../functions/shared/signing.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { DEV_USERS } from '../local/dev-identities.js';
 import { synthesizeRegion } from '../local/synth.js';
+import { benchIam } from './bench-iam.js';
 import { benchOfflineVerification } from './bench-verify.js';
 import { EXAM_BODY, EXAM_ID, OCCUPATION } from './demo-exam.js';
 
@@ -109,7 +110,7 @@ async function main() {
     const sfn = new SFNClient({
       endpoint: cloud.endpoints.stepFunctions,
       region: cloud.region,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const machine = cloud.model.stateMachines[0]?.name as string;
     const table = cloud.model.tables[0]?.tableName as string;
@@ -272,6 +273,11 @@ async function main() {
       cost * 1000 <= BUDGET.costPer1000,
     );
     console.log('  prices used (USD):', JSON.stringify(PRICES));
+
+    const iamCost = await benchIam(cloud.model);
+    console.log('\nLocal IAM, per call on one core (what enforcing the template costs the local cloud)');
+    row('policy evaluation (authorize)', `${iamCost.authorizeMicros.toFixed(1)} µs`);
+    row('SigV4 signature check, 4 KB body', `${iamCost.signatureMicros.toFixed(1)} µs`);
 
     console.log('\nLambda bundles (minified ESM) and module init on a cold start');
     const stats = cloud.lambda.stats();

@@ -79,7 +79,14 @@ async function regionCloud(code: string): Promise<{ client: RegionClient; cloud?
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
     storage: { kind: 'disk', dataDir: regionDataDir(code) },
-    ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
+    ports: {
+      api: base,
+      oidc: base + 1,
+      stepFunctions: base + 2,
+      dynamodb: base + 3,
+      eventBridge: base + 4,
+      kms: base + 5,
+    },
   });
   return { client: new RegionClient(regionOf(code, cloud)), cloud };
 }

@@ -328,7 +328,13 @@ export class Certification extends Construct {
     );
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
-    this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
+    // Success and failure only: CDK's grantTaskResponse adds SendTaskHeartbeat, which the assessor API
+    // never sends (the local cloud's IAM report listed it unused).
+    this.stateMachine.stateMachine.grant(
+      assessorApi.function,
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+    );
     const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, attempts', {
       STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn,
     });

@@ -192,7 +192,9 @@ export class Partners extends Construct {
         NOTICE_STATE_MACHINE_ARN: this.noticeDelivery.stateMachine.stateMachineArn,
       },
       memorySize: 256,
-    }).grantTableRead(table);
+      // Writes, not only reads: when a round has given up, the sweep moves the notice to its next round
+      // (nextNoticeRound, an UpdateItem). The local cloud's IAM refused that call under a read-only grant.
+    }).grantTableWrite(table);
     this.noticeDelivery.stateMachine.grantStartExecution(sweep.function);
     // A round's execution that has ended (gave up) is told from one still running by describing it.
     this.noticeDelivery.grantExecutionActions(sweep, 'states:DescribeExecution');

@@ -46,6 +46,9 @@ import {
 
 export type { TaskIntegrations } from './integrations.js';
 
+import type { JsonProtocolGuard } from '../iam/json-protocol.js';
+import type { SignedRequest } from '../iam/sigv4.js';
+
 export interface StepFunctionsServiceOptions {
   port?: number;
   region: string;
@@ -62,6 +65,8 @@ export interface StepFunctionsServiceOptions {
   engineTimeoutCeilingSeconds?: number;
   /** Tests only: runs before every API operation; may delay it or throw an AWS error (local/faults.ts). */
   beforeOperation?: (operation: string) => Promise<void>;
+  /** Authorises each API call by its signer (local/iam): states:<Operation> on the resource it names. */
+  guard?: JsonProtocolGuard;
 }
 
 interface Machine {
@@ -458,7 +463,7 @@ export async function startStepFunctionsService(
             started();
             let submitted: unknown;
             try {
-              submitted = await runner.run(settings.resource, withToken);
+              submitted = await runner.run(settings.resource, withToken, runtime.machine.config.arn);
             } catch (error) {
               // The call that hands out the token failed: nobody can answer it, so the task fails now.
               closeToken(runtime, token, 'done');
@@ -481,7 +486,10 @@ export async function startStepFunctionsService(
             );
           });
           try {
-            output = await Promise.race([runner.run(settings.resource, input), timedOut]);
+            output = await Promise.race([
+              runner.run(settings.resource, input, runtime.machine.config.arn),
+              timedOut,
+            ]);
           } finally {
             timer.handle?.clear();
           }
@@ -1004,8 +1012,29 @@ export async function startStepFunctionsService(
       return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
     },
   };
+  /** The ARN an operation acts on, as IAM sees it: the state machine, or the execution. */
+  function resourceOf(operation: string, input: Record<string, unknown>): string | undefined {
+    if (typeof input.executionArn === 'string') return input.executionArn;
+    if (typeof input.stateMachineArn === 'string') return input.stateMachineArn;
+    if (operation.startsWith('SendTask')) {
+      // Task responses are authorised on the state machine whose execution handed the token out.
+      const owner = typeof input.taskToken === 'string' ? tokenOwners.get(input.taskToken) : undefined;
+      return owner ? executions.get(owner)?.record.stateMachineArn : undefined;
+    }
+    return operation.startsWith('List') ? '*' : undefined;
+  }
+  const guard = options.guard;
   const before = options.beforeOperation;
   const server = await startAwsJsonServer({
+    ...(guard
+      ? {
+          authorize: (operation: string, input: Record<string, unknown>, request: SignedRequest) => {
+            const resource = resourceOf(operation, input);
+            // No resource (an unknown token or ARN): only the signer is checked; the operation answers.
+            return guard(request, resource ? [{ action: `states:${operation}`, resource }] : []);
+          },
+        }
+      : {}),
     targetPrefix: 'AWSStepFunctions',
     jsonVersion: '1.0',
     ...(options.port ? { port: options.port } : {}),

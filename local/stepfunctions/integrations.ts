@@ -21,6 +21,18 @@ export interface TaskIntegrations {
   lambda: LambdaInvoker;
   dynamodbEndpoint: string;
   eventBus: LocalEventBusPort;
+  /** The state machine's role (local/iam): its credentials, and AWS's refusal message when it may not act. */
+  identity?: TaskIdentity;
+}
+
+export interface TaskIdentity {
+  credentials(stateMachineArn: string): {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  };
+  /** Undefined when the role may do `action` on `resource`, else the AccessDenied message. */
+  refusal(stateMachineArn: string, action: string, resource: string): string | undefined;
 }
 
 /** What a finished child execution looks like to a states:startExecution.sync task. */
@@ -135,13 +147,49 @@ function withoutMetadata(output: unknown): unknown {
 }
 
 export function createTaskRunner(integrations: TaskIntegrations, context: IntegrationContext) {
-  const dynamodb = new DynamoDB.DynamoDBClient({
-    endpoint: integrations.dynamodbEndpoint,
-    region: context.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  // One DynamoDB client per state machine, signing with its role's credentials, as the service would.
+  const dynamoClients = new Map<string, DynamoDB.DynamoDBClient>();
+  const dynamoFor = (machineArn: string | undefined) => {
+    const key = machineArn ?? '';
+    let client = dynamoClients.get(key);
+    if (!client) {
+      client = new DynamoDB.DynamoDBClient({
+        endpoint: integrations.dynamodbEndpoint,
+        region: context.region,
+        credentials:
+          machineArn && integrations.identity
+            ? integrations.identity.credentials(machineArn)
+            : { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      dynamoClients.set(key, client);
+    }
+    return client;
+  };
+  const account = (machineArn: string | undefined) => machineArn?.split(':')[4] ?? '000000000000';
+  /** Throws the task error AWS reports when the state machine's role may not do `action`. */
+  function authorize(
+    machineArn: string | undefined,
+    action: string,
+    resource: string,
+    error: string,
+    causeSuffix = '',
+  ) {
+    const refusal = machineArn ? integrations.identity?.refusal(machineArn, action, resource) : undefined;
+    if (refusal) throw new TaskError(error, `${refusal}${causeSuffix}`);
+  }
 
-  async function invokeLambda(functionName: string, payload: unknown) {
+  async function invokeLambda(functionName: string, payload: unknown, machineArn?: string) {
+    const functionArn = functionName.startsWith('arn:')
+      ? functionName
+      : `arn:aws:lambda:${context.region}:${account(machineArn)}:function:${functionName}`;
+    // Step Functions' Lambda integration reports a refused invoke as Lambda's AccessDeniedException.
+    authorize(
+      machineArn,
+      'lambda:InvokeFunction',
+      functionArn,
+      'Lambda.AWSLambdaException',
+      ` (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: ${randomUUID()})`,
+    );
     try {
       return await integrations.lambda.invoke(functionName, payload);
     } catch (error) {
@@ -162,12 +210,12 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
     );
   }
 
-  async function callDynamo(action: string, input: unknown, errorPrefix: string) {
+  async function callDynamo(action: string, input: unknown, errorPrefix: string, machineArn?: string) {
     const Command = dynamoCommand(action);
     if (!Command)
       throw new TaskError('States.Runtime', `DynamoDB has no action '${action}'`, { fatal: true });
     try {
-      return withoutMetadata(await dynamodb.send(new Command(input as never) as never));
+      return withoutMetadata(await dynamoFor(machineArn).send(new Command(input as never) as never));
     } catch (error) {
       const e = error as Error;
       throw new TaskError(`${errorPrefix}.${e.name}`, e.message);
@@ -175,7 +223,7 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
   }
 
   /** Runs a Task's resource once. For callback tasks the caller then waits for the token. */
-  async function run(resource: string, input: unknown): Promise<unknown> {
+  async function run(resource: string, input: unknown, machineArn?: string): Promise<unknown> {
     const parsed = parseResource(resource);
     if (!parsed) {
       throw new TaskError(
@@ -189,7 +237,7 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
     const params = (input ?? {}) as Record<string, unknown>;
     switch (parsed.kind) {
       case 'lambda-arn': {
-        const outcome = await invokeLambda(resource, input);
+        const outcome = await invokeLambda(resource, input, machineArn);
         if (!outcome.ok) throw functionError(outcome);
         return outcome.payload;
       }
@@ -199,7 +247,7 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
             fatal: true,
           });
         }
-        const outcome = await invokeLambda(params.FunctionName, params.Payload ?? {});
+        const outcome = await invokeLambda(params.FunctionName, params.Payload ?? {}, machineArn);
         if (!outcome.ok) throw functionError(outcome);
         const requestId = randomUUID();
         return {
@@ -211,9 +259,9 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
         };
       }
       case 'dynamodb':
-        return callDynamo(parsed.action as string, input, 'DynamoDB');
+        return callDynamo(parsed.action as string, input, 'DynamoDB', machineArn);
       case 'aws-sdk':
-        return callDynamo(parsed.action as string, input, 'DynamoDb');
+        return callDynamo(parsed.action as string, input, 'DynamoDb', machineArn);
       case 'events-put': {
         const entries = ((params.Entries ?? []) as Record<string, unknown>[]).map(
           (e): PutEventsEntry => ({
@@ -222,6 +270,17 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
             Detail: typeof e.Detail === 'string' ? e.Detail : JSON.stringify(e.Detail ?? {}),
           }),
         );
+        for (const entry of entries) {
+          const bus = entry.EventBusName ?? 'default';
+          authorize(
+            machineArn,
+            'events:PutEvents',
+            bus.startsWith('arn:')
+              ? bus
+              : `arn:aws:events:${context.region}:${account(machineArn)}:event-bus/${bus}`,
+            'EventBridge.AccessDeniedException',
+          );
+        }
         let result: Awaited<ReturnType<LocalEventBusPort['putEvents']>>;
         try {
           result = await integrations.eventBus.putEvents(entries);
@@ -234,6 +293,14 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
         return result;
       }
       case 'states-start': {
+        if (typeof params.StateMachineArn === 'string') {
+          authorize(
+            machineArn,
+            'states:StartExecution',
+            params.StateMachineArn,
+            'StepFunctions.AccessDeniedException',
+          );
+        }
         let started: { ExecutionArn: string; StartDate: Date };
         try {
           started = await context.startExecution(params);
@@ -251,7 +318,13 @@ export function createTaskRunner(integrations: TaskIntegrations, context: Integr
     }
   }
 
-  return { run, parse: parseResource, destroy: () => dynamodb.destroy() };
+  return {
+    run,
+    parse: parseResource,
+    destroy: () => {
+      for (const client of dynamoClients.values()) client.destroy();
+    },
+  };
 }
 
 export type TaskRunner = ReturnType<typeof createTaskRunner>;

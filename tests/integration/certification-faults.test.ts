@@ -192,7 +192,7 @@ const sfn = () =>
   new SFNClient({
     endpoint: cloud.endpoints.stepFunctions,
     region: cloud.region,
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 const executionOf = (attemptId: string) =>
   `${cloud.model.stateMachines[0]?.arn.replace(':stateMachine:', ':execution:')}:${attemptId}`;

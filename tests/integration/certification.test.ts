@@ -370,7 +370,7 @@ describe('the candidate API refuses what it must and changes nothing', () => {
     new SFNClient({
       endpoint: cloud.endpoints.stepFunctions,
       region: cloud.region,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
   async function executionsNamed(name: string) {
     const { executions } = await sfn().send(

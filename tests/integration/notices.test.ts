@@ -259,7 +259,7 @@ describe('a revocation reaches every partner region, or the admin sees why not',
     const sfn = new SFNClient({
       endpoint: neijiang.endpoints.stepFunctions,
       region: neijiang.region,
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const machine = neijiang.model.stateMachines.find((m) =>
       m.logicalId.startsWith('PartnersNoticeDelivery'),

@@ -23,7 +23,7 @@ function javaProcessesUsing(dir: string): string[] {
   }
 }
 
-/** A base port whose next `count` ports are all free right now (npm start binds base … base+4). */
+/** A base port whose next `count` ports are all free right now (npm start binds base … base+5). */
 async function freePortRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = ((await freePort()) % 20_000) + 30_000;
@@ -56,7 +56,7 @@ function listening(port: number): Promise<boolean> {
 }
 
 async function openPorts(): Promise<number[]> {
-  const ports = Array.from({ length: 5 }, (_, i) => portBase + i);
+  const ports = Array.from({ length: 6 }, (_, i) => portBase + i);
   const open = await Promise.all(ports.map(listening));
   return ports.filter((_, i) => open[i]);
 }
@@ -125,7 +125,7 @@ async function interrupt(child: ChildProcess): Promise<number | null> {
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'skillcert-start-'));
-  portBase = await freePortRun(5);
+  portBase = await freePortRun(6);
 });
 
 afterAll(async () => {
@@ -200,7 +200,7 @@ describe('npm start', () => {
     '%s to the top `npm start` process stops everything it started, Java included, within seconds',
     async (signal) => {
       const { child } = await start('npm');
-      expect(await openPorts()).toHaveLength(5);
+      expect(await openPorts()).toHaveLength(6);
       expect(javaProcessesUsing(home)).toHaveLength(1);
       child.kill(signal); // the npm process only, not its process group
       expect(await everythingStopped(10_000)).toEqual({ ports: [], java: [] });

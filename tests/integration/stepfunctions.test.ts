@@ -185,7 +185,7 @@ beforeAll(async () => {
   sfn = new SFNClient({
     endpoint: service.endpoint,
     region: REGION,
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
 });
 
