@@ -57,7 +57,7 @@ export class SandboxClock {
 
 /**
  * Environment variables Lambda sets itself; CloudFormation refuses a function that sets one (the template
- * translator does too, see reservedVariablesIn). Source: the Lambda developer guide, "Defined runtime
+ * translator does too: template.ts). Source: the Lambda developer guide, "Defined runtime
  * environment variables".
  */
 export const RESERVED_LAMBDA_VARIABLES = [

@@ -236,12 +236,18 @@ describe('certification', () => {
     expect(result).toMatchObject({ status: 'passed', result: { passed: true } });
     expect(result.certificateNumber).toMatch(/^NJ-\d{4}-4-\d{6}-[0-9A-Z]$/);
 
-    const { body } = await call('zhangwei', 'GET', '/me/certificates');
-    const [certificate] = body.certificates as {
-      number: string;
-      jws: string;
-      credential: Record<string, unknown>;
-    }[];
+    // The holder's list is an index read, eventually consistent (consistency: 'aws'): it shows the new
+    // certificate within the index lag.
+    const certificates = await eventually(async () => {
+      const { body } = await call('zhangwei', 'GET', '/me/certificates');
+      const listed = body.certificates as {
+        number: string;
+        jws: string;
+        credential: Record<string, unknown>;
+      }[];
+      return listed.length > 0 ? listed : undefined;
+    }, 'the certificate in the holder’s list');
+    const [certificate] = certificates;
     expect(certificate?.number).toBe(result.certificateNumber);
     // Independent check: the JWS verifies against the region's published key set with jose.
     const jwks = await (await fetch(`${cloud.endpoints.api}/.well-known/jwks.json`)).json();
