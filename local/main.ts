@@ -122,6 +122,9 @@ async function main() {
     `  IAM             ${cloud.iam.mode}: the template's policies apply to every function and state machine; ` +
       `the SDK and CLI call as the operator with access key 'local' (npm run iam -- report after stopping)`,
   );
+  say(
+    `                  模板中的 IAM 策略对每个函数和状态机生效（${cloud.iam.mode}）；SDK 与 CLI 以访问密钥 local 作为管理员调用`,
+  );
   say(`  data            ${cloud.dataDir}`);
   if (pool) {
     const webClient = pool.clients.find((c) => !c.generateSecret);

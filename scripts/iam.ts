@@ -13,8 +13,8 @@ if (command === 'report') {
     );
 } else if (command === 'clear') {
   await clearIamRuns();
-  console.log('IAM run records cleared.');
+  console.log('IAM run records cleared. / 已清除 IAM 运行记录。');
 } else {
-  console.error('Usage: npm run iam -- report | clear');
+  console.error('Usage / 用法: npm run iam -- report | clear');
   process.exitCode = 2;
 }

@@ -125,6 +125,7 @@ export async function readIamRuns(dir = runsDir()): Promise<IamRunReport[]> {
 export function summarizeIamReport(report: IamReport, path = reportPath()): string {
   const lines = [
     `IAM: ${report.runs} local cloud run(s), mode ${report.modes.join('/') || '-'}; full report ${path}`,
+    `IAM 最小权限报告：每个角色被拒绝的调用与未被使用的授权（${report.runs} 次运行）`,
   ];
   const grant = (g: StatementRef) => `${g.action} on ${g.resource}`;
   for (const role of report.roles) {
