@@ -10,6 +10,7 @@ import { clock, store } from '../shared/certification.js';
 import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
 import { noticeDispatcher } from '../shared/notice-dispatcher.js';
 import { partnerUrls, region, registry } from '../shared/partners.js';
+import { statusPublication } from '../shared/status-publication.js';
 
 const registryDeps = () => ({
   region,
@@ -23,6 +24,7 @@ const statusDeps = () => ({
   registry,
   dispatcher: noticeDispatcher(),
   now: clock.now,
+  publication: statusPublication(),
 });
 const level = union([literal(5), literal(4), literal(3), literal(2), literal(1)]);
 const url = string().check(maxLength(500));

@@ -7,6 +7,7 @@ import { checkProof } from '../shared/data-integrity.js';
 import { json, jsonBody, notFound } from '../shared/http.js';
 import { credentialSigner } from '../shared/issuing.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
+import { statusPublication } from '../shared/status-publication.js';
 import { presentedCredentialBody } from '../shared/verification-body.js';
 
 const deps = {
@@ -14,6 +15,7 @@ const deps = {
   checkProof,
   credentials: credentialSigner(),
   newSeed: newStatusListSeed,
+  publication: statusPublication(),
 };
 
 export const handler = partnerHttpHandler(async (event) => {

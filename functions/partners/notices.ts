@@ -10,6 +10,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import type { DynamoDbRegistryStore, RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
 import { withBit } from '../adapters/dynamodb-status-lists.js';
+import { publishStatusLists, type StatusPublicationDeps } from '../certification/status-publication.js';
 import { StateConflict } from '../adapters/dynamodb-table.js';
 import {
   isRevocationNotice,
@@ -189,18 +190,19 @@ export async function releaseHeldNotices(
 
 /** Voids a recognition resting on a revoked certificate, with its endorsement's revocation bit. */
 export async function voidRecognition(
-  deps: { registry: DynamoDbRegistryStore },
+  deps: { registry: DynamoDbRegistryStore; publication?: StatusPublicationDeps },
   recognition: RecognitionRecord,
   why: { at: Date; reason: string; noticeId: string },
 ): Promise<boolean> {
   for (let tries = 0; ; tries++) {
-    const list = await deps.registry.statusList(recognition.endorsementStatus.listId, 'revocation');
+    const { listId, index } = recognition.endorsementStatus;
+    const list = await deps.registry.statusList(listId, 'revocation');
     try {
-      return await deps.registry.voidRecognition(
-        recognition.id,
-        why,
-        withBit(list, recognition.endorsementStatus.index, true, why.at),
-      );
+      const voided = await deps.registry.voidRecognition(recognition.id, why, withBit(list, index, true, why.at));
+      // The endorsement list the public route serves, re-signed from the bit just set.
+      if (voided && deps.publication)
+        await publishStatusLists(deps.publication, [{ listId, purpose: 'revocation' }]);
+      return voided;
     } catch (error) {
       if (!(error instanceof StateConflict) || tries >= 7) throw error;
     }
@@ -212,6 +214,8 @@ export interface ReceiptDeps {
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
   now(): Date;
+  /** Re-signs the endorsement lists a voided recognition changed. */
+  publication?: StatusPublicationDeps;
 }
 
 /** A partner's revocation notice arriving at this region's webhook. */

@@ -12,6 +12,7 @@ import {
   type ScopeRule,
   statusListOf,
 } from '../domain/index.js';
+import { publishIfUnsigned, type StatusPublicationDeps } from '../certification/status-publication.js';
 import type { CredentialSigner } from '../ports.js';
 import { HttpError, notFound } from '../shared/http.js';
 import { voidRecognition } from './notices.js';
@@ -21,6 +22,8 @@ export interface RecognitionDeps extends VerificationDeps {
   credentials: CredentialSigner;
   /** A fresh secret seed for a status list being opened. */
   newSeed: () => string;
+  /** Signs a new endorsement list and re-signs one a voided recognition changed (status-publication.ts). */
+  publication?: StatusPublicationDeps;
 }
 
 /** A refusal names the rule that refused, so the partner knows what to fix or whom to ask. */
@@ -142,6 +145,8 @@ export async function recognise(
     try {
       // A concurrent request for the same certificate may win: then its record is the answer.
       const made = await deps.registry.createRecognition(record, { read: openList, next: position.next });
+      // The first endorsement on a new list: sign the list so its URL answers (status-publication.ts).
+      if (made.created && deps.publication) await publishIfUnsigned(deps.publication, list.listId);
       if (made.created) await refuseIfRevokedMeanwhile(deps, made.recognition);
       return made;
     } catch (error) {

@@ -261,37 +261,68 @@ describe('functions', () => {
     }
   });
 
-  it('lets the public-keys function read the public keys of the signing keys and use the table (the key ledger), and nothing else', () => {
+  it('lets the public-keys function read the public keys of the signing keys and read the table (the key ledger), and nothing else', () => {
     const key = logicalIdOf('AWS::KMS::Key');
     const proofKey = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'ECC_NIST_EDWARDS25519');
-    const fnId = functionId(/public keys|signing keys/i);
-    const fnProps = resources[fnId]?.Properties ?? {};
-    const role = (fnProps.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const policy = Object.values(resources).find(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    const fnId = functionOfRoute('GET /.well-known/jwks.json');
+    expect(functionOfRoute('GET /.well-known/did.json')).toBe(fnId);
+    const statements = statementsOf(fnId);
+    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    // grantReadData: reads of this table and its indexes; nothing that writes, nothing that signs.
+    for (const action of actions as string[])
+      expect(action).toMatch(
+        /^(xray:PutTraceSegments|xray:PutTelemetryRecords|kms:GetPublicKey|dynamodb:(BatchGetItem|GetItem|Query|Scan|ConditionCheckItem|DescribeTable|GetRecords|GetShardIterator|DescribeStream))$/,
+      );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
+        expect.objectContaining({
+          Action: 'kms:GetPublicKey',
+          Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] },
+        }),
+        expect.objectContaining({
+          Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
+          Resource: expect.arrayContaining([
+            { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
+          ]),
+        }),
+      ]),
     );
-    if (!policy) throw new Error('the public-keys role has no policy');
-    const statements = (
-      policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
-    ).Statement;
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        Resource: '*',
-      }),
-      expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
-      expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] } }),
-      // grantReadWriteData on a TableV2: its items and its stream, on this table and its indexes only.
-      expect.objectContaining({
-        Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']),
-        Resource: expect.arrayContaining([
-          { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
-        ]),
-      }),
-      expect.objectContaining({ Action: ['dynamodb:GetRecords', 'dynamodb:GetShardIterator'] }),
-    ]);
+    // The ledger's admin routes (which write it) are another function.
+    expect(functionOfRoute('GET /admin/signing-keys')).not.toBe(fnId);
+    expect(functionOfRoute('POST /admin/signing-keys/{thumbprint}/compromise')).not.toBe(fnId);
+  });
+
+  it('gives the functions behind anonymous routes only read access and no signing key (docs/security.md)', () => {
+    const WRITES = /^(dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))|kms:(Sign|GenerateMac|Encrypt|Decrypt|GenerateDataKey))/;
+    // POST /partner-notices is open but acts only on a notice a registered partner signed: its own function
+    // writes what such a notice changes. The holder check needs its MAC (kms:GenerateMac), nothing else.
+    const allowed: Record<string, RegExp | undefined> = {
+      'POST /partner-notices': /./,
+      'POST /holder-checks': /^kms:GenerateMac$/,
+    };
+    const publicRoutes = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.AuthorizationType === 'NONE')
+      .map((r) => String(r.Properties.RouteKey));
+    expect(publicRoutes).toEqual(
+      expect.arrayContaining([
+        'GET /status/{region}/{list}/{purpose}',
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/did.json',
+        'GET /verify/{number}',
+        'POST /credentials/verify',
+      ]),
+    );
+    const checked = new Set<string>();
+    for (const routeKey of publicRoutes) {
+      const fnId = functionOfRoute(routeKey);
+      const actions = statementsOf(fnId).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      const writes = (actions as string[]).filter((a) => WRITES.test(a) && !allowed[routeKey]?.test(a));
+      expect(writes, `${routeKey} (${fnId})`).toEqual([]);
+      checked.add(fnId);
+    }
+    // Nothing shared with a function that writes: the status lists, key set and verification are their own.
+    expect(checked.size).toBeGreaterThanOrEqual(4);
   });
 
   it('gives who-am-i no permissions beyond tracing: it only reads the verified claims', () => {
@@ -310,12 +341,16 @@ describe('functions', () => {
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([id]) => JSON.stringify(statementsOf(id)).includes('kms:Sign'))
       .map(([id]) => id);
-    // Certificates; endorsements; status lists; revocation notices (signed at their first delivery).
+    // Certificates; endorsements; revocation notices (signed at their first delivery); status lists, signed
+    // where they change (a status change, a notice voiding an endorsement) and by the renewal sweep —
+    // never by the public status-list function.
     expect(signers.map((id) => id.replace(/Function[0-9A-F]{8}$/, '')).sort()).toEqual([
       'CertificationDecideResult',
       'PartnersDeliverNotice',
+      'PartnersPartnerNoticesApi',
+      'PartnersPartnersAdminApi',
       'PartnersRecognitionApi',
-      'PartnersStatusListsApi',
+      'PartnersRenewStatusLists',
     ]);
     for (const signer of signers) {
       const kms = statementsOf(signer).filter((s) => JSON.stringify(s.Action).includes('kms:'));
