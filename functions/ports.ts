@@ -302,7 +302,10 @@ export interface StatusListStore {
   statusList(listId: string, purpose: 'revocation' | 'suspension'): Promise<StatusListBits>;
   openStatusList(kind: 'certificates' | 'recognitions'): Promise<{ list: number } | undefined>;
   peekCounter(name: string): Promise<number>;
-  signedStatusList(listId: string, purpose: 'revocation' | 'suspension'): Promise<SignedStatusList | undefined>;
+  signedStatusList(
+    listId: string,
+    purpose: 'revocation' | 'suspension',
+  ): Promise<SignedStatusList | undefined>;
   /** Every signed list, for the renewal sweep. */
   signedStatusLists(): Promise<SignedStatusList[]>;
   /**

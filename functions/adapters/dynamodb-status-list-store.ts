@@ -2,7 +2,6 @@
 // signed lists the public route serves. The public status-list function uses only the reads.
 import type { StatusListKind, StatusPurpose } from '../domain/index.js';
 import type { SignedStatusList, StatusListBits, StatusListStore } from '../ports.js';
-import { SingleTableStore } from './dynamodb-table.js';
 import {
   readOpenStatusList,
   readSignedStatusList,
@@ -10,6 +9,7 @@ import {
   readStatusList,
   writeSignedStatusList,
 } from './dynamodb-status-lists.js';
+import { SingleTableStore } from './dynamodb-table.js';
 
 export class DynamoDbStatusListStore extends SingleTableStore implements StatusListStore {
   statusList(listId: string, purpose: StatusPurpose): Promise<StatusListBits> {

@@ -161,6 +161,20 @@ export async function readSignedStatusLists(
   return found;
 }
 
+/** The conditional Put of a signed list (standalone, or inside the transaction that changes its bits). */
+export function signedStatusListWrite(table: string, signed: SignedStatusList) {
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...signedKey(signed.listId, signed.purpose), ...signed },
+      // Never over a list made from later bits, or from the same bits signed later.
+      ConditionExpression:
+        'attribute_not_exists(pk) OR listVersion < :version OR (listVersion = :version AND signedAt < :signedAt)',
+      ExpressionAttributeValues: { ':version': signed.listVersion, ':signedAt': signed.signedAt },
+    },
+  };
+}
+
 /** Stores a signed list unless a newer one (later bits, or the same bits signed later) is already stored. */
 export async function writeSignedStatusList(
   db: DynamoDBDocumentClient,
@@ -168,15 +182,7 @@ export async function writeSignedStatusList(
   signed: SignedStatusList,
 ): Promise<boolean> {
   try {
-    await db.send(
-      new PutCommand({
-        TableName: table,
-        Item: { ...signedKey(signed.listId, signed.purpose), ...signed },
-        ConditionExpression:
-          'attribute_not_exists(pk) OR listVersion < :version OR (listVersion = :version AND signedAt < :signedAt)',
-        ExpressionAttributeValues: { ':version': signed.listVersion, ':signedAt': signed.signedAt },
-      }),
-    );
+    await db.send(new PutCommand(signedStatusListWrite(table, signed).Put));
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DynamoDbCertificationStore,
+  IdentityTaken,
   MAX_ANSWERS_BYTES,
   StateConflict,
 } from '../adapters/dynamodb-certification-store.js';
@@ -173,7 +174,10 @@ export async function putPerson(
   };
   if (nationalId !== undefined) {
     if (!isNationalId(nationalId))
-      throw badRequest('nationalId is not a valid 18-character resident identity number');
+      throw badRequest({
+        en: 'nationalId is not a valid 18-character resident identity number',
+        zh: 'nationalId 不是有效的 18 位居民身份号码',
+      });
     // Only the keyed MAC is kept; a re-registration drops the searchable salted hash of before.
     identity = { identityMac: await deps.identityKey.mac(identityMacInput(nationalId)) };
   }
@@ -183,7 +187,24 @@ export async function putPerson(
     holderId: existing?.holderId ?? `urn:uuid:${randomUUID()}`,
     ...identity,
   };
-  await deps.store.putPerson(person);
+  if (person.identityMac) {
+    try {
+      // One person per resident ID: the ID's claim is taken in the same transaction as the record.
+      await deps.store.putPersonWithIdentity(
+        { ...person, identityMac: person.identityMac },
+        existing?.identityMac,
+      );
+    } catch (error) {
+      if (error instanceof IdentityTaken)
+        throw conflict({
+          en: 'nationalId is already registered to another person; one person holds one ID. Correct the other record first.',
+          zh: 'nationalId 已登记在另一人名下；一个身份号码只能属于一人。请先更正另一条记录。',
+        });
+      if (error instanceof StateConflict)
+        throw conflict({ en: 'The person changed meanwhile; try again', zh: '该人员记录刚被修改，请重试' });
+      throw error;
+    }
+  } else await deps.store.putPerson(person);
   // The ID number is not echoed back, stored or logged.
   return personView(person);
 }

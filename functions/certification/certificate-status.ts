@@ -1,7 +1,7 @@
 // Admins suspend, reinstate and revoke certificates.
 // A change writes the certificate's status and its status bits in one transaction; a revocation also
 // stores a notice for each partner region, then starts their delivery (which signs them). The changed
-// status lists are signed and stored right after (status-publication.ts).
+// status lists are signed from the new bits and stored in the same transaction (status-publication.ts).
 import { decodeJwt } from 'jose';
 import { type DynamoDbCertificationStore, StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type StatusListRecord, withBit } from '../adapters/dynamodb-status-lists.js';
@@ -20,7 +20,7 @@ import type { VerificationDeps } from '../partners/verification.js';
 import type { NoticeDispatcher } from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
-import { publishStatusLists, type StatusPublicationDeps } from './status-publication.js';
+import { publishStatusLists, type StatusPublicationDeps, signedForChange } from './status-publication.js';
 
 export type StatusDeps = Pick<VerificationDeps, 'region' | 'registry' | 'now'> & {
   certificates: DynamoDbCertificationStore;
@@ -75,12 +75,15 @@ export async function changeCertificateStatus(
             reason: input.reason,
           })
         : [];
+    // The lists verifiers read, signed from the new bits and stored in the same transaction.
+    const signedLists = await signedForChange(deps.publication, lists);
     try {
       await deps.certificates.changeCertificateStatus({
         number: certificate.number,
         from: certificate.status,
         entry: { status: change.to, reason: input.reason, at: at.toISOString(), by: input.adminSub },
         lists,
+        ...(signedLists ? { signedLists } : {}),
         notices,
       });
     } catch (error) {
@@ -88,12 +91,13 @@ export async function changeCertificateStatus(
       if (error instanceof StateConflict && tries < 7) continue;
       throw error;
     }
-    // The signed lists the public route serves, re-made from the bits just written: a revocation is
-    // visible to verifiers as soon as this returns (or, if signing failed, at the next sweep).
-    const published = await publishStatusLists(
-      deps.publication,
-      lists.map((l) => ({ listId: l.listId, purpose: l.purpose })),
-    );
+    // Signing failed before the commit: try once more now; the sweep follows up if this fails too.
+    const published =
+      signedLists !== undefined ||
+      (await publishStatusLists(
+        deps.publication,
+        lists.map((l) => ({ listId: l.listId, purpose: l.purpose })),
+      ));
     const dispatched = await Promise.all(
       notices.map(async (notice) => {
         // Held for a partner that cannot take it now: sent when it can (docs/partners.md).

@@ -5,7 +5,6 @@
 // to its validUntil — so a signer that failed after a commit is made good within minutes, and a stored
 // list never expires. The public route only reads what is stored (docs/security.md, "Public routes").
 import {
-  certificateSerialCounter,
   STATUS_PURPOSES,
   StatusList,
   type StatusListKind,
@@ -15,7 +14,7 @@ import {
   statusListOf,
   statusListOrigin,
 } from '../domain/index.js';
-import type { CredentialSigner, StatusListStore } from '../ports.js';
+import type { CredentialSigner, SignedStatusList, StatusListBits, StatusListStore } from '../ports.js';
 import { busy, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 
@@ -58,26 +57,51 @@ export async function signStatusList(
     now.getTime() - Date.parse(stored.signedAt) < STATUS_LIST_RENEW_AFTER_SECONDS * 1000
   )
     return 'current';
-  const url = `${deps.region.publicUrl}/status/${listId}/${purpose}`;
+  const stores = await deps.lists.storeSignedStatusList(await signedFrom(deps, bits, now));
+  return stores ? 'signed' : 'superseded';
+}
+
+/**
+ * The lists a change is about to write, signed from those very bits, to be stored in the change's own
+ * transaction: the status change and the list verifiers read appear together, never one before the
+ * other. Undefined when signing fails (logged): the change then commits alone and the sweep signs the
+ * lists within minutes, so a signing outage does not block a revocation.
+ */
+export async function signedForChange(
+  deps: StatusPublicationDeps,
+  lists: StatusListBits[],
+): Promise<SignedStatusList[] | undefined> {
+  try {
+    return await Promise.all(lists.map((bits) => signedFrom(deps, bits, deps.now())));
+  } catch (error) {
+    logger.warn('Status lists not signed with the change; the sweep will', { error: error as Error });
+    return undefined;
+  }
+}
+
+async function signedFrom(
+  deps: StatusPublicationDeps,
+  bits: StatusListBits,
+  now: Date,
+): Promise<SignedStatusList> {
   const credential = statusListCredential({
-    url,
+    url: `${deps.region.publicUrl}/status/${bits.listId}/${bits.purpose}`,
     issuerDid: deps.region.did,
-    purpose,
+    purpose: bits.purpose,
     list: StatusList.decode(bits.encodedList),
     validFrom: now,
     ttlSeconds: STATUS_LIST_TTL_SECONDS,
     validitySeconds: STATUS_LIST_VALIDITY_SECONDS,
   });
   const { jws } = await deps.credentials.sign(credential);
-  const stores = await deps.lists.storeSignedStatusList({
-    listId,
-    purpose,
+  return {
+    listId: bits.listId,
+    purpose: bits.purpose,
     listVersion: bits.version,
     signedAt: now.toISOString(),
     validUntil: credential.validUntil,
     jws,
-  });
-  return stores ? 'signed' : 'superseded';
+  };
 }
 
 /**

@@ -2,12 +2,11 @@
 // no sign-in, but authenticated by the notice's own signature (a registered partner's key): only a
 // genuine notice writes (the heard revocation, a voided recognition) and, when it voids an endorsement,
 // re-signs that endorsement list. Apart from verification, which only reads (docs/security.md).
-import { object, string } from 'zod/mini';
+import { MAX_PRESENTED_CREDENTIAL, partnerNoticeBody } from '../api/public.js';
 import { receiveNotice } from '../partners/notices.js';
-import { badRequest, json, jsonBody, notFound, textBody } from '../shared/http.js';
+import { badRequest, json, notFound, parseBody, textBody } from '../shared/http.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
 import { statusPublication } from '../shared/status-publication.js';
-import { MAX_PRESENTED_CREDENTIAL } from '../shared/verification-body.js';
 
 const deps = { ...verificationDeps(), publication: statusPublication() };
 
@@ -17,6 +16,6 @@ export const handler = partnerHttpHandler(async (event) => {
   if (!body) throw badRequest('The request has no body');
   if (body.length > MAX_PRESENTED_CREDENTIAL) throw badRequest('The body is too large');
   // A JSON body is `{ "notice": JWS }`; anything else is the JWS itself (application/jose).
-  const jws = body.startsWith('{') ? object({ notice: string() }).parse(jsonBody(event)).notice : body;
+  const jws = body.startsWith('{') ? parseBody(partnerNoticeBody, event).notice : body;
   return json(200, await receiveNotice(deps, jws));
 });

@@ -4,7 +4,7 @@ import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { getRecognition, recognise, recognitionView } from '../partners/recognition.js';
 import { machineClientOf, pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
-import { json, jsonBody, notFound } from '../shared/http.js';
+import { json, notFound } from '../shared/http.js';
 import { credentialSigner } from '../shared/issuing.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
 import { statusPublication } from '../shared/status-publication.js';
@@ -22,7 +22,7 @@ export const handler = partnerHttpHandler(async (event) => {
   const clientId = machineClientOf(event);
   switch (event.routeKey) {
     case 'POST /recognitions': {
-      const credential = presentedCredentialBody('credential', jsonBody(event));
+      const credential = presentedCredentialBody('credential', event);
       const { created, recognition } = await recognise(deps, { credential, clientId });
       return json(created ? 201 : 200, recognitionView(recognition));
     }

@@ -3,20 +3,16 @@
 // one only reads it. Listing the keys records the active ES256 key when the ledger is still empty, so a
 // deployment that signed before the ledger existed keeps those certificates verifiable after a rotation.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { iso, maxLength, minLength, object, optional, regex, string, trim } from 'zod/mini';
+import { minLength, object, optional, regex, string } from 'zod/mini';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { proofSignerFromEnvironment, signerFromEnvironment } from '../adapters/signer.js';
+import { keyCompromiseBody } from '../api/public.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { loadConfig } from '../shared/config.js';
-import { badRequest, conflict, httpHandler, json, jsonBody, notFound } from '../shared/http.js';
+import { badRequest, conflict, httpHandler, json, notFound, parseBody } from '../shared/http.js';
 import { keyGenerationFromEnvironment, RegionSigningKeys } from '../shared/signing-keys.js';
 
 const PRIVATE = { 'cache-control': 'no-store' };
-
-const compromiseBody = object({
-  compromisedAt: iso.datetime({ offset: true }),
-  reason: string().check(trim(), minLength(3), maxLength(500)),
-});
 
 /** The admin routes on given keys (tests pass an in-memory ledger); `handler` below uses the environment's. */
 export function signingKeysAdminHandler(keys: () => RegionSigningKeys) {
@@ -30,7 +26,7 @@ export function signingKeysAdminHandler(keys: () => RegionSigningKeys) {
         const thumbprint = pathParam(event, 'thumbprint');
         if (!/^[A-Za-z0-9_-]{43}$/.test(thumbprint))
           throw notFound({ en: 'No signing key has this thumbprint', zh: '没有此指纹的签名密钥' });
-        const body = compromiseBody.parse(jsonBody(event));
+        const body = parseBody(keyCompromiseBody, event);
         const outcome = await keys().compromise(thumbprint, new Date(body.compromisedAt), body.reason);
         if (outcome.ok) return json(200, outcome.key, PRIVATE);
         switch (outcome.problem) {

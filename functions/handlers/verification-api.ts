@@ -4,7 +4,7 @@
 import { type Verification, verifyByNumber, verifyPresented } from '../partners/verification.js';
 import { pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
-import { badRequest, json, jsonBody, notFound } from '../shared/http.js';
+import { badRequest, json, notFound } from '../shared/http.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
 import { presentedCredentialBody } from '../shared/verification-body.js';
 
@@ -37,7 +37,7 @@ export const handler = partnerHttpHandler(async (event) => {
       });
     }
     case 'POST /credentials/verify': {
-      const verifiableCredential = presentedCredentialBody('verifiableCredential', jsonBody(event));
+      const verifiableCredential = presentedCredentialBody('verifiableCredential', event);
       return json(200, answer(await verifyPresented(deps, verifiableCredential), now), {
         'cache-control': 'no-store',
       });

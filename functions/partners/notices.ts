@@ -10,8 +10,12 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import type { DynamoDbRegistryStore, RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
 import { withBit } from '../adapters/dynamodb-status-lists.js';
-import { publishStatusLists, type StatusPublicationDeps } from '../certification/status-publication.js';
 import { StateConflict } from '../adapters/dynamodb-table.js';
+import {
+  publishStatusLists,
+  type StatusPublicationDeps,
+  signedForChange,
+} from '../certification/status-publication.js';
 import {
   isRevocationNotice,
   type PartnerRegion,
@@ -198,7 +202,11 @@ export async function voidRecognition(
     const { listId, index } = recognition.endorsementStatus;
     const list = await deps.registry.statusList(listId, 'revocation');
     try {
-      const voided = await deps.registry.voidRecognition(recognition.id, why, withBit(list, index, true, why.at));
+      const voided = await deps.registry.voidRecognition(
+        recognition.id,
+        why,
+        withBit(list, index, true, why.at),
+      );
       // The endorsement list the public route serves, re-signed from the bit just set.
       if (voided && deps.publication)
         await publishStatusLists(deps.publication, [{ listId, purpose: 'revocation' }]);

@@ -4,6 +4,7 @@
 
 import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
 import { StateConflict } from '../adapters/dynamodb-table.js';
+import { publishIfUnsigned, type StatusPublicationDeps } from '../certification/status-publication.js';
 import {
   applyAgreements,
   buildEndorsement,
@@ -12,7 +13,6 @@ import {
   type ScopeRule,
   statusListOf,
 } from '../domain/index.js';
-import { publishIfUnsigned, type StatusPublicationDeps } from '../certification/status-publication.js';
 import type { CredentialSigner } from '../ports.js';
 import { HttpError, notFound } from '../shared/http.js';
 import { voidRecognition } from './notices.js';

@@ -294,7 +294,8 @@ describe('functions', () => {
   });
 
   it('gives the functions behind anonymous routes only read access and no signing key (docs/security.md)', () => {
-    const WRITES = /^(dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))|kms:(Sign|GenerateMac|Encrypt|Decrypt|GenerateDataKey))/;
+    const WRITES =
+      /^(dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))|kms:(Sign|GenerateMac|Encrypt|Decrypt|GenerateDataKey))/;
     // POST /partner-notices is open but acts only on a notice a registered partner signed: its own function
     // writes what such a notice changes. The holder check needs its MAC (kms:GenerateMac), nothing else.
     const allowed: Record<string, RegExp | undefined> = {
@@ -316,7 +317,9 @@ describe('functions', () => {
     const checked = new Set<string>();
     for (const routeKey of publicRoutes) {
       const fnId = functionOfRoute(routeKey);
-      const actions = statementsOf(fnId).flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      const actions = statementsOf(fnId).flatMap((st) =>
+        Array.isArray(st.Action) ? st.Action : [st.Action],
+      );
       const writes = (actions as string[]).filter((a) => WRITES.test(a) && !allowed[routeKey]?.test(a));
       expect(writes, `${routeKey} (${fnId})`).toEqual([]);
       checked.add(fnId);

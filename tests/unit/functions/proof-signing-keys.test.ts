@@ -143,7 +143,14 @@ describe('the public-keys routes with a proof key', () => {
   let proofSigner = ed1;
   // As deployed: the public function's keys never record; the admin function's record on an empty ledger.
   const keysOf = (recordWhenEmpty: boolean) => () =>
-    new RegionSigningKeys({ signer: es, proofSigner, ledger, issuerDid: DID, now: time.now, recordWhenEmpty });
+    new RegionSigningKeys({
+      signer: es,
+      proofSigner,
+      ledger,
+      issuerDid: DID,
+      now: time.now,
+      recordWhenEmpty,
+    });
   const publicHandler = publicKeysHandler(keysOf(false), () => DID);
   const adminHandler = signingKeysAdminHandler(keysOf(true));
   const call = async (routeKey: string, extra: Parameters<typeof event>[1] = {}) => {
