@@ -79,7 +79,8 @@ export function fieldProblems(
           add('is not a field of this request; remove it', '不是本请求的字段，请删除', [...path, key]);
         break;
       case 'invalid_type':
-        if (issue.input === undefined) add('is required', '为必填项');
+        // Without reportInput (a plain .parse) a wrong value cannot be told from a missing one.
+        if ('input' in issue && issue.input === undefined) add('is required', '为必填项');
         else
           add(
             `must be ${TYPE_EN[issue.expected] ?? issue.expected}`,

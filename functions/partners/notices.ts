@@ -200,15 +200,13 @@ export async function voidRecognition(
 ): Promise<boolean> {
   for (let tries = 0; ; tries++) {
     const { listId, index } = recognition.endorsementStatus;
-    const list = await deps.registry.statusList(listId, 'revocation');
+    const list = withBit(await deps.registry.statusList(listId, 'revocation'), index, true, why.at);
+    // The endorsement list verifiers read, signed from the new bit and stored in the same transaction.
+    const [signed] = deps.publication ? ((await signedForChange(deps.publication, [list])) ?? []) : [];
     try {
-      const voided = await deps.registry.voidRecognition(
-        recognition.id,
-        why,
-        withBit(list, index, true, why.at),
-      );
-      // The endorsement list the public route serves, re-signed from the bit just set.
-      if (voided && deps.publication)
+      const voided = await deps.registry.voidRecognition(recognition.id, why, list, signed);
+      // Signing failed before the commit: try once more now; the sweep follows up if this fails too.
+      if (voided && deps.publication && !signed)
         await publishStatusLists(deps.publication, [{ listId, purpose: 'revocation' }]);
       return voided;
     } catch (error) {

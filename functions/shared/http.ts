@@ -139,7 +139,8 @@ export function invalidInput(issues: readonly core.$ZodIssue[], where = ''): Htt
 
 /** The JSON body parsed by its schema (api/); a mismatch is a 400 naming each field and why. */
 export function parseBody<T extends core.$ZodType>(schema: T, event: APIGatewayProxyEventV2): core.output<T> {
-  const parsed = safeParse(schema, jsonBody(event));
+  // reportInput tells a missing field from a wrong one; the input itself never reaches the answer.
+  const parsed = safeParse(schema, jsonBody(event), { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   return parsed.data;
 }
@@ -150,7 +151,7 @@ export function parsePathParam<T extends core.$ZodType>(
   event: APIGatewayProxyEventV2,
   name: string,
 ): core.output<T> {
-  const parsed = safeParse(schema, event.pathParameters?.[name]);
+  const parsed = safeParse(schema, event.pathParameters?.[name], { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues, name);
   return parsed.data;
 }
