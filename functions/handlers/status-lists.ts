@@ -16,12 +16,6 @@ export const handler = httpHandler(async (event) => {
     list: pathParam(event, 'list'),
     purpose: pathParam(event, 'purpose'),
   });
-  console.log(
-    'DBG served',
-    event.rawPath,
-    served.jws.length,
-    JSON.parse(Buffer.from(served.jws.split('.')[1] as string, 'base64url').toString()).validFrom,
-  );
   return {
     statusCode: 200,
     headers: {
