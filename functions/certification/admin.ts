@@ -57,7 +57,11 @@ export async function putExam(
   body: Omit<Exam, 'id' | 'occupation' | 'policy'> & { occupationCode: string; policy: PassPolicyInput },
 ) {
   const found = await deps.store.getOccupation(body.occupationCode);
-  if (!found) throw badRequest(`Unknown occupation ${body.occupationCode}; create it first`);
+  if (!found)
+    throw badRequest({
+      en: `occupationCode: unknown occupation ${body.occupationCode}; create it first`,
+      zh: `occupationCode：职业 ${body.occupationCode} 不存在，请先创建`,
+    });
   let policy: Exam['policy'];
   try {
     policy = passPolicy(body.policy);
@@ -69,7 +73,11 @@ export async function putExam(
   const problems = examProblems(exam);
   if (exam.level <= 2)
     problems.push('levels 2 and 1 need a comprehensive review panel, which this release does not run yet');
-  if (problems.length > 0) throw badRequest('The exam is not sound', problems);
+  if (problems.length > 0)
+    throw badRequest(
+      { en: `The exam is not sound: ${problems.join('; ')}`, zh: `考试设置有误：${problems.join('；')}` },
+      problems,
+    );
   // Sizes as DynamoDB counts them, known before anything is written.
   const fit = deps.store.examFit(exam);
   if (!fit.fits)
@@ -103,7 +111,8 @@ export async function putSession(
   sessionId: string,
   body: Omit<SessionRecord, 'id' | 'seatsTaken'>,
 ) {
-  if (!(await deps.store.getExam(body.examId))) throw badRequest(`Unknown exam ${body.examId}`);
+  if (!(await deps.store.getExam(body.examId)))
+    throw badRequest({ en: `examId: unknown exam ${body.examId}`, zh: `examId：考试 ${body.examId} 不存在` });
   // Instants with their offset (any offset), stored as UTC ISO instants: string order is then time order.
   const opensAt = parseInstant(body.opensAt);
   const closesAt = parseInstant(body.closesAt);
@@ -226,14 +235,14 @@ export async function listExams(deps: AdminDeps, page: PageRequest) {
 
 export async function getPerson(deps: Pick<PeopleDeps, 'store'>, sub: string) {
   const person = await deps.store.getPerson(sub);
-  if (!person) throw notFound('No such person');
+  if (!person) throw notFound({ en: 'No such person', zh: '没有此人员' });
   return personView(person);
 }
 
 /** An attempt as the evaluation body sees it: status, errors and resumes, reviews, and its workflow. */
 export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
   const attempt = await deps.store.getAttempt(attemptId);
-  if (!attempt) throw notFound('No such attempt');
+  if (!attempt) throw notFound({ en: 'No such attempt', zh: '没有此考试记录' });
   const [reviews, execution] = await Promise.all([
     deps.store.listReviews(attemptId),
     workflowOf(deps).describe(attemptId),
@@ -273,7 +282,7 @@ export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
  */
 export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId: string) {
   const attempt = await deps.store.getAttempt(attemptId);
-  if (!attempt) throw notFound('No such attempt');
+  if (!attempt) throw notFound({ en: 'No such attempt', zh: '没有此考试记录' });
   const execution = await workflowOf(deps).describe(attemptId);
   const redrive = (execution?.redriveCount ?? 0) + 1;
   const pending = attempt.lastResume === redrive - 1 && execution?.status === 'RUNNING';

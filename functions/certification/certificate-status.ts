@@ -49,7 +49,11 @@ export async function changeCertificateStatus(
 ) {
   for (let tries = 0; ; tries++) {
     const certificate = await deps.certificates.getCertificate(input.number);
-    if (!certificate) throw notFound(`No certificate numbered ${input.number}`);
+    if (!certificate)
+      throw notFound({
+        en: `No certificate numbered ${input.number}`,
+        zh: `没有编号为 ${input.number} 的证书`,
+      });
     let change: ReturnType<typeof statusChange>;
     try {
       change = statusChange(certificate.status, input.action);

@@ -13,8 +13,9 @@ const deps = { ...verificationDeps(), publication: statusPublication() };
 export const handler = partnerHttpHandler(async (event) => {
   if (event.routeKey !== 'POST /partner-notices') throw notFound();
   const body = textBody(event)?.trim();
-  if (!body) throw badRequest('The request has no body');
-  if (body.length > MAX_PRESENTED_CREDENTIAL) throw badRequest('The body is too large');
+  if (!body) throw badRequest({ en: 'The request has no body', zh: '请求没有内容' });
+  if (body.length > MAX_PRESENTED_CREDENTIAL)
+    throw badRequest({ en: 'The body is too large', zh: '请求内容过大' });
   // A JSON body is `{ "notice": JWS }`; anything else is the JWS itself (application/jose).
   const jws = body.startsWith('{') ? parseBody(partnerNoticeBody, event).notice : body;
   return json(200, await receiveNotice(deps, jws));

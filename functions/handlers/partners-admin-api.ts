@@ -71,7 +71,8 @@ export const handler = httpHandler(async (event) => {
 /** A certificate as admins see it: status, history and the notices its revocation sent. */
 async function certificateAdminView(number: string) {
   const certificate = await store.getCertificate(number);
-  if (!certificate) throw notFound(`No certificate numbered ${number}`);
+  if (!certificate)
+    throw notFound({ en: `No certificate numbered ${number}`, zh: `没有编号为 ${number} 的证书` });
   const { jws: _jws, ...record } = certificate;
   const notices = (await store.listNoticesOf(number)).map(({ jws: _n, ...notice }) => notice);
   return { ...record, notices };

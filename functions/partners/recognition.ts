@@ -177,6 +177,6 @@ async function refuseIfRevokedMeanwhile(deps: RecognitionDeps, recognition: Reco
 
 export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id: string) {
   const recognition = await deps.registry.getRecognition(id);
-  if (!recognition) throw notFound('No such recognition');
+  if (!recognition) throw notFound({ en: 'No such recognition', zh: '没有此认可记录' });
   return recognition;
 }

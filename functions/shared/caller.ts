@@ -63,7 +63,8 @@ export function requireGroup(
   group: 'candidates' | 'assessors' | 'admins',
 ): Caller {
   const caller = callerOf(event);
-  if (!caller.groups.includes(group)) throw forbidden(`Only ${group} may do this`);
+  if (!caller.groups.includes(group))
+    throw forbidden({ en: `Only ${group} may do this`, zh: `只有 ${group} 组的用户可以执行此操作` });
   return caller;
 }
 
@@ -75,7 +76,10 @@ export function machineClientOf(event: APIGatewayProxyEventV2): string {
   const claims = claimsOf(event);
   const clientId = claims?.client_id ?? claims?.azp;
   if (typeof clientId !== 'string' || claims?.sub !== clientId || claims?.username !== undefined)
-    throw forbidden('This is asked by a partner machine client, not a person');
+    throw forbidden({
+      en: 'This is asked by a partner machine client, not a person',
+      zh: '此操作须由伙伴地区的机器客户端发起，而不是个人',
+    });
   return clientId;
 }
 

@@ -325,22 +325,25 @@ describe('public routes never sign or write per request', () => {
   }, 240_000);
 
   it('shows a revocation in the served list as soon as the admin request returns', async () => {
-    const credential = decodeJwt(certificate.jws) as {
-      credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string }[];
-    };
-    const entry = credential.credentialStatus.find((e) => e.statusPurpose === 'revocation');
+    // OB 3.0: one credentialStatus, the revocation entry (the suspension bit sits at the same index).
+    const entry = (
+      decodeJwt(certificate.jws) as {
+        credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string };
+      }
+    ).credentialStatus;
+    expect(entry.statusPurpose).toBe('revocation');
     const revoked = await client.call('liumin', 'POST', `/admin/certificates/${certificate.number}/status`, {
       action: 'revoke',
       reason: 'Exam misconduct established by the evaluation committee',
     });
     expect(revoked).toMatchObject({ status: 'revoked', statusListsPublished: true });
-    const path = new URL(entry?.statusListCredential as string).pathname;
+    const path = new URL(entry.statusListCredential).pathname;
     const list = decodeJwt(await (await fetch(`${cloud.endpoints.api}${path}`)).text()) as {
       credentialSubject: { encodedList: string };
       validFrom: string;
       validUntil: string;
     };
-    expect(StatusList.decode(list.credentialSubject.encodedList).get(Number(entry?.statusListIndex))).toBe(
+    expect(StatusList.decode(list.credentialSubject.encodedList).get(Number(entry.statusListIndex))).toBe(
       true,
     );
     expect(Date.parse(list.validUntil) - Date.parse(list.validFrom)).toBe(24 * 3600 * 1000);
