@@ -3,19 +3,18 @@
 // transaction commits; the first credential placed on a new list signs that list; and a sweep every few
 // minutes signs any handed-out list whose stored signature is missing, older than its bits, or half-way
 // to its validUntil — so a signer that failed after a commit is made good within minutes, and a stored
-// list never expires. The public route only reads what is stored (docs/security.md, "Public routes").
+// list never expires. The public route only reads what is stored (status-serving.ts; docs/security.md,
+// "Public routes").
 import {
   STATUS_PURPOSES,
   StatusList,
   type StatusListKind,
   type StatusPurpose,
   statusListCredential,
-  statusListIdOf,
   statusListOf,
   statusListOrigin,
 } from '../domain/index.js';
 import type { CredentialSigner, SignedStatusList, StatusListBits, StatusListStore } from '../ports.js';
-import { busy, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 
 /** How long verifiers may keep a status list (its `ttl` and our cache-control). */
@@ -183,37 +182,4 @@ export async function renewStatusLists(deps: StatusPublicationDeps) {
   // A list left unsigned is an error for the alarm; the next run tries again.
   if (outcomes.failed > 0) throw new Error(`${outcomes.failed} status lists could not be signed`);
   return { lists: ids.length, ...outcomes };
-}
-
-/** Was this list ever handed out (a read-only check, for telling "not yet signed" from "no such list")? */
-async function wasHandedOut(deps: Pick<StatusPublicationDeps, 'region' | 'lists'>, list: string) {
-  const origin = statusListOrigin(deps.region.code, list);
-  if (!origin) return false;
-  if ('counter' in origin) return (await deps.lists.peekCounter(origin.counter)) > 1;
-  const open = await deps.lists.openStatusList(origin.kind);
-  return open !== undefined && origin.list <= open.list;
-}
-
-/**
- * GET /status/{region}/{list}/{purpose}: the stored signed list, read only. A list no credential named is
- * a 404; one handed out whose first signature has not landed yet is a 503 with Retry-After (the sweep
- * signs it within minutes).
- */
-export async function servedStatusList(
-  deps: Pick<StatusPublicationDeps, 'region' | 'lists' | 'now'>,
-  parts: { region: string; list: string; purpose: string },
-): Promise<{ jws: string; maxAgeSeconds: number }> {
-  const id = statusListIdOf(deps.region.code, parts);
-  if (!id) throw notFound({ en: 'No such status list', zh: '没有这个状态列表' });
-  const signed = await deps.lists.signedStatusList(id.listId, id.purpose);
-  if (!signed) {
-    if (await wasHandedOut(deps, parts.list))
-      throw busy(
-        { en: 'This status list is being signed; ask again shortly', zh: '该状态列表正在签名，请稍后再试' },
-        60,
-      );
-    throw notFound({ en: 'No such status list', zh: '没有这个状态列表' });
-  }
-  const left = Math.floor((Date.parse(signed.validUntil) - deps.now().getTime()) / 1000);
-  return { jws: signed.jws, maxAgeSeconds: Math.max(0, Math.min(STATUS_LIST_TTL_SECONDS, left)) };
 }

@@ -2,7 +2,7 @@
 // (and endorsement) names, public and cacheable. Served from what the functions that change a list signed
 // and stored (certification/status-publication.ts): this function only reads, never signs.
 import { DynamoDbStatusListStore } from '../adapters/dynamodb-status-list-store.js';
-import { servedStatusList } from '../certification/status-publication.js';
+import { servedStatusList } from '../certification/status-serving.js';
 import { pathParam } from '../shared/caller.js';
 import { clock, config } from '../shared/certification.js';
 import { httpHandler } from '../shared/http.js';

@@ -4,8 +4,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { core } from 'zod/mini';
-import { $ZodError, safeParse } from 'zod/v4/core';
+import type { core, ZodMiniType } from 'zod/mini';
+import { $ZodError } from 'zod/v4/core';
 import { fieldProblems } from '../api/issues.js';
 import { InvalidPageToken } from '../ports.js';
 import { logger } from './logger.js';
@@ -138,20 +138,20 @@ export function invalidInput(issues: readonly core.$ZodIssue[], where = ''): Htt
 }
 
 /** The JSON body parsed by its schema (api/); a mismatch is a 400 naming each field and why. */
-export function parseBody<T extends core.$ZodType>(schema: T, event: APIGatewayProxyEventV2): core.output<T> {
+export function parseBody<T extends ZodMiniType>(schema: T, event: APIGatewayProxyEventV2): core.output<T> {
   // reportInput tells a missing field from a wrong one; the input itself never reaches the answer.
-  const parsed = safeParse(schema, jsonBody(event), { reportInput: true });
+  const parsed = schema.safeParse(jsonBody(event), { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   return parsed.data;
 }
 
 /** A path parameter checked by its schema: a mismatch is a 400 naming the parameter. */
-export function parsePathParam<T extends core.$ZodType>(
+export function parsePathParam<T extends ZodMiniType>(
   schema: T,
   event: APIGatewayProxyEventV2,
   name: string,
 ): core.output<T> {
-  const parsed = safeParse(schema, event.pathParameters?.[name], { reportInput: true });
+  const parsed = schema.safeParse(event.pathParameters?.[name], { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues, name);
   return parsed.data;
 }

@@ -8,10 +8,10 @@ import {
   renewStatusLists,
   STATUS_LIST_RENEW_AFTER_SECONDS,
   type StatusPublicationDeps,
-  servedStatusList,
   signedForChange,
   signStatusList,
 } from '../../../functions/certification/status-publication.js';
+import { servedStatusList } from '../../../functions/certification/status-serving.js';
 import { StatusList } from '../../../functions/domain/index.js';
 import type { SignedStatusList, StatusListBits, StatusListStore } from '../../../functions/ports.js';
 import { HttpError } from '../../../functions/shared/http.js';
