@@ -65,8 +65,11 @@ export function textProblem(value: string, kind: TextKind): TextProblem | undefi
   return undefined;
 }
 
-/** The text as stored: NFC, without leading or trailing white space (and, for a name, single spaces). */
+/**
+ * The text as stored: NFC; a name also trimmed with single inner spaces. A multi-line text keeps its white
+ * space as typed (an item's stem is what the candidate reads, byte for byte).
+ */
 export function normaliseText(value: string, kind: TextKind): string {
-  const nfc = value.normalize('NFC').trim();
-  return kind === 'name' ? nfc.replace(/\s+/gu, ' ') : nfc;
+  const nfc = value.normalize('NFC');
+  return kind === 'name' ? nfc.trim().replace(/\s+/gu, ' ') : nfc;
 }

@@ -16,7 +16,8 @@ describe('text that may reach a certificate or a page', () => {
     }
     // e + COMBINING DIAERESIS becomes ë; inner runs of spaces in a name become one.
     expect(normaliseText('  Zoe\u0308   Li ', 'name')).toBe('Zoë Li');
-    expect(normaliseText('line one\n  line two ', 'text')).toBe('line one\n  line two');
+    expect(normaliseText('line one\n  line two ', 'text')).toBe('line one\n  line two ');
+    expect(normaliseText('cafe\u0301 ', 'text')).toBe('café ');
   });
 
   it.each([
