@@ -10,6 +10,7 @@ import {
   int,
   lte,
   maxLength,
+  meta,
   minLength,
   number,
   overwrite,
@@ -42,6 +43,9 @@ function checkedText(kind: TextKind) {
  */
 export function nameText(max: number, min = 1) {
   return string().check(
+    meta({
+      description: 'One line; no control, bidirectional or invisible characters; stored in NFC, trimmed',
+    }),
     checkedText('name'),
     overwrite((v) => normaliseText(v, 'name')),
     minLength(min),
@@ -52,6 +56,10 @@ export function nameText(max: number, min = 1) {
 /** A multi-line text (a rubric, a comment, a reason, an item's stem): line breaks and tabs allowed. */
 export function longText(max: number, min = 1) {
   return string().check(
+    meta({
+      description:
+        'Text; line breaks and tabs allowed; no other control, bidirectional or zero-width characters; stored in NFC',
+    }),
     checkedText('text'),
     overwrite((v) => normaliseText(v, 'text')),
     minLength(min),
@@ -72,6 +80,7 @@ const inRange = (d: Date) => d.getUTCFullYear() >= FIRST_YEAR && d.getUTCFullYea
 /** An RFC 3339 instant with its offset, on a real calendar day (no 31 February), between 2000 and 2099. */
 export const instant = () =>
   string().check(
+    meta({ format: 'date-time', description: 'RFC 3339 with its offset, a real calendar day, 2000–2099' }),
     maxLength(40),
     rule<string>(
       (v) => parseInstant(v) !== undefined,
@@ -91,6 +100,10 @@ export const instant = () =>
 /** A calendar date (2029-12-31, read in the region's zone) or an instant with its offset, 2000–2099. */
 export const dayOrInstant = () =>
   string().check(
+    meta({
+      description:
+        'A date (2029-12-31, in the region’s zone) or an RFC 3339 instant with its offset, 2000–2099',
+    }),
     maxLength(40),
     rule<string>(
       (v) => parseBoundary(v, 'UTC', 'start') !== undefined,
@@ -110,6 +123,10 @@ export const dayOrInstant = () =>
 /** A national occupation code (国家职业分类大典), such as 6-18-01-01. */
 export const occupationCode = () =>
   string().check(
+    meta({
+      pattern: '^\\d-\\d{2}-\\d{2}-\\d{2}$',
+      description: 'National occupation code, such as 6-18-01-01',
+    }),
     maxLength(20),
     rule<string>(
       (v) => /^\d-\d{2}-\d{2}-\d{2}$/.test(v),
