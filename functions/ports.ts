@@ -273,3 +273,47 @@ export interface Page<T> {
 export class InvalidPageToken extends Error {
   override name = 'InvalidPageToken';
 }
+
+// ---- status lists, signed when they change ----
+
+/** A status list's bits as stored (one item per list and purpose), and the version each change bumps. */
+export interface StatusListBits {
+  listId: string;
+  purpose: 'revocation' | 'suspension';
+  encodedList: string;
+  /** 0 for a list never written. */
+  version: number;
+}
+
+/** A status list credential as signed and stored for the public route, made from one version of the bits. */
+export interface SignedStatusList {
+  listId: string;
+  purpose: 'revocation' | 'suspension';
+  /** The version of the bits it was made from. */
+  listVersion: number;
+  signedAt: string;
+  validUntil: string;
+  jws: string;
+}
+
+/**
+ * Where the region keeps its status lists: the bits every change writes, what shows a list was handed
+ * out (the open list of a kind, the yearly serial counters), and the signed credential the public route
+ * serves. The public function only reads (`signed`); the functions that change a list sign it and store it.
+ */
+export interface StatusListStore {
+  statusList(listId: string, purpose: 'revocation' | 'suspension'): Promise<StatusListBits>;
+  openStatusList(kind: 'certificates' | 'recognitions'): Promise<{ list: number } | undefined>;
+  peekCounter(name: string): Promise<number>;
+  signedStatusList(
+    listId: string,
+    purpose: 'revocation' | 'suspension',
+  ): Promise<SignedStatusList | undefined>;
+  /** Every signed list, for the renewal sweep. */
+  signedStatusLists(): Promise<SignedStatusList[]>;
+  /**
+   * Stores a signed list unless one made from a later version of the bits, or signed later from the same
+   * version, is already there (a slower concurrent signer never overwrites a newer list). False then.
+   */
+  storeSignedStatusList(signed: SignedStatusList): Promise<boolean>;
+}

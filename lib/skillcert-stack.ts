@@ -140,16 +140,34 @@ export class SkillcertStack extends Stack {
         TABLE_NAME: this.data.table.tableName,
       },
     });
-    this.signing.grantPublicKeysRead(publicKeys).grantTableWrite(this.data.table);
+    // Reads only: serving a key set never writes the ledger (docs/security.md, "Public routes").
+    this.signing.grantPublicKeysRead(publicKeys).grantTableRead(this.data.table);
     this.api.addRoute(HttpMethod.GET, '/.well-known/jwks.json', publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, '/.well-known/did.json', publicKeys.function, { kind: 'public' });
     // The JSON-LD context and JSON schema every credential names (never-changing, versioned paths).
     this.api.addRoute(HttpMethod.GET, SKILLCERT_CONTEXT_PATH, publicKeys.function, { kind: 'public' });
     this.api.addRoute(HttpMethod.GET, SKILLCERT_SCHEMA_PATH, publicKeys.function, { kind: 'public' });
-    this.api.addRoute(HttpMethod.GET, '/admin/signing-keys', publicKeys.function, { kind: 'user' });
-    this.api.addRoute(HttpMethod.POST, '/admin/signing-keys/{thumbprint}/compromise', publicKeys.function, {
-      kind: 'user',
+    // The ledger's admin routes write it (a compromise; the first key, listed on an empty ledger).
+    const signingKeysAdmin = new SkillcertFunction(this, 'SigningKeysAdminApi', {
+      entry: 'signing-keys-admin-api',
+      description: 'Admin routes: the signing-key ledger and declared compromises',
+      memorySize: 256,
+      environment: {
+        SIGNING_KEY_ID: this.signing.key.keyId,
+        ...this.signing.proofEnvironment(),
+        SIGNING_KEY_GENERATION: String(this.signing.generation),
+        ISSUER_DID: issuerDid,
+        TABLE_NAME: this.data.table.tableName,
+      },
     });
+    this.signing.grantPublicKeysRead(signingKeysAdmin).grantTableWrite(this.data.table);
+    this.api.addRoute(HttpMethod.GET, '/admin/signing-keys', signingKeysAdmin.function, { kind: 'user' });
+    this.api.addRoute(
+      HttpMethod.POST,
+      '/admin/signing-keys/{thumbprint}/compromise',
+      signingKeysAdmin.function,
+      { kind: 'user' },
+    );
 
     const whoAmI = new SkillcertFunction(this, 'WhoAmI', {
       entry: 'who-am-i',

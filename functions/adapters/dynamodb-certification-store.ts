@@ -30,6 +30,7 @@ import type {
   ReviewRecord,
   ReviewStatus,
   SessionRecord,
+  SignedStatusList,
   StatusHistoryEntry,
   WorkflowErrorRecord,
 } from '../ports.js';
@@ -37,6 +38,7 @@ import {
   readOpenStatusList,
   readStatusList,
   type StatusListRecord,
+  signedStatusListWrite,
   statusListWrite,
   takeStatusPosition,
 } from './dynamodb-status-lists.js';
@@ -44,6 +46,7 @@ import {
   AlreadyExists,
   batchKey,
   cancelledByCondition,
+  itemOf,
   putNew,
   SingleTableStore,
   StateConflict,
@@ -66,6 +69,8 @@ const key = {
   seats: (id: string) => ({ pk: `SESSION#${id}`, sk: 'SEATS' }),
   seat: (sessionId: string, sub: string) => ({ pk: `SESSION#${sessionId}`, sk: `SEAT#${sub}` }),
   person: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'PROFILE' }),
+  /** Who holds a resident ID (by its MAC): one person per ID. */
+  identity: (mac: string) => ({ pk: `IDENTITY#${mac}`, sk: 'IDENTITY' }),
   /** An assessor's open reviews, counted apart from the profile (an admin's edit must not reset it). */
   load: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'LOAD' }),
   attempt: (id: string) => ({ pk: `ATTEMPT#${id}`, sk: 'ATTEMPT' }),
@@ -188,6 +193,11 @@ const DECIDED = {
   condition: '#status IN (:passed, :failed)',
   values: { ':passed': 'passed', ':failed': 'failed' },
 } as const;
+
+/** Another person already holds this resident ID. */
+export class IdentityTaken extends Error {
+  override name = 'IdentityTaken';
+}
 
 export class DynamoDbCertificationStore extends SingleTableStore {
   // ---- occupations, exams, sessions, people (admin-managed) ----
@@ -406,6 +416,53 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       person,
       assessor ? { pk: 'ASSESSORS', sk: person.sub } : undefined,
     );
+  }
+
+  /**
+   * Writes a person who has a resident ID (identityMac) together with the ID's claim, in one transaction:
+   * the claim is taken only if no one else holds it, and a person whose ID changed gives up the old one.
+   * @throws IdentityTaken when another person holds this ID; nothing is written then.
+   */
+  async putPersonWithIdentity(person: PersonRecord & { identityMac: string }, previousMac?: string) {
+    const assessor = person.roles.includes('assessor');
+    const mine = {
+      ConditionExpression: 'attribute_not_exists(pk) OR #sub = :sub',
+      ExpressionAttributeNames: { '#sub': 'sub' },
+      ExpressionAttributeValues: { ':sub': person.sub },
+    };
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: itemOf(
+                  key.person(person.sub),
+                  person,
+                  assessor ? { pk: 'ASSESSORS', sk: person.sub } : undefined,
+                ),
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { ...key.identity(person.identityMac), sub: person.sub },
+                ...mine,
+              },
+            },
+            ...(previousMac && previousMac !== person.identityMac
+              ? [{ Delete: { TableName: this.table, Key: key.identity(previousMac), ...mine } }]
+              : []),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const [, claim] = error.CancellationReasons ?? [];
+      if (claim?.Code === 'ConditionalCheckFailed') throw new IdentityTaken();
+      throw new StateConflict('The person or their ID changed meanwhile');
+    }
   }
 
   getPerson(sub: string) {
@@ -927,6 +984,8 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     from: CertificateRecord['status'];
     entry: StatusHistoryEntry;
     lists: StatusListRecord[];
+    /** The lists as signed from these bits, stored in the same transaction (status-publication.ts). */
+    signedLists?: SignedStatusList[];
     notices: NoticeRecord[];
   }): Promise<void> {
     try {
@@ -952,6 +1011,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
               },
             },
             ...change.lists.map((list) => statusListWrite(this.table, list)),
+            ...(change.signedLists ?? []).map((signed) => signedStatusListWrite(this.table, signed)),
             ...change.notices.map((notice) => ({
               Put: putNew(this.table, key.notice(notice.id), notice, {
                 pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,

@@ -4,10 +4,12 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agreement, OpenStatusList, PartnerRegion, StatusPurpose } from '../domain/index.js';
+import type { SignedStatusList } from '../ports.js';
 import {
   readOpenStatusList,
   readStatusList,
   type StatusListRecord,
+  signedStatusListWrite,
   statusListWrite,
   takeStatusPosition,
 } from './dynamodb-status-lists.js';
@@ -164,6 +166,8 @@ export class DynamoDbRegistryStore extends SingleTableStore {
     id: string,
     reason: { at: Date; reason: string; noticeId: string },
     list: StatusListRecord,
+    /** The list as signed from these bits, stored in the same transaction (status-publication.ts). */
+    signed?: SignedStatusList,
   ): Promise<boolean> {
     try {
       await this.db.send(
@@ -187,6 +191,7 @@ export class DynamoDbRegistryStore extends SingleTableStore {
               },
             },
             statusListWrite(this.table, list),
+            ...(signed ? [signedStatusListWrite(this.table, signed)] : []),
           ],
         }),
       );

@@ -3,9 +3,11 @@
 // and writes it back on the condition that nobody changed it meanwhile, inside the same transaction
 // as the record whose status it mirrors, so the record and its bit never disagree.
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpenStatusList, StatusListKind, StatusPurpose } from '../domain/index.js';
 import { StatusList } from '../domain/index.js';
+import type { SignedStatusList } from '../ports.js';
 
 export interface StatusListRecord {
   listId: string;
@@ -107,4 +109,83 @@ export function takeStatusPosition(table: string, read: OpenStatusList | undefin
         : {}),
     },
   };
+}
+
+// ---- the signed lists the public route serves (certification/status-publication.ts) ----
+
+// All signed lists share one partition, so the renewal sweep finds them with one Query; a region has a
+// handful of lists (two purposes per 131,072 certificates), each item a few KB.
+const SIGNED_PK = 'STATUSLIST#SIGNED';
+const signedKey = (listId: string, purpose: StatusPurpose) => ({ pk: SIGNED_PK, sk: `${listId}#${purpose}` });
+
+export async function readSignedStatusList(
+  db: DynamoDBDocumentClient,
+  table: string,
+  listId: string,
+  purpose: StatusPurpose,
+): Promise<SignedStatusList | undefined> {
+  // Eventually consistent is enough: a list signed a moment ago is served on the next request.
+  const out = await db.send(new GetCommand({ TableName: table, Key: signedKey(listId, purpose) }));
+  return out.Item ? signedOf(out.Item) : undefined;
+}
+
+function signedOf(item: Record<string, unknown>): SignedStatusList {
+  return {
+    listId: String(item.listId),
+    purpose: item.purpose as StatusPurpose,
+    listVersion: Number(item.listVersion),
+    signedAt: String(item.signedAt),
+    validUntil: String(item.validUntil),
+    jws: String(item.jws),
+  };
+}
+
+export async function readSignedStatusLists(
+  db: DynamoDBDocumentClient,
+  table: string,
+): Promise<SignedStatusList[]> {
+  const found: SignedStatusList[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': SIGNED_PK },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) found.push(signedOf(item));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+/** The conditional Put of a signed list (standalone, or inside the transaction that changes its bits). */
+export function signedStatusListWrite(table: string, signed: SignedStatusList) {
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...signedKey(signed.listId, signed.purpose), ...signed },
+      // Never over a list made from later bits, or from the same bits signed later.
+      ConditionExpression:
+        'attribute_not_exists(pk) OR listVersion < :version OR (listVersion = :version AND signedAt < :signedAt)',
+      ExpressionAttributeValues: { ':version': signed.listVersion, ':signedAt': signed.signedAt },
+    },
+  };
+}
+
+/** Stores a signed list unless a newer one (later bits, or the same bits signed later) is already stored. */
+export async function writeSignedStatusList(
+  db: DynamoDBDocumentClient,
+  table: string,
+  signed: SignedStatusList,
+): Promise<boolean> {
+  try {
+    await db.send(new PutCommand(signedStatusListWrite(table, signed).Put));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DynamoDbCertificationStore,
+  IdentityTaken,
   MAX_ANSWERS_BYTES,
   StateConflict,
 } from '../adapters/dynamodb-certification-store.js';
@@ -56,7 +57,11 @@ export async function putExam(
   body: Omit<Exam, 'id' | 'occupation' | 'policy'> & { occupationCode: string; policy: PassPolicyInput },
 ) {
   const found = await deps.store.getOccupation(body.occupationCode);
-  if (!found) throw badRequest(`Unknown occupation ${body.occupationCode}; create it first`);
+  if (!found)
+    throw badRequest({
+      en: `occupationCode: unknown occupation ${body.occupationCode}; create it first`,
+      zh: `occupationCode：职业 ${body.occupationCode} 不存在，请先创建`,
+    });
   let policy: Exam['policy'];
   try {
     policy = passPolicy(body.policy);
@@ -68,7 +73,11 @@ export async function putExam(
   const problems = examProblems(exam);
   if (exam.level <= 2)
     problems.push('levels 2 and 1 need a comprehensive review panel, which this release does not run yet');
-  if (problems.length > 0) throw badRequest('The exam is not sound', problems);
+  if (problems.length > 0)
+    throw badRequest(
+      { en: `The exam is not sound: ${problems.join('; ')}`, zh: `考试设置有误：${problems.join('；')}` },
+      problems,
+    );
   // Sizes as DynamoDB counts them, known before anything is written.
   const fit = deps.store.examFit(exam);
   if (!fit.fits)
@@ -102,7 +111,8 @@ export async function putSession(
   sessionId: string,
   body: Omit<SessionRecord, 'id' | 'seatsTaken'>,
 ) {
-  if (!(await deps.store.getExam(body.examId))) throw badRequest(`Unknown exam ${body.examId}`);
+  if (!(await deps.store.getExam(body.examId)))
+    throw badRequest({ en: `examId: unknown exam ${body.examId}`, zh: `examId：考试 ${body.examId} 不存在` });
   // Instants with their offset (any offset), stored as UTC ISO instants: string order is then time order.
   const opensAt = parseInstant(body.opensAt);
   const closesAt = parseInstant(body.closesAt);
@@ -173,7 +183,10 @@ export async function putPerson(
   };
   if (nationalId !== undefined) {
     if (!isNationalId(nationalId))
-      throw badRequest('nationalId is not a valid 18-character resident identity number');
+      throw badRequest({
+        en: 'nationalId is not a valid 18-character resident identity number',
+        zh: 'nationalId 不是有效的 18 位居民身份号码',
+      });
     // Only the keyed MAC is kept; a re-registration drops the searchable salted hash of before.
     identity = { identityMac: await deps.identityKey.mac(identityMacInput(nationalId)) };
   }
@@ -183,7 +196,24 @@ export async function putPerson(
     holderId: existing?.holderId ?? `urn:uuid:${randomUUID()}`,
     ...identity,
   };
-  await deps.store.putPerson(person);
+  if (person.identityMac) {
+    try {
+      // One person per resident ID: the ID's claim is taken in the same transaction as the record.
+      await deps.store.putPersonWithIdentity(
+        { ...person, identityMac: person.identityMac },
+        existing?.identityMac,
+      );
+    } catch (error) {
+      if (error instanceof IdentityTaken)
+        throw conflict({
+          en: 'nationalId is already registered to another person; one person holds one ID. Correct the other record first.',
+          zh: 'nationalId 已登记在另一人名下；一个身份号码只能属于一人。请先更正另一条记录。',
+        });
+      if (error instanceof StateConflict)
+        throw conflict({ en: 'The person changed meanwhile; try again', zh: '该人员记录刚被修改，请重试' });
+      throw error;
+    }
+  } else await deps.store.putPerson(person);
   // The ID number is not echoed back, stored or logged.
   return personView(person);
 }
@@ -205,14 +235,14 @@ export async function listExams(deps: AdminDeps, page: PageRequest) {
 
 export async function getPerson(deps: Pick<PeopleDeps, 'store'>, sub: string) {
   const person = await deps.store.getPerson(sub);
-  if (!person) throw notFound('No such person');
+  if (!person) throw notFound({ en: 'No such person', zh: '没有此人员' });
   return personView(person);
 }
 
 /** An attempt as the evaluation body sees it: status, errors and resumes, reviews, and its workflow. */
 export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
   const attempt = await deps.store.getAttempt(attemptId);
-  if (!attempt) throw notFound('No such attempt');
+  if (!attempt) throw notFound({ en: 'No such attempt', zh: '没有此考试记录' });
   const [reviews, execution] = await Promise.all([
     deps.store.listReviews(attemptId),
     workflowOf(deps).describe(attemptId),
@@ -252,7 +282,7 @@ export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
  */
 export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId: string) {
   const attempt = await deps.store.getAttempt(attemptId);
-  if (!attempt) throw notFound('No such attempt');
+  if (!attempt) throw notFound({ en: 'No such attempt', zh: '没有此考试记录' });
   const execution = await workflowOf(deps).describe(attemptId);
   const redrive = (execution?.redriveCount ?? 0) + 1;
   const pending = attempt.lastResume === redrive - 1 && execution?.status === 'RUNNING';

@@ -1,6 +1,7 @@
-// Admins suspend, reinstate and revoke certificates; the region publishes its status lists, signed.
+// Admins suspend, reinstate and revoke certificates.
 // A change writes the certificate's status and its status bits in one transaction; a revocation also
-// stores a notice for each partner region, then starts their delivery (which signs them).
+// stores a notice for each partner region, then starts their delivery (which signs them). The changed
+// status lists are signed from the new bits and stored in the same transaction (status-publication.ts).
 import { decodeJwt } from 'jose';
 import { type DynamoDbCertificationStore, StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type StatusListRecord, withBit } from '../adapters/dynamodb-status-lists.js';
@@ -12,24 +13,21 @@ import {
   type StatusPurpose,
   statusChange,
   statusEntriesToCheck,
-  statusListCredential,
-  statusListIdOf,
   statusListIdOfUrl,
-  statusListOrigin,
 } from '../domain/index.js';
 import { noticesFor } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
-import type { CredentialSigner, NoticeDispatcher } from '../ports.js';
+import type { NoticeDispatcher } from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
+import { publishStatusLists, type StatusPublicationDeps, signedForChange } from './status-publication.js';
 
 export type StatusDeps = Pick<VerificationDeps, 'region' | 'registry' | 'now'> & {
   certificates: DynamoDbCertificationStore;
   dispatcher: NoticeDispatcher;
+  /** Signs the lists a change wrote, right after it commits (status-publication.ts). */
+  publication: StatusPublicationDeps;
 };
-
-/** How long verifiers may keep a status list: a revocation reaches every verifier within this time. */
-export const STATUS_LIST_TTL_SECONDS = 300;
 
 /**
  * Where the certificate's bits are: list id and index per purpose, read from its own credential (its
@@ -51,7 +49,11 @@ export async function changeCertificateStatus(
 ) {
   for (let tries = 0; ; tries++) {
     const certificate = await deps.certificates.getCertificate(input.number);
-    if (!certificate) throw notFound(`No certificate numbered ${input.number}`);
+    if (!certificate)
+      throw notFound({
+        en: `No certificate numbered ${input.number}`,
+        zh: `没有编号为 ${input.number} 的证书`,
+      });
     let change: ReturnType<typeof statusChange>;
     try {
       change = statusChange(certificate.status, input.action);
@@ -77,12 +79,15 @@ export async function changeCertificateStatus(
             reason: input.reason,
           })
         : [];
+    // The lists verifiers read, signed from the new bits and stored in the same transaction.
+    const signedLists = await signedForChange(deps.publication, lists);
     try {
       await deps.certificates.changeCertificateStatus({
         number: certificate.number,
         from: certificate.status,
         entry: { status: change.to, reason: input.reason, at: at.toISOString(), by: input.adminSub },
         lists,
+        ...(signedLists ? { signedLists } : {}),
         notices,
       });
     } catch (error) {
@@ -90,6 +95,13 @@ export async function changeCertificateStatus(
       if (error instanceof StateConflict && tries < 7) continue;
       throw error;
     }
+    // Signing failed before the commit: try once more now; the sweep follows up if this fails too.
+    const published =
+      signedLists !== undefined ||
+      (await publishStatusLists(
+        deps.publication,
+        lists.map((l) => ({ listId: l.listId, purpose: l.purpose })),
+      ));
     const dispatched = await Promise.all(
       notices.map(async (notice) => {
         // Held for a partner that cannot take it now: sent when it can (docs/partners.md).
@@ -116,51 +128,8 @@ export async function changeCertificateStatus(
       previousStatus: change.from,
       reason: input.reason,
       at: at.toISOString(),
+      statusListsPublished: published,
       notices: dispatched,
     };
   }
-}
-
-/** Whether any credential ever named this list (statusListOrigin): nothing is signed for a list nobody uses. */
-async function wasHandedOut(
-  deps: Pick<StatusDeps, 'region' | 'certificates'>,
-  list: string,
-): Promise<boolean> {
-  const origin = statusListOrigin(deps.region.code, list);
-  if (!origin) return false;
-  if ('counter' in origin) return (await deps.certificates.peekCounter(origin.counter)) > 1;
-  const open = await deps.certificates.openStatusList(origin.kind);
-  return open !== undefined && origin.list <= open.list;
-}
-
-const signedLists = new Map<string, { version: number; signedAt: number; jws: string }>();
-/** A container re-signs a list at most this often while it is unchanged; a change re-signs at once. */
-const RESIGN_AFTER_MS = 60_000;
-
-/** The signed BitstringStatusListCredential at /status/{region}/{list}/{purpose} (JWS; its payload holds the proof). */
-export async function publishStatusList(
-  deps: Pick<StatusDeps, 'region' | 'certificates' | 'now'> & { credentials: CredentialSigner },
-  parts: { region: string; list: string; purpose: string },
-): Promise<{ jws: string; maxAgeSeconds: number }> {
-  const id = statusListIdOf(deps.region.code, parts);
-  if (!id || !(await wasHandedOut(deps, parts.list))) throw notFound('No such status list');
-  const record = await deps.certificates.statusList(id.listId, id.purpose);
-  const now = deps.now();
-  const cacheKey = `${id.listId}/${id.purpose}`;
-  const cached = signedLists.get(cacheKey);
-  if (cached && cached.version === record.version && now.getTime() - cached.signedAt < RESIGN_AFTER_MS) {
-    const age = Math.floor((now.getTime() - cached.signedAt) / 1000);
-    return { jws: cached.jws, maxAgeSeconds: Math.max(0, STATUS_LIST_TTL_SECONDS - age) };
-  }
-  const credential = statusListCredential({
-    url: `${deps.region.publicUrl}/status/${parts.region}/${parts.list}/${id.purpose}`,
-    issuerDid: deps.region.did,
-    purpose: id.purpose,
-    list: StatusList.decode(record.encodedList),
-    validFrom: now,
-    ttlSeconds: STATUS_LIST_TTL_SECONDS,
-  });
-  const { jws } = await deps.credentials.sign(credential);
-  signedLists.set(cacheKey, { version: record.version, signedAt: now.getTime(), jws });
-  return { jws, maxAgeSeconds: STATUS_LIST_TTL_SECONDS };
 }

@@ -27,6 +27,7 @@ import {
   successorSlot,
 } from '../domain/index.js';
 import type { AttemptRecord, CredentialSigner, PersonRecord, ReviewRecord } from '../ports.js';
+import { publishIfUnsigned, type StatusPublicationDeps } from './status-publication.js';
 
 /** A step failure the state machine routes by name (Error) rather than retries blindly. */
 export class WorkflowError extends Error {
@@ -221,7 +222,13 @@ function practicalScore(
 
 /** Decides the result once the marks are in: moderation, a certificate, or a recorded fail. */
 export async function decideResult(
-  deps: WorkflowDeps & { credentials: CredentialSigner; issuer: IssuerSettings; newSeed: () => string },
+  deps: WorkflowDeps & {
+    credentials: CredentialSigner;
+    issuer: IssuerSettings;
+    newSeed: () => string;
+    /** Signs a new status list when the first certificate lands on it; absent in tests that do not look. */
+    publication?: StatusPublicationDeps;
+  },
   attemptId: string,
 ): Promise<DecisionOutcome> {
   const { attempt, exam, candidate } = await load(deps, attemptId);
@@ -291,7 +298,12 @@ export async function decideResult(
 const ISSUE_ROUNDS = 6;
 
 async function issue(
-  deps: WorkflowDeps & { credentials: CredentialSigner; issuer: IssuerSettings; newSeed: () => string },
+  deps: WorkflowDeps & {
+    credentials: CredentialSigner;
+    issuer: IssuerSettings;
+    newSeed: () => string;
+    publication?: StatusPublicationDeps;
+  },
   facts: {
     attempt: AttemptRecord;
     exam: Exam;
@@ -364,6 +376,12 @@ async function issue(
         { decision, ...(facts.practical !== undefined ? { practicalScore: facts.practical } : {}) },
         { read: openList, next: position.next },
       );
+      // The first certificate on a new list: sign the list so its URL answers (status-publication.ts).
+      if (deps.publication)
+        await publishIfUnsigned(
+          deps.publication,
+          statusListOf(deps.issuer.regionCode, 'certificates', position.next.list).listId,
+        );
       return number;
     } catch (error) {
       // Someone else took the serial or the status list position (a failed condition), or held them in

@@ -22,5 +22,6 @@ export * from './review-chains.js';
 export * from './score.js';
 export * from './status-index.js';
 export * from './status-list.js';
+export * from './text.js';
 export * from './timing.js';
 export * from './verification.js';

@@ -64,8 +64,10 @@ export function statusListCredential(options: {
   purpose: 'revocation' | 'suspension';
   list: StatusList;
   validFrom: Date;
-  /** How long verifiers may cache it; also its validUntil. */
+  /** How long verifiers may cache it (the list's `ttl`); also its validUntil unless validitySeconds says otherwise. */
   ttlSeconds: number;
+  /** How long the signature stands (validUntil − validFrom): lists signed when they change live longer than their ttl. */
+  validitySeconds?: number;
 }) {
   return {
     '@context': ['https://www.w3.org/ns/credentials/v2'],
@@ -73,7 +75,9 @@ export function statusListCredential(options: {
     type: ['VerifiableCredential', 'BitstringStatusListCredential'],
     issuer: options.issuerDid,
     validFrom: options.validFrom.toISOString(),
-    validUntil: new Date(options.validFrom.getTime() + options.ttlSeconds * 1000).toISOString(),
+    validUntil: new Date(
+      options.validFrom.getTime() + (options.validitySeconds ?? options.ttlSeconds) * 1000,
+    ).toISOString(),
     credentialSubject: {
       id: `${options.url}#list`,
       type: 'BitstringStatusList',

@@ -1,6 +1,6 @@
 // The assessor routes: my queue, one review, marks, return.
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { array, maxLength, minLength, number, object, optional, string } from 'zod/mini';
+import { marksBody, returnBody } from '../api/marking.js';
 import {
   type AssessorDeps,
   myQueue,
@@ -10,7 +10,7 @@ import {
 } from '../certification/assessor.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
+import { httpHandler, json, notFound, pageRequest, parseBody } from '../shared/http.js';
 
 const sfn = new SFNClient({});
 
@@ -24,17 +24,6 @@ const deps: AssessorDeps = {
   },
 };
 
-const marksBody = object({
-  criteria: array(
-    object({
-      criterionId: string().check(minLength(1), maxLength(64)),
-      points: number(),
-      comment: optional(string().check(maxLength(2000))),
-    }),
-  ).check(minLength(1), maxLength(100)),
-});
-const returnBody = object({ reason: string().check(minLength(5), maxLength(2000)) });
-
 export const handler = httpHandler(async (event) => {
   const { sub } = requireGroup(event, 'assessors');
   switch (event.routeKey) {
@@ -43,14 +32,14 @@ export const handler = httpHandler(async (event) => {
     case 'GET /assessor/reviews/{attemptId}/{slot}':
       return json(200, await openReview(deps, sub, pathParam(event, 'attemptId'), pathParam(event, 'slot')));
     case 'POST /assessor/reviews/{attemptId}/{slot}/marks': {
-      const body = marksBody.parse(jsonBody(event));
+      const body = parseBody(marksBody, event);
       return json(
         200,
         await submitMark(deps, sub, pathParam(event, 'attemptId'), pathParam(event, 'slot'), body.criteria),
       );
     }
     case 'POST /assessor/reviews/{attemptId}/{slot}/return': {
-      const body = returnBody.parse(jsonBody(event));
+      const body = parseBody(returnBody, event);
       return json(
         200,
         await returnReview(deps, sub, pathParam(event, 'attemptId'), pathParam(event, 'slot'), body.reason),

@@ -1,7 +1,7 @@
 // The candidate routes: sessions open to me, start an attempt, autosave, submit, my attempts and certificates.
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { array, boolean, maxLength, object, optional, record, string, union } from 'zod/mini';
 import { startExecutionOnce } from '../adapters/step-functions.js';
+import { answersBody, submitBody } from '../api/marking.js';
 import {
   type CandidateDeps,
   getAttempt,
@@ -14,7 +14,7 @@ import {
 } from '../certification/candidate.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { clock, config, store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody, notFound, pageRequest } from '../shared/http.js';
+import { httpHandler, json, notFound, pageRequest, parseBody } from '../shared/http.js';
 
 const sfn = new SFNClient({});
 
@@ -25,19 +25,6 @@ const deps: CandidateDeps = {
   startWorkflow: (attemptId) =>
     startExecutionOnce(sfn, config.STATE_MACHINE_ARN as string, attemptId, { attemptId }),
 };
-
-const answer = union([
-  string().check(maxLength(500)),
-  array(string().check(maxLength(64))).check(maxLength(26)),
-  boolean(),
-]);
-const answersBody = object({ answers: record(string().check(maxLength(64)), answer) });
-const submitBody = optional(
-  object({
-    answers: optional(record(string().check(maxLength(64)), answer)),
-    practicalEvidence: optional(string().check(maxLength(10_000))),
-  }),
-);
 
 export const handler = httpHandler(async (event) => {
   const { sub } = requireGroup(event, 'candidates');
@@ -51,11 +38,11 @@ export const handler = httpHandler(async (event) => {
     case 'GET /attempts/{attemptId}':
       return json(200, await getAttempt(deps, sub, pathParam(event, 'attemptId')));
     case 'PUT /attempts/{attemptId}/answers': {
-      const body = answersBody.parse(jsonBody(event));
+      const body = parseBody(answersBody, event);
       return json(200, await saveAnswers(deps, sub, pathParam(event, 'attemptId'), body.answers));
     }
     case 'POST /attempts/{attemptId}/submit': {
-      const body = submitBody.parse(jsonBody(event)) ?? {};
+      const body = parseBody(submitBody, event) ?? {};
       return json(202, await submitAttempt(deps, sub, pathParam(event, 'attemptId'), body));
     }
     case 'GET /me/attempts':

@@ -3,6 +3,7 @@ import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { decideResult } from '../certification/workflow.js';
 import { clock, config, store } from '../shared/certification.js';
 import { credentialSigner } from '../shared/issuing.js';
+import { statusPublication } from '../shared/status-publication.js';
 import { workflowStep } from '../shared/workflow-step.js';
 
 export const handler = workflowStep(async (event: { attemptId: string }) =>
@@ -12,6 +13,7 @@ export const handler = workflowStep(async (event: { attemptId: string }) =>
       now: clock.now,
       credentials: credentialSigner(),
       newSeed: newStatusListSeed,
+      publication: statusPublication(),
       issuer: {
         regionCode: config.REGION_CODE,
         regionPrefix: config.REGION_PREFIX,

@@ -1,10 +1,11 @@
 // POST /holder-checks: does this certificate belong to the person whose ID card the verifier is looking
 // at? Public and throttled; answers yes or no, and logs each check without the ID.
-import { maxLength, minLength, object, string } from 'zod/mini';
+
 import { identityKeyFromEnvironment } from '../adapters/identity-key.js';
+import { holderCheckBody } from '../api/public.js';
 import { checkHolder } from '../certification/holder-check.js';
 import { store } from '../shared/certification.js';
-import { httpHandler, json, jsonBody } from '../shared/http.js';
+import { httpHandler, json, parseBody } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 
 const deps = {
@@ -13,13 +14,8 @@ const deps = {
   record: (check: { certificateNumber: string; matches: boolean; sourceIp: string }) =>
     logger.info('Holder check', { holderCheck: check }),
 };
-const body = object({
-  certificateNumber: string().check(minLength(6), maxLength(40)),
-  nationalId: string().check(minLength(15), maxLength(24)),
-});
-
 export const handler = httpHandler(async (event) => {
-  const input = body.parse(jsonBody(event));
+  const input = parseBody(holderCheckBody, event);
   const answer = await checkHolder(deps, { ...input, sourceIp: event.requestContext.http.sourceIp });
   return json(200, answer, { 'cache-control': 'no-store' });
 });

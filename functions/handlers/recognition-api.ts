@@ -4,9 +4,10 @@ import { newStatusListSeed } from '../adapters/dynamodb-status-lists.js';
 import { getRecognition, recognise, recognitionView } from '../partners/recognition.js';
 import { machineClientOf, pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
-import { json, jsonBody, notFound } from '../shared/http.js';
+import { json, notFound } from '../shared/http.js';
 import { credentialSigner } from '../shared/issuing.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
+import { statusPublication } from '../shared/status-publication.js';
 import { presentedCredentialBody } from '../shared/verification-body.js';
 
 const deps = {
@@ -14,13 +15,14 @@ const deps = {
   checkProof,
   credentials: credentialSigner(),
   newSeed: newStatusListSeed,
+  publication: statusPublication(),
 };
 
 export const handler = partnerHttpHandler(async (event) => {
   const clientId = machineClientOf(event);
   switch (event.routeKey) {
     case 'POST /recognitions': {
-      const credential = presentedCredentialBody('credential', jsonBody(event));
+      const credential = presentedCredentialBody('credential', event);
       const { created, recognition } = await recognise(deps, { credential, clientId });
       return json(created ? 201 : 200, recognitionView(recognition));
     }

@@ -1,14 +1,12 @@
 // The public routes, no sign-in: verify a certificate by number or by posting its JWS (in the style of
-// the W3C VC API's verify call), and the webhook that partner regions post revocation notices to
-// (authenticated by the notice's own signature). Nothing here signs: status lists have their own function.
-import { object, string } from 'zod/mini';
-import { receiveNotice } from '../partners/notices.js';
+// the W3C VC API's verify call). Nothing here signs or writes: the function may only read the table. The
+// webhook partner regions post revocation notices to has its own function (partner-notices.ts).
 import { type Verification, verifyByNumber, verifyPresented } from '../partners/verification.js';
 import { pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
-import { badRequest, json, jsonBody, notFound, textBody } from '../shared/http.js';
+import { badRequest, json, notFound } from '../shared/http.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
-import { MAX_PRESENTED_CREDENTIAL, presentedCredentialBody } from '../shared/verification-body.js';
+import { presentedCredentialBody } from '../shared/verification-body.js';
 
 // Presented credentials come as a JWS or as signed JSON, whose proof needs JSON-LD (data-integrity.ts).
 const deps = { ...verificationDeps(), checkProof };
@@ -39,18 +37,10 @@ export const handler = partnerHttpHandler(async (event) => {
       });
     }
     case 'POST /credentials/verify': {
-      const verifiableCredential = presentedCredentialBody('verifiableCredential', jsonBody(event));
+      const verifiableCredential = presentedCredentialBody('verifiableCredential', event);
       return json(200, answer(await verifyPresented(deps, verifiableCredential), now), {
         'cache-control': 'no-store',
       });
-    }
-    case 'POST /partner-notices': {
-      const body = textBody(event)?.trim();
-      if (!body) throw badRequest('The request has no body');
-      if (body.length > MAX_PRESENTED_CREDENTIAL) throw badRequest('The body is too large');
-      // A JSON body is `{ "notice": JWS }`; anything else is the JWS itself (application/jose).
-      const jws = body.startsWith('{') ? object({ notice: string() }).parse(jsonBody(event)).notice : body;
-      return json(200, await receiveNotice(deps, jws));
     }
     default:
       throw notFound();

@@ -12,6 +12,11 @@ import type { DynamoDbRegistryStore, RecognitionRecord } from '../adapters/dynam
 import { withBit } from '../adapters/dynamodb-status-lists.js';
 import { StateConflict } from '../adapters/dynamodb-table.js';
 import {
+  publishStatusLists,
+  type StatusPublicationDeps,
+  signedForChange,
+} from '../certification/status-publication.js';
+import {
   isRevocationNotice,
   type PartnerRegion,
   partnerByDid,
@@ -189,18 +194,21 @@ export async function releaseHeldNotices(
 
 /** Voids a recognition resting on a revoked certificate, with its endorsement's revocation bit. */
 export async function voidRecognition(
-  deps: { registry: DynamoDbRegistryStore },
+  deps: { registry: DynamoDbRegistryStore; publication?: StatusPublicationDeps },
   recognition: RecognitionRecord,
   why: { at: Date; reason: string; noticeId: string },
 ): Promise<boolean> {
   for (let tries = 0; ; tries++) {
-    const list = await deps.registry.statusList(recognition.endorsementStatus.listId, 'revocation');
+    const { listId, index } = recognition.endorsementStatus;
+    const list = withBit(await deps.registry.statusList(listId, 'revocation'), index, true, why.at);
+    // The endorsement list verifiers read, signed from the new bit and stored in the same transaction.
+    const [signed] = deps.publication ? ((await signedForChange(deps.publication, [list])) ?? []) : [];
     try {
-      return await deps.registry.voidRecognition(
-        recognition.id,
-        why,
-        withBit(list, recognition.endorsementStatus.index, true, why.at),
-      );
+      const voided = await deps.registry.voidRecognition(recognition.id, why, list, signed);
+      // Signing failed before the commit: try once more now; the sweep follows up if this fails too.
+      if (voided && deps.publication && !signed)
+        await publishStatusLists(deps.publication, [{ listId, purpose: 'revocation' }]);
+      return voided;
     } catch (error) {
       if (!(error instanceof StateConflict) || tries >= 7) throw error;
     }
@@ -212,6 +220,8 @@ export interface ReceiptDeps {
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
   now(): Date;
+  /** Re-signs the endorsement lists a voided recognition changed. */
+  publication?: StatusPublicationDeps;
 }
 
 /** A partner's revocation notice arriving at this region's webhook. */
@@ -220,12 +230,22 @@ export async function receiveNotice(deps: ReceiptDeps, jws: string) {
   try {
     claimed = decodeJwt(jws);
   } catch {
-    throw badRequest('The body is not a signed notice (a compact JWS)');
+    throw badRequest({
+      en: 'The body is not a signed notice (a compact JWS)',
+      zh: '请求内容不是签名的通知（紧凑 JWS）',
+    });
   }
-  if (!isRevocationNotice(claimed)) throw badRequest('The body is not a CertificateRevocationNotice');
+  if (!isRevocationNotice(claimed))
+    throw badRequest({
+      en: 'The body is not a CertificateRevocationNotice',
+      zh: '请求内容不是证书撤销通知（CertificateRevocationNotice）',
+    });
   const partner = partnerByDid(await deps.registry.listPartners(), claimed.iss);
   if (partner?.status !== 'active')
-    throw forbidden(`${claimed.iss} is not a partner region of ${deps.region.nameEn}`);
+    throw forbidden({
+      en: `${claimed.iss} is not a partner region of ${deps.region.nameEn}`,
+      zh: `${claimed.iss} 不是${deps.region.nameZh}的伙伴地区`,
+    });
   try {
     await verifyIssuerSigned(jws, await deps.directory.keys(partner), (p) => p.iss);
   } catch (error) {
@@ -234,7 +254,10 @@ export async function receiveNotice(deps: ReceiptDeps, jws: string) {
     throw error;
   }
   if (claimed.aud !== deps.region.did)
-    throw forbidden(`The notice is addressed to ${claimed.aud}, not to this region`);
+    throw forbidden({
+      en: `The notice is addressed to ${claimed.aud}, not to this region`,
+      zh: `该通知的接收方是 ${claimed.aud}，不是本地区`,
+    });
 
   const reason = `Certificate revoked by ${partner.nameEn}: ${claimed.reason}`;
   // Kept first, so that a recognition made while this notice is processed finds it (recognise checks
@@ -289,7 +312,8 @@ export async function noticeReport(
   number: string,
 ) {
   const certificate = await deps.certificates.getCertificate(number);
-  if (!certificate) throw notFound(`No certificate numbered ${number}`);
+  if (!certificate)
+    throw notFound({ en: `No certificate numbered ${number}`, zh: `没有编号为 ${number} 的证书` });
   const revocation = certificate.statusHistory?.findLast((h) => h.status === 'revoked');
   const [notices, partners] = await Promise.all([
     deps.certificates.listNoticesOf(number),

@@ -4,6 +4,7 @@
 
 import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
 import { StateConflict } from '../adapters/dynamodb-table.js';
+import { publishIfUnsigned, type StatusPublicationDeps } from '../certification/status-publication.js';
 import {
   applyAgreements,
   buildEndorsement,
@@ -21,6 +22,8 @@ export interface RecognitionDeps extends VerificationDeps {
   credentials: CredentialSigner;
   /** A fresh secret seed for a status list being opened. */
   newSeed: () => string;
+  /** Signs a new endorsement list and re-signs one a voided recognition changed (status-publication.ts). */
+  publication?: StatusPublicationDeps;
 }
 
 /** A refusal names the rule that refused, so the partner knows what to fix or whom to ask. */
@@ -142,6 +145,8 @@ export async function recognise(
     try {
       // A concurrent request for the same certificate may win: then its record is the answer.
       const made = await deps.registry.createRecognition(record, { read: openList, next: position.next });
+      // The first endorsement on a new list: sign the list so its URL answers (status-publication.ts).
+      if (made.created && deps.publication) await publishIfUnsigned(deps.publication, list.listId);
       if (made.created) await refuseIfRevokedMeanwhile(deps, made.recognition);
       return made;
     } catch (error) {
@@ -172,6 +177,6 @@ async function refuseIfRevokedMeanwhile(deps: RecognitionDeps, recognition: Reco
 
 export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id: string) {
   const recognition = await deps.registry.getRecognition(id);
-  if (!recognition) throw notFound('No such recognition');
+  if (!recognition) throw notFound({ en: 'No such recognition', zh: '没有此认可记录' });
   return recognition;
 }

@@ -31,7 +31,14 @@ export interface RegistryDeps {
 export async function putPartner(deps: RegistryDeps, code: string, body: Omit<PartnerRegion, 'code'>) {
   const partner: PartnerRegion = { ...body, code };
   const problems = partnerProblems(partner, deps.region.code, deps.partnerUrls);
-  if (problems.length > 0) throw badRequest('The partner region is not sound', problems);
+  if (problems.length > 0)
+    throw badRequest(
+      {
+        en: `The partner region is not sound: ${problems.join('; ')}`,
+        zh: `伙伴地区信息有误：${problems.join('；')}`,
+      },
+      problems,
+    );
   await deps.registry.putPartner(partner);
   const released = whyHeld(partner) ? [] : await releaseHeldNotices(deps.notices, code);
   return { ...partner, ...(released.length > 0 ? { releasedNotices: released } : {}) };
@@ -67,7 +74,14 @@ export async function putAgreement(
   const problems = agreementProblems(agreement, deps.region.code);
   if (!(await deps.registry.getPartner(partnerCode)))
     problems.push(`${partnerCode} is not in the trust registry; add the partner region first`);
-  if (problems.length > 0) throw badRequest('The agreement is not sound', problems);
+  if (problems.length > 0)
+    throw badRequest(
+      {
+        en: `The agreement is not sound: ${problems.join('; ')}`,
+        zh: `互认协议有误：${problems.join('；')}`,
+      },
+      problems,
+    );
   await deps.registry.putAgreement(agreement);
   return agreement;
 }

@@ -1,5 +1,7 @@
 // Who is calling, from the claims API Gateway's JWT authorizer already verified.
+
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { textProblem } from '../domain/text.js';
 import { forbidden, HttpError } from './http.js';
 
 export interface Caller {
@@ -61,7 +63,8 @@ export function requireGroup(
   group: 'candidates' | 'assessors' | 'admins',
 ): Caller {
   const caller = callerOf(event);
-  if (!caller.groups.includes(group)) throw forbidden(`Only ${group} may do this`);
+  if (!caller.groups.includes(group))
+    throw forbidden({ en: `Only ${group} may do this`, zh: `只有 ${group} 组的用户可以执行此操作` });
   return caller;
 }
 
@@ -73,13 +76,35 @@ export function machineClientOf(event: APIGatewayProxyEventV2): string {
   const claims = claimsOf(event);
   const clientId = claims?.client_id ?? claims?.azp;
   if (typeof clientId !== 'string' || claims?.sub !== clientId || claims?.username !== undefined)
-    throw forbidden('This is asked by a partner machine client, not a person');
+    throw forbidden({
+      en: 'This is asked by a partner machine client, not a person',
+      zh: '此操作须由伙伴地区的机器客户端发起，而不是个人',
+    });
   return clientId;
 }
 
+/**
+ * A path parameter: present, at most 128 characters, and free of what text may not hold (control, bidi,
+ * invisible characters, lone surrogates: domain/text.ts) — an id with those is never one we gave out, and
+ * would otherwise reach a log line or a key. A 400 naming the parameter and why, in both languages.
+ */
 export function pathParam(event: APIGatewayProxyEventV2, name: string): string {
   const value = event.pathParameters?.[name];
-  if (!value || value.length > 128)
-    throw new HttpError(400, 'BadRequest', `Missing or invalid path parameter ${name}`);
+  if (!value)
+    throw new HttpError(400, 'BadRequest', {
+      en: `${name} is missing from the path`,
+      zh: `路径中缺少 ${name}`,
+    });
+  if (value.length > 128)
+    throw new HttpError(400, 'BadRequest', {
+      en: `${name} must be at most 128 characters long`,
+      zh: `${name} 最多 128 个字符`,
+    });
+  const problem = textProblem(value, 'name');
+  if (problem || value !== value.trim())
+    throw new HttpError(400, 'BadRequest', {
+      en: `${name} ${problem?.en ?? 'must not begin or end with spaces'}`,
+      zh: `${name} ${problem?.zh ?? '首尾不能有空格'}`,
+    });
   return value;
 }

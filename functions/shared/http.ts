@@ -4,8 +4,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { core, ZodMiniType } from 'zod/mini';
 import { $ZodError } from 'zod/v4/core';
 import { isTransientDynamoDbError } from '../adapters/dynamodb-table.js';
+import { fieldProblems } from '../api/issues.js';
 import { InvalidPageToken } from '../ports.js';
 import { logger } from './logger.js';
 
@@ -117,13 +119,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
     logger.warn('DynamoDB busy', { error: (error as Error).name, requestId });
     return errorResponse(new HttpError(503, 'Busy', DYNAMODB_BUSY, undefined, true, 1), requestId);
   }
-  if (error instanceof $ZodError) {
-    return json(400, {
-      error: 'BadRequest',
-      message: 'The request does not match what this route accepts',
-      details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
+  if (error instanceof $ZodError) return errorResponse(invalidInput(error.issues), requestId);
   logger.error('Unhandled error', { error: error as Error, requestId });
   // Even a deliberate 5xx (an HttpError of 500 or more) keeps its message in the log, not the body.
   const statusCode = error instanceof HttpError ? error.statusCode : 500;
@@ -136,6 +132,42 @@ export function textBody(event: APIGatewayProxyEventV2): string | undefined {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+/**
+ * A 400 for a body (or path or query) that does not match its schema: the first problem in the message,
+ * every problem in `details` as { field, message, messageZh } (api/issues.ts).
+ */
+export function invalidInput(issues: readonly core.$ZodIssue[], where = ''): HttpError {
+  const problems = fieldProblems(issues, where ? [where] : []);
+  const first = problems[0] ?? { field: '(body)', message: 'is not accepted', messageZh: '不可接受' };
+  const more = problems.length > 1 ? problems.length - 1 : 0;
+  return badRequest(
+    {
+      en: `${first.field} ${first.message}${more ? ` (and ${more} more problem${more > 1 ? 's' : ''}: see details)` : ''}`,
+      zh: `${first.field} ${first.messageZh}${more ? `（另有 ${more} 个问题，见 details）` : ''}`,
+    },
+    problems,
+  );
+}
+
+/** The JSON body parsed by its schema (api/); a mismatch is a 400 naming each field and why. */
+export function parseBody<T extends ZodMiniType>(schema: T, event: APIGatewayProxyEventV2): core.output<T> {
+  // reportInput tells a missing field from a wrong one; the input itself never reaches the answer.
+  const parsed = schema.safeParse(jsonBody(event), { reportInput: true });
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  return parsed.data;
+}
+
+/** A path parameter checked by its schema: a mismatch is a 400 naming the parameter. */
+export function parsePathParam<T extends ZodMiniType>(
+  schema: T,
+  event: APIGatewayProxyEventV2,
+  name: string,
+): core.output<T> {
+  const parsed = schema.safeParse(event.pathParameters?.[name], { reportInput: true });
+  if (!parsed.success) throw invalidInput(parsed.error.issues, name);
+  return parsed.data;
+}
+
 /** Parses a JSON body; malformed JSON is the caller's mistake (400), not ours. */
 export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   const text = textBody(event);
@@ -143,7 +175,7 @@ export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw badRequest('The request body is not valid JSON');
+    throw badRequest({ en: 'The request body is not valid JSON', zh: '请求体不是有效的 JSON' });
   }
 }
 

@@ -1,20 +1,25 @@
 // A credential presented for verification or recognition: its compact JWS (a string) or its signed JSON
-// form (an object with an embedded proof), in the style of the W3C VC API's verify call.
-import { maxLength, minLength, object, record, string, union, unknown } from 'zod/mini';
-import { badRequest } from './http.js';
+// form (an object with an embedded proof), in the style of the W3C VC API's verify call. The bodies are
+// declared in api/public.ts (verifyBody, recognitionBody).
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { MAX_PRESENTED_CREDENTIAL, recognitionBody, verifyBody } from '../api/public.js';
+import { badRequest, parseBody } from './http.js';
 
-/** A certificate JWS or JSON is ~6 KB; 64 KB leaves room and refuses abuse. */
-export const MAX_PRESENTED_CREDENTIAL = 65_536;
+export { MAX_PRESENTED_CREDENTIAL } from '../api/public.js';
 
-export function presentedCredentialBody(field: string, body: unknown): string | Record<string, unknown> {
-  const parsed = object({
-    [field]: union([
-      string().check(minLength(1), maxLength(MAX_PRESENTED_CREDENTIAL)),
-      record(string(), unknown()),
-    ]),
-  }).parse(body)[field] as string | Record<string, unknown>;
+export function presentedCredentialBody(
+  field: 'verifiableCredential' | 'credential',
+  event: APIGatewayProxyEventV2,
+): string | Record<string, unknown> {
+  const parsed =
+    field === 'credential'
+      ? parseBody(recognitionBody, event).credential
+      : parseBody(verifyBody, event).verifiableCredential;
   if (typeof parsed === 'string') return parsed.trim();
   if (JSON.stringify(parsed).length > MAX_PRESENTED_CREDENTIAL)
-    throw badRequest(`${field} is larger than ${MAX_PRESENTED_CREDENTIAL} characters`);
-  return parsed;
+    throw badRequest({
+      en: `${field} is larger than ${MAX_PRESENTED_CREDENTIAL} characters`,
+      zh: `${field} 超过 ${MAX_PRESENTED_CREDENTIAL} 个字符`,
+    });
+  return parsed as Record<string, unknown>;
 }

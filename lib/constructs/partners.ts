@@ -14,6 +14,9 @@ import { SkillcertFunction } from './function.js';
 import type { Signing } from './signing.js';
 import { SkillcertStateMachine } from './state-machine.js';
 
+/** How often status lists are swept: the longest a list whose signing failed after a change stays stale. */
+export const STATUS_SWEEP_MINUTES = 5;
+
 export interface PartnersProps {
   region: CertificationRegion;
   table: TableV2;
@@ -48,7 +51,14 @@ export class Partners extends Construct {
       SIGNING_KEY_GENERATION: String(props.signingKeyGeneration),
     };
     // What a function signs: nothing, a JWS (notices), or credentials with their embedded proof and JWS.
-    const fn = (fid: string, entry: string, description: string, signs: false | 'jws' | 'credentials') => {
+    // Functions behind public routes only read the table (docs/security.md, "Public routes").
+    const fn = (
+      fid: string,
+      entry: string,
+      description: string,
+      signs: false | 'jws' | 'credentials',
+      table_: 'read' | 'write' = 'write',
+    ) => {
       const created = new SkillcertFunction(this, fid, {
         entry,
         description,
@@ -56,32 +66,39 @@ export class Partners extends Construct {
           ...environment,
           ...(signs === 'credentials' ? props.proof.proofEnvironment() : {}),
         },
-      }).grantTableWrite(table);
+      });
+      if (table_ === 'read') created.grantTableRead(table);
+      else created.grantTableWrite(table);
       if (signs) created.grantSign(props.signingKey);
       if (signs === 'credentials') props.proof.grantProof(created);
       return created;
     };
 
-    // ---- public: verification and the notice webhook (no signing), status lists (signed) ----
+    // ---- public: verification and status lists read only; the notice webhook writes what a partner signed ----
     const verification = fn(
       'VerificationApi',
       'verification-api',
-      'Public verification and the partner notice webhook',
+      'Public verification (reads only)',
       false,
+      'read',
     );
-    const publicRoutes: [HttpMethod, string][] = [
-      [HttpMethod.GET, '/verify/{number}'],
-      [HttpMethod.POST, '/credentials/verify'],
-      [HttpMethod.POST, '/partner-notices'],
-    ];
-    for (const [method, path] of publicRoutes) {
-      api.addRoute(method, path, verification.function, { kind: 'public' });
-    }
+    api.addRoute(HttpMethod.GET, '/verify/{number}', verification.function, { kind: 'public' });
+    api.addRoute(HttpMethod.POST, '/credentials/verify', verification.function, { kind: 'public' });
+    // Authenticated by the notice's signature (a registered partner's key); a notice that voids an
+    // endorsement re-signs that endorsement list.
+    const partnerNotices = fn(
+      'PartnerNoticesApi',
+      'partner-notices',
+      "Receives partner regions' signed revocation notices",
+      'credentials',
+    );
+    api.addRoute(HttpMethod.POST, '/partner-notices', partnerNotices.function, { kind: 'public' });
     const statusLists = fn(
       'StatusListsApi',
       'status-lists',
-      "Publishes the region's signed status lists",
-      'credentials',
+      "Serves the region's status lists as signed when they changed (reads only)",
+      false,
+      'read',
     );
     api.addRoute(HttpMethod.GET, '/status/{region}/{list}/{purpose}', statusLists.function, {
       kind: 'public',
@@ -160,15 +177,20 @@ export class Partners extends Construct {
     this.noticeDelivery.acknowledgeInvokes([deliver.function]);
 
     // Admins manage the registry and certificate status; a revocation stores notices and starts delivery.
+    // A status change signs the lists it changed right after it commits (so it holds both signing keys).
     const partnersAdmin = new SkillcertFunction(this, 'PartnersAdminApi', {
       entry: 'partners-admin-api',
       description:
         'Admin routes: trust registry, agreements, certificate status (suspend, reinstate, revoke)',
       environment: {
         ...environment,
+        ...props.proof.proofEnvironment(),
         NOTICE_STATE_MACHINE_ARN: this.noticeDelivery.stateMachine.stateMachineArn,
       },
-    }).grantTableWrite(table);
+    })
+      .grantTableWrite(table)
+      .grantSign(props.signingKey);
+    props.proof.grantProof(partnersAdmin);
     this.noticeDelivery.stateMachine.grantStartExecution(partnersAdmin.function);
     this.noticeDelivery.grantExecutionActions(partnersAdmin, 'states:DescribeExecution');
     const user = { kind: 'user' } as const;
@@ -202,6 +224,20 @@ export class Partners extends Construct {
       description: 'Every five minutes: start delivery of pending revocation notices',
       schedule: Schedule.rate(Duration.minutes(5)),
       targets: [new LambdaFunction(sweep.function, { retryAttempts: 2 })],
+    });
+
+    // Signs every handed-out status list that needs it: missing, older than its bits, or due for renewal
+    // (certification/status-publication.ts). The backstop behind signing at change time.
+    const renew = fn(
+      'RenewStatusLists',
+      'renew-status-lists',
+      'Signs status lists whose stored signature is missing, stale or due for renewal',
+      'credentials',
+    );
+    new Rule(this, 'RenewStatusListsSchedule', {
+      description: `Every ${STATUS_SWEEP_MINUTES} minutes: sign status lists that need it`,
+      schedule: Schedule.rate(Duration.minutes(STATUS_SWEEP_MINUTES)),
+      targets: [new LambdaFunction(renew.function, { retryAttempts: 2 })],
     });
   }
 }

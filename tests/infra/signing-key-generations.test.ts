@@ -173,11 +173,16 @@ describe('signing key generations', () => {
     // Certificates, endorsements and status lists carry the proof; notices are JWS only.
     expect(signers.sort()).toEqual([
       'CertificationDecideResultFunction',
+      'PartnersPartnerNoticesApiFunction',
+      'PartnersPartnersAdminApiFunction',
       'PartnersRecognitionApiFunction',
-      'PartnersStatusListsApiFunction',
+      'PartnersRenewStatusListsFunction',
     ]);
     const readers = byFunction.filter((f) => !f.actions.includes('kms:Sign'));
-    expect(readers).toEqual([{ fnId: expect.stringMatching(/^PublicKeys/), actions: ['kms:GetPublicKey'] }]);
+    expect(readers).toEqual([
+      { fnId: expect.stringMatching(/^PublicKeys/), actions: ['kms:GetPublicKey'] },
+      { fnId: expect.stringMatching(/^SigningKeysAdminApi/), actions: ['kms:GetPublicKey'] },
+    ]);
   });
 
   it('reads the generation from the context signingKeyGeneration, as `cdk deploy -c signingKeyGeneration=3` passes it', () => {
@@ -196,12 +201,12 @@ describe('signing key generations', () => {
 });
 
 describe('the public-keys function and the key ledger', () => {
-  it('reads and writes the table (the ledger) and serves the admin key routes behind the JWT authorizer', () => {
+  it('gives the admin key routes (behind the JWT authorizer) a function that reads and writes the ledger', () => {
     const resources = synth();
     const [fnId] =
       Object.entries(resources).find(
         ([, r]) =>
-          r.Type === 'AWS::Lambda::Function' && /signing keys/i.test(String(r.Properties.Description)),
+          r.Type === 'AWS::Lambda::Function' && /signing-key ledger/i.test(String(r.Properties.Description)),
       ) ?? [];
     const table =
       Object.entries(resources).find(([, r]) => r.Type === 'AWS::DynamoDB::GlobalTable')?.[0] ??

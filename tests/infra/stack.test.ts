@@ -1,6 +1,6 @@
 // What the deployed stack must be, asserted on the synthesized template: the properties that keep data,
 // keys and identities safe, and the exact permissions each function gets.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -261,52 +261,71 @@ describe('functions', () => {
     }
   });
 
-  it('lets the public-keys function read the public keys of the signing keys and use the table (the key ledger), and nothing else', () => {
+  it('lets the public-keys function read the public keys of the signing keys and read the table (the key ledger), and nothing else', () => {
     const key = logicalIdOf('AWS::KMS::Key');
     const proofKey = logicalIdOf('AWS::KMS::Key', (p) => p.KeySpec === 'ECC_NIST_EDWARDS25519');
-    const fnId = functionId(/public keys|signing keys/i);
-    const fnProps = resources[fnId]?.Properties ?? {};
-    const role = (fnProps.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const policy = Object.values(resources).find(
-      (r) =>
-        r.Type === 'AWS::IAM::Policy' &&
-        JSON.stringify(r.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+    const fnId = functionOfRoute('GET /.well-known/jwks.json');
+    expect(functionOfRoute('GET /.well-known/did.json')).toBe(fnId);
+    const statements = statementsOf(fnId);
+    const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    // grantReadData: reads of this table and its indexes; nothing that writes, nothing that signs.
+    for (const action of actions as string[])
+      expect(action).toMatch(
+        /^(xray:PutTraceSegments|xray:PutTelemetryRecords|kms:GetPublicKey|dynamodb:(BatchGetItem|GetItem|Query|Scan|ConditionCheckItem|DescribeTable|GetRecords|GetShardIterator|DescribeStream))$/,
+      );
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
+        expect.objectContaining({
+          Action: 'kms:GetPublicKey',
+          Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] },
+        }),
+        expect.objectContaining({
+          Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
+          Resource: expect.arrayContaining([
+            { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
+          ]),
+        }),
+      ]),
     );
-    if (!policy) throw new Error('the public-keys role has no policy');
-    const statements = (
-      policy.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
-    ).Statement;
-    expect(statements).toEqual([
-      expect.objectContaining({
-        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-        Resource: '*',
-      }),
-      expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [key, 'Arn'] } }),
-      expect.objectContaining({ Action: 'kms:GetPublicKey', Resource: { 'Fn::GetAtt': [proofKey, 'Arn'] } }),
-      // grantTableWrite: item reads and writes on this table, Query on its indexes; no Scan, no batch
-      // writes, no stream reads, no item actions on indexes (the local cloud's IAM report found them unused).
-      expect.objectContaining({
-        Action: [
-          'dynamodb:GetItem',
-          'dynamodb:BatchGetItem',
-          'dynamodb:Query',
-          'dynamodb:ConditionCheckItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-        ],
-        Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
-      }),
-      expect.objectContaining({
-        Action: 'dynamodb:Query',
-        Resource: {
-          'Fn::Join': [
-            '',
-            [{ 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] }, '/index/*'],
-          ],
-        },
-      }),
-    ]);
+    // The ledger's admin routes (which write it) are another function.
+    expect(functionOfRoute('GET /admin/signing-keys')).not.toBe(fnId);
+    expect(functionOfRoute('POST /admin/signing-keys/{thumbprint}/compromise')).not.toBe(fnId);
+  });
+
+  it('gives the functions behind anonymous routes only read access and no signing key (docs/security.md)', () => {
+    const WRITES =
+      /^(dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))|kms:(Sign|GenerateMac|Encrypt|Decrypt|GenerateDataKey))/;
+    // POST /partner-notices is open but acts only on a notice a registered partner signed: its own function
+    // writes what such a notice changes. The holder check needs its MAC (kms:GenerateMac), nothing else.
+    const allowed: Record<string, RegExp | undefined> = {
+      'POST /partner-notices': /./,
+      'POST /holder-checks': /^kms:GenerateMac$/,
+    };
+    const publicRoutes = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.AuthorizationType === 'NONE')
+      .map((r) => String(r.Properties.RouteKey));
+    expect(publicRoutes).toEqual(
+      expect.arrayContaining([
+        'GET /status/{region}/{list}/{purpose}',
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/did.json',
+        'GET /verify/{number}',
+        'POST /credentials/verify',
+      ]),
+    );
+    const checked = new Set<string>();
+    for (const routeKey of publicRoutes) {
+      const fnId = functionOfRoute(routeKey);
+      const actions = statementsOf(fnId).flatMap((st) =>
+        Array.isArray(st.Action) ? st.Action : [st.Action],
+      );
+      const writes = (actions as string[]).filter((a) => WRITES.test(a) && !allowed[routeKey]?.test(a));
+      expect(writes, `${routeKey} (${fnId})`).toEqual([]);
+      checked.add(fnId);
+    }
+    // Nothing shared with a function that writes: the status lists, key set and verification are their own.
+    expect(checked.size).toBeGreaterThanOrEqual(4);
   });
 
   it('gives who-am-i no permissions beyond tracing: it only reads the verified claims', () => {
@@ -325,12 +344,16 @@ describe('functions', () => {
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([id]) => JSON.stringify(statementsOf(id)).includes('kms:Sign'))
       .map(([id]) => id);
-    // Certificates; endorsements; status lists; revocation notices (signed at their first delivery).
+    // Certificates; endorsements; revocation notices (signed at their first delivery); status lists, signed
+    // where they change (a status change, a notice voiding an endorsement) and by the renewal sweep —
+    // never by the public status-list function.
     expect(signers.map((id) => id.replace(/Function[0-9A-F]{8}$/, '')).sort()).toEqual([
       'CertificationDecideResult',
       'PartnersDeliverNotice',
+      'PartnersPartnerNoticesApi',
+      'PartnersPartnersAdminApi',
       'PartnersRecognitionApi',
-      'PartnersStatusListsApi',
+      'PartnersRenewStatusLists',
     ]);
     for (const signer of signers) {
       const kms = statementsOf(signer).filter((s) => JSON.stringify(s.Action).includes('kms:'));
@@ -701,40 +724,5 @@ describe('region stacks', () => {
 
   it('refuses an unknown region by name', () => {
     expect(() => buildApp({ region: 'atlantis' })).toThrow(/Unknown certification region 'atlantis'/);
-  });
-});
-
-describe('error names the state machines route on', () => {
-  // The Node.js runtime names an unhandled error by its `name` property (a minifier renames classes, so a
-  // class name would never reach Step Functions): every name a Retry or Catch lists that AWS does not
-  // produce itself must be one our functions set, and every error class of theirs must set its name.
-  const sources = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory()
-        ? sources(join(dir, entry.name))
-        : entry.name.endsWith('.ts')
-          ? [readFileSync(join(dir, entry.name), 'utf8')]
-          : [],
-    );
-  const functionSources = sources(join(import.meta.dirname, '../../functions')).join('\n');
-  const AWS_PRODUCED = /^(States\.|Lambda\.|DynamoDb\.|Sandbox\.Timedout$|Runtime\.)/;
-
-  it('lists only names AWS produces or our functions set', () => {
-    const text = JSON.stringify(template.toJSON());
-    const names = new Set(
-      [...text.matchAll(/\\"ErrorEquals\\":\[([^\]]*)\]/g)].flatMap((m) =>
-        [...(m[1] ?? '').matchAll(/\\"([^\\"]+)\\"/g)].map((n) => n[1] as string),
-      ),
-    );
-    const ours = [...names].filter((n) => !AWS_PRODUCED.test(n));
-    expect(ours.length).toBeGreaterThan(0);
-    for (const name of ours) expect(functionSources, name).toContain(`'${name}'`);
-  });
-
-  it('has every error class of the functions set its own name', () => {
-    const classes = [...functionSources.matchAll(/class (\w+)(?:<[^>]*>)? extends Error \{([\s\S]*?)\n\}/g)];
-    expect(classes.length).toBeGreaterThan(10);
-    for (const [, name, body] of classes)
-      expect(body, name).toMatch(/(override (readonly )?name =|this\.name =)/);
   });
 });

@@ -1,13 +1,19 @@
 // Issue 11's hardening classes, tried through the whole local cloud (the neijiang stack): every listener
-// is on loopback, routing treats encoded and dot segments as API Gateway does, and partner URLs cannot
-// point the region at its own network (server-side request forgery).
+// is on loopback, routing treats encoded and dot segments as API Gateway does, partner URLs cannot
+// point the region at its own network (server-side request forgery), public routes never sign or write
+// per request, and every body is strict and bounded with messages that name the field.
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbRegistryStore } from '../../functions/adapters/dynamodb-registry-store.js';
+import { SIGNING_KEY_PK } from '../../functions/adapters/dynamodb-signing-key-ledger.js';
+import { StatusList } from '../../functions/domain/index.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
 import { synthesizeRegion } from '../../local/synth.js';
+import { RegionClient, regionOf, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { listeningSockets, processTree } from '../support/listening-sockets.js';
 
 let cloud: LocalCloud;
@@ -222,5 +228,249 @@ describe('partner URLs cannot point the region at its own network', () => {
     } finally {
       await new Promise((resolve) => trap.close(resolve));
     }
+  });
+});
+
+// ---- public routes never sign or write per request ----
+
+function table() {
+  return {
+    db: DynamoDBDocumentClient.from(cloud.dynamoClient),
+    name: cloud.model.tables[0]?.tableName as string,
+  };
+}
+
+async function partition(pk: string) {
+  const { db, name } = table();
+  const out = await db.send(
+    new QueryCommand({
+      TableName: name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    }),
+  );
+  return out.Items ?? [];
+}
+
+async function itemCount() {
+  const { db, name } = table();
+  return (await db.send(new ScanCommand({ TableName: name, Select: 'COUNT' }))).Count ?? 0;
+}
+
+describe('public routes never sign or write per request', () => {
+  let client: RegionClient;
+  let certificate: { number: string; jws: string };
+
+  it('serves the key set and DID document on a fresh region without writing the key ledger', async () => {
+    const before = await itemCount();
+    for (const path of ['/.well-known/jwks.json', '/.well-known/did.json', '/.well-known/jwks.json']) {
+      const response = await fetch(`${cloud.endpoints.api}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=300');
+    }
+    const keys = (await (await fetch(`${cloud.endpoints.api}/.well-known/jwks.json`)).json()) as {
+      keys: unknown[];
+    };
+    expect(keys.keys.length).toBe(2); // the ES256 and Ed25519 keys, from KMS before their first use
+    expect(await partition(SIGNING_KEY_PK)).toEqual([]);
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('answers 404 for any status list no credential named, signing and writing nothing', async () => {
+    const before = await itemCount();
+    for (const list of [
+      '0001',
+      '9999',
+      '2026',
+      'certificates-1',
+      'certificates-999999',
+      'recognitions-1',
+      'endorsements-2026',
+    ]) {
+      for (const purpose of ['revocation', 'suspension']) {
+        const response = await fetch(`${cloud.endpoints.api}/status/neijiang/${list}/${purpose}`);
+        expect(response.status, `${list}/${purpose}`).toBe(404);
+        expect(await response.json()).toMatchObject({
+          message: 'No such status list',
+          messageZh: expect.any(String),
+        });
+      }
+    }
+    for (const path of ['/status/zigong/certificates-1/revocation', '/status/neijiang/certificates-1/other'])
+      expect((await fetch(`${cloud.endpoints.api}${path}`)).status, path).toBe(404);
+    expect(await partition('STATUSLIST#SIGNED')).toEqual([]);
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('serves a list signed when its first certificate was issued, the same bytes however often it is asked for', async () => {
+    client = new RegionClient(regionOf('neijiang', cloud));
+    await client.signIn('liumin');
+    const sessionId = await setUpExam(client);
+    certificate = await sitAndMark(client, sessionId);
+    const signed = await partition('STATUSLIST#SIGNED');
+    expect(signed.map((i) => i.sk).sort()).toEqual([
+      'neijiang/certificates-1#revocation',
+      'neijiang/certificates-1#suspension',
+    ]);
+    const bodies = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${cloud.endpoints.api}/status/neijiang/certificates-1/revocation`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/vc+jwt');
+      expect(response.headers.get('cache-control')).toMatch(/^public, max-age=(300|29\d)$/);
+      bodies.add(await response.text());
+    }
+    expect(bodies.size).toBe(1);
+    expect(await partition('STATUSLIST#SIGNED')).toEqual(signed);
+  }, 240_000);
+
+  it('shows a revocation in the served list as soon as the admin request returns', async () => {
+    // OB 3.0: one credentialStatus, the revocation entry (the suspension bit sits at the same index).
+    const entry = (
+      decodeJwt(certificate.jws) as {
+        credentialStatus: { statusPurpose: string; statusListIndex: string; statusListCredential: string };
+      }
+    ).credentialStatus;
+    expect(entry.statusPurpose).toBe('revocation');
+    const revoked = await client.call('liumin', 'POST', `/admin/certificates/${certificate.number}/status`, {
+      action: 'revoke',
+      reason: 'Exam misconduct established by the evaluation committee',
+    });
+    expect(revoked).toMatchObject({ status: 'revoked', statusListsPublished: true });
+    const path = new URL(entry.statusListCredential).pathname;
+    const list = decodeJwt(await (await fetch(`${cloud.endpoints.api}${path}`)).text()) as {
+      credentialSubject: { encodedList: string };
+      validFrom: string;
+      validUntil: string;
+    };
+    expect(StatusList.decode(list.credentialSubject.encodedList).get(Number(entry.statusListIndex))).toBe(
+      true,
+    );
+    expect(Date.parse(list.validUntil) - Date.parse(list.validFrom)).toBe(24 * 3600 * 1000);
+  });
+});
+
+// ---- strict input everywhere ----
+
+describe('bad input is refused, naming the field and why, and changes nothing', () => {
+  let admin: RegionClient;
+  const person = { name: '王五', employer: '自贡机械厂', trainingOrg: '', roles: ['candidate'] };
+
+  beforeAll(async () => {
+    admin = new RegionClient(regionOf('neijiang', cloud));
+    await admin.signIn('liumin');
+  });
+
+  async function refused(path: string, body: unknown, field: string, why: RegExp, method = 'PUT') {
+    const reply = await admin.request('liumin', method, path, body);
+    expect(reply.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+    const details = reply.body.details as { field: string; message: string; messageZh: string }[];
+    expect(
+      details.map((d) => d.field),
+      JSON.stringify(reply.body),
+    ).toContain(field);
+    const problem = details.find((d) => d.field === field);
+    expect(problem?.message).toMatch(why);
+    expect(problem?.messageZh).toMatch(/[\u4e00-\u9fff]/);
+    expect(reply.body.message).not.toBe('Invalid input');
+    return reply;
+  }
+
+  it('refuses people with a negative or absurd years of work, unknown roles, and names that do not belong on a certificate', async () => {
+    await refused(
+      '/admin/people/p-years',
+      { ...person, yearsOfWork: { '6-18-01-01': -3 } },
+      'yearsOfWork.6-18-01-01',
+      /at least 0/,
+    );
+    await refused(
+      '/admin/people/p-years',
+      { ...person, yearsOfWork: { '6-18-01-01': 500 } },
+      'yearsOfWork.6-18-01-01',
+      /at most 60/,
+    );
+    await refused('/admin/people/p-role', { ...person, roles: ['candidate', 'root'] }, 'roles.1', /one of/);
+    await refused('/admin/people/p-extra', { ...person, isAdmin: true }, 'isAdmin', /not a field/);
+    for (const name of ['王五\u202E', 'Wang\u0000Wu', 'Wang\u200BWu', 'Wang\uD800', '\u2066Wang\u2069'])
+      await refused(
+        '/admin/people/p-name',
+        { ...person, name },
+        'name',
+        /control|surrogate|bidirectional|invisible/,
+      );
+    for (const sub of ['p-years', 'p-role', 'p-extra', 'p-name'])
+      expect((await admin.request('liumin', 'GET', `/admin/people/${sub}`)).status, sub).toBe(404);
+  });
+
+  it('refuses the same resident ID for a second person with a 409, and keeps nothing of the second', async () => {
+    const id = '51100219900307123X'; // 张伟's, registered by the story above
+    const first = await admin.request('liumin', 'PUT', '/admin/people/p-twin', { ...person, nationalId: id });
+    expect(first.status).toBe(409);
+    expect(first.body.message).toMatch(/already registered to another person/);
+    expect(first.body.messageZh).toMatch(/已登记/);
+    expect(JSON.stringify(first.body)).not.toContain(id);
+    expect((await admin.request('liumin', 'GET', '/admin/people/p-twin')).status).toBe(404);
+    // The holder keeps their ID.
+    await admin.signIn('zhangwei');
+    const me = await admin.call('zhangwei', 'GET', '/me');
+    expect(await admin.call('liumin', 'GET', `/admin/people/${String(me.sub)}`)).toMatchObject({
+      identityRegistered: true,
+    });
+  });
+
+  it('refuses sessions with unknown fields, impossible or far-off dates, and seat limits below one', async () => {
+    const session = {
+      examId: 'lathe-operator-level-4',
+      opensAt: '2027-03-01T08:00:00+08:00',
+      closesAt: '2027-03-01T12:00:00+08:00',
+      seatLimit: 30,
+      location: '内江',
+    };
+    await refused('/admin/sessions/s-bad', { ...session, graceSeconds: 0 }, 'graceSeconds', /not a field/);
+    await refused(
+      '/admin/sessions/s-bad',
+      { ...session, opensAt: '2026-02-31T08:00:00+08:00' },
+      'opensAt',
+      /real calendar day/,
+    );
+    await refused(
+      '/admin/sessions/s-bad',
+      { ...session, closesAt: '9999-12-31T08:00:00Z' },
+      'closesAt',
+      /between 2000 and 2099/,
+    );
+    for (const seatLimit of [0, -5, 1.5])
+      await refused(
+        '/admin/sessions/s-bad',
+        { ...session, seatLimit },
+        'seatLimit',
+        /at least 1|whole number/,
+      );
+    await refused(
+      '/admin/occupations/6-18-01-09',
+      { nameZh: '车工\u202E', nameEn: 'Lathe' },
+      'nameZh',
+      /bidirectional/,
+    );
+    await refused(
+      '/admin/certificates/NJ-2026-4-000001-Q/status',
+      { action: 'revoke', reason: 'ok\u202Eok', notify: false },
+      'notify',
+      /not a field/,
+      'POST',
+    );
+    // A path parameter with a bidi override is refused by name too.
+    const path = await admin.request(
+      'liumin',
+      'PUT',
+      `/admin/sessions/${encodeURIComponent('s\u202Eevil')}`,
+      session,
+    );
+    expect(path.status).toBe(400);
+    expect(path.body.message).toMatch(/^sessionId contains a bidirectional control/);
+    const sessions = (await admin.call('zhangwei', 'GET', '/sessions?limit=100')).sessions as {
+      sessionId: string;
+    }[];
+    expect(sessions.map((s) => s.sessionId)).not.toContain('s-bad');
   });
 });

@@ -516,7 +516,9 @@ describe('a revocation reaches every partner region, or the admin sees why not',
       validUntil: day,
     });
     expect(refused.status).toBe(400);
-    expect(refused.body.messageZh).toMatch(/validFrom 与 validUntil/);
+    // The body's own check names the field (docs/security.md, "Strict input everywhere").
+    expect(refused.body.message).toMatch(/^validFrom must be a real calendar date/);
+    expect(refused.body.messageZh).toMatch(/^validFrom 须为真实的日历日期/);
     // At noon on its last day (04:00 UTC: past midnight UTC of that date) the agreement still admits.
     neijiang.clock.pin(noon);
     zigong.clock.pin(noon);

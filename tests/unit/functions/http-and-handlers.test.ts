@@ -111,12 +111,14 @@ describe('HTTP errors', () => {
     });
   });
 
-  it('maps validation failures to 400 with the offending paths', () => {
+  it('maps validation failures to 400 naming each field and why, in English and Chinese', () => {
     const parsed = object({ score: number().check(maximum(100)) }).safeParse({ score: 101 });
     const answer = errorResponse(parsed.error, 'req-1');
     expect(answer.statusCode).toBe(400);
-    expect(JSON.parse(answer.body as string).details).toEqual([
-      { path: 'score', message: expect.any(String) },
+    const body = JSON.parse(answer.body as string);
+    expect(body).toMatchObject({ message: 'score must be at most 100', messageZh: 'score 不能大于 100' });
+    expect(body.details).toEqual([
+      { field: 'score', message: 'must be at most 100', messageZh: '不能大于 100' },
     ]);
   });
 

@@ -11,6 +11,7 @@ import { LocalProofSigner, LocalSigner } from '../../../functions/adapters/local
 import { VC_CONTEXT } from '../../../functions/domain/credential.js';
 import { SUPERSEDED_GRACE_MS } from '../../../functions/domain/signing-keys.js';
 import { publicKeysHandler } from '../../../functions/handlers/public-keys.js';
+import { signingKeysAdminHandler } from '../../../functions/handlers/signing-keys-admin-api.js';
 import { addProof, checkProof } from '../../../functions/shared/data-integrity.js';
 import { ed25519Multikey } from '../../../functions/shared/multikey.js';
 import {
@@ -140,19 +141,20 @@ describe('the public-keys routes with a proof key', () => {
   const ed1 = new LocalProofSigner(join(dir, 'routes'), 'ed1');
   const ed2 = new LocalProofSigner(join(dir, 'routes'), 'ed2');
   let proofSigner = ed1;
-  const handler = publicKeysHandler(
-    () =>
-      new RegionSigningKeys({
-        signer: es,
-        proofSigner,
-        ledger,
-        issuerDid: DID,
-        now: time.now,
-        recordWhenEmpty: true,
-      }),
-    () => DID,
-  );
+  // As deployed: the public function's keys never record; the admin function's record on an empty ledger.
+  const keysOf = (recordWhenEmpty: boolean) => () =>
+    new RegionSigningKeys({
+      signer: es,
+      proofSigner,
+      ledger,
+      issuerDid: DID,
+      now: time.now,
+      recordWhenEmpty,
+    });
+  const publicHandler = publicKeysHandler(keysOf(false), () => DID);
+  const adminHandler = signingKeysAdminHandler(keysOf(true));
   const call = async (routeKey: string, extra: Parameters<typeof event>[1] = {}) => {
+    const handler = routeKey.includes(' /admin/') ? adminHandler : publicHandler;
     const answer = await handler(event(routeKey, extra), context);
     return { status: answer.statusCode, body: JSON.parse(answer.body as string) };
   };
@@ -168,7 +170,9 @@ describe('the public-keys routes with a proof key', () => {
       alg: 'EdDSA',
       use: 'sig',
     });
-    // Only the ES256 key is recorded when the key set is first served (for certificates from before the ledger).
+    // Serving writes nothing; the admin list records only the ES256 key (for certificates from before the ledger).
+    expect(ledger.items.size).toBe(0);
+    await call('GET /admin/signing-keys', { groups: ['admins'] });
     expect([...ledger.items.keys()]).toEqual([await es.keyId()]);
 
     const did = (await call('GET /.well-known/did.json')).body;

@@ -10,6 +10,7 @@ import { LocalSigner } from '../../../functions/adapters/local-signer.js';
 import { SUPERSEDED_GRACE_MS } from '../../../functions/domain/signing-keys.js';
 import { verifyCredential } from '../../../functions/domain/verification.js';
 import { publicKeysHandler } from '../../../functions/handlers/public-keys.js';
+import { signingKeysAdminHandler } from '../../../functions/handlers/signing-keys-admin-api.js';
 import { signCompactJws } from '../../../functions/shared/signing.js';
 import {
   LEDGER_RECHECK_MS,
@@ -113,12 +114,13 @@ describe('the public-keys routes', () => {
   const g1 = new LocalSigner(join(dir, 'routes'), 'g1');
   const g2 = new LocalSigner(join(dir, 'routes'), 'g2');
   let active: LocalSigner = g1;
-  const handler = publicKeysHandler(
-    () =>
-      new RegionSigningKeys({ signer: active, ledger, issuerDid: DID, now: time.now, recordWhenEmpty: true }),
-    () => DID,
-  );
+  // As deployed: the public function's keys never record; the admin function's record on an empty ledger.
+  const keysOf = (recordWhenEmpty: boolean) => () =>
+    new RegionSigningKeys({ signer: active, ledger, issuerDid: DID, now: time.now, recordWhenEmpty });
+  const publicHandler = publicKeysHandler(keysOf(false), () => DID);
+  const adminHandler = signingKeysAdminHandler(keysOf(true));
   const call = async (routeKey: string, extra: Parameters<typeof event>[1] = {}) => {
+    const handler = routeKey.includes(' /admin/') ? adminHandler : publicHandler;
     const answer = await handler(event(routeKey, extra), context);
     return { status: answer.statusCode, body: JSON.parse(answer.body as string), headers: answer.headers };
   };
@@ -130,11 +132,15 @@ describe('the public-keys routes', () => {
     });
 
   it('keeps certificates verifiable across a rotation and voids what a compromised key signed after the compromise', async () => {
-    // An empty ledger records the active key when the key set is first served.
+    // Serving the key set writes nothing, even on an empty ledger: the active key is published from KMS.
     const first = await call('GET /.well-known/jwks.json');
     expect(first.status).toBe(200);
     expect(first.headers).toMatchObject({ 'content-type': 'application/jwk-set+json' });
     expect(first.body.keys).toHaveLength(1);
+    expect((await call('GET /.well-known/did.json')).status).toBe(200);
+    expect(ledger.items.size).toBe(0);
+    // The admin list records it (for certificates signed before the ledger existed).
+    expect((await call('GET /admin/signing-keys', { groups: ['admins'] })).status).toBe(200);
     expect(ledger.items.size).toBe(1);
 
     const signer1 = new LedgeredSigner(g1, ledger, DID, time.now, { generation: 1 });

@@ -1,0 +1,85 @@
+// The OpenAPI document (docs/api/openapi.json) is current, valid by a validator we did not write, and names
+// exactly the routes the template declares, with the same access. When you add a route: declare it in
+// lib/, give its body a schema in functions/api/ and an entry in functions/api/routes.ts, then
+// `npm run openapi`. A failure here lists the routes missing on either side.
+import { readFileSync } from 'node:fs';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/api/routes.js';
+import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
+import { type CfnTemplate, synthTemplate } from './support/templates.js';
+
+let template: CfnTemplate;
+const committed = () => JSON.parse(readFileSync(OPENAPI_FILE, 'utf8'));
+
+beforeAll(() => {
+  template = synthTemplate({ region: 'neijiang' });
+});
+
+/** `METHOD /path` → how the template guards it: NONE, JWT, or JWT with scopes. */
+function templateRoutes(): Map<string, string> {
+  const routes = new Map<string, string>();
+  for (const r of Object.values(template.Resources)) {
+    if (r.Type !== 'AWS::ApiGatewayV2::Route') continue;
+    const p = r.Properties ?? {};
+    const scopes = (p.AuthorizationScopes as string[] | undefined) ?? [];
+    routes.set(String(p.RouteKey), `${p.AuthorizationType}${scopes.length ? ` ${scopes.join(' ')}` : ''}`);
+  }
+  return routes;
+}
+
+/** The same, read from the document's operations and their security. */
+function documentRoutes(doc: {
+  paths: Record<string, Record<string, { security: Record<string, string[]>[] }>>;
+}) {
+  const routes = new Map<string, string>();
+  for (const [path, operations] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(operations)) {
+      const [requirement] = op.security;
+      const guard = !requirement
+        ? 'NONE'
+        : requirement.partnerClient
+          ? `JWT ${requirement.partnerClient.join(' ')}`
+          : 'JWT';
+      routes.set(`${method.toUpperCase()} ${path}`, guard);
+    }
+  return routes;
+}
+
+describe('the OpenAPI document', () => {
+  it('is what `npm run openapi` writes from functions/api/ (run it after changing a route or a body)', () => {
+    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(renderOpenApi());
+  });
+
+  it('is a valid OpenAPI 3.1 document by @seriousme/openapi-schema-validator', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(committed());
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+  });
+
+  it('names every route of the template and no other, each guarded as the template guards it', () => {
+    const inTemplate = templateRoutes();
+    const inDocument = documentRoutes(committed());
+    const missing = [...inTemplate.keys()].filter((k) => !inDocument.has(k)).sort();
+    const extra = [...inDocument.keys()].filter((k) => !inTemplate.has(k)).sort();
+    expect({ missingFromDocument: missing, notInTemplate: extra }).toEqual({
+      missingFromDocument: [],
+      notInTemplate: [],
+    });
+    expect(Object.fromEntries(inDocument)).toEqual(Object.fromEntries(inTemplate));
+    expect(inTemplate.size).toBeGreaterThanOrEqual(40);
+  });
+
+  it('documents every JSON body the handlers parse as strict: an unknown field is refused', () => {
+    const doc = committed();
+    const withBody = ROUTES.filter((r) => r.body);
+    expect(withBody.length).toBeGreaterThanOrEqual(15);
+    for (const route of withBody) {
+      const schema =
+        doc.paths[route.path][route.method.toLowerCase()].requestBody.content['application/json'].schema;
+      expect(schema.additionalProperties, `${route.method} ${route.path}`).toBe(false);
+    }
+  });
+});
