@@ -282,9 +282,7 @@ describe('functions', () => {
         }),
         expect.objectContaining({
           Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']),
-          Resource: expect.arrayContaining([
-            { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
-          ]),
+          Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::DynamoDB::GlobalTable'), 'Arn'] },
         }),
       ]),
     );
