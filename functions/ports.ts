@@ -88,6 +88,11 @@ export interface PersonRecord {
    */
   identityMac?: string;
   /**
+   * The resident ID as it may be printed (first and last character, maskNationalId), made when the ID is
+   * registered; the ID itself is kept only as identityMac. Certificates and pages print nothing more.
+   */
+  maskedNationalId?: string;
+  /**
    * Before identityMac: a salted SHA-256 of the resident ID and its salt (the 18-digit space is small
    * enough to search). Kept only for people registered then, until an admin registers their ID again.
    */
@@ -269,4 +274,12 @@ export interface Page<T> {
 /** A nextToken this list did not give out (altered, or from another list): the caller's mistake, a 400. */
 export class InvalidPageToken extends Error {
   override name = 'InvalidPageToken';
+}
+
+// ---- paper certificates (functions/certification/paper.ts) ----
+
+/** Where documents made on demand are kept (a private S3 bucket): made once, then served from here. */
+export interface DocumentCache {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
 }

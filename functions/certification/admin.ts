@@ -13,6 +13,7 @@ import {
   examProblems,
   identityMacInput,
   isNationalId,
+  maskNationalId,
   occupation,
   type PassPolicyInput,
   parseInstant,
@@ -159,14 +160,18 @@ export interface PeopleDeps {
 export async function putPerson(
   deps: PeopleDeps,
   sub: string,
-  body: Omit<PersonRecord, 'sub' | 'holderId' | 'identityMac' | 'identityHash' | 'identitySalt'> & {
+  body: Omit<
+    PersonRecord,
+    'sub' | 'holderId' | 'identityMac' | 'identityHash' | 'identitySalt' | 'maskedNationalId'
+  > & {
     nationalId?: string;
   },
 ) {
   const existing = await deps.store.getPerson(sub);
   const { nationalId, ...rest } = body;
-  let identity: Pick<PersonRecord, 'identityMac' | 'identityHash' | 'identitySalt'> = {
+  let identity: Pick<PersonRecord, 'identityMac' | 'identityHash' | 'identitySalt' | 'maskedNationalId'> = {
     ...(existing?.identityMac ? { identityMac: existing.identityMac } : {}),
+    ...(existing?.maskedNationalId ? { maskedNationalId: existing.maskedNationalId } : {}),
     ...(existing?.identityHash
       ? { identityHash: existing.identityHash, identitySalt: existing.identitySalt }
       : {}),
@@ -175,7 +180,11 @@ export async function putPerson(
     if (!isNationalId(nationalId))
       throw badRequest('nationalId is not a valid 18-character resident identity number');
     // Only the keyed MAC is kept; a re-registration drops the searchable salted hash of before.
-    identity = { identityMac: await deps.identityKey.mac(identityMacInput(nationalId)) };
+    const normalised = identityMacInput(nationalId);
+    identity = {
+      identityMac: await deps.identityKey.mac(normalised),
+      maskedNationalId: maskNationalId(normalised),
+    };
   }
   const person: PersonRecord = {
     ...rest,

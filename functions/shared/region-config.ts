@@ -16,6 +16,8 @@ export const config = loadConfig(
     /** The region's calendar (lib/regions.ts), an IANA zone such as Asia/Shanghai. */
     REGION_TIME_ZONE: string().check(refine(isTimeZone, 'not a time zone Intl knows')),
     SIGNING_KEY_ID: optional(string()),
+    /** The private bucket certificate PDFs are kept in (lib/constructs/paper.ts). */
+    DOCUMENTS_BUCKET: optional(string()),
     PROOF_KEY_ID: optional(string()),
     STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
