@@ -13,6 +13,7 @@ import { LambdaRuntime } from './lambda-runtime.js';
 import { startLogMetrics } from './log-metrics.js';
 import type { LocalModel } from './model.js';
 import { startOidcIssuer } from './oidc-issuer.js';
+import { startLocalS3 } from './s3.js';
 import { startScheduler } from './scheduler.js';
 import { startStepFunctionsService } from './stepfunctions/index.js';
 import { readStackArtifacts, translateTemplate } from './template.js';
@@ -26,7 +27,14 @@ export interface LocalCloudOptions {
   /** `memory` for tests; `disk` keeps tables, executions, keys and identities under dataDir. */
   storage: { kind: 'memory' } | { kind: 'disk'; dataDir: string };
   /** Fixed ports (npm start prints stable URLs); unspecified ones are picked free. */
-  ports?: { api?: number; oidc?: number; stepFunctions?: number; dynamodb?: number; eventBridge?: number };
+  ports?: {
+    api?: number;
+    oidc?: number;
+    stepFunctions?: number;
+    dynamodb?: number;
+    eventBridge?: number;
+    s3?: number;
+  };
   region?: string;
   /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
   meterDynamoDb?: boolean;
@@ -50,6 +58,7 @@ export interface LocalCloudEndpoints {
   dynamodb: string;
   stepFunctions: string;
   eventBridge: string;
+  s3: string;
 }
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
@@ -70,6 +79,7 @@ export function localLambdaEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SFN: endpoints.stepFunctions,
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
     // Anything else must never reach AWS: an unknown service fails against this dead endpoint.
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     // No X-Ray daemon locally.
@@ -143,12 +153,21 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     });
     stops.push(() => eventBus.stop());
 
+    const s3 = await startLocalS3({
+      ...(options.ports?.s3 ? { port: options.ports.s3 } : {}),
+      buckets: model.buckets,
+      dataDir: join(dataDir, 's3'),
+      logger: log,
+    });
+    stops.push(() => s3.stop());
+
     const endpoints: LocalCloudEndpoints = {
       api: `http://127.0.0.1:${ports.api}`,
       oidc: `http://127.0.0.1:${ports.oidc}`,
       dynamodb: dynamodbEndpoint,
       stepFunctions: `http://127.0.0.1:${ports.stepFunctions}`,
       eventBridge: eventBus.endpoint,
+      s3: s3.endpoint,
     };
 
     // Log lines reach their template log groups, where the template's metric filters count them.

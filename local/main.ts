@@ -55,7 +55,14 @@ async function main() {
     assemblyDir: stack.assemblyDir,
     stackArtifactId: stack.stackArtifactId,
     storage: { kind: 'disk', dataDir: regionDataDir(region) },
-    ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
+    ports: {
+      api: base,
+      oidc: base + 1,
+      stepFunctions: base + 2,
+      dynamodb: base + 3,
+      eventBridge: base + 4,
+      s3: base + 5,
+    },
     logger: verbose,
   });
 
@@ -96,6 +103,7 @@ async function main() {
   say(`  Step Functions  ${cloud.endpoints.stepFunctions}   (AWS_ENDPOINT_URL_SFN)`);
   say(`  DynamoDB        ${cloud.endpoints.dynamodb}   (AWS_ENDPOINT_URL_DYNAMODB)`);
   say(`  EventBridge     ${cloud.endpoints.eventBridge}   (AWS_ENDPOINT_URL_EVENTBRIDGE)`);
+  say(`  S3              ${cloud.endpoints.s3}   (AWS_ENDPOINT_URL_S3, path-style)`);
   say(`  data            ${cloud.dataDir}`);
   if (pool) {
     const webClient = pool.clients.find((c) => !c.generateSecret);

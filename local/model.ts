@@ -2,6 +2,10 @@
 // template that `cdk synth` wrote (see template.ts); nothing is declared a second time. Intrinsics
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, pseudo parameters) are already resolved to local names.
 
+import type { LocalBucket } from './s3.js';
+
+export type { LocalBucket };
+
 export const LOCAL_ACCOUNT = '000000000000';
 
 export interface KeySchemaElement {
@@ -242,6 +246,8 @@ export interface LocalModel {
   userPools: LocalUserPool[];
   signingKeys: LocalSigningKey[];
   eventBuses: LocalEventBus[];
+  /** S3 buckets (AWS::S3::Bucket), served by local/s3.ts. */
+  buckets: LocalBucket[];
   /** Scheduled EventBridge rules (ScheduleExpression), run by local/scheduler.ts. */
   schedules: LocalSchedule[];
   /** Metric filters on log groups, and alarms; counted and evaluated by local/log-metrics.ts. */

@@ -18,8 +18,8 @@ import {
   type PaperCertificate,
   paperDate,
 } from '../domain/certificate-paper.js';
+import { FONT_FILE } from './font.js';
 
-export const FONT_FILE = 'NotoSansHans-Regular.otf';
 /** The Lambda asset carries the font beside the bundle (lib/constructs/paper.ts copies it there). */
 function fontPath(): string {
   const beside = join(dirname(fileURLToPath(import.meta.url)), FONT_FILE);
