@@ -42,10 +42,10 @@ export function accessKeyIdOf(authorization: string | undefined): string | undef
 const MAX_OBJECT_BYTES = 16 * 1024 * 1024;
 
 function xmlError(res: ServerResponse, status: number, code: string, message: string, resource: string) {
-  const escape = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
   res.writeHead(status, { 'content-type': 'application/xml' });
   res.end(
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message><Resource>${escape(resource)}</Resource></Error>`,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xml(message)}</Message><Resource>${xml(resource)}</Resource></Error>`,
   );
 }
 
