@@ -187,6 +187,17 @@ function comparableName(name: string): string {
 }
 
 /**
+ * The holder's name matches when it is typed whole, or as its Chinese characters alone (a name registered
+ * as "张伟 Zhang Wei" is looked up as 张伟, as it stands on the ID card). Never by a part of the Latin form.
+ */
+export function nameMatches(registered: string, typed: string): boolean {
+  const wanted = comparableName(typed);
+  if (!wanted) return false;
+  const han = registered.normalize('NFKC').replace(/[^\p{Script=Han}]/gu, '');
+  return wanted === comparableName(registered) || (han.length > 0 && wanted === han);
+}
+
+/**
  * A lookup by number and name: the verdict when both match, else not-found (the same answer for a wrong
  * name as for a wrong number, so numbers cannot be walked into names). Every lookup spends the client's
  * budget, whatever the answer.
@@ -200,7 +211,7 @@ export async function lookUp(
   const holder = record
     ? (credentialJsonOf(record.jws) as SignedCredential).credentialSubject?.name
     : undefined;
-  if (!record || !holder || comparableName(holder) !== comparableName(input.name))
+  if (!record || !holder || !nameMatches(holder, input.name))
     return {
       status: 'not-found',
       reasons: [`No certificate numbered ${input.number} is held by that name`],

@@ -3,7 +3,13 @@
 // (the credential it carries), or a number with the holder's name (throttled per client).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoDbPaperStore } from '../adapters/dynamodb-paper-store.js';
-import { lookUp, type PaperDeps, publicView } from '../certification/paper.js';
+import {
+  LOOKUP_BUDGET,
+  LookupBudgetSpent,
+  lookUp,
+  type PaperDeps,
+  publicView,
+} from '../certification/paper.js';
 import {
   certificatePage,
   contentSecurityPolicy,
@@ -127,7 +133,17 @@ async function verifySubmitted(event: APIGatewayProxyEventV2): Promise<HttpResul
         en: "name: the holder's name is needed (at most 100 characters)",
         zh: 'name：需要持证人姓名（最多 100 个字符）',
       });
-    const verdict = await lookUp(deps, { number, name, client: event.requestContext.http.sourceIp });
+    let verdict: Awaited<ReturnType<typeof lookUp>>;
+    try {
+      verdict = await lookUp(deps, { number, name, client: event.requestContext.http.sourceIp });
+    } catch (error) {
+      if (!(error instanceof LookupBudgetSpent)) throw error;
+      const answer = page(429, verifyPage({ lang, result: { problem: 'tooMany' } }));
+      return {
+        ...answer,
+        headers: { ...answer.headers, 'retry-after': String(LOOKUP_BUDGET.windowSeconds) },
+      };
+    }
     return page(
       verdict.status === 'not-found' ? 404 : 200,
       verifyPage({ lang, result: { verdict, timeZone } }),

@@ -58,6 +58,7 @@ const ZH = {
   badPdf: '该文件不是带有证书的 PDF。',
   reasons: '说明',
   pageNotFound: '没有这个证书页面。请检查链接或二维码。',
+  tooMany: '同一地址每小时最多按编号查询 20 次。请扫描证书上的二维码，或一小时后再试。',
 };
 
 /** Every string a person reads, in both languages (the English catalog must have every key). */
@@ -105,6 +106,8 @@ const T: Record<Lang, Record<keyof typeof ZH, string>> = {
     badPdf: 'That file is not a PDF carrying a certificate.',
     reasons: 'Details',
     pageNotFound: 'There is no such certificate page. Check the link or the QR code.',
+    tooMany:
+      "At most 20 lookups by number an hour from one address. Scan the certificate's QR code instead, or try again in an hour.",
   },
 };
 
@@ -220,7 +223,7 @@ export function notFoundPage(lang: Lang): HtmlPage {
 /** The /verify page: its form, and the result of what was submitted. */
 export function verifyPage(input: {
   lang: Lang;
-  result?: { verdict: Verification; timeZone: string } | { problem: 'noInput' | 'badPdf' };
+  result?: { verdict: Verification; timeZone: string } | { problem: 'noInput' | 'badPdf' | 'tooMany' };
 }): HtmlPage {
   const { lang } = input;
   const w = T[lang];

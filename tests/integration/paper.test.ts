@@ -203,7 +203,8 @@ describe('the public page', () => {
   it('lists the verifications for the holder, by region only', async () => {
     const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity`);
     const items = activity.items as { at: string; kind: string; region: string }[];
-    expect(items.length).toBeGreaterThanOrEqual(3);
+    // Two page views (Chinese, then English) and one lookup by number and name.
+    expect(items.length).toBe(3);
     expect(items.every((i) => i.kind === 'verification' && i.region === 'neijiang')).toBe(true);
     expect(Object.keys(items[0] as object).sort()).toEqual(['at', 'kind', 'region']);
   });
@@ -251,5 +252,8 @@ describe('lookups by number', () => {
     // Three lookups were spent above (two in the browser, none for the PDF upload).
     expect(statuses.filter((s) => s === 404).length).toBe(18);
     expect(statuses.slice(18).every((s) => s === 429)).toBe(true);
+    const refused = await fetch(`${nj.region.api}/verify?lang=en`, { method: 'POST', body: form() });
+    expect(refused.headers.get('retry-after')).toBe('3600');
+    expect(await refused.text()).toContain('At most 20 lookups by number an hour');
   });
 });
