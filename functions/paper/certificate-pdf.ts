@@ -284,13 +284,20 @@ export async function renderCertificatePdf(input: PaperInput): Promise<Uint8Arra
     page.drawText(l, { x: labelX, y: base + offlineSize + 8 + (1 - i) * 9, size: 7, font, color: MUTED });
 
   // The credential rides along, so the /verify page and the offline verifier can read it back from the file.
-  for (const [name, text, mimeType] of [
-    ['credential.jwt', input.credentialJws, 'application/jwt'],
-    ['credential.json', input.credentialJson, 'application/vc+ld+json'],
+  for (const [name, text, mimeType, description] of [
+    ['credential.jwt', input.credentialJws, 'application/jwt', 'Signed credential (JWS)'],
+    ['credential.json', input.credentialJson, 'application/vc+ld+json', 'Signed credential (JSON)'],
+    // The offline code's text, so a tool can print the code again without reading pixels.
+    [
+      'offline-code.jws',
+      input.offlineStatement,
+      'application/jose',
+      'Offline verification code (compact JWS)',
+    ],
   ] as const) {
     await doc.attach(new TextEncoder().encode(text), name, {
       mimeType,
-      description: name === 'credential.jwt' ? 'Signed credential (JWS)' : 'Signed credential (JSON)',
+      description,
       creationDate: issued,
       modificationDate: issued,
       afRelationship: AFRelationship.Source,

@@ -154,7 +154,7 @@ describe('the certificate PDF', () => {
     const paper = certificate();
     const pdf = await pdfOf(paper, (await statement(paper)).jws);
     const files = await embeddedFiles(pdf);
-    expect([...files.keys()].sort()).toEqual(['credential.json', 'credential.jwt']);
+    expect([...files.keys()].sort()).toEqual(['credential.json', 'credential.jwt', 'offline-code.jws']);
     expect(await credentialInPdf(pdf)).toBe('eyJhbGciOiJFUzI1NiJ9.eyJjZXJ0aWZpY2F0ZU51bWJlciI6Ik5KIn0.c2ln');
   });
 
