@@ -63,7 +63,7 @@ async function pdfOf(paper: PaperCertificate, offline: string) {
   });
 }
 
-describe('the certificate PDF', () => {
+describe('the certificate PDF', { timeout: 30_000 }, () => {
   it('prints every field of the national layout, in Chinese and English, as selectable text', async () => {
     const paper = certificate();
     const { jws } = await statement(paper);
@@ -167,7 +167,7 @@ describe('the certificate PDF', () => {
   });
 });
 
-describe('the offline statement', () => {
+describe('the offline statement', { timeout: 30_000 }, () => {
   it('refuses a tampered statement, a statement from another key and a revoked or suspended certificate', async () => {
     const paper = certificate();
     const { jws, keys } = await statement(paper);
