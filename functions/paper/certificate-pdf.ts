@@ -87,10 +87,7 @@ export function paperLines(input: PaperInput) {
     fields,
     photo: ['照片', 'Photo'],
     sealLabel: ['评价机构（盖章）', 'Evaluation organisation (seal)'],
-    seal: [
-      `${c.region.nameZh}人力资源和社会保障局`,
-      `${c.region.nameEn} Human Resources and Social Security Bureau`,
-    ],
+    seal: [`发证地区：${c.region.nameZh}`, `Issuing region: ${c.region.nameEn}`],
     mainQr: ['扫码在线查验', 'Scan to verify online'],
     offlineQr: ['离线核验码', 'Offline verification code'],
     lookup: `证书查询 Look up: ${NATIONAL_LOOKUP.join('  ')}  ${input.pageUrl}`,
