@@ -237,7 +237,11 @@ async function main() {
       verifiableCredential: certificate.jws,
     });
     say(`verdict: ${last.status} — ${(last.reasons as string[]).join('; ')}`);
-    const byNumber = await nj.call(undefined, 'GET', `/verify/${certificate.number}`);
+    const byNumber = await nj.call(
+      undefined,
+      'GET',
+      `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`,
+    );
     say(`Neijiang by number: ${byNumber.status} — ${(byNumber.reasons as string[]).at(-1)}`);
     say(
       `offline: npm run verify -- ${join(out, 'credential.jwt')} --jwks ${join(out, 'jwks.json')} --status ${join(out, 'status-after.jwt')}`,
