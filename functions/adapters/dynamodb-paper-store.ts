@@ -1,7 +1,7 @@
 // What the paper certificate and the public page keep on the region's single table: each certificate's
 // public-page token (both ways: number → token, token → number), the holder's activity feed
 // (verifications and recognitions, by region only), and the per-client budget of lookups by number.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CertificateRecord, Page, PersonRecord } from '../ports.js';
@@ -78,12 +78,20 @@ export class DynamoDbPaperStore extends SingleTableStore {
     }
   }
 
-  async recordActivity(number: string, activity: ActivityRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand(
-        putNew(this.table, key.activity(number, activity.at, randomBytes(6).toString('hex')), activity),
-      ),
-    );
+  /**
+   * One entry of the holder's feed. With `onceFor` (an endorsement's id) the entry's key is derived from it,
+   * so the same recognition heard twice is kept once.
+   */
+  async recordActivity(number: string, activity: ActivityRecord, onceFor?: string): Promise<void> {
+    const id = onceFor
+      ? createHash('sha256').update(onceFor).digest('hex').slice(0, 16)
+      : randomBytes(6).toString('hex');
+    try {
+      await this.db.send(new PutCommand(putNew(this.table, key.activity(number, activity.at, id), activity)));
+    } catch (error) {
+      if (onceFor && (error as Error).name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
   }
 
   /** Newest first, a page at a time. */

@@ -16,6 +16,21 @@ import { MAX_PRESENTED_CREDENTIAL, presentedCredentialBody } from '../shared/ver
 // Presented credentials come as a JWS or as signed JSON, whose proof needs JSON-LD (data-integrity.ts).
 const deps = { ...verificationDeps(), checkProof };
 const paperStore = new DynamoDbPaperStore(config.TABLE_NAME);
+/** A partner's recognition of one of our certificates, heard at the webhook, joins the holder's activity. */
+async function recordRecognition(input: {
+  number: string;
+  region: string;
+  at: string;
+  endorsementId: string;
+}) {
+  if (!(await paperStore.getCertificate(input.number))) return false;
+  await paperStore.recordActivity(
+    input.number,
+    { at: input.at, kind: 'recognition', region: input.region },
+    input.endorsementId,
+  );
+  return true;
+}
 
 /** Only what a verifier needs: the verdict, its reasons and the certificate's public facts. */
 function answer(verdict: Verification, checkedAt: Date) {
@@ -65,7 +80,7 @@ export const handler = partnerHttpHandler(async (event) => {
       if (body.length > MAX_PRESENTED_CREDENTIAL) throw badRequest('The body is too large');
       // A JSON body is `{ "notice": JWS }`; anything else is the JWS itself (application/jose).
       const jws = body.startsWith('{') ? object({ notice: string() }).parse(jsonBody(event)).notice : body;
-      return json(200, await receiveNotice(deps, jws));
+      return json(200, await receiveNotice({ ...deps, recordRecognition }, jws));
     }
     default:
       throw notFound();

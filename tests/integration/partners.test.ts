@@ -416,6 +416,25 @@ describe('recognition across two deployments', () => {
     const again = await zg.request('partner', 'POST', '/recognitions', { credential: certificate.jws });
     expect(again.status).toBe(200);
     expect(again.body.recognitionId).toBe(replies[0]?.body.recognitionId);
+
+    // Neijiang heard of it (Zigong posted the endorsement to its webhook): the holder's activity and the
+    // certificate's public page show the recognition, by region only, once however often it is asked.
+    const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity`);
+    const recognitions = (activity.items as { kind: string; region: string }[]).filter(
+      (i) => i.kind === 'recognition',
+    );
+    expect(recognitions).toEqual([expect.objectContaining({ kind: 'recognition', region: 'zigong' })]);
+    const share = await nj.call('zhangwei', 'POST', `/me/certificates/${certificate.number}/share`);
+    const page = await fetch(String(share.url).replace('https://neijiang.skillcert.example', nj.region.api));
+    expect(await page.text()).toContain('互认地区: zigong');
+    // The webhook refuses an endorsement of a certificate Neijiang did not issue, and one not signed by a partner.
+    const forged = await nj.request(undefined, 'POST', '/partner-notices', {
+      notice: tamper(String(replies[0]?.body.endorsement), (p) => {
+        (p.credentialSubject as { id: string }).id =
+          'https://neijiang.skillcert.example/certificates/NJ-2026-4-999999-0';
+      }),
+    });
+    expect(forged.status).toBe(401);
   });
 });
 
