@@ -757,11 +757,9 @@ describe('the paper certificate (issue 13)', () => {
 
   it('ships the CJK font and harfbuzz’s WebAssembly inside the PDF function’s asset', () => {
     const pdf = functionId(/Certificate PDFs/);
-    const asset = (resource(pdf) as unknown as { Metadata?: Record<string, string> }).Metadata?.[
-      'aws:asset:path'
-    ];
-    expect(asset).toBeDefined();
-    const dir = join(assemblyDir, asset as string);
+    // The asset folder is named by the hash the template's S3 key carries.
+    const key = (resource(pdf).Properties.Code as { S3Key: string }).S3Key;
+    const dir = join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
     expect(readFileSync(join(dir, 'NotoSansHans-Regular.otf')).subarray(0, 4).toString('latin1')).toBe(
       'OTTO',
     );
