@@ -200,6 +200,34 @@ describe('the public page', () => {
     await page.close();
   });
 
+  it('refuses bad input with a clear 4xx that names the field, and changes nothing', async () => {
+    const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+      fetch(`${nj.region.api}/verify?lang=en`, { method: 'POST', body, headers });
+    const json = await post('{"credential":"x"}', { 'content-type': 'application/json' });
+    expect(json.status).toBe(400);
+    expect((await json.json()).message).toMatch(/^content-type:/);
+    const pasted = new FormData();
+    pasted.set('credential', '{not json');
+    const bad = await post(pasted);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).message).toBe('credential: not valid JSON');
+    const empty = await post(new FormData());
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain('Paste a certificate, upload a PDF, or enter a number and a name.');
+    const notPdf = new FormData();
+    notPdf.set('pdf', new Blob(['%PDF-1.7 this is not a PDF'], { type: 'application/pdf' }), 'x.pdf');
+    const refused = await post(notPdf);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('That file is not a PDF carrying a certificate.');
+    const number = new FormData();
+    number.set('number', 'nj 2026');
+    number.set('name', '张伟');
+    expect((await (await post(number)).json()).message).toMatch(/^number:/);
+    expect(
+      (await nj.request('zhangwei', 'GET', '/me/certificates/NJ-2026-4-999999-0/certificate.pdf')).status,
+    ).toBe(404);
+  });
+
   it('lists the verifications for the holder, by region only', async () => {
     const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity`);
     const items = activity.items as { at: string; kind: string; region: string }[];
