@@ -201,16 +201,16 @@ describe('the public page', () => {
   });
 
   it('refuses bad input with a clear 4xx that names the field, and changes nothing', async () => {
-    const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+    const post = (body: string | FormData, headers: Record<string, string> = {}) =>
       fetch(`${nj.region.api}/verify?lang=en`, { method: 'POST', body, headers });
     const json = await post('{"credential":"x"}', { 'content-type': 'application/json' });
     expect(json.status).toBe(400);
-    expect((await json.json()).message).toMatch(/^content-type:/);
+    expect(((await json.json()) as { message: string }).message).toMatch(/^content-type:/);
     const pasted = new FormData();
     pasted.set('credential', '{not json');
     const bad = await post(pasted);
     expect(bad.status).toBe(400);
-    expect((await bad.json()).message).toBe('credential: not valid JSON');
+    expect(((await bad.json()) as { message: string }).message).toBe('credential: not valid JSON');
     const empty = await post(new FormData());
     expect(empty.status).toBe(400);
     expect(await empty.text()).toContain('Paste a certificate, upload a PDF, or enter a number and a name.');
@@ -222,7 +222,7 @@ describe('the public page', () => {
     const number = new FormData();
     number.set('number', 'nj 2026');
     number.set('name', '张伟');
-    expect((await (await post(number)).json()).message).toMatch(/^number:/);
+    expect(((await (await post(number)).json()) as { message: string }).message).toMatch(/^number:/);
     expect(
       (await nj.request('zhangwei', 'GET', '/me/certificates/NJ-2026-4-999999-0/certificate.pdf')).status,
     ).toBe(404);
