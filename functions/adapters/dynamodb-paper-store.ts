@@ -106,6 +106,32 @@ export class DynamoDbPaperStore extends SingleTableStore {
     });
   }
 
+  /** The recognitions in a certificate's feed (up to 100, newest first), however many verifications there are. */
+  async listRecognitions(number: string): Promise<ActivityRecord[]> {
+    const found: ActivityRecord[] = [];
+    let nextToken: string | undefined;
+    // Each page reads a bounded number of entries; a certificate has at most a few recognitions.
+    for (let pages = 0; pages < 10 && found.length < 100; pages++) {
+      const page = await this.queryPage<ActivityRecord>({
+        pk: `CERT#${number}`,
+        index: 'table',
+        skPrefix: 'ACT#',
+        limit: 100,
+        nextToken,
+        newestFirst: true,
+        filter: {
+          expression: '#kind = :recognition',
+          names: { '#kind': 'kind' },
+          values: { ':recognition': 'recognition' },
+        },
+      });
+      found.push(...page.items);
+      nextToken = page.nextToken;
+      if (!nextToken) break;
+    }
+    return found.slice(0, 100);
+  }
+
   /**
    * Takes one lookup from a client's budget for the current window; false when it is spent. One atomic
    * counter per client and window in the table (with a TTL), so the budget holds across every container.

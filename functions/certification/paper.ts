@@ -10,6 +10,7 @@ import {
   signOfflineStatement,
   statusListIdOfUrl,
 } from '../domain/index.js';
+import type { PaperInput } from '../paper/certificate-pdf.js';
 import { type Verification, type VerificationDeps, verifyByNumber } from '../partners/verification.js';
 import type { CertificateRecord, DocumentCache, Page, Signer } from '../ports.js';
 import { HttpError, notFound } from '../shared/http.js';
@@ -25,7 +26,7 @@ export interface PdfDeps extends PaperDeps {
   cache: DocumentCache;
   signer: Signer;
   /** renderCertificatePdf; passed in so the page function does not bundle pdf-lib and the font. */
-  render(input: import('../paper/certificate-pdf.js').PaperInput): Promise<Uint8Array>;
+  render(input: PaperInput): Promise<Uint8Array>;
 }
 
 const NOT_YOURS = { en: 'You hold no certificate with this number', zh: '您没有此编号的证书' };
@@ -140,15 +141,9 @@ export async function publicView(deps: PaperDeps, token: string): Promise<Public
   const verdict = await verifyByNumber(deps.verification, number);
   const paper = await paperCertificateOf(deps, record);
   const { maskedId: _never, ...shown } = paper;
-  const activity = await deps.store.listActivity(number, { limit: 100 });
+  const recognitions = await deps.store.listRecognitions(number);
   await recordVerification(deps, number);
-  return {
-    token,
-    number,
-    verdict,
-    paper: shown,
-    recognitions: activity.items.filter((a) => a.kind === 'recognition'),
-  };
+  return { token, number, verdict, paper: shown, recognitions };
 }
 
 export async function recordVerification(deps: PaperDeps, number: string): Promise<void> {
