@@ -8,8 +8,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { JSONWebKeySet } from 'jose';
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
 import {
   readStatusListCredential,
   type StatusList,
@@ -40,6 +38,8 @@ async function statusSnapshot(files: string[], keys: VerificationKey[]) {
 
 /** The offline code of a certificate in a PNG (a photo, or a page rendered from the PDF): jsQR finds it. */
 async function offlineStatementIn(file: string): Promise<string> {
+  // Loaded only for --qr: verifying a credential file should not pay for a QR decoder's start-up.
+  const [{ default: jsQR }, { PNG }] = await Promise.all([import('jsqr'), import('pngjs')]);
   const image = PNG.sync.read(await readFile(file));
   const codes = new Set<string>();
   const scan = (x: number, y: number, w: number, h: number) => {
