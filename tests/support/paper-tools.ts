@@ -35,16 +35,19 @@ export function renderPng(pdf: Uint8Array, name: string, dpi = 150): Buffer {
   return png;
 }
 
-/** Every QR code jsQR finds in the PNG: it finds one per image, so the image is scanned in tiles. */
-export function decodeQrCodes(png: Buffer): string[] {
+/**
+ * The QR codes jsQR finds in the PNG: it finds one per image, so the image is scanned in tiles, from the
+ * bottom (where the certificate prints them) up, until `expected` different codes have turned up.
+ */
+export function decodeQrCodes(png: Buffer, expected = 2): string[] {
   const image = PNG.sync.read(png);
   const found = new Set<string>();
   const whole = jsQR(new Uint8ClampedArray(image.data), image.width, image.height);
   if (whole) found.add(whole.data);
   // Tiles of half the width and a third of the height, overlapping by half: each holds one code whole.
   const [tw, th] = [Math.floor(image.width / 2), Math.floor(image.height / 3)];
-  for (let y = 0; y + th <= image.height; y += Math.floor(th / 2)) {
-    for (let x = 0; x + tw <= image.width; x += Math.floor(tw / 4)) {
+  for (let y = image.height - th; y >= 0 && found.size < expected; y -= Math.floor(th / 2)) {
+    for (let x = 0; x + tw <= image.width && found.size < expected; x += Math.floor(tw / 4)) {
       const tile = new Uint8ClampedArray(tw * th * 4);
       for (let row = 0; row < th; row++) {
         const from = ((y + row) * image.width + x) * 4;

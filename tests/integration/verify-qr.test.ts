@@ -13,11 +13,11 @@ import {
   StatusList,
   signOfflineStatement,
   statusListCredential,
-} from '../../../functions/domain/index.js';
-import { renderCertificatePdf } from '../../../functions/paper/certificate-pdf.js';
-import { projectRoot } from '../../../local/paths.js';
-import { testRegion } from '../../fixtures/test-region.js';
-import { renderPng } from '../../support/paper-tools.js';
+} from '../../functions/domain/index.js';
+import { renderCertificatePdf } from '../../functions/paper/certificate-pdf.js';
+import { projectRoot } from '../../local/paths.js';
+import { testRegion } from '../fixtures/test-region.js';
+import { renderPng } from '../support/paper-tools.js';
 
 const DID = 'did:web:neijiang.skillcert.example';
 const LIST = 'https://neijiang.skillcert.example/status/neijiang/certificates-1';
