@@ -91,6 +91,11 @@ export interface PersonRecord {
    */
   identityMac?: string;
   /**
+   * The resident ID as it may be printed (first and last character, maskNationalId), made when the ID is
+   * registered; the ID itself is kept only as identityMac. Certificates and pages print nothing more.
+   */
+  maskedNationalId?: string;
+  /**
    * Before identityMac: a salted SHA-256 of the resident ID and its salt (the 18-digit space is small
    * enough to search). Kept only for people registered then, until an admin registers their ID again.
    */
@@ -316,4 +321,12 @@ export interface StatusListStore {
    * version, is already there (a slower concurrent signer never overwrites a newer list). False then.
    */
   storeSignedStatusList(signed: SignedStatusList): Promise<boolean>;
+}
+
+// ---- paper certificates (functions/certification/paper.ts) ----
+
+/** Where documents made on demand are kept (a private S3 bucket): made once, then served from here. */
+export interface DocumentCache {
+  get(key: string): Promise<Uint8Array | undefined>;
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
 }

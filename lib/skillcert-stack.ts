@@ -13,6 +13,7 @@ import { SkillcertFunction } from './constructs/function.js';
 import { HolderIdentity } from './constructs/holder-identity.js';
 import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
+import { Paper } from './constructs/paper.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
 import { type Deployment, issuingRegion } from './deployments.js';
@@ -49,6 +50,7 @@ export class SkillcertStack extends Stack {
   readonly events: EventBus;
   readonly certification: Certification;
   readonly partners: Partners;
+  readonly paper: Paper;
   readonly observability: Observability;
   readonly backup: Backup;
   readonly deployment: Deployment;
@@ -199,6 +201,14 @@ export class SkillcertStack extends Stack {
       recognizeScope,
       noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(NOTICE_RETRY.intervalSeconds),
       noticeMaxAttempts: props.noticeMaxAttempts ?? NOTICE_RETRY.maxAttempts,
+    });
+
+    this.paper = new Paper(this, 'Paper', {
+      region,
+      table: this.data.table,
+      signingKey: this.signing.key,
+      signingKeyGeneration: this.signing.generation,
+      api: this.api,
     });
 
     // Partner-facing functions wait on other regions over HTTP: their timeout must outlast the waits in a

@@ -19,6 +19,7 @@ import { LambdaRuntime } from './lambda-runtime.js';
 import { startLogMetrics } from './log-metrics.js';
 import type { LocalModel } from './model.js';
 import { startOidcIssuer } from './oidc-issuer.js';
+import { startLocalS3 } from './s3.js';
 import { startScheduler } from './scheduler.js';
 import { startStepFunctionsService } from './stepfunctions/index.js';
 import { readStackArtifacts, translateTemplate } from './template.js';
@@ -39,6 +40,7 @@ export interface LocalCloudOptions {
     dynamodb?: number;
     eventBridge?: number;
     kms?: number;
+    s3?: number;
   };
   region?: string;
   /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
@@ -80,6 +82,7 @@ export interface LocalCloudEndpoints {
   stepFunctions: string;
   eventBridge: string;
   kms: string;
+  s3: string;
 }
 
 export type LocalCloud = Awaited<ReturnType<typeof startLocalCloud>>;
@@ -101,6 +104,7 @@ export function localLambdaEnvironment(
     AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge,
     // The local KMS (local/kms.ts): functions sign through the same KMS adapters as in AWS.
     AWS_ENDPOINT_URL_KMS: endpoints.kms,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
     // Anything else must never reach AWS: an unknown service fails against this dead endpoint.
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     // No X-Ray daemon locally.
@@ -211,6 +215,17 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       logger: log,
     });
     stops.push(() => kms.stop());
+    const s3 = await startLocalS3({
+      ...(options.ports?.s3 ? { port: options.ports.s3 } : {}),
+      buckets: model.buckets,
+      dataDir: join(dataDir, 's3'),
+      logger: log,
+      authorize: (accessKeyId, action, resource) => {
+        const verdict = iam.authorize({ accessKeyId, action, resource });
+        return verdict.allowed ? verdict : { allowed: false, message: verdict.refusal.message };
+      },
+    });
+    stops.push(() => s3.stop());
 
     const endpoints: LocalCloudEndpoints = {
       api: `http://127.0.0.1:${ports.api}`,
@@ -219,6 +234,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       stepFunctions: `http://127.0.0.1:${ports.stepFunctions}`,
       eventBridge: eventBus.endpoint,
       kms: kms.endpoint,
+      s3: s3.endpoint,
     };
 
     // Log lines reach their template log groups, where the template's metric filters count them.

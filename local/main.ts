@@ -72,7 +72,9 @@ async function main() {
       stepFunctions: base + 2,
       dynamodb: base + 3,
       eventBridge: base + 4,
-      kms: base + 5,
+      // base + 5 is the web app's origin (the template's callback URLs name it).
+      kms: base + 6,
+      s3: base + 7,
     },
     iam,
     logger: verbose,
@@ -125,6 +127,7 @@ async function main() {
   say(
     `                  模板中的 IAM 策略对每个函数和状态机生效（${cloud.iam.mode}）；SDK 与 CLI 以访问密钥 local 作为管理员调用`,
   );
+  say(`  S3              ${cloud.endpoints.s3}   (AWS_ENDPOINT_URL_S3, path-style)`);
   say(`  data            ${cloud.dataDir}`);
   if (pool) {
     const webClient = pool.clients.find((c) => !c.generateSecret);

@@ -4,6 +4,9 @@
 
 import type { PolicyDocument } from './iam/policy.js';
 import type { LocalRole } from './iam/template-roles.js';
+import type { LocalBucket } from './s3.js';
+
+export type { LocalBucket };
 
 export const LOCAL_ACCOUNT = '000000000000';
 
@@ -251,6 +254,8 @@ export interface LocalModel {
   userPools: LocalUserPool[];
   signingKeys: LocalSigningKey[];
   eventBuses: LocalEventBus[];
+  /** S3 buckets (AWS::S3::Bucket), served by local/s3.ts. */
+  buckets: LocalBucket[];
   /** Scheduled EventBridge rules (ScheduleExpression), run by local/scheduler.ts. */
   schedules: LocalSchedule[];
   /** Metric filters on log groups, and alarms; counted and evaluated by local/log-metrics.ts. */

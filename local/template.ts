@@ -107,6 +107,21 @@ function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<stri
         physical = { ref: name, attributes: { Arn: arn, StreamArn: `${arn}/stream/local` } };
         break;
       }
+      case 'AWS::S3::Bucket': {
+        // S3 names: lower case, digits, dots and hyphens, 3–63 characters.
+        const name =
+          explicit('BucketName') ??
+          `${generated
+            .toLowerCase()
+            .replace(/[^a-z0-9.-]/g, '-')
+            .slice(0, 54)}-${shortHash(generated)}`;
+        const arn = `arn:aws:s3:::${name}`;
+        physical = {
+          ref: name,
+          attributes: { Arn: arn, DomainName: `${name}.s3.local`, RegionalDomainName: `${name}.s3.local` },
+        };
+        break;
+      }
       case 'AWS::Lambda::Function': {
         const name = explicit('FunctionName') ?? generated.slice(0, 64);
         physical = { ref: name, attributes: { Arn: `${arnBase('lambda')}:function:${name}` } };
@@ -712,6 +727,12 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     };
   });
 
+  const buckets = ofType('AWS::S3::Bucket').map(([id]) => ({
+    logicalId: id,
+    bucketName: phys(id).ref,
+    arn: phys(id).attributes.Arn as string,
+  }));
+
   const eventBuses = ofType('AWS::Events::EventBus').map(([id]) => ({
     logicalId: id,
     name: phys(id).ref,
@@ -789,6 +810,7 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     userPools,
     signingKeys,
     eventBuses,
+    buckets,
     schedules,
     metricFilters,
     alarms,

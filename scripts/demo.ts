@@ -4,11 +4,14 @@
 // says revoked. Uses running `npm start` clouds (the regions' default ports) or starts them for the purpose.
 // Writes credential.jwt, credential.json (the signed JSON form, with its embedded Data Integrity proof),
 // jwks.json, did.json, endorsement.jwt, endorsement.json, zigong-jwks.json, zigong-did.json,
-// status-before.jwt and status-after.jwt into the output folder (default .skillcert/demo/).
+// status-before.jwt and status-after.jwt, and the paper certificate certificate.pdf with its offline code
+// alone as certificate-qr-offline.png, into the output folder (default .skillcert/demo/).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
+import QRCode from 'qrcode';
+import { embeddedFiles } from '../functions/paper/pdf-attachments.js';
 import { credentialJsonOf } from '../functions/shared/signing.js';
 import { REGIONS } from '../lib/regions.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
@@ -132,6 +135,28 @@ async function main() {
     const didJson = await (await fetch(`${nj.region.api}/.well-known/did.json`)).json();
     await write('did.json', JSON.stringify(didJson, null, 2));
     say(`wrote credential.jwt, credential.json, jwks.json and did.json to ${out}`);
+
+    say('the paper certificate: 张伟 downloads the PDF from "my certificates"');
+    const pdf = await fetch(`${nj.region.api}/me/certificates/${certificate.number}/certificate.pdf`, {
+      headers: { authorization: `Bearer ${await nj.signIn('zhangwei')}` },
+    });
+    if (pdf.status !== 200) throw new Error(`The certificate PDF: ${pdf.status} ${await pdf.text()}`);
+    const pdfBytes = new Uint8Array(await pdf.arrayBuffer());
+    await writeFile(join(out, 'certificate.pdf'), pdfBytes);
+    const offlineCode = new TextDecoder().decode((await embeddedFiles(pdfBytes)).get('offline-code.jws'));
+    // The offline code alone, as the PDF prints it: level Q, with its quiet zone.
+    await QRCode.toFile(join(out, 'certificate-qr-offline.png'), offlineCode, {
+      errorCorrectionLevel: 'Q',
+      margin: 4,
+      scale: 6,
+    });
+    const share = await nj.call('zhangwei', 'POST', `/me/certificates/${certificate.number}/share`);
+    say(
+      `certificate.pdf (${(pdfBytes.length / 1024).toFixed(0)} KB, A4, the national layout) and certificate-qr-offline.png (${offlineCode.length} characters)`,
+    );
+    say(
+      `public page (the main QR code): ${String(share.url)} — locally ${String(share.url).replace(/^https:\/\/[^/]+/, nj.region.api)}`,
+    );
     const holder = await nj.call(undefined, 'POST', '/holder-checks', {
       certificateNumber: certificate.number,
       nationalId: '51100219900307123X',
@@ -219,10 +244,17 @@ async function main() {
       verifiableCredential: certificate.jws,
     });
     say(`verdict: ${last.status} — ${(last.reasons as string[]).join('; ')}`);
-    const byNumber = await nj.call(undefined, 'GET', `/verify/${certificate.number}`);
+    const byNumber = await nj.call(
+      undefined,
+      'GET',
+      `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`,
+    );
     say(`Neijiang by number: ${byNumber.status} — ${(byNumber.reasons as string[]).at(-1)}`);
     say(
       `offline: npm run verify -- ${join(out, 'credential.jwt')} --jwks ${join(out, 'jwks.json')} --status ${join(out, 'status-after.jwt')}`,
+    );
+    say(
+      `offline, from paper: npm run verify -- --qr ${join(out, 'certificate-qr-offline.png')} --jwks ${join(out, 'jwks.json')} --status ${join(out, 'status-after.jwt')}`,
     );
     if (last.status !== 'revoked') throw new Error(`Expected revoked, got ${last.status}`);
   } finally {

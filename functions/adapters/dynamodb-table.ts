@@ -128,6 +128,8 @@ export abstract class SingleTableStore {
     limit: number;
     nextToken?: string | undefined;
     filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+    /** Descending sort keys (a feed, newest first). */
+    newestFirst?: boolean;
   }): Promise<Page<T>> {
     const onTable = query.index === 'table';
     const [pkName, skName] = onTable ? ['pk', 'sk'] : ['gsi1pk', 'gsi1sk'];
@@ -154,6 +156,7 @@ export abstract class SingleTableStore {
           ...(query.filter ? { FilterExpression: query.filter.expression } : {}),
           ...(query.filter?.names ? { ExpressionAttributeNames: query.filter.names } : {}),
           Limit: query.limit,
+          ...(query.newestFirst ? { ScanIndexForward: false } : {}),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );

@@ -14,6 +14,7 @@ import {
   examProblems,
   identityMacInput,
   isNationalId,
+  maskNationalId,
   occupation,
   type PassPolicyInput,
   parseInstant,
@@ -169,14 +170,18 @@ export interface PeopleDeps {
 export async function putPerson(
   deps: PeopleDeps,
   sub: string,
-  body: Omit<PersonRecord, 'sub' | 'holderId' | 'identityMac' | 'identityHash' | 'identitySalt'> & {
+  body: Omit<
+    PersonRecord,
+    'sub' | 'holderId' | 'identityMac' | 'identityHash' | 'identitySalt' | 'maskedNationalId'
+  > & {
     nationalId?: string;
   },
 ) {
   const existing = await deps.store.getPerson(sub);
   const { nationalId, ...rest } = body;
-  let identity: Pick<PersonRecord, 'identityMac' | 'identityHash' | 'identitySalt'> = {
+  let identity: Pick<PersonRecord, 'identityMac' | 'identityHash' | 'identitySalt' | 'maskedNationalId'> = {
     ...(existing?.identityMac ? { identityMac: existing.identityMac } : {}),
+    ...(existing?.maskedNationalId ? { maskedNationalId: existing.maskedNationalId } : {}),
     ...(existing?.identityHash
       ? { identityHash: existing.identityHash, identitySalt: existing.identitySalt }
       : {}),
@@ -188,7 +193,11 @@ export async function putPerson(
         zh: 'nationalId 不是有效的 18 位居民身份号码',
       });
     // Only the keyed MAC is kept; a re-registration drops the searchable salted hash of before.
-    identity = { identityMac: await deps.identityKey.mac(identityMacInput(nationalId)) };
+    const normalised = identityMacInput(nationalId);
+    identity = {
+      identityMac: await deps.identityKey.mac(normalised),
+      maskedNationalId: maskNationalId(normalised),
+    };
   }
   const person: PersonRecord = {
     ...rest,

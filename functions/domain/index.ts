@@ -5,6 +5,7 @@ export * from './assignment.js';
 export * from './calendar.js';
 export * from './canonical-json.js';
 export * from './certificate-number.js';
+export * from './certificate-paper.js';
 export * from './certificate-status.js';
 export * from './credential.js';
 export * from './eligibility.js';

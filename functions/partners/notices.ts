@@ -222,6 +222,71 @@ export interface ReceiptDeps {
   now(): Date;
   /** Re-signs the endorsement lists a voided recognition changed. */
   publication?: StatusPublicationDeps;
+  /**
+   * Records a partner's recognition of one of this region's certificates in the holder's activity, once
+   * per endorsement; false when this region issued no such certificate.
+   */
+  recordRecognition?(input: {
+    number: string;
+    region: string;
+    at: string;
+    endorsementId: string;
+  }): Promise<boolean>;
+}
+
+function isEndorsement(payload: unknown): payload is {
+  id: string;
+  issuer: { id: string } | string;
+  validFrom: string;
+  credentialSubject: { id: string };
+} {
+  const p = payload as {
+    type?: unknown;
+    credentialSubject?: { id?: unknown };
+    id?: unknown;
+    validFrom?: unknown;
+  };
+  return (
+    Array.isArray(p?.type) &&
+    p.type.includes('EndorsementCredential') &&
+    typeof p.id === 'string' &&
+    typeof p.validFrom === 'string' &&
+    typeof p.credentialSubject?.id === 'string'
+  );
+}
+
+/**
+ * A partner's endorsement of one of this region's certificates (it recognised it): signed by that partner,
+ * about a certificate this region issued; kept in the holder's activity, once.
+ */
+async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: ReturnType<typeof decodeJwt>) {
+  if (!isEndorsement(claimed)) throw badRequest('The body is not an EndorsementCredential');
+  const issuerDid = typeof claimed.issuer === 'string' ? claimed.issuer : claimed.issuer.id;
+  const partner = partnerByDid(await deps.registry.listPartners(), issuerDid);
+  if (partner?.status !== 'active')
+    throw forbidden(`${issuerDid} is not a partner region of ${deps.region.nameEn}`);
+  try {
+    await verifyIssuerSigned(jws, await deps.directory.keys(partner), (p) => {
+      const i = p.issuer as { id?: string } | string;
+      return typeof i === 'string' ? i : i?.id;
+    });
+  } catch (error) {
+    if (error instanceof SignedDocumentError)
+      throw new HttpError(401, 'Unauthorized', `The endorsement does not verify: ${error.message}`);
+    throw error;
+  }
+  const prefix = `${deps.region.publicUrl}/certificates/`;
+  const subject = claimed.credentialSubject.id;
+  if (!subject.startsWith(prefix) || !deps.recordRecognition)
+    throw forbidden(`The endorsement is about ${subject}, not a certificate of ${deps.region.nameEn}`);
+  const recorded = await deps.recordRecognition({
+    number: subject.slice(prefix.length),
+    region: partner.code,
+    at: claimed.validFrom,
+    endorsementId: claimed.id,
+  });
+  if (!recorded) throw notFound(`${deps.region.nameEn} issued no certificate ${subject}`);
+  return { received: 'recognition', certificate: subject, recognisedBy: partner.code };
 }
 
 /** A partner's revocation notice arriving at this region's webhook. */
@@ -235,10 +300,11 @@ export async function receiveNotice(deps: ReceiptDeps, jws: string) {
       zh: '请求内容不是签名的通知（紧凑 JWS）',
     });
   }
+  if (isEndorsement(claimed)) return receiveEndorsement(deps, jws, claimed);
   if (!isRevocationNotice(claimed))
     throw badRequest({
-      en: 'The body is not a CertificateRevocationNotice',
-      zh: '请求内容不是证书撤销通知（CertificateRevocationNotice）',
+      en: 'The body is not a CertificateRevocationNotice or an EndorsementCredential',
+      zh: '请求内容不是证书撤销通知（CertificateRevocationNotice）或认可凭证（EndorsementCredential）',
     });
   const partner = partnerByDid(await deps.registry.listPartners(), claimed.iss);
   if (partner?.status !== 'active')

@@ -180,3 +180,23 @@ export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id
   if (!recognition) throw notFound({ en: 'No such recognition', zh: '没有此认可记录' });
   return recognition;
 }
+
+/**
+ * Tells the issuing region that this region recognised its certificate: the signed endorsement itself is
+ * posted to the issuer's webhook (the one revocation notices use), where it lands in the holder's activity
+ * and on the certificate's public page. Best effort, once: the recognition stands whether or not the
+ * issuer hears of it, and the answer says what happened (docs/paper.md).
+ */
+export async function tellIssuerOfRecognition(
+  deps: RecognitionDeps,
+  recognition: RecognitionRecord,
+): Promise<{ told: boolean; detail: string }> {
+  const issuer = (await deps.registry.listPartners()).find((p) => p.code === recognition.issuerRegion);
+  if (!issuer?.webhookUrl) return { told: false, detail: `${recognition.issuerRegion} has no webhook` };
+  try {
+    const { acknowledged, detail } = await deps.directory.deliver(issuer.webhookUrl, recognition.endorsement);
+    return { told: acknowledged, detail };
+  } catch (error) {
+    return { told: false, detail: (error as Error).message };
+  }
+}

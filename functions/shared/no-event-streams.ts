@@ -16,3 +16,11 @@ export class EventStreamSerde {
 }
 
 export const eventStreamSerdeProvider = unavailable;
+
+/**
+ * The S3 client resolves its event-stream configuration when it is made (for SelectObjectContent, which
+ * we never call): pass the configuration through without an event-stream marshaller.
+ */
+export function resolveEventStreamSerdeConfig<T>(config: T): T {
+  return config;
+}

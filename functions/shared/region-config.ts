@@ -17,6 +17,8 @@ export const config = loadConfig(
     /** The region's calendar (lib/regions.ts), an IANA zone such as Asia/Shanghai. */
     REGION_TIME_ZONE: string().check(refine(isTimeZone, 'not a time zone Intl knows')),
     SIGNING_KEY_ID: optional(string()),
+    /** The private bucket certificate PDFs are kept in (lib/constructs/paper.ts). */
+    DOCUMENTS_BUCKET: optional(string()),
     PROOF_KEY_ID: optional(string()),
     /** The Data Integrity cryptosuite this deployment embeds (eddsa-rdfc-2022 when absent). */
     PROOF_SUITE: optional(enumOf(PROOF_SUITES)),

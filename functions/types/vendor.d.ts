@@ -10,3 +10,12 @@ declare module '@digitalbazaar/credentials-context' {
   /** Context URL → the context document (the W3C VC 1.1 and 2.0 contexts). */
   export const contexts: Map<string, Record<string, unknown>>;
 }
+
+declare module 'subset-font' {
+  /** harfbuzz's hb-subset (WebAssembly): the font cut down to the glyphs `text` needs. */
+  export default function subsetFont(
+    font: Uint8Array,
+    text: string,
+    options?: { targetFormat?: 'sfnt' | 'woff' | 'woff2' | 'truetype' },
+  ): Promise<Buffer>;
+}

@@ -28,6 +28,14 @@ export interface SkillcertFunctionProps {
   timeout?: Duration;
   /** Powertools service name; defaults to the construct id. */
   serviceName?: string;
+  /**
+   * Files the function reads at run time, copied into its asset beside the bundle: `to` is a path inside
+   * the asset (the paper function's CJK font and harfbuzz's WebAssembly). They ship in the deploy artefact;
+   * nothing is fetched at run time.
+   */
+  assetFiles?: { from: string; to: string }[];
+  /** Extra esbuild aliases (module → stand-in file), each explained where it is set. */
+  aliases?: Record<string, string>;
 }
 
 /**
@@ -108,10 +116,26 @@ export class SkillcertFunction extends Construct {
           '--alias:@aws-sdk/credential-provider-node': LAMBDA_CREDENTIALS,
           '--alias:@smithy/core/event-streams': NO_EVENT_STREAMS,
           '--alias:@digitalbazaar/http-client': NO_HTTP_CLIENT,
+          ...Object.fromEntries(
+            Object.entries(props.aliases ?? {}).map(([module, file]) => [`--alias:${module}`, file]),
+          ),
         },
         // Some dependencies still call require(); give the ESM bundle one.
         banner:
           "import{createRequire as __scCreateRequire}from'module';const require=__scCreateRequire(import.meta.url);",
+        ...(props.assetFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) =>
+                  (props.assetFiles ?? []).map(
+                    ({ from, to }) =>
+                      `mkdir -p "${dirname(join(output, to))}" && cp "${from}" "${join(output, to)}"`,
+                  ),
+              },
+            }
+          : {}),
       },
     });
     Validations.of(this).acknowledge(LAMBDA_BASIC_EXECUTION_ROLE_ACK);

@@ -176,14 +176,21 @@ describe('api', () => {
       'GET /assessor/reviews JWT',
       'GET /assessor/reviews/{attemptId}/{slot} JWT',
       'GET /attempts/{attemptId} JWT',
+      'GET /c/{token} NONE',
+      'GET /c/{token}/certificate.pdf NONE',
       'GET /contexts/skillcert-v1.jsonld NONE',
       'GET /me JWT',
       'GET /me/attempts JWT',
       'GET /me/certificates JWT',
+      'GET /me/certificates/{number}/activity JWT',
+      'GET /me/certificates/{number}/certificate.pdf JWT',
+      'GET /me/certificates/{number}/credential.json JWT',
+      'GET /me/certificates/{number}/credential.jwt JWT',
       'GET /recognitions/{recognitionId} JWT',
       'GET /schemas/skillcert-v1.json NONE',
       'GET /sessions JWT',
       'GET /status/{region}/{list}/{purpose} NONE',
+      'GET /verify NONE',
       'GET /verify/{number} NONE',
       'POST /admin/attempts/{attemptId}/resume JWT',
       'POST /admin/certificates/{number}/status JWT',
@@ -193,9 +200,11 @@ describe('api', () => {
       'POST /attempts/{attemptId}/submit JWT',
       'POST /credentials/verify NONE',
       'POST /holder-checks NONE',
+      'POST /me/certificates/{number}/share JWT',
       'POST /partner-notices NONE',
       'POST /recognitions JWT',
       'POST /sessions/{sessionId}/attempts JWT',
+      'POST /verify NONE',
       'PUT /admin/agreements/{agreementId} JWT',
       'PUT /admin/exams/{examId} JWT',
       'PUT /admin/occupations/{code} JWT',
@@ -344,9 +353,10 @@ describe('functions', () => {
       .map(([id]) => id);
     // Certificates; endorsements; revocation notices (signed at their first delivery); status lists, signed
     // where they change (a status change, a notice voiding an endorsement) and by the renewal sweep —
-    // never by the public status-list function.
+    // never by the public status-list function; the paper's offline code (signed when its PDF is first made).
     expect(signers.map((id) => id.replace(/Function[0-9A-F]{8}$/, '')).sort()).toEqual([
       'CertificationDecideResult',
+      'PaperPaperApi',
       'PartnersDeliverNotice',
       'PartnersPartnerNoticesApi',
       'PartnersPartnersAdminApi',
@@ -355,7 +365,8 @@ describe('functions', () => {
     ]);
     for (const signer of signers) {
       const kms = statementsOf(signer).filter((s) => JSON.stringify(s.Action).includes('kms:'));
-      const withProof = !signer.startsWith('PartnersDeliverNotice');
+      // Notices and offline codes are JWS only.
+      const withProof = !signer.startsWith('PartnersDeliverNotice') && !signer.startsWith('PaperPaperApi');
       // Notices are JWS only; certificates, endorsements and status lists also carry the Ed25519 proof.
       expect(kms, signer).toEqual([
         expect.objectContaining({
@@ -722,5 +733,75 @@ describe('region stacks', () => {
 
   it('refuses an unknown region by name', () => {
     expect(() => buildApp({ region: 'atlantis' })).toThrow(/Unknown certification region 'atlantis'/);
+  });
+});
+
+describe('the paper certificate (issue 13)', () => {
+  it('keeps PDFs in a private, encrypted bucket reached only over TLS', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: Match.objectLike({
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }),
+        ],
+      }),
+    });
+    const policy = Object.values(resources).find((r) => r.Type === 'AWS::S3::BucketPolicy');
+    expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('aws:SecureTransport');
+  });
+
+  it('lets the PDF function read and write only certificates/ in the bucket, and the pages none of it', () => {
+    const bucket = logicalIdOf('AWS::S3::Bucket');
+    const pdf = functionId(/Certificate PDFs/);
+    const s3 = statementsOf(pdf).filter((s) => JSON.stringify(s.Action).includes('s3:'));
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: ['s3:GetObject', 's3:PutObject'],
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/certificates/*']] },
+      }),
+    ]);
+    const pages = functionId(/public page/);
+    expect(JSON.stringify(statementsOf(pages))).not.toMatch(/s3:|kms:/);
+    const environment = (resource(pdf).Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(environment.DOCUMENTS_BUCKET).toEqual({ Ref: bucket });
+  });
+
+  it('routes the holder’s files to the PDF function and the public pages to theirs, each throttled', () => {
+    const pdf = functionId(/Certificate PDFs/);
+    const pages = functionId(/public page/);
+    for (const route of ['certificate.pdf', 'credential.jwt', 'credential.json', 'activity'])
+      expect(functionOfRoute(`GET /me/certificates/{number}/${route}`)).toBe(pdf);
+    expect(functionOfRoute('POST /me/certificates/{number}/share')).toBe(pdf);
+    expect(functionOfRoute('GET /c/{token}/certificate.pdf')).toBe(pdf);
+    for (const route of ['GET /c/{token}', 'GET /verify', 'POST /verify'])
+      expect(functionOfRoute(route)).toBe(pages);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: Match.objectLike({
+        'GET /c/{token}': { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 25 },
+        'GET /c/{token}/certificate.pdf': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+        'POST /verify': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 },
+      }),
+    });
+  });
+
+  it('ships the CJK font and harfbuzz’s WebAssembly inside the PDF function’s asset', () => {
+    const pdf = functionId(/Certificate PDFs/);
+    // The asset folder is named by the hash the template's S3 key carries.
+    const key = (resource(pdf).Properties.Code as { S3Key: string }).S3Key;
+    const dir = join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`);
+    expect(readFileSync(join(dir, 'NotoSansHans-Regular.otf')).subarray(0, 4).toString('latin1')).toBe(
+      'OTTO',
+    );
+    expect(
+      readFileSync(join(dir, 'node_modules/harfbuzzjs/dist/harfbuzz-subset.wasm'))
+        .subarray(1, 4)
+        .toString('latin1'),
+    ).toBe('asm');
   });
 });

@@ -11,6 +11,7 @@ import { credentialJsonOf } from '../../functions/shared/signing.js';
 import { projectRoot } from '../../local/paths.js';
 import { searchNationalIds } from '../fixtures/id-search.js';
 import { eddsaSuite, outsideLoader, schemaValidator, vc } from '../fixtures/outside-tools.js';
+import { pdfText } from '../support/paper-tools.js';
 
 let home: string;
 let output = '';
@@ -88,6 +89,37 @@ describe('npm run demo', () => {
     expect(before.stdout).toMatch(/^VALID/);
     expect(before.status).toBe(0);
     const after = verify('status-after.jwt');
+    expect(after.stdout).toMatch(/^REVOKED/);
+    expect(after.status).toBe(1);
+  });
+
+  it('writes certificate.pdf and certificate-qr-offline.png, which the offline verifier reads from the image', async () => {
+    const pdf = await readFile(join(home, 'out', 'certificate.pdf'));
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const number = JSON.parse(await text('credential.json')).certificateNumber as string;
+    const printed = pdfText(pdf);
+    expect(printed).toContain(number);
+    expect(printed).toContain('职业技能等级证书');
+    const verifyQr = (status: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'scripts/verify.ts',
+          '--qr',
+          join(home, 'out', 'certificate-qr-offline.png'),
+          '--jwks',
+          join(home, 'out', 'jwks.json'),
+          '--status',
+          join(home, 'out', status),
+        ],
+        { cwd: projectRoot, encoding: 'utf8' },
+      );
+    const before = verifyQr('status-before.jwt');
+    expect(before.stdout).toMatch(new RegExp(`^VALID  ${number}`));
+    expect(before.status).toBe(0);
+    const after = verifyQr('status-after.jwt');
     expect(after.stdout).toMatch(/^REVOKED/);
     expect(after.status).toBe(1);
   });

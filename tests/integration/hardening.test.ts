@@ -79,6 +79,7 @@ describe('every service of the local cloud binds to loopback', () => {
       cloud.endpoints.oidc,
       cloud.endpoints.stepFunctions,
       cloud.endpoints.eventBridge,
+      cloud.endpoints.s3,
       cloud.endpoints.dynamodb, // the fault proxy
       cloud.meter?.endpoint as string,
     ]) {
@@ -86,7 +87,7 @@ describe('every service of the local cloud binds to loopback', () => {
     }
     // DynamoDB Local itself, a JVM child of this process.
     expect(sockets.some((s) => s.pid !== process.pid)).toBe(true);
-    expect(sockets.length).toBeGreaterThanOrEqual(7);
+    expect(sockets.length).toBeGreaterThanOrEqual(8);
     expect(sockets.filter((s) => s.address !== '127.0.0.1')).toEqual([]);
   });
 });

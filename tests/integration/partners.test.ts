@@ -119,7 +119,11 @@ afterAll(async () => {
 
 describe('public verification, no sign-in', () => {
   it('verifies a certificate by number with only what a verifier needs, and says not-found for an unknown one', async () => {
-    const { status, body } = await nj.request(undefined, 'GET', `/verify/${certificate.number}`);
+    const { status, body } = await nj.request(
+      undefined,
+      'GET',
+      `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`,
+    );
     expect(status).toBe(200);
     expect(body).toMatchObject({
       verified: true,
@@ -134,10 +138,25 @@ describe('public verification, no sign-in', () => {
     // Never an ID number, nor the salted hash that stands for it.
     expect(JSON.stringify(body)).not.toMatch(/51100219900307123X|sha256\$|identityHash|salt/);
 
-    const missing = await nj.request(undefined, 'GET', '/verify/NJ-2026-4-999999-0');
+    const missing = await nj.request(
+      undefined,
+      'GET',
+      `/verify/NJ-2026-4-999999-0?name=${encodeURIComponent('张伟')}`,
+    );
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ verified: false, status: 'not-found' });
     expect((await nj.request(undefined, 'GET', '/verify/not%20a%20number')).status).toBe(400);
+    // The number alone is refused, naming the field; a wrong name is as not-found as a wrong number.
+    const nameless = await nj.request(undefined, 'GET', `/verify/${certificate.number}`);
+    expect(nameless.status).toBe(400);
+    expect(nameless.body.message).toMatch(/^name:/);
+    const wrongName = await nj.request(
+      undefined,
+      'GET',
+      `/verify/${certificate.number}?name=${encodeURIComponent('李四')}`,
+    );
+    expect(wrongName.status).toBe(404);
+    expect(JSON.stringify(wrongName.body)).not.toContain('张伟');
   });
 
   it('answers a holder check yes or no, and nothing else; a bad ID is a 400 and an unknown number a 404', async () => {
@@ -397,6 +416,25 @@ describe('recognition across two deployments', () => {
     const again = await zg.request('partner', 'POST', '/recognitions', { credential: certificate.jws });
     expect(again.status).toBe(200);
     expect(again.body.recognitionId).toBe(replies[0]?.body.recognitionId);
+
+    // Neijiang heard of it (Zigong posted the endorsement to its webhook): the holder's activity and the
+    // certificate's public page show the recognition, by region only, once however often it is asked.
+    const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity`);
+    const recognitions = (activity.items as { kind: string; region: string }[]).filter(
+      (i) => i.kind === 'recognition',
+    );
+    expect(recognitions).toEqual([expect.objectContaining({ kind: 'recognition', region: 'zigong' })]);
+    const share = await nj.call('zhangwei', 'POST', `/me/certificates/${certificate.number}/share`);
+    const page = await fetch(String(share.url).replace('https://neijiang.skillcert.example', nj.region.api));
+    expect(await page.text()).toContain('互认地区: zigong');
+    // The webhook refuses an endorsement of a certificate Neijiang did not issue, and one not signed by a partner.
+    const forged = await nj.request(undefined, 'POST', '/partner-notices', {
+      notice: tamper(String(replies[0]?.body.endorsement), (p) => {
+        (p.credentialSubject as { id: string }).id =
+          'https://neijiang.skillcert.example/certificates/NJ-2026-4-999999-0';
+      }),
+    });
+    expect(forged.status).toBe(401);
   });
 });
 
@@ -411,7 +449,11 @@ describe('status changes and revocation notices', () => {
       verifiableCredential: certificate.jws,
     });
     expect(suspended.body.status).toBe('suspended');
-    const byNumber = await nj.request(undefined, 'GET', `/verify/${certificate.number}`);
+    const byNumber = await nj.request(
+      undefined,
+      'GET',
+      `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`,
+    );
     expect(byNumber.body).toMatchObject({ status: 'suspended', statusDetail: { reason: /Under review/ } });
 
     const twice = await nj.request('liumin', 'POST', `/admin/certificates/${certificate.number}/status`, {
@@ -429,7 +471,10 @@ describe('status changes and revocation notices', () => {
       },
     );
     expect(reinstated.body).toMatchObject({ status: 'active', previousStatus: 'suspended' });
-    expect((await nj.request(undefined, 'GET', `/verify/${certificate.number}`)).body.status).toBe('valid');
+    expect(
+      (await nj.request(undefined, 'GET', `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`))
+        .body.status,
+    ).toBe('valid');
     // Bad input changes nothing.
     const bad = await nj.request('liumin', 'POST', `/admin/certificates/${certificate.number}/status`, {
       action: 'delete',
@@ -484,7 +529,10 @@ describe('status changes and revocation notices', () => {
       status: 'revoked',
       statusDetail: { reason: /Exam misconduct/, since: expect.any(String) },
     });
-    expect((await nj.request(undefined, 'GET', `/verify/${certificate.number}`)).body).toMatchObject({
+    expect(
+      (await nj.request(undefined, 'GET', `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`))
+        .body,
+    ).toMatchObject({
       status: 'revoked',
       statusDetail: { reason: /Exam misconduct/ },
     });

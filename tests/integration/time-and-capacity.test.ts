@@ -279,13 +279,17 @@ describe('capacity: limits a user can reach are lifted or refused up front', () 
     expect((await nj.request(undefined, 'GET', new URL(status.statusListCredential).pathname)).status).toBe(
       200,
     );
-    expect((await nj.request(undefined, 'GET', `/verify/${number}`)).body).toMatchObject({ status: 'valid' });
+    expect(
+      (await nj.request(undefined, 'GET', `/verify/${number}?name=${encodeURIComponent('刘洋')}`)).body,
+    ).toMatchObject({ status: 'valid' });
     const revoked = await nj.request('liumin', 'POST', `/admin/certificates/${number}/status`, {
       action: 'revoke',
       reason: 'Issued in error (capacity test)',
     });
     expect(revoked.status).toBe(200);
-    expect((await nj.request(undefined, 'GET', `/verify/${number}`)).body).toMatchObject({
+    expect(
+      (await nj.request(undefined, 'GET', `/verify/${number}?name=${encodeURIComponent('刘洋')}`)).body,
+    ).toMatchObject({
       status: 'revoked',
     });
   });

@@ -19,6 +19,7 @@ function model(keyPolicyStatements: unknown[]): LocalModel {
     region: REGION,
     account: ACCOUNT,
     tables: [],
+    buckets: [],
     functions: [
       {
         logicalId: 'App',

@@ -304,6 +304,25 @@ describe('translateTemplate', () => {
     );
   });
 
+  it('turns an AWS::S3::Bucket into a local bucket whose name the functions get from Ref', () => {
+    const t = withMachineDefinition(template());
+    (t.Resources as Record<string, unknown>).Documents = { Type: 'AWS::S3::Bucket', Properties: {} };
+    const env = (propsOf(t, 'Fn') as { Environment: { Variables: Record<string, unknown> } }).Environment;
+    env.Variables.DOCUMENTS_BUCKET = { Ref: 'Documents' };
+    env.Variables.DOCUMENTS_ARN = { 'Fn::GetAtt': ['Documents', 'Arn'] };
+    const translated = translateTemplate(t, options);
+    const [bucket] = translated.buckets;
+    expect(bucket?.logicalId).toBe('Documents');
+    // S3's naming rules: lower case, 3–63 characters, stable for the same stack and resource.
+    expect(bucket?.bucketName).toMatch(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/);
+    expect(bucket?.arn).toBe(`arn:aws:s3:::${bucket?.bucketName}`);
+    expect(translated.functions[0]?.environment).toMatchObject({
+      DOCUMENTS_BUCKET: bucket?.bucketName,
+      DOCUMENTS_ARN: bucket?.arn,
+    });
+    expect(translateTemplate(t, options).buckets[0]?.bucketName).toBe(bucket?.bucketName);
+  });
+
   it('drops AWS::NoValue the way CloudFormation does', () => {
     const t = withMachineDefinition(template());
     const env = (propsOf(t, 'Fn') as { Environment: { Variables: Record<string, unknown> } }).Environment;
