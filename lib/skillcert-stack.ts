@@ -15,7 +15,7 @@ import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
-import { type Deployment, issuingRegion } from './deployments.js';
+import { type Deployment, issuingRegion, webClientUrls } from './deployments.js';
 import { NOTICE_RETRY } from './notice-retry.js';
 
 /**
@@ -90,7 +90,7 @@ export class SkillcertStack extends Stack {
     if (idp.kind === 'cognito') {
       const identity = new Identity(this, 'Identity', {
         authDomainPrefix: idp.domainPrefix,
-        webCallbackUrls: [`https://${region.domain}/callback`],
+        web: webClientUrls(deployment.web),
         ...(idp.email ? { email: idp.email } : {}),
       });
       this.identity = identity;
@@ -114,11 +114,15 @@ export class SkillcertStack extends Stack {
           groupsClaim: idp.groupsClaim,
           groups: idp.groups,
           recognizeScope: idp.recognizeScope,
+          // The web client registered at the provider (its first audience) must hold exactly these.
+          web: webClientUrls(deployment.web),
         },
       };
     }
     this.api = new Api(this, 'Api', {
       jwt,
+      // Browsers may call the API from the web app's origin only: no `*` (docs/web.md, Sign-in).
+      corsOrigins: [deployment.web.origin],
       ...(deployment.kind === 'aws'
         ? { customDomain: { domainName: region.domain, certificate: this.publicCertificate(deployment) } }
         : {}),
