@@ -454,7 +454,7 @@ describe('in Chromium', () => {
     );
     await expect(page.getByRole('heading', { name: '登录' }).count()).resolves.toBe(1);
     // Nothing sideways on a 360 px phone; inputs and the button are at least 44 px high.
-    expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
     for (const box of [
       await page.getByLabel('用户名').boundingBox(),
       await page.getByLabel('密码').boundingBox(),
