@@ -22,12 +22,13 @@ export type SavedAnswer = Answer | null;
 export const MAX_SAVE_VERSION = Number.MAX_SAFE_INTEGER;
 
 /**
- * How many bytes an attempt's answers, their save records and its evidence may take together. A DynamoDB
- * item holds at most 400 KB; the attempt item also carries its grades, decision and history, so the
- * saved work is held well below that. Each answer is already bounded (a fill-in at 500 characters, a
- * choice by the paper's option ids), so only a paper of hundreds of items could reach it.
+ * How many bytes an attempt's answers, their save records and its evidence may take together: a backstop
+ * below DynamoDB's 400 KB item, which also holds the attempt's grades, decision and history. An exam is
+ * only admitted when any paper's answers with their save records fit 300 KiB (answersBytesBound,
+ * MAX_ANSWERS_BYTES) and evidence is at most 10,000 characters (30 KB), so a legitimate save never
+ * meets this limit in the middle of an exam.
  */
-export const SAVED_WORK_BUDGET_BYTES = 256 * 1024;
+export const SAVED_WORK_BUDGET_BYTES = 340 * 1024;
 
 /** Practical evidence: at most this many characters (a description, measurements, links to photos). */
 export const MAX_EVIDENCE_LENGTH = 10_000;
