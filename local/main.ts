@@ -49,8 +49,7 @@ async function main() {
 
   say(`skillcert local cloud — region ${region}`);
   say('  synthesizing the CDK app…');
-  // The web app's origin moves with --port-base: CORS and the sign-in redirect URIs name it.
-  const stack = synthesizeRegion({ region, identity, webOrigin: localWebOrigin(region, base) });
+  const stack = synthesizeRegion({ region, identity });
   say(`  running stack ${stack.stackName} from ${stack.assemblyDir}`);
 
   const cloud = await startLocalCloud({
@@ -58,6 +57,9 @@ async function main() {
     stackArtifactId: stack.stackArtifactId,
     storage: { kind: 'disk', dataDir: regionDataDir(region) },
     ports: { api: base, oidc: base + 1, stepFunctions: base + 2, dynamodb: base + 3, eventBridge: base + 4 },
+    // The web app's origin moves with --port-base (base + 5): CORS and the sign-in redirect URIs follow it,
+    // without a new synthesis.
+    webOrigin: localWebOrigin(region, base),
     logger: verbose,
   });
 

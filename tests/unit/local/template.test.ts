@@ -481,3 +481,24 @@ describe('the web client, translated for the local issuer', () => {
     });
   });
 });
+
+describe('the web app origin, moved with the local ports', () => {
+  it('replaces the template’s origin in CORS and redirect URIs, and nothing else', () => {
+    const t = withMachineDefinition(template());
+    t.Metadata = { ...t.Metadata, 'Skillcert::Web': { origin: 'http://127.0.0.1:4105' } };
+    (t.Resources as NonNullable<typeof t.Resources>).WebClient = {
+      Type: 'AWS::Cognito::UserPoolClient',
+      Properties: {
+        UserPoolId: { Ref: 'Pool' },
+        CallbackURLs: ['http://127.0.0.1:4105/callback', 'http://127.0.0.1:41050/callback'],
+        LogoutURLs: ['http://127.0.0.1:4105/'],
+      },
+    };
+    const moved = translateTemplate(t, { ...options, webOrigin: 'http://127.0.0.1:5105' });
+    const web = moved.userPools[0]?.clients.find((c) => c.logicalId === 'WebClient');
+    expect(web?.callbackUrls).toEqual(['http://127.0.0.1:5105/callback', 'http://127.0.0.1:41050/callback']);
+    expect(web?.logoutUrls).toEqual(['http://127.0.0.1:5105/']);
+    const same = translateTemplate(t, options).userPools[0]?.clients.find((c) => c.logicalId === 'WebClient');
+    expect(same?.callbackUrls?.[0]).toBe('http://127.0.0.1:4105/callback');
+  });
+});
