@@ -21,6 +21,8 @@ export interface BuildAppOptions {
   noticeRetrySeconds?: number;
   /** Tests make a notice's delivery round give up after a few retries, to see the next round start. */
   noticeMaxAttempts?: number;
+  /** The local demo's web app origin (context `webOrigin`, else loopback at the region's port base + 5). */
+  webOrigin?: string;
   /** The local demo's signing key generation (context `signingKeyGeneration`, else 1); see docs/keys.md. */
   signingKeyGeneration?: number;
   /** The local demo's Data Integrity cryptosuite (context `proofSuite`, else eddsa-rdfc-2022). */
@@ -57,6 +59,9 @@ export function resolveDeployment(app: App, options: BuildAppOptions = {}): Depl
     ...(generation !== undefined ? { signingKeyGeneration: Number(generation) } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
     ...(proofSuite !== undefined ? { proofSuite: proofSuite as ProofSuite } : {}),
+    ...((options.webOrigin ?? context('webOrigin'))
+      ? { webOrigin: (options.webOrigin ?? context('webOrigin')) as string }
+      : {}),
   });
 }
 

@@ -16,7 +16,7 @@ import { Observability } from './constructs/observability.js';
 import { Paper } from './constructs/paper.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
-import { type Deployment, issuingRegion } from './deployments.js';
+import { type Deployment, issuingRegion, webClientUrls } from './deployments.js';
 import { NOTICE_RETRY } from './notice-retry.js';
 
 /**
@@ -93,7 +93,7 @@ export class SkillcertStack extends Stack {
     if (idp.kind === 'cognito') {
       const identity = new Identity(this, 'Identity', {
         authDomainPrefix: idp.domainPrefix,
-        webCallbackUrls: [`https://${region.domain}/callback`],
+        web: webClientUrls(deployment.web),
         ...(idp.email ? { email: idp.email } : {}),
       });
       this.identity = identity;
@@ -117,11 +117,21 @@ export class SkillcertStack extends Stack {
           groupsClaim: idp.groupsClaim,
           groups: idp.groups,
           recognizeScope: idp.recognizeScope,
+          // The web client registered at the provider (its first audience) must hold exactly these.
+          web: webClientUrls(deployment.web),
         },
       };
     }
+    // Where the web app is served: the local cloud moves a local demo's origin with its ports (--port-base)
+    // without synthesizing again (local/template.ts replaces it in CORS and redirect URIs).
+    this.templateOptions.metadata = {
+      ...this.templateOptions.metadata,
+      'Skillcert::Web': { origin: deployment.web.origin },
+    };
     this.api = new Api(this, 'Api', {
       jwt,
+      // Browsers may call the API from the web app's origin only: no `*` (docs/web.md, Sign-in).
+      corsOrigins: [deployment.web.origin],
       ...(deployment.kind === 'aws'
         ? { customDomain: { domainName: region.domain, certificate: this.publicCertificate(deployment) } }
         : {}),

@@ -1,6 +1,7 @@
 // `npm start`: synthesize the CDK app for one region and run it on this machine. Data lives under
 // .skillcert/data/<region> and survives restarts; Ctrl-C stops everything this started.
 import { parseArgs } from 'node:util';
+import { localWebOrigin } from '../lib/deployments.js';
 import { RegionClient, regionOf, setUpExam } from '../scripts/story.js';
 import { startLocalCloud } from './cloud.js';
 import { type IamMode, iamModeFrom } from './iam/authorizer.js';
@@ -77,6 +78,9 @@ async function main() {
       s3: base + 7,
     },
     iam,
+    // The web app's origin moves with --port-base (base + 5): CORS and the sign-in redirect URIs follow it,
+    // without a new synthesis.
+    webOrigin: localWebOrigin(region, base),
     logger: verbose,
     // SKILLCERT_LOCAL_CONSISTENCY=aws: index reads lag and transactions conflict, as in DynamoDB.
     consistency: process.env.SKILLCERT_LOCAL_CONSISTENCY === 'aws' ? 'aws' : 'local',
@@ -132,7 +136,9 @@ async function main() {
   if (pool) {
     const webClient = pool.clients.find((c) => !c.generateSecret);
     say('');
-    say('Dev users (password grant, local only):');
+    say(`Web app sign-in: authorization code + PKCE at ${pool.issuer}/.well-known/openid-configuration,`);
+    say(`  for the app at ${localWebOrigin(region, base)} (its login page takes the dev users below)`);
+    say('Dev users (their passwords also work with the password grant, local only):');
     for (const user of cloud.oidc.devUsers) {
       say(`  ${user.username.padEnd(12)} ${user.password.padEnd(20)} ${user.groups.join(',')}`);
     }

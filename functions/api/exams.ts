@@ -63,6 +63,8 @@ export const examBody = body({
   }),
   yearsOfWorkInstead: optional(wholeNumber(0, 50)),
   validityYears: optional(wholeNumber(1, 50)),
+  /** Seconds after the deadline in which a last save or submit is accepted (0–300; 30 when absent). */
+  graceSeconds: optional(wholeNumber(0, 300)),
 });
 
 export const sessionBody = body({

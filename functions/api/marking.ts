@@ -1,6 +1,7 @@
 // Request bodies of the candidate and assessor routes (candidate-api.ts, assessor-api.ts).
-import { boolean, maxLength, optional, record, string, union } from 'zod/mini';
-import { body, boundedNumber, listOf, longText, nameText, rule } from './fields.js';
+import { boolean, maxLength, null as nothing, optional, record, string, union } from 'zod/mini';
+import { MAX_EVIDENCE_LENGTH, MAX_SAVE_VERSION } from '../domain/saves.js';
+import { body, boundedNumber, listOf, longText, nameText, rule, wholeNumber } from './fields.js';
 
 const itemId = string().check(maxLength(64));
 // A fill-in answer reaches the assessor's page: the text rules apply; a choice is an option id.
@@ -14,6 +15,13 @@ const answers = record(itemId, answer).check(
 );
 
 export const answersBody = body({ answers });
+
+/** The client's per-item (or evidence) save counter: a whole number from 1. */
+const version = wholeNumber(1, MAX_SAVE_VERSION);
+/** One item's answer (null clears it), whether it is flagged for review, and the client's save counter. */
+export const itemBody = body({ answer: union([answer, nothing()]), flagged: boolean(), version });
+/** The practical evidence, saved like an item (docs/certification.md, "Saves"). */
+export const evidenceBody = body({ evidence: longText(MAX_EVIDENCE_LENGTH, 0), version });
 
 export const submitBody = optional(
   body({

@@ -1,7 +1,7 @@
 // The candidate routes: sessions open to me, start an attempt, autosave, submit, my attempts and certificates.
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { startExecutionOnce } from '../adapters/step-functions.js';
-import { answersBody, submitBody } from '../api/marking.js';
+import { answersBody, evidenceBody, itemBody, submitBody } from '../api/marking.js';
 import {
   type CandidateDeps,
   getAttempt,
@@ -9,6 +9,8 @@ import {
   myCertificates,
   openSessions,
   saveAnswers,
+  saveEvidence,
+  saveItem,
   startAttempt,
   submitAttempt,
 } from '../certification/candidate.js';
@@ -24,6 +26,11 @@ const deps: CandidateDeps = {
   timeZone: config.REGION_TIME_ZONE,
   startWorkflow: (attemptId) =>
     startExecutionOnce(sfn, config.STATE_MACHINE_ARN as string, attemptId, { attemptId }),
+  startDeadlineTimer: (attempt) =>
+    startExecutionOnce(sfn, config.DEADLINE_STATE_MACHINE_ARN as string, attempt.id, {
+      attemptId: attempt.id,
+      closesAt: attempt.closesAt,
+    }),
 };
 
 export const handler = httpHandler(async (event) => {
@@ -41,9 +48,22 @@ export const handler = httpHandler(async (event) => {
       const body = parseBody(answersBody, event);
       return json(200, await saveAnswers(deps, sub, pathParam(event, 'attemptId'), body.answers));
     }
+    case 'PUT /attempts/{attemptId}/items/{itemId}': {
+      const body = parseBody(itemBody, event);
+      return json(
+        200,
+        await saveItem(deps, sub, pathParam(event, 'attemptId'), pathParam(event, 'itemId'), body),
+      );
+    }
+    case 'PUT /attempts/{attemptId}/evidence': {
+      const body = parseBody(evidenceBody, event);
+      return json(200, await saveEvidence(deps, sub, pathParam(event, 'attemptId'), body));
+    }
     case 'POST /attempts/{attemptId}/submit': {
       const body = parseBody(submitBody, event) ?? {};
-      return json(202, await submitAttempt(deps, sub, pathParam(event, 'attemptId'), body));
+      const { submitted, attempt } = await submitAttempt(deps, sub, pathParam(event, 'attemptId'), body);
+      // 202: accepted for grading now; 200: it already was, this request changed nothing.
+      return json(submitted ? 202 : 200, attempt);
     }
     case 'GET /me/attempts':
       return json(200, await myAttempts(deps, sub, pageRequest(event)));

@@ -23,6 +23,8 @@ export const config = loadConfig(
     /** The Data Integrity cryptosuite this deployment embeds (eddsa-rdfc-2022 when absent). */
     PROOF_SUITE: optional(enumOf(PROOF_SUITES)),
     STATE_MACHINE_ARN: optional(string()),
+    /** The deadline timer (one execution per attempt, named by it) that submits at deadline + grace. */
+    DEADLINE_STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
     NOTICE_STATE_MACHINE_ARN: optional(string()),
     /**
