@@ -5,7 +5,7 @@
 // parses with parseBody, and add one entry here; then `npm run openapi`.
 import type { core } from 'zod/mini';
 import { examBody, occupationBody, sessionBody } from './exams.js';
-import { answersBody, marksBody, returnBody, submitBody } from './marking.js';
+import { answersBody, evidenceBody, itemBody, marksBody, returnBody, submitBody } from './marking.js';
 import { agreementBody, certificateStatusBody, partnerBody } from './partners.js';
 import { personBody } from './people.js';
 import {
@@ -88,13 +88,37 @@ export const ROUTES: RouteDoc[] = [
     errors: [404, 409, 413],
   },
   {
+    method: 'PUT',
+    path: '/attempts/{attemptId}/items/{itemId}',
+    summary: 'Save one answer (versioned: an older or repeated save changes nothing)',
+    summaryZh: '保存一道题的作答（带版本号：较旧或重复的保存不改变任何内容）',
+    access: candidate,
+    body: itemBody,
+    ok: JSON_OK('The version stored and when it was acknowledged, or stale: true for an older version'),
+    errors: [404, 409],
+  },
+  {
+    method: 'PUT',
+    path: '/attempts/{attemptId}/evidence',
+    summary: 'Save the practical evidence (versioned like an answer)',
+    summaryZh: '保存实操材料（与作答一样带版本号）',
+    access: candidate,
+    body: evidenceBody,
+    ok: JSON_OK('The version stored, or stale: true for an older version'),
+    errors: [404, 409],
+  },
+  {
     method: 'POST',
     path: '/attempts/{attemptId}/submit',
-    summary: 'Submit the attempt (with practical evidence)',
-    summaryZh: '交卷（含实操材料）',
+    summary:
+      'Submit the attempt (its practical evidence must have been saved when the exam has a practical part)',
+    summaryZh: '交卷（考试含实操部分时，须已保存实操材料）',
     access: candidate,
     body: submitBody,
-    ok: JSON_OK('Accepted: grading and marking run in the certification workflow', 202),
+    ok: JSON_OK(
+      '202 accepted: grading and marking run in the certification workflow; 200 when it already was (nothing changed)',
+      202,
+    ),
     errors: [404, 409, 413],
   },
   {
@@ -114,6 +138,52 @@ export const ROUTES: RouteDoc[] = [
     access: candidate,
     ok: JSON_OK('A page of my certificates'),
     paged: true,
+  },
+  {
+    method: 'GET',
+    path: '/me/certificates/{number}/certificate.pdf',
+    summary: 'My certificate as a printable PDF (A4, national layout, QR codes)',
+    summaryZh: '我的证书 PDF（A4，国家版式，含二维码）',
+    access: candidate,
+    ok: { status: 200, description: 'The PDF, the same bytes every time', contentType: 'application/pdf' },
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/me/certificates/{number}/credential.jwt',
+    summary: 'My certificate as its signed JWS (OB 3.0 JWT format)',
+    summaryZh: '我的证书的签名 JWS（OB 3.0 JWT 格式）',
+    access: candidate,
+    ok: { status: 200, description: 'The compact JWS', contentType: 'application/jwt' },
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/me/certificates/{number}/credential.json',
+    summary: 'My certificate as signed JSON (with its Data Integrity proof)',
+    summaryZh: '我的证书的签名 JSON（含数据完整性证明）',
+    access: candidate,
+    ok: { status: 200, description: 'The credential', contentType: 'application/json' },
+    errors: [404],
+  },
+  {
+    method: 'POST',
+    path: '/me/certificates/{number}/share',
+    summary: 'A share link: the public page of my certificate (the main QR code’s URL)',
+    summaryZh: '分享链接：我的证书的公开核验页（主二维码的地址）',
+    access: candidate,
+    ok: JSON_OK('{ url }'),
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/me/certificates/{number}/activity',
+    summary: 'Who verified or recognised my certificate, and when (regions only, no verifier data)',
+    summaryZh: '我的证书何时被哪个地区核验或互认（仅地区，不含核验人信息）',
+    access: candidate,
+    ok: JSON_OK('A page of verifications and recognitions'),
+    paged: true,
+    errors: [404],
   },
   // ---- assessors ----
   {
@@ -346,11 +416,47 @@ export const ROUTES: RouteDoc[] = [
   {
     method: 'GET',
     path: '/verify/{number}',
-    summary: 'Verify a certificate by its number',
-    summaryZh: '按证书编号核验证书',
+    summary: 'Verify a certificate by its number and the holder’s name (?name=; throttled per client)',
+    summaryZh: '按证书编号与持证人姓名核验证书（?name=；按客户端限流）',
     access: open,
     ok: JSON_OK('The verdict and the certificate’s public facts'),
     errors: [404, 429],
+  },
+  {
+    method: 'GET',
+    path: '/c/{token}',
+    summary: 'The public page of a certificate (its main QR code): live status, holder, occupation, level',
+    summaryZh: '证书公开核验页（主二维码）：实时状态、持证人、职业、等级',
+    access: open,
+    ok: { status: 200, description: 'An HTML page (zh-CN or English)', contentType: 'text/html' },
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/c/{token}/certificate.pdf',
+    summary: 'The certificate’s PDF, from its public page',
+    summaryZh: '证书 PDF（自公开核验页）',
+    access: open,
+    ok: { status: 200, description: 'The PDF', contentType: 'application/pdf' },
+    errors: [404],
+  },
+  {
+    method: 'GET',
+    path: '/verify',
+    summary:
+      'The verification page: paste a JWS or JSON credential, upload a PDF, or look up a number with the holder’s name',
+    summaryZh: '核验页：粘贴 JWS 或 JSON 凭证、上传 PDF，或按编号与姓名查询',
+    access: open,
+    ok: { status: 200, description: 'An HTML page', contentType: 'text/html' },
+  },
+  {
+    method: 'POST',
+    path: '/verify',
+    summary: 'The verification page’s form (multipart/form-data or application/x-www-form-urlencoded)',
+    summaryZh: '核验页表单（multipart/form-data 或 application/x-www-form-urlencoded）',
+    access: open,
+    ok: { status: 200, description: 'An HTML page with the verdict', contentType: 'text/html' },
+    errors: [413, 429],
   },
   {
     method: 'POST',
