@@ -1,6 +1,7 @@
 import { Aws, CfnRule, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate, CertificateValidation, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { TIMEOUT_MS as PARTNER_HTTP_TIMEOUT_MS } from '../functions/adapters/http-partner-directory.js';
@@ -15,6 +16,7 @@ import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
+import { WebApp } from './constructs/web-app.js';
 import { type Deployment, issuingRegion } from './deployments.js';
 import { NOTICE_RETRY } from './notice-retry.js';
 
@@ -51,6 +53,7 @@ export class SkillcertStack extends Stack {
   readonly partners: Partners;
   readonly observability: Observability;
   readonly backup: Backup;
+  readonly web: WebApp;
   readonly deployment: Deployment;
 
   constructor(scope: Construct, id: string, props: SkillcertStackProps) {
@@ -201,6 +204,30 @@ export class SkillcertStack extends Stack {
       c.function.addEnvironment('IDENTITY_GROUPS_CLAIM', groupsClaim);
       if (groupNames) c.function.addEnvironment('IDENTITY_GROUP_NAMES', groupNames);
     }
+
+    // The browser app for all three roles, calling this API and signing in at this identity provider.
+    const cognito = this.identity;
+    this.web = new WebApp(this, 'Web', {
+      partition: deployment.aws?.partition ?? 'aws',
+      config: {
+        apiUrl: deployment.kind === 'aws' ? `https://${region.domain}` : this.api.httpApi.apiEndpoint,
+        issuer: jwt.issuer,
+        clientId: cognito
+          ? cognito.webClient.userPoolClientId
+          : ((idp.kind === 'oidc' ? idp.audience[0] : '') ?? ''),
+        scopes: 'openid profile email',
+        region: {
+          code: deployment.region.code,
+          nameZh: deployment.region.nameZh,
+          nameEn: deployment.region.nameEn,
+          timeZone: deployment.region.timeZone,
+        },
+      },
+      // Cognito's token endpoint is on its managed login domain, not the issuer's host.
+      ...(cognito
+        ? { identityOrigins: [(cognito.userPool.node.findChild('Domain') as UserPoolDomain).baseUrl()] }
+        : {}),
+    });
 
     // Last, so it sees every function and workflow above (and its key comes after the signing key).
     this.observability = new Observability(this, 'Observability', {

@@ -16,6 +16,7 @@ import { startOidcIssuer } from './oidc-issuer.js';
 import { startScheduler } from './scheduler.js';
 import { startStepFunctionsService } from './stepfunctions/index.js';
 import { readStackArtifacts, translateTemplate } from './template.js';
+import { type StartedWebSite, startWebSite } from './web-site.js';
 
 export const LOCAL_AWS_REGION = 'ap-southeast-1';
 
@@ -26,7 +27,15 @@ export interface LocalCloudOptions {
   /** `memory` for tests; `disk` keeps tables, executions, keys and identities under dataDir. */
   storage: { kind: 'memory' } | { kind: 'disk'; dataDir: string };
   /** Fixed ports (npm start prints stable URLs); unspecified ones are picked free. */
-  ports?: { api?: number; oidc?: number; stepFunctions?: number; dynamodb?: number; eventBridge?: number };
+  ports?: {
+    api?: number;
+    oidc?: number;
+    stepFunctions?: number;
+    dynamodb?: number;
+    eventBridge?: number;
+    /** The web app; by default the loopback origin the template allows in CORS, else a free port. */
+    web?: number;
+  };
   region?: string;
   /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
   meterDynamoDb?: boolean;
@@ -46,6 +55,8 @@ export interface LocalCloudOptions {
 
 export interface LocalCloudEndpoints {
   api: string;
+  /** The web app (the template's CloudFront distribution), when the template has one. */
+  web?: string;
   oidc: string;
   dynamodb: string;
   stepFunctions: string;
@@ -205,6 +216,28 @@ export async function startLocalCloud(options: LocalCloudOptions) {
         })
       : undefined;
     if (httpApi) stops.push(() => httpApi.stop());
+
+    // The web app: the distribution's files and headers with the local endpoints in place of the remote.
+    let web: StartedWebSite | undefined;
+    const [site] = model.webSites;
+    if (site) {
+      const corsLoopback = (api?.cors?.allowOrigins ?? [])
+        .map((o) => /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(o)?.[1])
+        .find((p) => p !== undefined);
+      const webPort = options.ports?.web ?? (corsLoopback ? Number(corsLoopback) : await freePort());
+      const webUrl = `http://127.0.0.1:${webPort}`;
+      const localUrl = (local: string) =>
+        local === 'api' ? endpoints.api : local === 'web' ? webUrl : local;
+      web = await startWebSite(site, {
+        port: webPort,
+        localize: (text) =>
+          site.replacements.reduce((t, r) => t.split(r.remote).join(localUrl(r.local)), text),
+        logger: log,
+      });
+      endpoints.web = web.url;
+      const started = web;
+      stops.push(() => started.stop());
+    }
 
     // Started last so every service a scheduled function calls is up; stopped first (stops run reversed).
     const scheduler = startScheduler({

@@ -2,6 +2,8 @@
 // template that `cdk synth` wrote (see template.ts); nothing is declared a second time. Intrinsics
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub, pseudo parameters) are already resolved to local names.
 
+import type { LocalWebSite } from './web-site.js';
+
 export const LOCAL_ACCOUNT = '000000000000';
 
 export interface KeySchemaElement {
@@ -239,6 +241,8 @@ export interface LocalModel {
   functions: LocalFunction[];
   stateMachines: LocalStateMachine[];
   httpApis: LocalHttpApi[];
+  /** CloudFront distributions of the template with the files their bucket deployments copy (web-site.ts). */
+  webSites: LocalWebSite[];
   userPools: LocalUserPool[];
   signingKeys: LocalSigningKey[];
   eventBuses: LocalEventBus[];
