@@ -20,6 +20,8 @@ export interface BuildAppOptions {
   noticeRetrySeconds?: number;
   /** Tests make a notice's delivery round give up after a few retries, to see the next round start. */
   noticeMaxAttempts?: number;
+  /** The local demo's web app origin (context `webOrigin`, else loopback at the region's port base + 5). */
+  webOrigin?: string;
   /** The local demo's signing key generation (context `signingKeyGeneration`, else 1); see docs/keys.md. */
   signingKeyGeneration?: number;
 }
@@ -44,6 +46,9 @@ export function resolveDeployment(app: App, options: BuildAppOptions = {}): Depl
   return localDeployment(options.region ?? context('region') ?? 'neijiang', {
     ...(generation !== undefined ? { signingKeyGeneration: Number(generation) } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...((options.webOrigin ?? context('webOrigin'))
+      ? { webOrigin: (options.webOrigin ?? context('webOrigin')) as string }
+      : {}),
   });
 }
 

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { type CertificationRegion, regionByCode } from './regions.js';
+import { type CertificationRegion, LOCAL_PORT_BASE, regionByCode, WEB_PORT_OFFSET } from './regions.js';
 
 export const DEPLOYMENTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'deployments');
 
@@ -77,6 +77,25 @@ const certificate = z.union([
   z.strictObject({ request: z.literal('dns') }),
 ]);
 
+/**
+ * The web app's own certificate. CloudFront takes an ACM certificate from us-east-1 in the `aws`
+ * partition; in the China regions CloudFront has no ACM integration and serves an IAM server certificate
+ * (uploaded with `aws iam upload-server-certificate --path /cloudfront/`), docs/deploy.md.
+ */
+const webCertificate = z.union([
+  z.strictObject({
+    arn: z
+      .string()
+      .regex(/^arn:aws:acm:us-east-1:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'an ACM certificate in us-east-1'),
+  }),
+  z.strictObject({
+    iamServerCertificateId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'an IAM server certificate id'),
+  }),
+]);
+
+/** Where the web app is served: its own host name (e.g. app.<publicDomain>) and certificate. */
+const webApp = z.strictObject({ domain: hostname, certificate: webCertificate });
+
 const deploymentFile = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)+$/, 'like neijiang-prod'),
   certificationRegion: z.string(),
@@ -94,6 +113,7 @@ const deploymentFile = z.strictObject({
   /** Two capitals other than I and O: the series certificate numbers start with. */
   certificateNumberPrefix: z.string().regex(/^[A-HJ-NP-Z]{2}$/),
   identity: z.discriminatedUnion('kind', [cognitoIdentity, oidcIdentity]),
+  web: webApp,
   /** Which signing keys are active (docs/keys.md). Required: a forgotten value must not mint a new key. */
   signingKeyGeneration: z.number().int().min(1),
   alarmEmails: z.array(z.string().regex(/^[^@\s]+@[^@\s]+$/)).min(1),
@@ -123,9 +143,38 @@ export interface Deployment {
   certificate?: { arn: string } | { request: 'dns' };
   certificateNumberPrefix: string;
   identity: IdentityProvider;
+  /**
+   * The web app: `origin` is the only origin the HTTP API answers CORS for and where sign-in returns
+   * (webClientUrls). A deployment serves it from `domain` with `certificate`; a local demo from loopback.
+   */
+  web: WebApp;
   signingKeyGeneration: number;
   alarmEmails: string[];
   backup: { dailyRetentionDays: number; monthlyRetentionDays: number };
+}
+
+export interface WebApp {
+  /** https://app.skillcert.neijiang.gov.cn, or http://127.0.0.1:4105 for the local demo of Neijiang. */
+  origin: string;
+  domain?: string;
+  certificate?: { arn: string } | { iamServerCertificateId: string };
+}
+
+/** Where the identity provider sends people back to the web app: after sign-in, after sign-out. */
+export const WEB_CALLBACK_PATH = '/callback';
+export const WEB_SIGNED_OUT_PATH = '/';
+
+/** The web client's registered redirect URIs (checked exactly, character for character, by the provider). */
+export function webClientUrls(web: WebApp): { callbackUrls: string[]; logoutUrls: string[] } {
+  return {
+    callbackUrls: [`${web.origin}${WEB_CALLBACK_PATH}`],
+    logoutUrls: [`${web.origin}${WEB_SIGNED_OUT_PATH}`],
+  };
+}
+
+/** The local demo's web app origin: loopback, port base + 5 (Neijiang 4105). */
+export function localWebOrigin(code: string, portBase = LOCAL_PORT_BASE[code] ?? 4100): string {
+  return `http://127.0.0.1:${portBase + WEB_PORT_OFFSET}`;
 }
 
 /** The region as the functions see it: this deployment's public domain and number series. */
@@ -172,6 +221,16 @@ export function parseDeployment(input: unknown, source = 'deployment'): Deployme
       'Amazon Cognito user pools are not available in the China regions; use an OpenID Connect provider (identity.kind "oidc")',
     );
   }
+  if (isReservedDomain(d.web.domain))
+    refuse(`web.domain ${d.web.domain} is a reserved name nobody can reach`);
+  if (d.web.domain === d.publicDomain) {
+    refuse(
+      `web.domain must differ from publicDomain ${d.publicDomain}: the public domain serves the API and the issuer's did.json (use e.g. app.${d.publicDomain})`,
+    );
+  }
+  if ('arn' in d.web.certificate && d.aws.partition === 'aws-cn') {
+    refuse('web.certificate: CloudFront in the China regions cannot use ACM; give iamServerCertificateId');
+  }
   if ('arn' in d.certificate) {
     const [, partition, , certRegion, account] = d.certificate.arn.split(':');
     if (partition !== d.aws.partition || certRegion !== d.aws.region) {
@@ -195,6 +254,7 @@ export function parseDeployment(input: unknown, source = 'deployment'): Deployme
     certificate: d.certificate,
     certificateNumberPrefix: d.certificateNumberPrefix,
     identity: d.identity,
+    web: { origin: `https://${d.web.domain}`, domain: d.web.domain, certificate: d.web.certificate },
     signingKeyGeneration: d.signingKeyGeneration,
     alarmEmails: d.alarmEmails,
     backup: d.backup,
@@ -233,7 +293,13 @@ export function loadDeployment(name: string, dir = DEPLOYMENTS_DIR): Deployment 
  */
 export function localDeployment(
   code: string,
-  options: { signingKeyGeneration?: number; identity?: 'cognito' | 'oidc'; alarmEmails?: string[] } = {},
+  options: {
+    signingKeyGeneration?: number;
+    identity?: 'cognito' | 'oidc';
+    alarmEmails?: string[];
+    /** The web app's origin; loopback at the region's port base + 5 unless told (`npm start --port-base`). */
+    webOrigin?: string;
+  } = {},
 ): Deployment {
   const region = regionByCode(code);
   const identity: IdentityProvider =
@@ -256,6 +322,7 @@ export function localDeployment(
     publicDomain: region.domain,
     certificateNumberPrefix: region.numberPrefix,
     identity,
+    web: { origin: options.webOrigin ?? localWebOrigin(code) },
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
     alarmEmails: options.alarmEmails ?? [],
     backup: { dailyRetentionDays: 35, monthlyRetentionDays: 3650 },

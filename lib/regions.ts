@@ -78,3 +78,19 @@ export function regionEnvironment(region: CertificationRegion): Record<string, s
     REGION_TIME_ZONE: region.timeZone,
   };
 }
+
+/**
+ * The local cloud's stable ports per region, so bookmarks and tokens keep working: base+0 HTTP API,
+ * +1 OIDC issuer, +2 Step Functions, +3 DynamoDB, +4 EventBridge, +5 the web app. Here rather than under
+ * local/ because the local demo's template names the web app's origin (CORS, sign-in callback URLs).
+ */
+export const LOCAL_PORT_BASE: Record<string, number> = {
+  neijiang: 4100,
+  zigong: 4200,
+  luzhou: 4300,
+  yibin: 4400,
+  chongqing: 4500,
+};
+
+/** The web app's port offset from a region's port base (Neijiang 4105). */
+export const WEB_PORT_OFFSET = 5;

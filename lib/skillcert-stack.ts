@@ -17,7 +17,7 @@ import { Observability } from './constructs/observability.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
 import { WebApp } from './constructs/web-app.js';
-import { type Deployment, issuingRegion } from './deployments.js';
+import { type Deployment, issuingRegion, webClientUrls } from './deployments.js';
 import { NOTICE_RETRY } from './notice-retry.js';
 
 /**
@@ -93,7 +93,7 @@ export class SkillcertStack extends Stack {
     if (idp.kind === 'cognito') {
       const identity = new Identity(this, 'Identity', {
         authDomainPrefix: idp.domainPrefix,
-        webCallbackUrls: [`https://${region.domain}/callback`],
+        web: webClientUrls(deployment.web),
         ...(idp.email ? { email: idp.email } : {}),
       });
       this.identity = identity;
@@ -117,11 +117,15 @@ export class SkillcertStack extends Stack {
           groupsClaim: idp.groupsClaim,
           groups: idp.groups,
           recognizeScope: idp.recognizeScope,
+          // The web client registered at the provider (its first audience) must hold exactly these.
+          web: webClientUrls(deployment.web),
         },
       };
     }
     this.api = new Api(this, 'Api', {
       jwt,
+      // Browsers may call the API from the web app's origin only: no `*` (docs/web.md, Sign-in).
+      corsOrigins: [deployment.web.origin],
       ...(deployment.kind === 'aws'
         ? { customDomain: { domainName: region.domain, certificate: this.publicCertificate(deployment) } }
         : {}),
@@ -207,8 +211,21 @@ export class SkillcertStack extends Stack {
 
     // The browser app for all three roles, calling this API and signing in at this identity provider.
     const cognito = this.identity;
+    const webCertificate = deployment.web.certificate;
     this.web = new WebApp(this, 'Web', {
       partition: deployment.aws?.partition ?? 'aws',
+      origin: deployment.web.origin,
+      ...(deployment.web.domain && webCertificate
+        ? {
+            domain: {
+              name: deployment.web.domain,
+              certificate:
+                'arn' in webCertificate
+                  ? { acm: Certificate.fromCertificateArn(this, 'WebCertificate', webCertificate.arn) }
+                  : { iamCertificateId: webCertificate.iamServerCertificateId },
+            },
+          }
+        : {}),
       config: {
         apiUrl: deployment.kind === 'aws' ? `https://${region.domain}` : this.api.httpApi.apiEndpoint,
         issuer: jwt.issuer,

@@ -411,10 +411,23 @@ export function toHttpAnswer(result: unknown): HttpAnswer {
 export function corsHeadersFor(
   cors: LocalHttpApi['cors'],
   origin: string | undefined,
+  kind: 'actual' | 'preflight' = 'actual',
 ): Record<string, string> {
   if (!cors || !origin) return {};
-  if (cors.allowOrigins.includes('*')) return { 'access-control-allow-origin': '*' };
-  return cors.allowOrigins.includes(origin) ? { 'access-control-allow-origin': origin, vary: 'origin' } : {};
+  const allowed: Record<string, string> | undefined = cors.allowOrigins.includes('*')
+    ? { 'access-control-allow-origin': '*' }
+    : cors.allowOrigins.includes(origin)
+      ? { 'access-control-allow-origin': origin, vary: 'origin' }
+      : undefined;
+  if (!allowed) return {};
+  return {
+    ...allowed,
+    ...(cors.allowCredentials ? { 'access-control-allow-credentials': 'true' } : {}),
+    // Expose-Headers matters on the actual response only (Fetch standard, CORS check).
+    ...(kind === 'actual' && cors.exposeHeaders?.length
+      ? { 'access-control-expose-headers': cors.exposeHeaders.join(',') }
+      : {}),
+  };
 }
 
 /** One throttling budget: a bucket of `burst` tokens refilled at `ratePerSecond`. */
@@ -586,7 +599,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
       request.headers['access-control-request-method']
     ) {
       request.resume();
-      const allowed = corsHeadersFor(api.cors, request.headers.origin);
+      const allowed = corsHeadersFor(api.cors, request.headers.origin, 'preflight');
       const headers: Record<string, string> = allowed['access-control-allow-origin']
         ? {
             ...allowed,

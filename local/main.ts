@@ -1,6 +1,7 @@
 // `npm start`: synthesize the CDK app for one region and run it on this machine. Data lives under
 // .skillcert/data/<region> and survives restarts; Ctrl-C stops everything this started.
 import { parseArgs } from 'node:util';
+import { localWebOrigin } from '../lib/deployments.js';
 import { RegionClient, regionOf, setUpExam } from '../scripts/story.js';
 import { startLocalCloud } from './cloud.js';
 import { REGION_PORT_BASE, regionDataDir } from './paths.js';
@@ -48,7 +49,8 @@ async function main() {
 
   say(`skillcert local cloud — region ${region}`);
   say('  synthesizing the CDK app…');
-  const stack = synthesizeRegion({ region, identity });
+  // The web app's origin moves with --port-base: CORS and the sign-in redirect URIs name it.
+  const stack = synthesizeRegion({ region, identity, webOrigin: localWebOrigin(region, base) });
   say(`  running stack ${stack.stackName} from ${stack.assemblyDir}`);
 
   const cloud = await startLocalCloud({

@@ -113,6 +113,9 @@ export interface LocalHttpApi {
     allowOrigins: string[];
     allowMethods: string[];
     allowHeaders: string[];
+    /** Response headers a page's script may read besides the CORS-safelisted ones. */
+    exposeHeaders?: string[];
+    allowCredentials?: boolean;
     maxAge?: number;
   };
   /**
@@ -141,6 +144,13 @@ export interface LocalUserPoolClient {
   generateSecret: boolean;
   allowedOAuthFlows: string[];
   allowedOAuthScopes: string[];
+  /** Redirect URIs after sign-in (CallbackURLs) and after sign-out (LogoutURLs), matched exactly. */
+  callbackUrls?: string[];
+  logoutUrls?: string[];
+  /** Defaults: an hour for access and ID tokens, 30 days for refresh tokens (Cognito's). */
+  tokenLifetimes?: { accessSeconds: number; idSeconds: number; refreshSeconds: number };
+  /** Refresh tokens rotate: each works once, and for retryGraceSeconds after it was used. */
+  refreshRotation?: { retryGraceSeconds: number };
 }
 
 export interface LocalUserPool {

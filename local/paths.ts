@@ -1,7 +1,9 @@
 // Where the local cloud keeps things on disk. Everything lives under .skillcert/ (git-ignored) at the
 // project root unless SKILLCERT_HOME says otherwise, so a clean clone starts clean.
+
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_PORT_BASE } from '../lib/regions.js';
 
 export const projectRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -21,11 +23,5 @@ export function regionDataDir(region: string): string {
   return join(skillcertHome(), 'data', region);
 }
 
-/** Stable ports per region so bookmarks and tokens keep working: base+0 API … base+4 EventBridge. */
-export const REGION_PORT_BASE: Record<string, number> = {
-  neijiang: 4100,
-  zigong: 4200,
-  luzhou: 4300,
-  yibin: 4400,
-  chongqing: 4500,
-};
+/** Stable ports per region (lib/regions.ts): base+0 API … base+4 EventBridge, base+5 the web app. */
+export const REGION_PORT_BASE: Record<string, number> = LOCAL_PORT_BASE;

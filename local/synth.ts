@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { join, relative } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { type BuildAppOptions, buildApp } from '../lib/app.js';
+import { localWebOrigin } from '../lib/deployments.js';
 import { cacheDir, projectRoot } from './paths.js';
 
 export interface SynthesizedStack {
@@ -62,6 +63,9 @@ export function synthesisKey(options: Omit<BuildAppOptions, 'outdir'>): string {
     noticeMaxAttempts: options.noticeMaxAttempts ?? 0,
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
     identity: options.identity ?? 'cognito',
+    webOrigin: options.deployment
+      ? null
+      : (options.webOrigin ?? localWebOrigin(options.region ?? 'neijiang')),
     // A deployment by name (its file is among the sources below: deployments/) or by value.
     deployment: options.deployment ?? null,
   };

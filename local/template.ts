@@ -610,6 +610,8 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
               allowOrigins: stringArray(cors.AllowOrigins),
               allowMethods: stringArray(cors.AllowMethods),
               allowHeaders: stringArray(cors.AllowHeaders),
+              exposeHeaders: stringArray(cors.ExposeHeaders),
+              allowCredentials: cors.AllowCredentials === true,
               ...(typeof cors.MaxAge === 'number' ? { maxAge: cors.MaxAge } : {}),
             },
           }
@@ -633,12 +635,19 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
         .filter(belongs)
         .map(([cid, cr]) => {
           const cp = props(cid, cr);
+          const rotation = objectOf(cp.RefreshTokenRotation);
           return {
             logicalId: cid,
             clientId: phys(cid).ref,
             generateSecret: cp.GenerateSecret === true,
             allowedOAuthFlows: stringArray(cp.AllowedOAuthFlows),
             allowedOAuthScopes: stringArray(cp.AllowedOAuthScopes),
+            callbackUrls: stringArray(cp.CallbackURLs),
+            logoutUrls: stringArray(cp.LogoutURLs),
+            tokenLifetimes: tokenLifetimes(cp),
+            ...(rotation.Feature === 'ENABLED'
+              ? { refreshRotation: { retryGraceSeconds: Number(rotation.RetryGracePeriodSeconds ?? 0) } }
+              : {}),
           };
         }),
       resourceServers: ofType('AWS::Cognito::UserPoolResourceServer')
@@ -657,6 +666,7 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
     // The first audience is the web app (a public client); the others are partner machine clients.
     const [web, ...partners] = stringArray(outside.audience);
     const recognizeScope = String(outside.recognizeScope);
+    const webUrls = objectOf(outside.web);
     userPools.push({
       logicalId: 'OidcProvider',
       userPoolId: OIDC_STAND_IN,
@@ -671,6 +681,11 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
                 generateSecret: false,
                 allowedOAuthFlows: ['code'],
                 allowedOAuthScopes: ['openid', 'email', 'profile'],
+                callbackUrls: stringArray(webUrls.callbackUrls),
+                logoutUrls: stringArray(webUrls.logoutUrls),
+                // What docs/web.md asks of an outside provider: short-lived tokens, rotating refresh tokens.
+                tokenLifetimes: { accessSeconds: 3600, idSeconds: 3600, refreshSeconds: 7 * 86400 },
+                refreshRotation: { retryGraceSeconds: 0 },
               },
             ]
           : []),
@@ -680,6 +695,9 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
           generateSecret: true,
           allowedOAuthFlows: ['client_credentials'],
           allowedOAuthScopes: [recognizeScope],
+          callbackUrls: [],
+          logoutUrls: [],
+          tokenLifetimes: { accessSeconds: 3600, idSeconds: 3600, refreshSeconds: 0 },
         })),
       ],
       resourceServers: [],
@@ -959,4 +977,25 @@ export function readStackArtifacts(
     ? (JSON.parse(readFileSync(join(assemblyDir, assets.properties.file), 'utf8')) as AssetManifest)
     : {};
   return { template, assetManifest };
+}
+
+const VALIDITY_UNIT_SECONDS: Record<string, number> = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
+
+/**
+ * A user pool client's token lifetimes in seconds, as Cognito reads AccessTokenValidity, IdTokenValidity
+ * and RefreshTokenValidity with TokenValidityUnits (defaults: hours, hours, days; 1 h, 1 h, 30 days).
+ */
+export function tokenLifetimes(client: Record<string, Json>): {
+  accessSeconds: number;
+  idSeconds: number;
+  refreshSeconds: number;
+} {
+  const units = objectOf(client.TokenValidityUnits);
+  const seconds = (value: Json | undefined, unit: Json | undefined, defaultUnit: string, fallback: number) =>
+    typeof value === 'number' ? value * (VALIDITY_UNIT_SECONDS[String(unit ?? defaultUnit)] ?? 1) : fallback;
+  return {
+    accessSeconds: seconds(client.AccessTokenValidity, units.AccessToken, 'hours', 3600),
+    idSeconds: seconds(client.IdTokenValidity, units.IdToken, 'hours', 3600),
+    refreshSeconds: seconds(client.RefreshTokenValidity, units.RefreshToken, 'days', 30 * 86400),
+  };
 }

@@ -1,6 +1,7 @@
-import { CfnOutput, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   type CfnStage,
+  CorsHttpMethod,
   DomainName,
   HttpApi,
   type HttpMethod,
@@ -29,6 +30,8 @@ export interface ApiProps {
   jwt: { id: string; issuer: string; audience: string[] };
   /** The public domain (the issuer DID's host) and its certificate; the execute-api endpoint is then off. */
   customDomain?: { domainName: string; certificate: ICertificate };
+  /** The web app's origins: the only ones browsers may call the API from (never `*`). */
+  corsOrigins: string[];
 }
 
 /**
@@ -63,6 +66,15 @@ export class Api extends Construct {
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'skillcert HTTP API',
       createDefaultStage: true,
+      // API Gateway answers preflights itself and replaces the functions' CORS headers. Bearer tokens, not
+      // cookies, so no credentials; `date` is exposed so the exam page can read the server's clock.
+      corsPreflight: {
+        allowOrigins: props.corsOrigins,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type'],
+        exposeHeaders: ['date'],
+        maxAge: Duration.minutes(10),
+      },
       // Everything a credential names lives under the public domain; a second way in would only be a
       // second address to protect (and in the China regions it needs the same ICP recordal).
       ...(this.domainName

@@ -8,6 +8,7 @@ import {
   StringAttribute,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
   UserPoolEmail,
   UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
@@ -19,6 +20,8 @@ export type UserGroup = (typeof USER_GROUPS)[number];
 /** OAuth scopes partner regions' machine clients hold (full name: `skillcert/<scope>`). */
 export const PARTNER_SCOPES = ['verify', 'recognize'] as const;
 export const RESOURCE_SERVER_ID = 'skillcert';
+/** How long a rotated-out refresh token still works, for a client retrying a refresh whose answer it lost. */
+export const WEB_REFRESH_RETRY_GRACE_SECONDS = 10;
 
 /**
  * Who signs in: candidates, assessors and admins in one user pool (told apart by group), and partner
@@ -34,7 +37,8 @@ export class Identity extends Construct {
     scope: Construct,
     id: string,
     props: {
-      webCallbackUrls: string[];
+      /** The web app's redirect URIs after sign-in and after sign-out (lib/deployments.ts webClientUrls). */
+      web: { callbackUrls: string[]; logoutUrls: string[] };
       /** The hosted domain prefix: unique across all AWS accounts in the region, so from the deployment. */
       authDomainPrefix: string;
       /** Cognito's own mail allows 50 messages a day: a bulk enrolment needs SES (docs/deploy.md). */
@@ -125,18 +129,26 @@ export class Identity extends Construct {
       recognize: `${RESOURCE_SERVER_ID}/recognize`,
     };
 
+    // The web app: a public client (a browser keeps no secret) using the authorization code flow with
+    // PKCE through managed login. Redirect URIs are matched exactly. Tokens last an hour, so the app
+    // refreshes; refresh tokens rotate (each one works once, REFRESH_TOKEN_AUTH is then off), with a short
+    // grace so a phone that lost the answer to a refresh can retry it. docs/web.md, "Sign-in".
     this.webClient = this.userPool.addClient('WebClient', {
       generateSecret: false,
       authFlows: { userSrp: true },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
-        callbackUrls: props.webCallbackUrls,
+        callbackUrls: props.web.callbackUrls,
+        logoutUrls: props.web.logoutUrls,
       },
       preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(7),
+      refreshTokenRotationGracePeriod: Duration.seconds(WEB_REFRESH_RETRY_GRACE_SECONDS),
     });
 
     this.partnerClient = this.userPool.addClient('PartnerClient', {

@@ -46,6 +46,11 @@ export interface WebAppProps {
   domain?: { name: string; certificate: { acm: ICertificate } | { iamCertificateId: string } };
   /** aws-cn: CloudFront in China has no origin access control and takes IAM server certificates only. */
   partition: 'aws' | 'aws-cn';
+  /**
+   * The app's origin as the deployment names it (CORS and the sign-in redirect URIs use the same): its
+   * domain's, or for a local demo the loopback origin the local cloud serves it on.
+   */
+  origin?: string;
 }
 
 /** The origin of a URL that may be a CloudFormation token (a Fn::Join of https:// and a host). */
@@ -217,7 +222,7 @@ export class WebApp extends Construct {
           ]),
     );
 
-    this.origin = `https://${props.domain?.name ?? this.distribution.distributionDomainName}`;
+    this.origin = props.origin ?? `https://${props.domain?.name ?? this.distribution.distributionDomainName}`;
     const settings = {
       ...config,
       redirectUri: `${this.origin}/callback`,

@@ -258,6 +258,7 @@ function rawFile(name: string): Record<string, unknown> {
     certificate: d.certificate,
     certificateNumberPrefix: d.certificateNumberPrefix,
     identity: d.identity,
+    web: { domain: d.web.domain, certificate: d.web.certificate },
     signingKeyGeneration: d.signingKeyGeneration,
     alarmEmails: d.alarmEmails,
     backup: d.backup,
@@ -279,6 +280,29 @@ describe('deployment files', () => {
         certificate: { arn: 'arn:aws-cn:acm:cn-north-1:123456789012:certificate/abc-1' },
       }),
     ).toThrow(/must be in aws-cn cn-northwest-1/);
+  });
+
+  it('name the web app: its own host name and a certificate CloudFront can use in the partition', () => {
+    const file = rawFile('neijiang-prod');
+    expect(loadDeployment('neijiang-prod').web.origin).toBe('https://app.skillcert.neijiang.gov.cn');
+    const { web: _, ...noWeb } = file;
+    expect(() => parseDeployment(noWeb)).toThrow(/web/);
+    const web = file.web as { domain: string; certificate: unknown };
+    expect(() => parseDeployment({ ...file, web: { ...web, domain: 'app.neijiang.example' } })).toThrow(
+      /web.domain app.neijiang.example is a reserved name/,
+    );
+    expect(() => parseDeployment({ ...file, web: { ...web, domain: 'skillcert.neijiang.gov.cn' } })).toThrow(
+      /web.domain must differ from publicDomain/,
+    );
+    // CloudFront in China has no ACM; an ACM certificate outside us-east-1 is never usable by CloudFront.
+    const acm = { arn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc-1' };
+    expect(() => parseDeployment({ ...file, web: { ...web, certificate: acm } })).toThrow(/cannot use ACM/);
+    expect(() =>
+      parseDeployment({
+        ...file,
+        web: { ...web, certificate: { arn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc-1' } },
+      }),
+    ).toThrow(/web.certificate/);
   });
 
   it('are chosen with -c deployment=<name>, and an unknown name is refused with the list', () => {

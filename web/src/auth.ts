@@ -6,6 +6,7 @@
 import { signal } from '@preact/signals';
 import * as oauth from 'oauth4webapi';
 import { config } from './config';
+import { language } from './i18n';
 
 const SESSION_KEY = 'skillcert.session';
 const PENDING_KEY = 'skillcert.signin';
@@ -95,6 +96,8 @@ export async function signIn(returnTo = location.pathname + location.search): Pr
     code_challenge_method: 'S256',
     state,
     nonce,
+    // The provider's sign-in page in the language the person chose here (OIDC ui_locales).
+    ui_locales: language.value,
   }).toString();
   location.assign(url.href);
 }

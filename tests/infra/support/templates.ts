@@ -63,6 +63,13 @@ export function deploymentsUnderTest(): { label: string; options: BuildAppOption
           aws: { partition: 'aws', region: 'ap-southeast-1' },
           publicDomain: 'skillcert-global.neijiang.gov.cn',
           certificateNumberPrefix: 'XG',
+          web: {
+            origin: 'https://app.skillcert-global.neijiang.gov.cn',
+            domain: 'app.skillcert-global.neijiang.gov.cn',
+            certificate: {
+              arn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-00000000000a',
+            },
+          },
           identity: {
             kind: 'cognito',
             domainPrefix: 'skillcert-neijiang-global-7c2f',
