@@ -224,16 +224,26 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       const corsLoopback = (api?.cors?.allowOrigins ?? [])
         .map((o) => /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(o)?.[1])
         .find((p) => p !== undefined);
-      const webPort = options.ports?.web ?? (corsLoopback ? Number(corsLoopback) : await freePort());
-      const webUrl = `http://127.0.0.1:${webPort}`;
-      const localUrl = (local: string) =>
-        local === 'api' ? endpoints.api : local === 'web' ? webUrl : local;
-      web = await startWebSite(site, {
-        port: webPort,
-        localize: (text) =>
-          site.replacements.reduce((t, r) => t.split(r.remote).join(localUrl(r.local)), text),
-        logger: log,
-      });
+      const start = (port: number) => {
+        const webUrl = `http://127.0.0.1:${port}`;
+        const localUrl = (local: string) =>
+          local === 'api' ? endpoints.api : local === 'web' ? webUrl : local;
+        return startWebSite(site, {
+          port,
+          localize: (text) =>
+            site.replacements.reduce((t, r) => t.split(r.remote).join(localUrl(r.local)), text),
+          logger: log,
+        });
+      };
+      if (options.ports?.web !== undefined) web = await start(options.ports.web);
+      else if (corsLoopback) {
+        // The template's own origin (CORS, sign-in redirects) when free; a test cloud beside `npm start`
+        // gets another port, where the app loads but cannot sign in (its origin is not the template's).
+        web = await start(Number(corsLoopback)).catch(async () => {
+          log(`web app: port ${corsLoopback} is taken; serving on another port without sign-in`);
+          return start(await freePort());
+        });
+      } else web = await start(await freePort());
       endpoints.web = web.url;
       const started = web;
       stops.push(() => started.stop());
