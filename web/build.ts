@@ -100,6 +100,8 @@ export function buildWeb(outdir = WEB_DIST): WebBuildReport {
   const mainJs = byEntryModule('src/main.tsx');
   if (!mainJs) throw new Error('web build: no main bundle');
   const shell = closure(mainJs);
+  // The stylesheet the main entry imports is emitted beside it as its CSS bundle.
+  const cssFile = outputs[mainJs]?.cssBundle;
   const bundles: BundleSize[] = [{ entry: 'main', files: [...shell], gzipBytes: gzip(shell) }];
   for (const page of ENTRIES.slice(1)) {
     const js = byEntryModule(`src/pages/${page}.tsx`);
@@ -108,7 +110,7 @@ export function buildWeb(outdir = WEB_DIST): WebBuildReport {
     bundles.push({ entry: page, files: own, gzipBytes: gzip(own) });
   }
   const candidate = bundles.find((b) => b.entry === 'candidate') as BundleSize;
-  const cssFile = Object.keys(outputs).find((o) => o.endsWith('.css') && outputs[o]?.entryPoint);
+
   const examRunnerFirstLoadGzipBytes = (bundles[0]?.gzipBytes ?? 0) + candidate.gzipBytes;
 
   const asUrl = (file: string) => `/${relative(outdir, file).split('\\').join('/')}`;

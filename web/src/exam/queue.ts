@@ -49,6 +49,15 @@ export class AnswerQueue {
   private sending = false;
   private delay = 1000;
   private readonly key: string;
+  /**
+   * An API without per-item saves (before they were added) answers their route with API Gateway's bare
+   * 404: then the whole answer set is sent with PUT …/answers, one request at a time and always the
+   * newest, and practical evidence travels with the submit.
+   */
+  private wholeSet = false;
+  get evidenceWithSubmit(): boolean {
+    return this.wholeSet;
+  }
 
   constructor(
     readonly attemptId: string,
@@ -145,7 +154,8 @@ export class AnswerQueue {
   /** How many changes the server has not acknowledged yet. */
   pending(): number {
     const s = this.state.value;
-    return Object.values(s.items).filter((i) => !i.acked).length + (s.evidence && !s.evidence.acked ? 1 : 0);
+    const evidence = s.evidence && !s.evidence.acked && !this.wholeSet ? 1 : 0;
+    return Object.values(s.items).filter((i) => !i.acked).length + evidence;
   }
 
   private schedule(ms: number): void {
@@ -165,6 +175,10 @@ export class AnswerQueue {
       for (;;) {
         const s = this.state.value;
         const next = Object.entries(s.items).find(([, i]) => !i.acked);
+        if (next && this.wholeSet) {
+          await this.sendWholeSet();
+          continue;
+        }
         if (next) {
           const [itemId, item] = next;
           const reply = await call<{ itemId: string; version: number; stale?: boolean }>(
@@ -174,7 +188,7 @@ export class AnswerQueue {
           this.acknowledge(itemId, item.version, reply);
           continue;
         }
-        if (s.evidence && !s.evidence.acked) {
+        if (s.evidence && !s.evidence.acked && !this.wholeSet) {
           const sent = s.evidence;
           const reply = await call<{ version: number; stale?: boolean }>(
             `/attempts/${encodeURIComponent(this.attemptId)}/evidence`,
@@ -195,6 +209,11 @@ export class AnswerQueue {
       this.delay = 1000;
       return true;
     } catch (error) {
+      if (error instanceof ApiError && error.status === 404 && !error.body.error && !this.wholeSet) {
+        this.wholeSet = true;
+        this.sending = false;
+        return this.flush();
+      }
       if (error instanceof ApiError && error.status === 409) {
         // The attempt is closed (time over or submitted): nothing more will be accepted.
         this.closed.value = true;
@@ -213,6 +232,27 @@ export class AnswerQueue {
     } finally {
       this.sending = false;
     }
+  }
+
+  /** The whole answer set as it is now; every version it carries is acknowledged when it is saved. */
+  private async sendWholeSet(): Promise<void> {
+    const sent = this.state.value.items;
+    const answers = Object.fromEntries(
+      Object.entries(sent).flatMap(([id, i]) =>
+        i.answer === null || (Array.isArray(i.answer) && i.answer.length === 0) ? [] : [[id, i.answer]],
+      ),
+    );
+    await call(`/attempts/${encodeURIComponent(this.attemptId)}/answers`, {
+      method: 'PUT',
+      body: { answers },
+    });
+    const now = this.state.value;
+    const items = { ...now.items };
+    for (const [id, i] of Object.entries(sent)) {
+      const current = items[id];
+      if (current && current.version === i.version) items[id] = { ...current, acked: true };
+    }
+    this.write({ ...now, items });
   }
 
   private acknowledge(itemId: string, sent: number, reply: { version: number; stale?: boolean }): void {

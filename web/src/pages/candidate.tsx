@@ -274,7 +274,11 @@ export function ExamRunner(props: { attemptId: string }) {
     try {
       // Nothing leaves for grading while a change is still only on this phone.
       if (!(await queue.flush()) || queue.pending() > 0) throw new Notice(t('runner.unsavedBeforeSubmit'));
-      await call(`/attempts/${encodeURIComponent(props.attemptId)}/submit`, { method: 'POST', body: {} });
+      const evidence = queue.state.value.evidence?.text;
+      await call(`/attempts/${encodeURIComponent(props.attemptId)}/submit`, {
+        method: 'POST',
+        body: queue.evidenceWithSubmit && evidence ? { practicalEvidence: evidence } : {},
+      });
       route(`/me/attempts?submitted=${encodeURIComponent(props.attemptId)}`);
     } catch (e) {
       submitError.value = e;
@@ -562,6 +566,7 @@ function ItemInput(props: {
         <label for={name}>{t('runner.yourAnswer')}</label>
         <input
           id={name}
+          name={name}
           type="text"
           maxLength={500}
           autoComplete="off"
