@@ -11,7 +11,8 @@ export class ApiError extends Error {
       message?: string;
       messageZh?: string;
       field?: string;
-      details?: { path: string; message: string }[];
+      /** zod's issues ({path}) or, with strict bodies, one per field ({field, message, messageZh}). */
+      details?: { path?: string; field?: string; message: string; messageZh?: string }[];
     },
   ) {
     super(body.message ?? `HTTP ${status}`);
@@ -19,7 +20,13 @@ export class ApiError extends Error {
 
   /** The request field the API says is wrong: `field` (h/11's style) or the first detail's path. */
   get field(): string | undefined {
-    return this.body.field ?? this.body.details?.[0]?.path;
+    const first = this.body.details?.[0];
+    return this.body.field ?? first?.field ?? first?.path;
+  }
+
+  /** What the API says about the field itself (the first detail), when it says more than the summary. */
+  get fieldMessage(): { message?: string; messageZh?: string } | undefined {
+    return this.body.details?.[0];
   }
 }
 

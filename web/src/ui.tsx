@@ -194,8 +194,11 @@ export function Field(props: {
 
 /** Splits an API error into the field it concerns and the text to show there (or on the form). */
 export function fieldErrorOf(error: unknown): { field?: string; text: string } {
-  const text = errorText(error);
-  return error instanceof ApiError && error.field ? { field: error.field, text } : { text };
+  if (error instanceof ApiError && error.field) {
+    const detail = error.fieldMessage;
+    return { field: error.field, text: detail?.message ? serverText(detail) : errorText(error) };
+  }
+  return { text: errorText(error) };
 }
 
 export function levelName(level: number): string {
