@@ -255,7 +255,7 @@ function Exams() {
       .map((l, i) => {
         const cells = l.split(',').map((c) => c.trim());
         if (cells.length !== width)
-          throw new FieldProblem(field, t('admin.exams.rowShape', { row: i + 1, count: width }));
+          throw new FieldProblem(field, t('admin.exams.rowShape', { row: i + 1, n: width }));
         return cells;
       });
   return (
