@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import type {
   Answers,
   Decision,
+  ItemSave,
   Mark,
   PartnerRegion,
   RevocationNotice,
@@ -113,10 +114,21 @@ export interface AttemptRecord {
   seed: string;
   startedAt: string;
   timeLimitMinutes: number;
+  /** The exam's grace when the attempt started; with the start and time limit it fixes closesAt. */
+  graceSeconds?: number;
+  /** Deadline plus grace (ISO): no save or submit is accepted after it; the server submits at it. */
+  closesAt?: string;
   status: AttemptStatus;
+  /** The kept answer per item (what grading reads). */
   answers: Answers;
+  /** Per item saved through PUT …/items/{itemId}: the kept version, flag and acknowledgement time. */
+  saves?: Record<string, ItemSave>;
   submittedAt?: string;
+  /** Who submitted: the candidate, or the server when the time was up (auto-submit). */
+  submittedBy?: 'candidate' | 'deadline';
   practicalEvidence?: string;
+  /** The client's counter of the evidence save the server kept (PUT …/evidence). */
+  evidenceVersion?: number;
   /** The theory grade's totals; per-item detail is recomputed from answers and seed when needed (grading is pure). */
   theory?: Omit<TheoryGrade, 'items'>;
   practicalScore?: number;

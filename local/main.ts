@@ -121,7 +121,9 @@ async function main() {
   if (pool) {
     const webClient = pool.clients.find((c) => !c.generateSecret);
     say('');
-    say('Dev users (password grant, local only):');
+    say(`Web app sign-in: authorization code + PKCE at ${pool.issuer}/.well-known/openid-configuration,`);
+    say(`  for the app at ${localWebOrigin(region, base)} (its login page takes the dev users below)`);
+    say('Dev users (their passwords also work with the password grant, local only):');
     for (const user of cloud.oidc.devUsers) {
       say(`  ${user.username.padEnd(12)} ${user.password.padEnd(20)} ${user.groups.join(',')}`);
     }

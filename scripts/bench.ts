@@ -286,6 +286,60 @@ async function main() {
     );
     console.log('  prices used (USD):', JSON.stringify(PRICES));
 
+    // The exam runner's share, per attempt: what one versioned item save writes, and the deadline timer
+    // every attempt runs (Wait until closesAt, then SubmitAtDeadline), measured on a theory exam whose
+    // attempt closes two seconds after it starts and is never submitted by its candidate.
+    await call('liumin', 'PUT', '/admin/exams/bench-timer', {
+      ...EXAM_BODY,
+      level: 5,
+      rubric: [],
+      graceSeconds: 0,
+    });
+    await call('liumin', 'PUT', '/admin/sessions/bench-timer', {
+      examId: 'bench-timer',
+      opensAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+      seatLimit: 10,
+      location: 'bench',
+    });
+    cloud.clock.pin(new Date(Date.now() - EXAM_BODY.timeLimitMinutes * 60_000 + 2_000));
+    const timed = await call('zhangwei', 'POST', '/sessions/bench-timer/attempts');
+    cloud.clock.release();
+    const timedId = timed.attemptId as string;
+    const [first] = timed.paper as { id: string }[];
+    const item = EXAM_BODY.items.find((i) => i.id === first?.id);
+    const saveBefore = cloud.meter?.totals() ?? { writeUnits: 0, readUnits: 0, requests: 0 };
+    await call('zhangwei', 'PUT', `/attempts/${timedId}/items/${first?.id}`, {
+      answer: item && 'accepted' in item && item.accepted ? item.accepted[0] : item?.answer,
+      flagged: false,
+      version: 1,
+    });
+    const saveAfter = cloud.meter?.totals() ?? saveBefore;
+    const timerMachine = cloud.model.stateMachines.find((sm) => sm.logicalId.includes('DeadlineTimer'))?.name;
+    const timerArn = `arn:aws:states:${cloud.region}:000000000000:execution:${timerMachine}:${timedId}`;
+    for (;;) {
+      const status = (await sfn.send(new DescribeExecutionCommand({ executionArn: timerArn }))).status;
+      if (status === 'SUCCEEDED') break;
+      if (status !== 'RUNNING') throw new Error(`deadline timer ended ${status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const timerHistory = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: timerArn, maxResults: 1000 }),
+    );
+    const timerTransitions = (timerHistory.events ?? []).filter((e) =>
+      e.type?.endsWith('StateEntered'),
+    ).length;
+    const timerInvocations = (timerHistory.events ?? []).filter(
+      (e) => e.type === 'TaskScheduled' || e.type === 'LambdaFunctionScheduled',
+    ).length;
+    const timerCost =
+      timerTransitions * PRICES.stepFunctionsPerTransition + (timerInvocations + 1) * PRICES.lambdaPerRequest;
+    console.log('\nPer attempt, the exam runner (a theory attempt the server submits at its deadline)');
+    row('deadline timer state transitions', timerTransitions);
+    row('deadline timer Lambda invocations', timerInvocations);
+    row('one versioned item save, write units', saveAfter.writeUnits - saveBefore.writeUnits);
+    row('deadline timer cost per 1,000, USD', (timerCost * 1000).toFixed(4));
+
     console.log('\nLambda bundles (minified ESM) and module init on a cold start');
     const stats = cloud.lambda.stats();
     for (const fn of cloud.model.functions) {

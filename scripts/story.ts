@@ -201,25 +201,49 @@ export async function sitAndMark(client: RegionClient, sessionId: string, narrat
     eligible: boolean;
   }[];
   narrator.say(`eligible for ${sessionId}: ${sessions.find((s) => s.sessionId === sessionId)?.eligible}`);
-  const attempt = await client.call('zhangwei', 'POST', `/sessions/${sessionId}/attempts`);
+  const started = await client.request('zhangwei', 'POST', `/sessions/${sessionId}/attempts`);
+  let attempt = started.body;
+  if (started.status === 409 && attempt.error === 'live-attempt') {
+    // One live attempt per candidate and exam: an earlier one (the welcome session, an interrupted demo)
+    // is carried on rather than refused.
+    const live = attempt.details as { attemptId: string; status: string };
+    narrator.say(
+      `张伟 already has a live attempt at this exam (${live.attemptId}, ${live.status}); one at a time, so the demo carries it on`,
+    );
+    attempt = await client.call('zhangwei', 'GET', `/attempts/${live.attemptId}`);
+  } else if (started.status >= 400) {
+    throw new Error(`POST /sessions/${sessionId}/attempts: ${started.status} ${JSON.stringify(attempt)}`);
+  }
   const attemptId = attempt.attemptId as string;
-  const paper = attempt.paper as { id: string; kind: string }[];
-  narrator.say(`attempt ${attemptId}: ${paper.length} items, deadline ${attempt.deadline}`);
 
-  narrator.step('He answers (autosaved) and submits the theory paper with his practical evidence');
-  const answers = Object.fromEntries(
-    paper.map(({ id }) => {
+  if (attempt.status === 'in-progress') {
+    const paper = attempt.paper as { id: string; kind: string }[];
+    narrator.say(
+      `attempt ${attemptId}: ${paper.length} items, deadline ${attempt.deadline} (server time ${attempt.serverTime})`,
+    );
+    narrator.step(
+      'He answers item by item — each save versioned, acknowledged by the server — and enters his practical evidence',
+    );
+    const saved = attempt.saved as Record<string, { version: number }>;
+    for (const { id } of paper) {
       const item = EXAM_BODY.items.find((i) => i.id === id);
       if (!item) throw new Error(`The paper has an item the demo does not know: ${id}`);
-      return [id, 'accepted' in item && item.accepted ? item.accepted[0] : item.answer];
-    }),
-  );
-  await client.call('zhangwei', 'PUT', `/attempts/${attemptId}/answers`, { answers });
-  narrator.say(`saved ${Object.keys(answers).length} answers`);
-  await client.call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {
-    practicalEvidence: '轴类零件 Ø40h7×120：实测 39.988 / 39.991 mm，长度 120.04 mm；轴承位 Ra 1.6 达标。',
-  });
-  narrator.say('submitted: the certification workflow grades the theory paper and assigns two assessors');
+      await client.call('zhangwei', 'PUT', `/attempts/${attemptId}/items/${encodeURIComponent(id)}`, {
+        answer: 'accepted' in item && item.accepted ? item.accepted[0] : item.answer,
+        flagged: false,
+        version: (saved[id]?.version ?? 0) + 1,
+      });
+    }
+    narrator.say(`saved ${paper.length} answers`);
+    await client.call('zhangwei', 'PUT', `/attempts/${attemptId}/evidence`, {
+      evidence: '轴类零件 Ø40h7×120：实测 39.988 / 39.991 mm，长度 120.04 mm；轴承位 Ra 1.6 达标。',
+      version: Number(attempt.evidenceVersion ?? 0) + 1,
+    });
+    await client.call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {});
+    narrator.say('submitted: the certification workflow grades the theory paper and assigns two assessors');
+    const again = await client.request('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {});
+    narrator.say(`submitting again: ${again.status} — ${again.body.message}`);
+  }
 
   narrator.step('Two assessors without a conflict of interest mark the practical work blind');
   const assessors = ['liqiang', 'wangfang', 'chengang'];

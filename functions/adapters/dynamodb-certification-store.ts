@@ -14,9 +14,11 @@ import type {
   Answers,
   Exam,
   Item,
+  ItemSave,
   Mark,
   Occupation,
   OpenStatusList,
+  SavedAnswer,
   StatusListKind,
   StatusPurpose,
 } from '../domain/index.js';
@@ -68,10 +70,18 @@ const key = {
   /** An assessor's open reviews, counted apart from the profile (an admin's edit must not reset it). */
   load: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'LOAD' }),
   attempt: (id: string) => ({ pk: `ATTEMPT#${id}`, sk: 'ATTEMPT' }),
+  /** The candidate's live attempt at an exam: one at a time (taken at start, replaced once decided). */
+  live: (sub: string, examId: string) => ({ pk: `PERSON#${sub}`, sk: `LIVE#${examId}` }),
   review: (attemptId: string, slot: string) => ({ pk: `ATTEMPT#${attemptId}`, sk: `REVIEW#${slot}` }),
   certificate: (number: string) => ({ pk: `CERT#${number}`, sk: 'CERT' }),
   notice: (id: string) => ({ pk: `NOTICE#${id}`, sk: 'NOTICE' }),
 };
+
+/**
+ * The attempt still takes work at :now: closesAt (deadline + grace, ISO in UTC, so strings compare as
+ * instants) not passed. Attempts started before closesAt was kept are checked by the use case instead.
+ */
+const OPEN_AT = '(attribute_not_exists(closesAt) OR closesAt >= :now)';
 
 /** Notices not yet acknowledged are in the sparse index under this key, oldest first. */
 export const PENDING_NOTICES = 'NOTICES#pending';
@@ -175,6 +185,17 @@ const CACHED_BANKS = 8;
 export class SeatContention extends Error {
   override name = 'SeatContention';
 }
+
+/** The candidate already has a live attempt (not yet passed or failed) at this exam. */
+export class LiveAttemptExists extends Error {
+  override name = 'LiveAttemptExists';
+  constructor(readonly live: AttemptRecord) {
+    super(`Attempt ${live.id} at this exam is ${live.status}`);
+  }
+}
+
+/** Attempts that have their result: the only ones a new attempt at the same exam may follow. */
+const DECIDED_STATUSES: readonly string[] = ['passed', 'failed'];
 
 /** An attempt still waiting for its decision: only such an attempt may be decided, and only once. */
 const UNDECIDED = {
@@ -453,6 +474,8 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * meets another on it is cancelled (TransactionConflict) and tried again after a random pause.
    */
   async startAttempt(attempt: AttemptRecord, seatLimit: number): Promise<AttemptRecord> {
+    // The attempt this one follows at the same exam, once it is known to be decided.
+    let follows: string | undefined;
     for (let tries = 0; ; tries++) {
       try {
         await this.db.send(
@@ -478,6 +501,17 @@ export class DynamoDbCertificationStore extends SingleTableStore {
                   sk: `ATTEMPT#${attempt.startedAt}#${attempt.id}`,
                 }),
               },
+              {
+                // One live attempt per candidate and exam, in the same transaction as the seat.
+                Put: {
+                  TableName: this.table,
+                  Item: { ...key.live(attempt.candidateSub, attempt.examId), attemptId: attempt.id },
+                  ConditionExpression: follows
+                    ? 'attribute_not_exists(pk) OR attemptId = :follows'
+                    : 'attribute_not_exists(pk)',
+                  ...(follows ? { ExpressionAttributeValues: { ':follows': follows } } : {}),
+                },
+              },
             ],
           }),
         );
@@ -491,6 +525,16 @@ export class DynamoDbCertificationStore extends SingleTableStore {
           );
           const first = existing && (await this.getAttempt(existing.attemptId));
           if (first) throw new AlreadyExists(first);
+        }
+        const live = error.CancellationReasons?.[3];
+        if (live?.Code === 'ConditionalCheckFailed' && seat?.Code !== 'ConditionalCheckFailed') {
+          const lock = await this.get<{ attemptId: string }>(key.live(attempt.candidateSub, attempt.examId));
+          const previous = lock && (await this.getAttempt(lock.attemptId));
+          if (previous && !DECIDED_STATUSES.includes(previous.status)) throw new LiveAttemptExists(previous);
+          // Decided (or gone): this attempt may follow it; try again naming it.
+          if (tries >= 6) throw error;
+          follows = lock?.attemptId;
+          continue;
         }
         if (seats?.Code === 'ConditionalCheckFailed') throw new StateConflict('The session is full');
         const contended = (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
@@ -511,48 +555,151 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     return this.queryPage<AttemptRecord>({ pk: `CANDIDATE#${candidateSub}`, skPrefix: 'ATTEMPT#', ...page });
   }
 
-  /** Replaces the saved answers while the attempt is in progress. */
-  async saveAnswers(id: string, answers: Answers): Promise<void> {
+  /**
+   * Replaces the whole answer set (the older route) while the attempt is open and no item has been saved
+   * per item: once the exam page saves versioned items, a whole-set write could undo them, so it is refused.
+   */
+  async saveAnswers(id: string, answers: Answers, now: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key.attempt(id),
           UpdateExpression: 'SET answers = :answers',
-          ConditionExpression: '#status = :inProgress',
+          ConditionExpression: `#status = :inProgress AND ${OPEN_AT} AND (attribute_not_exists(saves) OR size(saves) = :zero)`,
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':answers': answers, ':inProgress': 'in-progress' },
+          ExpressionAttributeValues: {
+            ':answers': answers,
+            ':inProgress': 'in-progress',
+            ':now': now,
+            ':zero': 0,
+          },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('The attempt is no longer open');
+        throw new StateConflict('The attempt is no longer open, or its items are saved one by one');
       throw error;
     }
   }
 
-  /** in-progress → submitted, once. Returns false when it was already submitted. */
-  async markSubmitted(
+  /** Gives an attempt started before per-item saves its empty save map, so item paths can be set. */
+  async ensureSaves(id: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: key.attempt(id),
+        UpdateExpression: 'SET saves = if_not_exists(saves, :empty)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+  }
+
+  /**
+   * Keeps one item's answer and flag if the save's version is above the kept one and the attempt is still
+   * open at `now`: one conditional write, so neither a retried older save nor a save after the deadline or
+   * after submission can change anything. False when the condition refused it (the caller reads why).
+   */
+  async saveItem(
     id: string,
-    answers: Answers,
-    submittedAt: string,
-    practicalEvidence?: string,
+    itemId: string,
+    answer: SavedAnswer,
+    save: ItemSave,
+    now: string,
   ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key.attempt(id),
-          UpdateExpression: `SET #status = :submitted, submittedAt = :at, answers = :answers${practicalEvidence !== undefined ? ', practicalEvidence = :evidence' : ''}`,
-          ConditionExpression: '#status = :inProgress',
+          UpdateExpression:
+            answer === null
+              ? 'SET saves.#item = :save REMOVE answers.#item'
+              : 'SET saves.#item = :save, answers.#item = :answer',
+          ConditionExpression: `#status = :inProgress AND ${OPEN_AT} AND (attribute_not_exists(saves.#item) OR saves.#item.version < :version)`,
+          ExpressionAttributeNames: { '#status': 'status', '#item': itemId },
+          ExpressionAttributeValues: {
+            ':save': save,
+            ...(answer === null ? {} : { ':answer': answer }),
+            ':inProgress': 'in-progress',
+            ':now': now,
+            ':version': save.version,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The practical evidence, kept by version like an item (saveItem). False when refused. */
+  async saveEvidence(id: string, evidence: string, version: number, now: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(id),
+          UpdateExpression: 'SET practicalEvidence = :evidence, evidenceVersion = :version',
+          ConditionExpression: `#status = :inProgress AND ${OPEN_AT} AND (attribute_not_exists(evidenceVersion) OR evidenceVersion < :version)`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':submitted': 'submitted',
+            ':evidence': evidence,
+            ':version': version,
             ':inProgress': 'in-progress',
-            ':at': submittedAt,
-            ':answers': answers,
-            ...(practicalEvidence !== undefined ? { ':evidence': practicalEvidence } : {}),
+            ':now': now,
           },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * in-progress → submitted, once: with the kept answers (or the set given, replacing them) and evidence.
+   * A candidate's submit must come by closesAt (`notAfter`); the server's own submit at the deadline has
+   * no such limit. Returns false when it was already submitted (or too late: the caller reads which).
+   */
+  async markSubmitted(
+    id: string,
+    submission: {
+      at: string;
+      by: 'candidate' | 'deadline';
+      answers?: Answers;
+      practicalEvidence?: string;
+      notAfter?: string;
+    },
+  ): Promise<boolean> {
+    const sets = ['#status = :submitted', 'submittedAt = :at', 'submittedBy = :by'];
+    const values: Record<string, unknown> = {
+      ':submitted': 'submitted',
+      ':inProgress': 'in-progress',
+      ':at': submission.at,
+      ':by': submission.by,
+    };
+    if (submission.answers !== undefined) {
+      sets.push('answers = :answers');
+      values[':answers'] = submission.answers;
+    }
+    if (submission.practicalEvidence !== undefined) {
+      sets.push('practicalEvidence = :evidence');
+      values[':evidence'] = submission.practicalEvidence;
+    }
+    if (submission.notAfter !== undefined) values[':now'] = submission.notAfter;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key.attempt(id),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `#status = :inProgress${submission.notAfter !== undefined ? ` AND ${OPEN_AT}` : ''}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
         }),
       );
       return true;

@@ -6,20 +6,31 @@ import {
   AlreadyExists,
   type DynamoDbCertificationStore,
   type ExamHeader,
+  LiveAttemptExists,
   SeatContention,
   StateConflict,
 } from '../adapters/dynamodb-certification-store.js';
 import {
   AnswerError,
   type Answers,
-  acceptsWorkAt,
+  type AttemptClock,
+  acceptsWorkUntil,
+  applyItemSave,
   candidateView,
   checkAnswers,
+  checkItemAnswer,
+  DEFAULT_GRACE_SECONDS,
   deadline,
   drawPaper,
   type Exam,
   eligibility,
+  isStale,
   LEVEL_NAMES,
+  SAVED_WORK_BUDGET_BYTES,
+  type SavedAnswer,
+  savedItems,
+  savedWorkBytes,
+  tooLateAt,
   zonedIso,
 } from '../domain/index.js';
 import type { AttemptRecord } from '../ports.js';
@@ -31,9 +42,22 @@ import {
   HttpError,
   notFound,
   type PageRequest,
+  tooLarge,
 } from '../shared/http.js';
 import { credentialJsonOf } from '../shared/signing.js';
-import { ATTEMPT_STOPPED } from './messages.js';
+import {
+  ALREADY_SUBMITTED,
+  ALREADY_SUBMITTED_CHANGED,
+  ATTEMPT_STOPPED,
+  ATTEMPT_SUBMITTED,
+  attemptClosed,
+  EVIDENCE_NOT_ASKED,
+  EVIDENCE_REQUIRED,
+  ITEM_SAVES_IN_USE,
+  liveAttempt,
+  NOT_ON_PAPER,
+  SAVED_WORK_TOO_LARGE,
+} from './messages.js';
 
 export interface CandidateDeps {
   store: DynamoDbCertificationStore;
@@ -42,6 +66,8 @@ export interface CandidateDeps {
   timeZone: string;
   /** Starts the certification workflow; the execution name is the attempt id, so it starts once. */
   startWorkflow(attemptId: string): Promise<void>;
+  /** Starts the attempt's deadline timer, which submits it at closesAt if still open; once per attempt. */
+  startDeadlineTimer(attempt: AttemptRecord): Promise<void>;
 }
 
 function examSummary(exam: Exam | ExamHeader) {
@@ -96,11 +122,20 @@ async function ownAttempt(deps: CandidateDeps, sub: string, attemptId: string): 
   return attempt;
 }
 
+/** The attempt's clock: its start, time limit and the grace its exam had when it started. */
+export function clockOf(attempt: AttemptRecord): Required<AttemptClock> {
+  return {
+    startedAt: new Date(attempt.startedAt),
+    timeLimitMinutes: attempt.timeLimitMinutes,
+    graceSeconds: attempt.graceSeconds ?? DEFAULT_GRACE_SECONDS,
+  };
+}
+
 /** The attempt as its candidate may see it: the paper without keys, saved answers, and results when decided. */
 export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
   const exam = await deps.store.getExam(attempt.examId);
   if (!exam) throw notFound('The exam of this attempt no longer exists');
-  const clock = { startedAt: new Date(attempt.startedAt), timeLimitMinutes: attempt.timeLimitMinutes };
+  const clock = clockOf(attempt);
   const decided = attempt.status === 'passed' || attempt.status === 'failed';
   return {
     attemptId: attempt.id,
@@ -108,10 +143,23 @@ export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
     exam: examSummary(exam),
     status: attempt.status,
     startedAt: attempt.startedAt,
+    // The page computes time left from these and serverTime, never from the device's own clock.
+    serverTime: deps.now().toISOString(),
     deadline: deadline(clock).toISOString(),
+    graceSeconds: clock.graceSeconds,
+    closesAt: acceptsWorkUntil(clock).toISOString(),
     ...(attempt.status === 'in-progress' ? { paper: candidateView(drawPaper(exam, attempt.seed)) } : {}),
     answers: attempt.answers,
+    /** Per item: the kept answer, flag and version, so a reloaded page resumes exactly. */
+    saved: savedItems(attempt),
+    ...(exam.rubric.length > 0
+      ? {
+          practicalEvidence: attempt.practicalEvidence ?? null,
+          evidenceVersion: attempt.evidenceVersion ?? 0,
+        }
+      : {}),
     ...(attempt.submittedAt ? { submittedAt: attempt.submittedAt } : {}),
+    ...(attempt.submittedBy ? { submittedBy: attempt.submittedBy } : {}),
     ...(decided && attempt.decision
       ? {
           result: {
@@ -180,6 +228,7 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
   const verdict = eligibilityFor(exam, record);
   if (!verdict.eligible) throw forbidden(verdict.reason);
   const id = randomUUID();
+  const graceSeconds = exam.graceSeconds ?? DEFAULT_GRACE_SECONDS;
   const attempt: AttemptRecord = {
     id,
     candidateSub: sub,
@@ -188,17 +237,32 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
     seed: id,
     startedAt: now.toISOString(),
     timeLimitMinutes: exam.timeLimitMinutes,
+    graceSeconds,
+    closesAt: acceptsWorkUntil({
+      startedAt: now,
+      timeLimitMinutes: exam.timeLimitMinutes,
+      graceSeconds,
+    }).toISOString(),
     status: 'in-progress',
     answers: {},
+    saves: {},
   };
+  // The durable timer that submits at closesAt even if the candidate never comes back, started before the
+  // attempt exists: no attempt is ever without one. If the start below fails, the timer finds no attempt.
+  await deps.startDeadlineTimer(attempt);
   try {
-    return {
-      created: true,
-      attempt: await attemptView(deps, await deps.store.startAttempt(attempt, session.seatLimit)),
-    };
+    const started = await deps.store.startAttempt(attempt, session.seatLimit);
+    return { created: true, attempt: await attemptView(deps, started) };
   } catch (error) {
     if (error instanceof AlreadyExists)
       return { created: false, attempt: await attemptView(deps, error.existing as AttemptRecord) };
+    if (error instanceof LiveAttemptExists) {
+      const live = error.live;
+      throw new HttpError(409, 'live-attempt', liveAttempt(live.id, live.status), {
+        attemptId: live.id,
+        status: live.status,
+      });
+    }
     if (error instanceof StateConflict) throw conflict({ en: 'The session is full', zh: '本场考试座位已满' });
     if (error instanceof SeatContention)
       throw busy({
@@ -209,33 +273,143 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
   }
 }
 
-function validateAnswers(deps: CandidateDeps, exam: Exam, attempt: AttemptRecord, answers: Answers) {
+/** 409 attempt-closed when `now` is past the attempt's closesAt (deadline + grace). */
+function refuseWhenClosed(attempt: AttemptRecord, now: Date, timeZone = 'Asia/Shanghai'): void {
+  const clock = clockOf(attempt);
+  if (tooLateAt(clock, now)) {
+    const closes = zonedIso(acceptsWorkUntil(clock), timeZone);
+    throw new HttpError(409, 'attempt-closed', attemptClosed(closes), {
+      closesAt: acceptsWorkUntil(clock).toISOString(),
+    });
+  }
+}
+
+function refuseUnlessInProgress(attempt: AttemptRecord, now: Date, timeZone?: string): void {
+  if (attempt.status === 'in-progress') {
+    refuseWhenClosed(attempt, now, timeZone);
+    return;
+  }
+  throw new HttpError(409, 'attempt-submitted', ATTEMPT_SUBMITTED, { status: attempt.status });
+}
+
+async function examOf(deps: CandidateDeps, attempt: AttemptRecord): Promise<Exam> {
+  const exam = await deps.store.getExam(attempt.examId);
+  if (!exam) throw notFound('The exam of this attempt no longer exists');
+  return exam;
+}
+
+function validateAnswers(exam: Exam, attempt: AttemptRecord, answers: Answers) {
   try {
     checkAnswers(drawPaper(exam, attempt.seed), answers);
   } catch (error) {
-    if (error instanceof AnswerError) throw badRequest(error.message);
+    if (error instanceof AnswerError)
+      throw badRequest(error.message, [{ path: 'answers', message: error.message }]);
     throw error;
   }
-  const clock = { startedAt: new Date(attempt.startedAt), timeLimitMinutes: attempt.timeLimitMinutes };
-  if (!acceptsWorkAt(clock, deps.now()))
-    throw new HttpError(409, 'TimeUp', 'The time for this attempt is over');
 }
 
+/** The older whole-set save: last writer wins, so it is refused once the attempt saves item by item. */
 export async function saveAnswers(deps: CandidateDeps, sub: string, attemptId: string, answers: Answers) {
   const attempt = await ownAttempt(deps, sub, attemptId);
-  if (attempt.status !== 'in-progress') throw conflict('This attempt has been submitted');
-  const exam = await deps.store.getExam(attempt.examId);
-  if (!exam) throw notFound('The exam of this attempt no longer exists');
-  validateAnswers(deps, exam, attempt, answers);
+  const now = deps.now();
+  refuseUnlessInProgress(attempt, now, deps.timeZone);
+  if (Object.keys(attempt.saves ?? {}).length > 0)
+    throw new HttpError(409, 'item-saves-in-use', ITEM_SAVES_IN_USE);
+  validateAnswers(await examOf(deps, attempt), attempt, answers);
+  if (savedWorkBytes({ ...attempt, answers }) > SAVED_WORK_BUDGET_BYTES) throw tooLarge(SAVED_WORK_TOO_LARGE);
   try {
-    await deps.store.saveAnswers(attemptId, answers);
+    await deps.store.saveAnswers(attemptId, answers, now.toISOString());
   } catch (error) {
-    if (error instanceof StateConflict) throw conflict('This attempt has been submitted');
-    throw error;
+    if (!(error instanceof StateConflict)) throw error;
+    // Changed under us: say what it is now.
+    const current = (await deps.store.getAttempt(attemptId)) as AttemptRecord;
+    refuseUnlessInProgress(current, now, deps.timeZone);
+    throw new HttpError(409, 'item-saves-in-use', ITEM_SAVES_IN_USE);
   }
   return { attemptId, saved: Object.keys(answers).length };
 }
 
+/**
+ * Saves one item, versioned: the server keeps the highest version per item, so a late or retried older
+ * save changes nothing (200, stale). Refused once the attempt is submitted or past closesAt.
+ */
+export async function saveItem(
+  deps: CandidateDeps,
+  sub: string,
+  attemptId: string,
+  itemId: string,
+  body: { answer: SavedAnswer; flagged: boolean; version: number },
+) {
+  const attempt = await ownAttempt(deps, sub, attemptId);
+  const kept = attempt.saves?.[itemId];
+  const now = deps.now();
+  refuseUnlessInProgress(attempt, now, deps.timeZone);
+  const exam = await examOf(deps, attempt);
+  try {
+    checkItemAnswer(drawPaper(exam, attempt.seed), itemId, body.answer);
+  } catch (error) {
+    if (!(error instanceof AnswerError)) throw error;
+    const onPaper = drawPaper(exam, attempt.seed).items.some((p) => p.item.id === itemId);
+    throw onPaper
+      ? badRequest(error.message, [{ path: 'answer', message: error.message }])
+      : badRequest(NOT_ON_PAPER(itemId), [{ path: 'itemId', message: error.message }]);
+  }
+  if (isStale(kept, body.version)) return { itemId, version: kept?.version, stale: true };
+  const save = { version: body.version, flagged: body.flagged, at: now.toISOString() };
+  if (
+    savedWorkBytes({
+      ...applyItemSave(attempt, itemId, body.answer, save),
+      ...(attempt.practicalEvidence !== undefined ? { practicalEvidence: attempt.practicalEvidence } : {}),
+    }) > SAVED_WORK_BUDGET_BYTES
+  ) {
+    throw tooLarge(SAVED_WORK_TOO_LARGE);
+  }
+  if (!attempt.saves) await deps.store.ensureSaves(attemptId);
+  if (await deps.store.saveItem(attemptId, itemId, body.answer, save, save.at)) {
+    return { itemId, version: save.version, acknowledgedAt: save.at };
+  }
+  // The conditional write refused it: a newer version won a race, or the attempt closed meanwhile.
+  const current = (await deps.store.getAttempt(attemptId)) as AttemptRecord;
+  refuseUnlessInProgress(current, now, deps.timeZone);
+  return { itemId, version: current.saves?.[itemId]?.version, stale: true };
+}
+
+/** Saves the practical evidence, versioned like an item. Only for an exam with a practical part. */
+export async function saveEvidence(
+  deps: CandidateDeps,
+  sub: string,
+  attemptId: string,
+  body: { evidence: string; version: number },
+) {
+  const attempt = await ownAttempt(deps, sub, attemptId);
+  const now = deps.now();
+  refuseUnlessInProgress(attempt, now, deps.timeZone);
+  const exam = await examOf(deps, attempt);
+  if (exam.rubric.length === 0) throw new HttpError(409, 'evidence-not-asked', EVIDENCE_NOT_ASKED);
+  if (attempt.evidenceVersion !== undefined && body.version <= attempt.evidenceVersion) {
+    return { version: attempt.evidenceVersion, stale: true };
+  }
+  if (savedWorkBytes({ ...attempt, practicalEvidence: body.evidence }) > SAVED_WORK_BUDGET_BYTES) {
+    throw tooLarge(SAVED_WORK_TOO_LARGE);
+  }
+  const at = now.toISOString();
+  if (await deps.store.saveEvidence(attemptId, body.evidence, body.version, at)) {
+    return { version: body.version, acknowledgedAt: at };
+  }
+  const current = (await deps.store.getAttempt(attemptId)) as AttemptRecord;
+  refuseUnlessInProgress(current, now, deps.timeZone);
+  return { version: current.evidenceVersion, stale: true };
+}
+
+/** Whether this attempt's exam asks for practical evidence and none is there. */
+function lacksEvidence(exam: Exam, evidence: string | undefined): boolean {
+  return exam.rubric.length > 0 && (evidence === undefined || evidence.trim() === '');
+}
+
+/**
+ * Submits with the kept answers (or, on the older route, the set given) and evidence. Submitting again
+ * changes nothing and says so; a repeat that carries different work is refused rather than dropped.
+ */
 export async function submitAttempt(
   deps: CandidateDeps,
   sub: string,
@@ -246,16 +420,97 @@ export async function submitAttempt(
   // Submitting again cannot restart a stopped workflow (its execution name is taken): say what happened.
   if (attempt.status === 'error')
     throw new HttpError(409, 'AttemptStopped', ATTEMPT_STOPPED.en, ATTEMPT_STOPPED);
+  let submitted = false;
   if (attempt.status === 'in-progress') {
-    const exam = await deps.store.getExam(attempt.examId);
-    if (!exam) throw notFound('The exam of this attempt no longer exists');
-    const answers = body.answers ?? attempt.answers;
-    validateAnswers(deps, exam, attempt, answers);
-    await deps.store.markSubmitted(attemptId, answers, deps.now().toISOString(), body.practicalEvidence);
+    const now = deps.now();
+    refuseWhenClosed(attempt, now, deps.timeZone);
+    const exam = await examOf(deps, attempt);
+    if (body.answers !== undefined) {
+      if (Object.keys(attempt.saves ?? {}).length > 0) {
+        throw new HttpError(409, 'item-saves-in-use', ITEM_SAVES_IN_USE, [
+          { path: 'answers', message: ITEM_SAVES_IN_USE.en },
+        ]);
+      }
+      validateAnswers(exam, attempt, body.answers);
+    }
+    const evidence = body.practicalEvidence ?? attempt.practicalEvidence;
+    if (lacksEvidence(exam, evidence)) {
+      throw new HttpError(409, 'evidence-required', EVIDENCE_REQUIRED, [
+        { path: 'practicalEvidence', message: EVIDENCE_REQUIRED.en },
+      ]);
+    }
+    if (body.practicalEvidence !== undefined && exam.rubric.length === 0) {
+      throw new HttpError(409, 'evidence-not-asked', EVIDENCE_NOT_ASKED, [
+        { path: 'practicalEvidence', message: EVIDENCE_NOT_ASKED.en },
+      ]);
+    }
+    submitted = await deps.store.markSubmitted(attemptId, {
+      at: now.toISOString(),
+      by: 'candidate',
+      ...(body.answers !== undefined ? { answers: body.answers } : {}),
+      ...(body.practicalEvidence !== undefined ? { practicalEvidence: body.practicalEvidence } : {}),
+      notAfter: now.toISOString(),
+    });
+    if (!submitted) {
+      // Someone else (a second tab, the deadline timer) got there first, or time ran out meanwhile.
+      const current = (await deps.store.getAttempt(attemptId)) as AttemptRecord;
+      // Still in progress, so the write's closesAt condition refused it: the time ran out just now.
+      if (current.status === 'in-progress')
+        refuseWhenClosed(current, new Date(Date.parse(current.closesAt ?? '') + 1), deps.timeZone);
+    }
+  }
+  const current = submitted ? undefined : ((await deps.store.getAttempt(attemptId)) as AttemptRecord);
+  if (current) {
+    // A repeat: the work it carries must be what was submitted, or it would be silently dropped.
+    const differs =
+      (body.answers !== undefined && JSON.stringify(body.answers) !== JSON.stringify(current.answers)) ||
+      (body.practicalEvidence !== undefined && body.practicalEvidence !== current.practicalEvidence);
+    if (differs) {
+      throw new HttpError(409, 'already-submitted', ALREADY_SUBMITTED_CHANGED, {
+        submittedAt: current.submittedAt,
+      });
+    }
   }
   // Submitted by this call or an earlier one: (re)start the workflow; the execution name makes it once.
   await deps.startWorkflow(attemptId);
-  return attemptView(deps, (await deps.store.getAttempt(attemptId)) as AttemptRecord);
+  const view = await attemptView(deps, (await deps.store.getAttempt(attemptId)) as AttemptRecord);
+  return submitted
+    ? { submitted: true, attempt: view }
+    : {
+        submitted: false,
+        attempt: { ...view, unchanged: true, message: ALREADY_SUBMITTED.en, messageZh: ALREADY_SUBMITTED.zh },
+      };
+}
+
+/**
+ * The deadline timer's step: at closesAt, submits the attempt with what the server acknowledged, if the
+ * candidate has not, and makes sure the certification workflow runs (its execution name makes it once,
+ * however the candidate's own submit raced this). Runs again safely.
+ */
+export async function submitAtDeadline(
+  deps: Pick<CandidateDeps, 'store' | 'now' | 'startWorkflow'>,
+  attemptId: string,
+): Promise<{ outcome: 'submitted-at-deadline' | 'already-submitted' | 'no-attempt' }> {
+  const attempt = await deps.store.getAttempt(attemptId);
+  // A timer started for an attempt whose start then failed (the session was full): nothing to do.
+  if (!attempt) return { outcome: 'no-attempt' };
+  let submitted = false;
+  if (attempt.status === 'in-progress') {
+    const now = deps.now();
+    if (now.getTime() < acceptsWorkUntil(clockOf(attempt)).getTime()) {
+      // The timer woke a moment before the Lambda's clock reached closesAt: the state machine retries.
+      throw new DeadlineNotReached(`Attempt ${attemptId} closes at ${attempt.closesAt}`);
+    }
+    submitted = await deps.store.markSubmitted(attemptId, { at: now.toISOString(), by: 'deadline' });
+  }
+  const current = submitted ? undefined : await deps.store.getAttempt(attemptId);
+  if (submitted || current?.status === 'submitted') await deps.startWorkflow(attemptId);
+  return { outcome: submitted ? 'submitted-at-deadline' : 'already-submitted' };
+}
+
+/** Thrown when the deadline step runs before closesAt by the function's clock; retried by the timer. */
+export class DeadlineNotReached extends Error {
+  override name = 'DeadlineNotReached';
 }
 
 export async function myAttempts(deps: CandidateDeps, sub: string, page: PageRequest) {

@@ -47,8 +47,14 @@ function largestAnswerBytes(item: Item): number {
 }
 
 /**
- * The most bytes a full set of answers to any paper of this exam can take, keys included: each section
- * counted as `count` times the largest answer one of its items can have. Whether that fits the attempt
+ * What a per-item save adds beside the answer (saves.ts): the item's key again and
+ * `{"version":…,"flagged":false,"at":"…Z"}` at its largest.
+ */
+export const SAVE_RECORD_BYTES = 80;
+
+/**
+ * The most bytes a full set of answers to any paper of this exam can take, keys and per-item save records
+ * included: each section counted as `count` times the largest answer one of its items can have. Whether that fits the attempt
  * record is the store's question; the answer is known before anyone sits the exam.
  */
 export function answersBytesBound(exam: Pick<Exam, 'items' | 'sections'>): number {
@@ -59,7 +65,9 @@ export function answersBytesBound(exam: Pick<Exam, 'items' | 'sections'>): numbe
     );
     const largest = Math.max(
       0,
-      ...eligible.map((i) => 1 + Buffer.byteLength(i.id, 'utf8') + largestAnswerBytes(i)),
+      ...eligible.map(
+        (i) => 2 * (1 + Buffer.byteLength(i.id, 'utf8')) + largestAnswerBytes(i) + SAVE_RECORD_BYTES,
+      ),
     );
     total += Math.max(0, section.count) * largest;
   }

@@ -19,6 +19,7 @@ export * from './policy.js';
 export * from './random.js';
 export * from './recognition.js';
 export * from './review-chains.js';
+export * from './saves.js';
 export * from './score.js';
 export * from './status-index.js';
 export * from './status-list.js';

@@ -69,3 +69,8 @@ export const maySubmit = acceptsWorkAt;
 export function secondsLeft(clock: AttemptClock, now: Date): number {
   return Math.max(0, Math.floor((deadline(clock).getTime() - now.getTime()) / 1000));
 }
+
+/** Past deadline + grace: no save or submit is accepted any more, and the server submits what it kept. */
+export function tooLateAt(clock: AttemptClock, now: Date): boolean {
+  return now.getTime() > acceptsWorkUntil(clock).getTime();
+}

@@ -97,6 +97,8 @@ const examBody = object({
   }),
   yearsOfWorkInstead: optional(int()),
   validityYears: optional(int()),
+  /** Seconds after the deadline in which a last save or submit is accepted (0–300; 30 when absent). */
+  graceSeconds: optional(int()),
 });
 const sessionBody = object({
   examId: id,

@@ -18,6 +18,8 @@ export const config = loadConfig(
     SIGNING_KEY_ID: optional(string()),
     PROOF_KEY_ID: optional(string()),
     STATE_MACHINE_ARN: optional(string()),
+    /** The deadline timer (one execution per attempt, named by it) that submits at deadline + grace. */
+    DEADLINE_STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
     NOTICE_STATE_MACHINE_ARN: optional(string()),
     /**

@@ -15,6 +15,8 @@ import {
   Succeed,
   TaskInput,
   Timeout,
+  Wait,
+  WaitTime,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { CallAwsService, EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -72,6 +74,8 @@ export interface CertificationProps {
  */
 export class Certification extends Construct {
   readonly stateMachine: SkillcertStateMachine;
+  /** Submits each attempt at deadline + grace when the candidate has not (one execution per attempt). */
+  readonly deadlineTimer: SkillcertStateMachine;
 
   constructor(scope: Construct, id: string, props: CertificationProps) {
     super(scope, id);
@@ -317,6 +321,44 @@ export class Certification extends Construct {
       recordErrorFn.function,
     ]);
 
+    // ---- the deadline timer ----
+    // One Standard execution per attempt, started with the attempt: it waits until closesAt (deadline +
+    // the exam's grace), then submits the attempt with the acknowledged answers if the candidate has not,
+    // and starts the workflow above (once: the execution name is the attempt id). Wait + one Lambda task,
+    // so it needs nothing beyond Step Functions and Lambda — no EventBridge Scheduler, which the China
+    // regions may not offer (docs/certification.md, "The server submits when time is up").
+    const submitAtDeadline = fn(
+      'SubmitAtDeadlineFunction',
+      'submit-at-deadline',
+      'At deadline + grace, submits an attempt the candidate did not, and starts its certification',
+      { STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn },
+    );
+    this.stateMachine.stateMachine.grantStartExecution(submitAtDeadline.function);
+    const untilClose = new Wait(this, 'UntilAttemptCloses', { time: WaitTime.timestampPath('$.closesAt') });
+    const submitStep = new LambdaInvoke(this, 'SubmitAtDeadline', {
+      lambdaFunction: submitAtDeadline.function,
+      payload: TaskInput.fromObject({ attemptId: JsonPath.stringAt('$.attemptId') }),
+      payloadResponseOnly: true,
+      resultPath: '$.deadline',
+      taskTimeout: Timeout.duration(Duration.seconds(60)),
+      retryOnServiceExceptions: false,
+    })
+      .addRetry(backoff(TRANSIENT_STEP_ERRORS, 8))
+      // The Lambda's clock a moment behind the timer's: try again shortly.
+      .addRetry({
+        errors: ['DeadlineNotReached'],
+        interval: Duration.seconds(1),
+        backoffRate: 2,
+        maxAttempts: 5,
+      });
+    this.deadlineTimer = new SkillcertStateMachine(this, 'DeadlineTimer', {
+      comment: 'Submits an attempt at its deadline plus grace if the candidate has not, then certifies it',
+      definition: untilClose.next(submitStep).next(new Succeed(this, 'Closed')),
+      // Waits at most the longest time limit plus grace; a week leaves room.
+      timeout: Duration.days(7),
+    });
+    this.deadlineTimer.acknowledgeInvokes([submitAtDeadline.function]);
+
     // ---- APIs ----
     const candidateApi = fn(
       'CandidateApi',
@@ -324,9 +366,11 @@ export class Certification extends Construct {
       'Candidate routes: sessions, attempts, answers, submit, certificates',
       {
         STATE_MACHINE_ARN: this.stateMachine.stateMachine.stateMachineArn,
+        DEADLINE_STATE_MACHINE_ARN: this.deadlineTimer.stateMachine.stateMachineArn,
       },
     );
     this.stateMachine.stateMachine.grantStartExecution(candidateApi.function);
+    this.deadlineTimer.stateMachine.grantStartExecution(candidateApi.function);
     const assessorApi = fn('AssessorApi', 'assessor-api', 'Assessor routes: queue, review, marks, return');
     this.stateMachine.stateMachine.grantTaskResponse(assessorApi.function);
     const adminApi = fn('AdminApi', 'admin-api', 'Admin routes: occupations, exams, sessions, attempts', {
@@ -356,6 +400,8 @@ export class Certification extends Construct {
       [HttpMethod.POST, '/sessions/{sessionId}/attempts', candidateApi],
       [HttpMethod.GET, '/attempts/{attemptId}', candidateApi],
       [HttpMethod.PUT, '/attempts/{attemptId}/answers', candidateApi],
+      [HttpMethod.PUT, '/attempts/{attemptId}/items/{itemId}', candidateApi],
+      [HttpMethod.PUT, '/attempts/{attemptId}/evidence', candidateApi],
       [HttpMethod.POST, '/attempts/{attemptId}/submit', candidateApi],
       [HttpMethod.GET, '/me/attempts', candidateApi],
       [HttpMethod.GET, '/me/certificates', candidateApi],

@@ -203,6 +203,8 @@ describe('api', () => {
       'PUT /admin/people/{sub} JWT',
       'PUT /admin/sessions/{sessionId} JWT',
       'PUT /attempts/{attemptId}/answers JWT',
+      'PUT /attempts/{attemptId}/evidence JWT',
+      'PUT /attempts/{attemptId}/items/{itemId} JWT',
     ]);
   });
 

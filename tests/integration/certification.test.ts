@@ -151,12 +151,6 @@ beforeAll(async () => {
     ).status,
   ).toBe(200);
   const { id: _id, occupation, policy, ...exam } = EXAM;
-  const putExam = await admin('PUT', `/admin/exams/${EXAM.id}`, {
-    ...exam,
-    occupationCode: occupation.code,
-    policy: { version: policy.version },
-  });
-  expect(putExam.status).toBe(200);
   const now = Date.now();
   for (const sessionId of [
     's-pass',
@@ -169,8 +163,15 @@ beforeAll(async () => {
     's-assessor',
     's-return',
   ]) {
+    // Each scenario's session has an exam of its own: a candidate holds one live attempt per exam.
+    const putExam = await admin('PUT', `/admin/exams/${EXAM.id}-${sessionId}`, {
+      ...exam,
+      occupationCode: occupation.code,
+      policy: { version: policy.version },
+    });
+    expect(putExam.status).toBe(200);
     const session = await admin('PUT', `/admin/sessions/${sessionId}`, {
-      examId: EXAM.id,
+      examId: `${EXAM.id}-${sessionId}`,
       opensAt: new Date(now - 60_000).toISOString(),
       closesAt: new Date(now + 3_600_000).toISOString(),
       seatLimit: 30,
@@ -440,7 +441,7 @@ describe('the candidate API refuses what it must and changes nothing', () => {
       }),
     );
     const late = await call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers: {} });
-    expect(late).toMatchObject({ status: 409, body: { error: 'TimeUp' } });
+    expect(late).toMatchObject({ status: 409, body: { error: 'attempt-closed' } });
     expect((await call('zhangwei', 'GET', `/attempts/${attemptId}`)).body.status).toBe('in-progress');
     expect(await executionsNamed(attemptId)).toEqual([]);
   });
@@ -450,10 +451,11 @@ describe('the candidate API refuses what it must and changes nothing', () => {
     const attemptId = body.attemptId as string;
     const answers = rightAnswers(body.paper as { id: string }[]);
     const both = await Promise.all([
-      call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers }),
-      call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers }),
+      call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers, practicalEvidence: 'Ø40h7' }),
+      call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, { answers, practicalEvidence: 'Ø40h7' }),
     ]);
-    expect(both.map((r) => r.status)).toEqual([202, 202]);
+    // One submits (202); the other finds it submitted and says nothing changed (200).
+    expect(both.map((r) => r.status).sort()).toEqual([200, 202]);
     await markAll(attemptId, {}, 2);
     const result = await decided(attemptId);
     expect(result.status).toBe('passed');

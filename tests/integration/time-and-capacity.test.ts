@@ -113,6 +113,8 @@ beforeAll(async () => {
     nameEn: OCCUPATION.nameEn,
   });
   await nj.call('liumin', 'PUT', '/admin/exams/tz-theory', THEORY_EXAM);
+  // The opening-hours test leaves attempts in progress: an exam of its own (one live attempt per exam).
+  await nj.call('liumin', 'PUT', '/admin/exams/tz-morning', THEORY_EXAM);
   await nj.call('liumin', 'PUT', '/admin/exams/with-practical', EXAM_BODY);
   const ids: Record<string, string> = { zhangwei: '11010519491231002X', liuyang: '51100219900307123X' };
   for (const dev of DEV_USERS.filter((u) => u.username !== 'liumin')) {
@@ -160,7 +162,12 @@ describe('time in the region’s calendar (Asia/Shanghai)', () => {
   });
 
   it('opens a session set for 08:00–12:00+08:00 at 08:00 Beijing time and closes it at 12:00, to the millisecond', async () => {
-    const put = await putSession('s-morning', '2027-03-01T08:00:00+08:00', '2027-03-01T12:00:00+08:00');
+    const put = await putSession(
+      's-morning',
+      '2027-03-01T08:00:00+08:00',
+      '2027-03-01T12:00:00+08:00',
+      'tz-morning',
+    );
     expect(put.status).toBe(200);
     // Stored as UTC instants, whatever offset it was typed with.
     expect(put.body).toMatchObject({

@@ -61,16 +61,21 @@ export class CertificationApi {
       nameEn: 'Lathe operator',
     });
     const { id: _id, occupation, policy, ...exam } = EXAM;
-    const put = await admin('PUT', `/admin/exams/${EXAM.id}`, {
-      ...exam,
-      occupationCode: occupation.code,
-      policy: { version: policy.version },
-    });
-    if (put.status !== 200) throw new Error(`exam: ${JSON.stringify(put.body)}`);
+    const putExam = async (examId: string) => {
+      const put = await admin('PUT', `/admin/exams/${examId}`, {
+        ...exam,
+        occupationCode: occupation.code,
+        policy: { version: policy.version },
+      });
+      if (put.status !== 200) throw new Error(`exam: ${JSON.stringify(put.body)}`);
+    };
+    await putExam(EXAM.id);
     const now = Date.now();
     for (const sessionId of sessions) {
+      // An exam per session: a candidate holds one live attempt per exam, and scenarios run side by side.
+      await putExam(`${EXAM.id}-${sessionId}`);
       await admin('PUT', `/admin/sessions/${sessionId}`, {
-        examId: EXAM.id,
+        examId: `${EXAM.id}-${sessionId}`,
         opensAt: new Date(now - 60_000).toISOString(),
         closesAt: new Date(now + 3_600_000).toISOString(),
         seatLimit: 30,

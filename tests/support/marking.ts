@@ -60,7 +60,12 @@ export async function submittedAttempt(
       item.kind === 'fill-in' ? (item.accepted[0] as string) : item.answer,
     ]),
   );
-  await store.markSubmitted(id, answers, new Date().toISOString(), 'Shaft Ø40h7, Ra 1.6');
+  await store.markSubmitted(id, {
+    at: new Date().toISOString(),
+    by: 'candidate',
+    answers,
+    practicalEvidence: 'Shaft Ø40h7, Ra 1.6',
+  });
   return id;
 }
 

@@ -99,6 +99,7 @@ describe('taking a seat when other candidates take one at the same moment', () =
       now: () => new Date('2027-03-01T01:00:00Z'),
       timeZone: 'Asia/Shanghai',
       startWorkflow: async () => {},
+      startDeadlineTimer: async () => {},
     };
     const error = await startAttempt(deps, 'c-1', 's-1').catch((e: unknown) => e);
     const answer = errorResponse(error, 'req-1');
