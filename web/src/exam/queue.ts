@@ -192,7 +192,7 @@ export class AnswerQueue {
           const sent = s.evidence;
           const reply = await call<{ version: number; stale?: boolean }>(
             `/attempts/${encodeURIComponent(this.attemptId)}/evidence`,
-            { method: 'PUT', body: { text: sent.text, version: sent.version } },
+            { method: 'PUT', body: { evidence: sent.text, version: sent.version } },
           );
           const now = this.state.value;
           if (

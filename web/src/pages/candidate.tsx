@@ -136,8 +136,10 @@ interface AttemptView {
   serverTime?: string;
   paper?: PaperItem[];
   answers?: Record<string, Answer>;
-  items?: Record<string, ServerItem>;
-  evidence?: { text?: string; version?: number };
+  /** Per item: the kept answer, flag and version. */
+  saved?: Record<string, ServerItem>;
+  practicalEvidence?: string | null;
+  evidenceVersion?: number;
   submittedAt?: string;
   result?: { passed: boolean; components: { component: string; score: number; passMark: number }[] };
   certificateNumber?: string;
@@ -152,7 +154,7 @@ async function fetchAttempt(attemptId: string): Promise<AttemptView> {
 
 /** What the server holds per item: per-item versions where the API gives them, else the saved answers. */
 function serverItems(view: AttemptView): Record<string, ServerItem> {
-  if (view.items) return view.items;
+  if (view.saved) return view.saved;
   return Object.fromEntries(
     Object.entries(view.answers ?? {}).map(([id, answer]) => [id, { answer, version: 0 }]),
   );
@@ -189,7 +191,12 @@ export function ExamRunner(props: { attemptId: string }) {
   const attempt = useLoad(async () => {
     const view = await fetchAttempt(props.attemptId);
     if (view.status === 'in-progress') {
-      queue.adoptServer(serverItems(view), view.evidence);
+      queue.adoptServer(
+        serverItems(view),
+        view.evidenceVersion !== undefined
+          ? { text: view.practicalEvidence ?? '', version: view.evidenceVersion }
+          : undefined,
+      );
       void queue.flush();
     }
     return view;
