@@ -93,8 +93,9 @@ describe('web app hosting', () => {
 
   it('sends a strict CSP (no inline, no eval; connect-src the API and the identity provider only) and HSTS', () => {
     const [policy] = Object.values(global.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    if (!policy) throw new Error('no response headers policy');
     const security = (
-      policy?.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, unknown>>
+      policy.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, unknown>>
     ).SecurityHeadersConfig as Record<string, Record<string, unknown>>;
     const csp = String(security.ContentSecurityPolicy?.ContentSecurityPolicy);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
