@@ -323,6 +323,62 @@ describe('the web app in Chromium', () => {
     await checkPage(candidate, 'sessions-en');
   });
 
+  it('time runs out with unsaved work: the server submits what it acknowledged and accepts nothing after', async () => {
+    await api.call('liumin', 'PUT', '/admin/exams/timeout-exam', {
+      ...EXAM_BODY,
+      level: 5,
+      title: { zh: '车工 五级 限时', en: 'Lathe operator, level 5, timed' },
+      rubric: [],
+      graceSeconds: 0,
+    });
+    await api.call('liumin', 'PUT', '/admin/sessions/timeout-session', {
+      examId: 'timeout-exam',
+      opensAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: '内江职业技术学院 实训楼 C301',
+    });
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'zhangwei');
+    await page.waitForURL(`${APP}/sessions`);
+    const card = page.locator('li.card', { hasText: '实训楼 C301' });
+    // Started (by the functions' clock) so that it closes 25 seconds from now.
+    cloud.clock.pin(new Date(Date.now() - EXAM_BODY.timeLimitMinutes * 60_000 + 25_000));
+    try {
+      await card.getByRole('button', { name: '开始考试' }).click();
+      await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+    } finally {
+      cloud.clock.release();
+    }
+    const timedId = page.url().split('/').pop() as string;
+    const first = await answerCurrent(page);
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toBe('所有答案已保存');
+    // The 5-minute warning is already due.
+    await expect.poll(() => page.getByTestId('time-warning').textContent()).toBe('还剩 5 分钟。');
+    await page.context().setOffline(true);
+    onTestFinished(() => page.context().setOffline(false));
+    await page.getByRole('button', { name: '下一题' }).click();
+    await answerCurrent(page);
+    await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
+    const decided = await eventually(
+      async () => {
+        const a = await api.call('zhangwei', 'GET', `/attempts/${timedId}`);
+        return a.status !== 'in-progress' ? a : undefined;
+      },
+      'the server to submit at the deadline',
+      90_000,
+    );
+    expect(decided.submittedBy).toBe('deadline');
+    expect(Object.keys(decided.answers as object)).toEqual([first]);
+    await page.context().setOffline(false);
+    // The queued answer is refused (closed), and the page shows the submitted attempt.
+    await expect
+      .poll(() => page.locator('h2').first().textContent(), { timeout: 40_000 })
+      .toMatch(/已交卷|评分中|合格|不合格/);
+    const final = await api.call('zhangwei', 'GET', `/attempts/${timedId}`);
+    expect(Object.keys(final.answers as object)).toEqual([first]);
+  });
+
   it('no page broke the Content-Security-Policy', () => {
     expect(cspViolations).toEqual([]);
     expect(sessionId).toBe('browser-session');
