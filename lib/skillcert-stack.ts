@@ -122,6 +122,12 @@ export class SkillcertStack extends Stack {
         },
       };
     }
+    // Where the web app is served: the local cloud moves a local demo's origin with its ports (--port-base)
+    // without synthesizing again (local/template.ts replaces it in CORS and redirect URIs).
+    this.templateOptions.metadata = {
+      ...this.templateOptions.metadata,
+      'Skillcert::Web': { origin: deployment.web.origin },
+    };
     this.api = new Api(this, 'Api', {
       jwt,
       // Browsers may call the API from the web app's origin only: no `*` (docs/web.md, Sign-in).

@@ -44,6 +44,8 @@ export interface LocalCloudOptions {
    * one with `cloud.scheduler.trigger(rule)` (`off`).
    */
   schedules?: 'run' | 'off';
+  /** Where the web app is served, if not where the template says (npm start --port-base moves it). */
+  webOrigin?: string;
   /** Receives one line per notable thing (requests, function logs, engine output). */
   logger?: (line: string) => void;
   /**
@@ -116,6 +118,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
     assemblyDir: options.assemblyDir,
     assetManifest,
     issuerBaseUrl: `http://127.0.0.1:${ports.oidc}`,
+    ...(options.webOrigin ? { webOrigin: options.webOrigin } : {}),
   });
 
   const stops: (() => Promise<void>)[] = [];

@@ -49,8 +49,7 @@ async function main() {
 
   say(`skillcert local cloud — region ${region}`);
   say('  synthesizing the CDK app…');
-  // The web app's origin moves with --port-base: CORS and the sign-in redirect URIs name it.
-  const stack = synthesizeRegion({ region, identity, webOrigin: localWebOrigin(region, base) });
+  const stack = synthesizeRegion({ region, identity });
   say(`  running stack ${stack.stackName} from ${stack.assemblyDir}`);
 
   const cloud = await startLocalCloud({
@@ -65,6 +64,9 @@ async function main() {
       eventBridge: base + 4,
       web: base + 5,
     },
+    // The web app's origin moves with --port-base (base + 5): CORS and the sign-in redirect URIs follow it,
+    // without a new synthesis.
+    webOrigin: localWebOrigin(region, base),
     logger: verbose,
   });
 

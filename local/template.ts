@@ -53,6 +53,11 @@ export interface TranslateOptions {
   assetManifest: AssetManifest;
   /** Base URL of the local OIDC issuer; a user pool's issuer is `${issuerBaseUrl}/${userPoolId}`. */
   issuerBaseUrl: string;
+  /**
+   * Where the web app is actually served: replaces the template's web origin (Metadata Skillcert::Web) in
+   * the API's CORS origins and the web client's redirect URIs, as ports replace other addresses.
+   */
+  webOrigin?: string;
 }
 
 /** The local issuer's path for the outside OpenID provider a deployment names. */
@@ -406,6 +411,30 @@ function throttleLimits(settings: Record<string, Json>): ThrottleLimits | undefi
 
 /** Translates a synthesized template into the LocalModel. Throws TemplateTranslationError on what it cannot run. */
 export function translateTemplate(template: CfnTemplate, options: TranslateOptions): LocalModel {
+  const model = translateResources(template, options);
+  const from = objectOf(template.Metadata?.['Skillcert::Web'] as Json | undefined).origin;
+  const to = options.webOrigin;
+  if (typeof from !== 'string' || !to || from === to) return model;
+  // Exact origin, or the origin followed by a path: nothing else is rewritten.
+  const move = (url: string) =>
+    url === from || url.startsWith(`${from}/`) ? `${to}${url.slice(from.length)}` : url;
+  for (const api of model.httpApis) if (api.cors) api.cors.allowOrigins = api.cors.allowOrigins.map(move);
+  for (const pool of model.userPools) {
+    for (const client of pool.clients) {
+      if (client.callbackUrls) client.callbackUrls = client.callbackUrls.map(move);
+      if (client.logoutUrls) client.logoutUrls = client.logoutUrls.map(move);
+    }
+  }
+  // The web app's config.json names the template's origin in its redirect URIs: the site's own origin.
+  for (const site of model.webSites) {
+    site.replacements = [...site.replacements, { remote: from, local: 'web' }].sort(
+      (a, b) => b.remote.length - a.remote.length,
+    );
+  }
+  return model;
+}
+
+function translateResources(template: CfnTemplate, options: TranslateOptions): LocalModel {
   const physical = physicalResources(template, options);
   const resolver = new IntrinsicResolver(template, physical, options);
   const resources = Object.entries(template.Resources ?? {}).filter(

@@ -17,6 +17,7 @@ import {
   acceptsWorkUntil,
   applyItemSave,
   candidateView,
+  canonicalJson,
   checkAnswers,
   checkItemAnswer,
   DEFAULT_GRACE_SECONDS,
@@ -463,7 +464,7 @@ export async function submitAttempt(
   if (current) {
     // A repeat: the work it carries must be what was submitted, or it would be silently dropped.
     const differs =
-      (body.answers !== undefined && JSON.stringify(body.answers) !== JSON.stringify(current.answers)) ||
+      (body.answers !== undefined && canonicalJson(body.answers) !== canonicalJson(current.answers)) ||
       (body.practicalEvidence !== undefined && body.practicalEvidence !== current.practicalEvidence);
     if (differs) {
       throw new HttpError(409, 'already-submitted', ALREADY_SUBMITTED_CHANGED, {

@@ -411,3 +411,94 @@ describe('the Ed25519 proof key', () => {
     }
   });
 });
+
+describe('the web client, translated for the local issuer', () => {
+  it('takes a Cognito client’s CallbackURLs, LogoutURLs, token validity (with units) and rotation', () => {
+    const t = withMachineDefinition(template());
+    (t.Resources as NonNullable<typeof t.Resources>).WebClient = {
+      Type: 'AWS::Cognito::UserPoolClient',
+      Properties: {
+        UserPoolId: { Ref: 'Pool' },
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthScopes: ['openid'],
+        CallbackURLs: ['http://127.0.0.1:4105/callback'],
+        LogoutURLs: ['http://127.0.0.1:4105/'],
+        AccessTokenValidity: 60,
+        IdTokenValidity: 60,
+        RefreshTokenValidity: 10080,
+        TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+        RefreshTokenRotation: { Feature: 'ENABLED', RetryGracePeriodSeconds: 10 },
+      },
+    };
+    const web = translateTemplate(t, options).userPools[0]?.clients.find((c) => c.logicalId === 'WebClient');
+    expect(web).toMatchObject({
+      callbackUrls: ['http://127.0.0.1:4105/callback'],
+      logoutUrls: ['http://127.0.0.1:4105/'],
+      tokenLifetimes: { accessSeconds: 3600, idSeconds: 3600, refreshSeconds: 7 * 86400 },
+      refreshRotation: { retryGraceSeconds: 10 },
+    });
+  });
+
+  it('defaults to Cognito’s lifetimes (hours, hours, days) and no rotation when the template says nothing', () => {
+    const t = withMachineDefinition(template());
+    (t.Resources as NonNullable<typeof t.Resources>).Bare = {
+      Type: 'AWS::Cognito::UserPoolClient',
+      Properties: { UserPoolId: { Ref: 'Pool' } },
+    };
+    const bare = translateTemplate(t, options).userPools[0]?.clients.find((c) => c.logicalId === 'Bare');
+    expect(bare?.tokenLifetimes).toEqual({
+      accessSeconds: 3600,
+      idSeconds: 3600,
+      refreshSeconds: 30 * 86400,
+    });
+    expect(bare?.refreshRotation).toBeUndefined();
+    expect(bare?.callbackUrls).toEqual([]);
+  });
+
+  it('registers an outside provider’s web client with the URLs of the template metadata', () => {
+    const t = withMachineDefinition(template());
+    t.Metadata = {
+      'Skillcert::Identity': {
+        kind: 'oidc',
+        issuer: 'https://sso.example.gov.cn/realms/skillcert',
+        audience: ['web-app', 'partners'],
+        groupsClaim: 'groups',
+        groups: { candidates: 'c', assessors: 'a', admins: 'x' },
+        recognizeScope: 'skillcert/recognize',
+        web: {
+          callbackUrls: ['https://app.example.gov.cn/callback'],
+          logoutUrls: ['https://app.example.gov.cn/'],
+        },
+      },
+    };
+    const stand = translateTemplate(t, options).userPools.find((p) => p.tokenShape === 'oidc');
+    expect(stand?.clients.find((c) => c.clientId === 'web-app')).toMatchObject({
+      generateSecret: false,
+      allowedOAuthFlows: ['code'],
+      callbackUrls: ['https://app.example.gov.cn/callback'],
+      logoutUrls: ['https://app.example.gov.cn/'],
+      refreshRotation: { retryGraceSeconds: 0 },
+    });
+  });
+});
+
+describe('the web app origin, moved with the local ports', () => {
+  it('replaces the template’s origin in CORS and redirect URIs, and nothing else', () => {
+    const t = withMachineDefinition(template());
+    t.Metadata = { ...t.Metadata, 'Skillcert::Web': { origin: 'http://127.0.0.1:4105' } };
+    (t.Resources as NonNullable<typeof t.Resources>).WebClient = {
+      Type: 'AWS::Cognito::UserPoolClient',
+      Properties: {
+        UserPoolId: { Ref: 'Pool' },
+        CallbackURLs: ['http://127.0.0.1:4105/callback', 'http://127.0.0.1:41050/callback'],
+        LogoutURLs: ['http://127.0.0.1:4105/'],
+      },
+    };
+    const moved = translateTemplate(t, { ...options, webOrigin: 'http://127.0.0.1:5105' });
+    const web = moved.userPools[0]?.clients.find((c) => c.logicalId === 'WebClient');
+    expect(web?.callbackUrls).toEqual(['http://127.0.0.1:5105/callback', 'http://127.0.0.1:41050/callback']);
+    expect(web?.logoutUrls).toEqual(['http://127.0.0.1:5105/']);
+    const same = translateTemplate(t, options).userPools[0]?.clients.find((c) => c.logicalId === 'WebClient');
+    expect(same?.callbackUrls?.[0]).toBe('http://127.0.0.1:4105/callback');
+  });
+});
