@@ -34,6 +34,19 @@ export default defineConfig({
           globalSetup: ['tests/support/iam-report-setup.ts'],
         },
       },
+      {
+        // Chromium against the local cloud: one file at a time, like the integration layer.
+        test: {
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          // A page waits on Lambda cold starts and a shared 2-core machine: poll up to 20 s, every 100 ms.
+          expect: { poll: { timeout: 20_000, interval: 100 } },
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

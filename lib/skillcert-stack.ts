@@ -1,6 +1,7 @@
 import { Aws, CfnRule, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Certificate, CertificateValidation, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import type { UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
 import { TIMEOUT_MS as PARTNER_HTTP_TIMEOUT_MS } from '../functions/adapters/http-partner-directory.js';
@@ -16,6 +17,7 @@ import { Observability } from './constructs/observability.js';
 import { Paper } from './constructs/paper.js';
 import { Partners } from './constructs/partners.js';
 import { Signing } from './constructs/signing.js';
+import { WebApp } from './constructs/web-app.js';
 import { type Deployment, issuingRegion, webClientUrls } from './deployments.js';
 import { NOTICE_RETRY } from './notice-retry.js';
 
@@ -53,6 +55,7 @@ export class SkillcertStack extends Stack {
   readonly paper: Paper;
   readonly observability: Observability;
   readonly backup: Backup;
+  readonly web: WebApp;
   readonly deployment: Deployment;
 
   constructor(scope: Construct, id: string, props: SkillcertStackProps) {
@@ -238,6 +241,43 @@ export class SkillcertStack extends Stack {
       c.function.addEnvironment('IDENTITY_GROUPS_CLAIM', groupsClaim);
       if (groupNames) c.function.addEnvironment('IDENTITY_GROUP_NAMES', groupNames);
     }
+
+    // The browser app for all three roles, calling this API and signing in at this identity provider.
+    const cognito = this.identity;
+    const webCertificate = deployment.web.certificate;
+    this.web = new WebApp(this, 'Web', {
+      partition: deployment.aws?.partition ?? 'aws',
+      origin: deployment.web.origin,
+      ...(deployment.web.domain && webCertificate
+        ? {
+            domain: {
+              name: deployment.web.domain,
+              certificate:
+                'arn' in webCertificate
+                  ? { acm: Certificate.fromCertificateArn(this, 'WebCertificate', webCertificate.arn) }
+                  : { iamCertificateId: webCertificate.iamServerCertificateId },
+            },
+          }
+        : {}),
+      config: {
+        apiUrl: deployment.kind === 'aws' ? `https://${region.domain}` : this.api.httpApi.apiEndpoint,
+        issuer: jwt.issuer,
+        clientId: cognito
+          ? cognito.webClient.userPoolClientId
+          : ((idp.kind === 'oidc' ? idp.audience[0] : '') ?? ''),
+        scopes: 'openid profile email',
+        region: {
+          code: deployment.region.code,
+          nameZh: deployment.region.nameZh,
+          nameEn: deployment.region.nameEn,
+          timeZone: deployment.region.timeZone,
+        },
+      },
+      // Cognito's token endpoint is on its managed login domain, not the issuer's host.
+      ...(cognito
+        ? { identityOrigins: [(cognito.userPool.node.findChild('Domain') as UserPoolDomain).baseUrl()] }
+        : {}),
+    });
 
     // Last, so it sees every function and workflow above (and its key comes after the signing key).
     this.observability = new Observability(this, 'Observability', {

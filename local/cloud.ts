@@ -23,6 +23,7 @@ import { startLocalS3 } from './s3.js';
 import { startScheduler } from './scheduler.js';
 import { startStepFunctionsService } from './stepfunctions/index.js';
 import { readStackArtifacts, translateTemplate } from './template.js';
+import { type StartedWebSite, startWebSite } from './web-site.js';
 
 export const LOCAL_AWS_REGION = 'ap-southeast-1';
 
@@ -41,6 +42,8 @@ export interface LocalCloudOptions {
     eventBridge?: number;
     kms?: number;
     s3?: number;
+    /** The web app; by default the loopback origin the template allows in CORS, else a free port. */
+    web?: number;
   };
   region?: string;
   /** Puts a metering proxy in front of DynamoDB Local (benchmarks): see dynamodb-meter.ts. */
@@ -79,6 +82,8 @@ export interface LocalCloudOptions {
 
 export interface LocalCloudEndpoints {
   api: string;
+  /** The web app (the template's CloudFront distribution), when the template has one. */
+  web?: string;
   oidc: string;
   dynamodb: string;
   stepFunctions: string;
@@ -322,6 +327,38 @@ export async function startLocalCloud(options: LocalCloudOptions) {
         })
       : undefined;
     if (httpApi) stops.push(() => httpApi.stop());
+
+    // The web app: the distribution's files and headers with the local endpoints in place of the remote.
+    let web: StartedWebSite | undefined;
+    const [site] = model.webSites;
+    if (site) {
+      const corsLoopback = (api?.cors?.allowOrigins ?? [])
+        .map((o) => /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(o)?.[1])
+        .find((p) => p !== undefined);
+      const start = (port: number) => {
+        const webUrl = `http://127.0.0.1:${port}`;
+        const localUrl = (local: string) =>
+          local === 'api' ? endpoints.api : local === 'web' ? webUrl : local;
+        return startWebSite(site, {
+          port,
+          localize: (text) =>
+            site.replacements.reduce((t, r) => t.split(r.remote).join(localUrl(r.local)), text),
+          logger: log,
+        });
+      };
+      if (options.ports?.web !== undefined) web = await start(options.ports.web);
+      else if (corsLoopback) {
+        // The template's own origin (CORS, sign-in redirects) when free; a test cloud beside `npm start`
+        // gets another port, where the app loads but cannot sign in (its origin is not the template's).
+        web = await start(Number(corsLoopback)).catch(async () => {
+          log(`web app: port ${corsLoopback} is taken; serving on another port without sign-in`);
+          return start(await freePort());
+        });
+      } else web = await start(await freePort());
+      endpoints.web = web.url;
+      const started = web;
+      stops.push(() => started.stop());
+    }
 
     // Started last so every service a scheduled function calls is up; stopped first (stops run reversed).
     const scheduler = startScheduler({

@@ -73,7 +73,7 @@ async function main() {
       stepFunctions: base + 2,
       dynamodb: base + 3,
       eventBridge: base + 4,
-      // base + 5 is the web app's origin (the template's callback URLs name it).
+      web: base + 5,
       kms: base + 6,
       s3: base + 7,
     },
@@ -112,6 +112,18 @@ async function main() {
 
   const [pool] = cloud.model.userPools;
   say('');
+  // The app first: opening it is how a newcomer starts.
+  if (cloud.endpoints.web) {
+    say(`Open the app / 打开应用:  ${cloud.endpoints.web}`);
+    const examples = ['zhangwei', 'liqiang', 'liumin']
+      .map((u) => cloud.oidc.devUsers.find((d) => d.username === u))
+      .filter((d) => d !== undefined);
+    for (const user of examples)
+      say(
+        `  sign in as / 登录  ${user.username.padEnd(10)} ${user.password.padEnd(16)} ${user.groups.join(',')}`,
+      );
+    say('');
+  }
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`  HTTP API        ${cloud.endpoints.api}`);
   for (const route of cloud.model.httpApis[0]?.routes ?? []) {

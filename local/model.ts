@@ -8,6 +8,8 @@ import type { LocalBucket } from './s3.js';
 
 export type { LocalBucket };
 
+import type { LocalWebSite } from './web-site.js';
+
 export const LOCAL_ACCOUNT = '000000000000';
 
 export interface KeySchemaElement {
@@ -261,6 +263,8 @@ export interface LocalModel {
   functions: LocalFunction[];
   stateMachines: LocalStateMachine[];
   httpApis: LocalHttpApi[];
+  /** CloudFront distributions of the template with the files their bucket deployments copy (web-site.ts). */
+  webSites: LocalWebSite[];
   userPools: LocalUserPool[];
   signingKeys: LocalSigningKey[];
   eventBuses: LocalEventBus[];

@@ -31,7 +31,17 @@ export function synthesizeStack(app: App, stackArtifactId?: string): Synthesized
 }
 
 /** Everything a synthesized assembly is made from: the app, the functions and the locked dependencies. */
-const SOURCES = ['lib', 'functions', 'deployments', 'package-lock.json', 'tsconfig.json'];
+const SOURCES = [
+  'lib',
+  'functions',
+  'deployments',
+  'package-lock.json',
+  'tsconfig.json',
+  // The web app's sources: its build is an asset of the template (lib/constructs/web-app.ts).
+  'web/src',
+  'web/index.html',
+  'web/build.ts',
+];
 
 function filesUnder(path: string): string[] {
   const stat = statSync(path, { throwIfNoEntry: false });

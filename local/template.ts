@@ -27,6 +27,7 @@ import {
 } from './model.js';
 import { parseScheduleExpression, ScheduleExpressionError } from './scheduler.js';
 import { type AslState, unfaithfulFields } from './stepfunctions/definition.js';
+import { translateWebSites } from './web-site.js';
 
 export interface CfnResource {
   Type: string;
@@ -156,6 +157,35 @@ function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<stri
         // Ref gives the identifier, which scopes are built from ("skillcert/verify").
         physical = { ref: explicit('Identifier') ?? id, attributes: {} };
         break;
+      case 'AWS::Cognito::UserPoolDomain':
+        physical = { ref: explicit('Domain') ?? id, attributes: {} };
+        break;
+      case 'AWS::S3::Bucket': {
+        const name = explicit('BucketName') ?? `${stackName}-${id}`.toLowerCase().slice(0, 63);
+        physical = {
+          ref: name,
+          attributes: {
+            Arn: `arn:aws:s3:::${name}`,
+            DomainName: `${name}.s3.amazonaws.com`,
+            RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+          },
+        };
+        break;
+      }
+      case 'AWS::CloudFront::Distribution': {
+        const distributionId = `E${shortHash(`${stackName}/${id}`).toUpperCase()}`;
+        physical = {
+          ref: distributionId,
+          attributes: { Id: distributionId, DomainName: `d${shortHash(id)}.cloudfront.net` },
+        };
+        break;
+      }
+      case 'AWS::CloudFront::OriginAccessControl':
+      case 'AWS::CloudFront::CloudFrontOriginAccessIdentity': {
+        const oacId = `E${shortHash(`${stackName}/${id}`).toUpperCase()}`;
+        physical = { ref: oacId, attributes: { Id: oacId, S3CanonicalUserId: shortHash(`canonical/${id}`) } };
+        break;
+      }
       case 'AWS::Cognito::UserPoolGroup':
         physical = { ref: explicit('GroupName') ?? id, attributes: {} };
         break;
@@ -420,6 +450,12 @@ export function translateTemplate(template: CfnTemplate, options: TranslateOptio
       if (client.callbackUrls) client.callbackUrls = client.callbackUrls.map(move);
       if (client.logoutUrls) client.logoutUrls = client.logoutUrls.map(move);
     }
+  }
+  // The web app's config.json names the template's origin in its redirect URIs: the site's own origin.
+  for (const site of model.webSites) {
+    site.replacements = [...site.replacements, { remote: from, local: 'web' }].sort(
+      (a, b) => b.remote.length - a.remote.length,
+    );
   }
   return model;
 }
@@ -840,6 +876,44 @@ function translateResources(template: CfnTemplate, options: TranslateOptions): L
     ]),
   );
 
+  // The web app: its remote endpoints (API, issuer, Cognito's login domain, CloudFront's own domain) are
+  // replaced by the local ones when the site starts (web-site.ts).
+  const originOf = (url: string) => new URL(url).origin;
+  const webReplacements = [
+    ...ofType('AWS::ApiGatewayV2::Api').map(([id]) => ({
+      remote: phys(id).attributes.ApiEndpoint as string,
+      local: 'api',
+    })),
+    ...ofType('AWS::Cognito::UserPool').flatMap(([id]) => {
+      const url = phys(id).attributes.ProviderURL as string;
+      return [
+        { remote: url, local: localIssuer(url) },
+        { remote: originOf(url), local: options.issuerBaseUrl },
+      ];
+    }),
+    ...ofType('AWS::Cognito::UserPoolDomain').map(([id]) => ({
+      remote: `https://${phys(id).ref}.auth.${options.region}.amazoncognito.com`,
+      local: options.issuerBaseUrl,
+    })),
+    ...(outsideIssuer
+      ? [
+          { remote: outsideIssuer, local: localIssuer(outsideIssuer) },
+          { remote: originOf(outsideIssuer), local: options.issuerBaseUrl },
+        ]
+      : []),
+    ...ofType('AWS::CloudFront::Distribution').map(([id]) => ({
+      remote: `https://${phys(id).attributes.DomainName}`,
+      local: 'web',
+    })),
+  ];
+  const byId = new Map(resources);
+  const webSites = translateWebSites(
+    Object.fromEntries(resources),
+    (id) => props(id, byId.get(id) as CfnResource),
+    assetPathForKey,
+    webReplacements,
+  );
+
   return {
     stackName: options.stackName,
     region: options.region,
@@ -857,6 +931,7 @@ function translateResources(template: CfnTemplate, options: TranslateOptions): L
     alarms,
     outputs,
     roles: translateRoles(resources, (id) => props(id, template.Resources?.[id] as CfnResource), phys),
+    webSites,
   };
 }
 

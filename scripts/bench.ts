@@ -1,6 +1,7 @@
 // `npm run bench`: what one certification costs (submit → grade → two marks → issue), measured on the
 // local cloud, against the budgets of architecture.md §6, plus bundle sizes and module init times.
 // Prices and how each figure is measured: docs/costs.md.
+
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { credentialJsonOf } from '../functions/shared/signing.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { DEV_USERS } from '../local/dev-identities.js';
 import { synthesizeRegion } from '../local/synth.js';
+import { buildWeb } from '../web/build.js';
 import { benchIam } from './bench-iam.js';
 import { benchPaper, PAPER_BUDGET } from './bench-paper.js';
 import { benchOfflineVerification } from './bench-verify.js';
@@ -69,6 +71,17 @@ const median = (values: number[]) => {
 };
 
 async function main() {
+  // The web app first: its bundles are built from the sources as they are now.
+  const web = buildWeb();
+  console.log('Web app bundles (gzip -9), exam runner first-load budget 120 KB of JavaScript');
+  for (const b of web.bundles)
+    console.log(
+      `  ${b.entry.padEnd(10)} ${(b.gzipBytes / 1024).toFixed(1).padStart(6)} KB  ${b.files.length} file(s)`,
+    );
+  const share = (100 * web.examRunnerFirstLoadGzipBytes) / web.budgetBytes;
+  console.log(
+    `  exam runner first load (main + candidate) ${(web.examRunnerFirstLoadGzipBytes / 1024).toFixed(1)} KB of ${web.budgetBytes / 1024} KB (${share.toFixed(0)}%)\n`,
+  );
   // First, before the local cloud shares the cores: offline verification against raw ES256.
   const verification = await benchOfflineVerification();
   console.log(

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../lib/app.js';
 import { NOTICE_RETRY } from '../../lib/notice-retry.js';
 import { buildIntegrationFixtureApp, FIXTURE_STACK } from '../fixtures/integration-stack.js';
+import { isOwnFunction } from './support/templates.js';
 
 let template: Template;
 let resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -254,7 +255,9 @@ describe('api', () => {
 
 describe('functions', () => {
   it('all run Node 24 on arm64 with tracing, JSON logs and Powertools settings', () => {
-    const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const functions = Object.entries(resources)
+      .filter(([id, r]) => r.Type === 'AWS::Lambda::Function' && isOwnFunction(id))
+      .map(([, r]) => r);
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
@@ -441,7 +444,9 @@ describe('functions', () => {
 
   // Bundle sizes against the 300 KB budget are a benchmark figure (npm run bench), not a test.
   it('bundles no SDK credential chain that Lambda never needs', () => {
-    for (const [id, fn] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+    for (const [id, fn] of Object.entries(resources).filter(
+      ([fnId, r]) => r.Type === 'AWS::Lambda::Function' && isOwnFunction(fnId),
+    )) {
       const s3Key = (fn.Properties.Code as { S3Key: string }).S3Key;
       const code = readFileSync(
         join(assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'),
@@ -462,7 +467,9 @@ describe('functions', () => {
   });
 
   it('gives every function its own log group with a retention period', () => {
-    for (const [, fn] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function')) {
+    for (const [, fn] of Object.entries(resources).filter(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && isOwnFunction(id),
+    )) {
       const group = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(resources[group]).toMatchObject({
         Type: 'AWS::Logs::LogGroup',
@@ -679,7 +686,9 @@ describe('observability', () => {
     const alarms = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
     const watched = (namespace: string, metric: string) =>
       alarms.filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metric);
-    const functions = Object.keys(resources).filter((id) => resources[id]?.Type === 'AWS::Lambda::Function');
+    const functions = Object.keys(resources).filter(
+      (id) => resources[id]?.Type === 'AWS::Lambda::Function' && isOwnFunction(id),
+    );
     expect(
       watched('AWS/Lambda', 'Errors')
         .map((a) => (a.Properties.Dimensions as { Value: { Ref: string } }[])[0]?.Value.Ref)

@@ -20,6 +20,7 @@ function model(keyPolicyStatements: unknown[]): LocalModel {
     account: ACCOUNT,
     tables: [],
     buckets: [],
+    webSites: [],
     functions: [
       {
         logicalId: 'App',

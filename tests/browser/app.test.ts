@@ -1,0 +1,387 @@
+// The web app in a real browser (Debian's Chromium through playwright-core) against the local cloud
+// derived from the template: a candidate signs in, sits and submits the exam in zh-CN through a network
+// cut and a reload, a second tab goes read-only, two assessors mark from the console, the certificate is
+// issued and downloaded; an admin creates an exam and a session; the same app in English. Every main page
+// is checked with axe-core, at phone width, and photographed at phone and desktop size.
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { synthesizeRegion } from '../../local/synth.js';
+import { EXAM_BODY, EXAM_ID } from '../../scripts/demo-exam.js';
+import { RegionClient, regionOf, setUpExam } from '../../scripts/story.js';
+import { eventually } from '../support/eventually.js';
+import {
+  type BrowserContext,
+  checkPage,
+  expectAccessible,
+  launchChromium,
+  newContext,
+  type Page,
+  signIn,
+} from './support.js';
+
+/** A fixed loopback origin for the app under test (away from every region's npm start ports). */
+const WEB_PORT = 4199;
+const APP = `http://127.0.0.1:${WEB_PORT}`;
+
+let cloud: LocalCloud;
+let api: RegionClient;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let sessionId: string;
+const contexts: BrowserContext[] = [];
+const cspViolations: string[] = [];
+
+async function context(viewport?: { width: number; height: number }) {
+  const made = await newContext(browser, viewport);
+  contexts.push(made.context);
+  made.context.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return made.context;
+}
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  // The default marking timeout (three days): the integration tests' four seconds would move a review
+  // to another assessor while the page is open.
+  const stack = synthesizeRegion({ webOrigin: APP });
+  cloud = await startLocalCloud({
+    assemblyDir: stack.assemblyDir,
+    stackArtifactId: stack.stackArtifactId,
+    storage: { kind: 'memory' },
+    schedules: 'off',
+    ports: { web: WEB_PORT },
+  });
+  api = new RegionClient(regionOf('neijiang', cloud));
+  sessionId = await setUpExam(api, undefined, { sessionId: 'browser-session', openForHours: 4 });
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  await cloud?.stop();
+});
+
+/** The demo bank's right answer for an item, as the page enters it. */
+function keyOf(itemId: string) {
+  const item = EXAM_BODY.items.find((i) => i.id === itemId);
+  if (!item) throw new Error(`no item ${itemId}`);
+  return item;
+}
+
+/** Answers the item on screen with its right answer, through the controls a candidate uses. */
+async function answerCurrent(page: Page) {
+  const heading = page.locator('#item-h');
+  await expect.poll(() => heading.isVisible()).toBe(true);
+  const input = page.locator('.item [name^="answer-"]').first();
+  const name = (await input.getAttribute('name')) as string;
+  const item = keyOf(name.replace(/^answer-/, ''));
+  if (item.kind === 'fill-in')
+    await page.fill(`#${name}`, (item as { accepted: string[] }).accepted[0] as string);
+  else if (item.kind === 'true-false')
+    await page.getByRole('radio', { name: (item as { answer: boolean }).answer ? '正确' : '错误' }).check();
+  else if (item.kind === 'single')
+    await page.check(`input[name="${name}"][value="${(item as { answer: string }).answer}"]`);
+  else
+    for (const id of (item as { answer: string[] }).answer)
+      await page.check(`input[name="${name}"][value="${id}"]`);
+  return item.id;
+}
+
+describe('the web app in Chromium', () => {
+  let candidate: Page;
+  let attemptId: string;
+
+  it('opens in zh-CN with a sign-in button, under the template’s security headers', async () => {
+    const page = await (await context()).newPage();
+    const response = await page.goto(APP);
+    const headers = response?.headers() ?? {};
+    expect(headers['content-security-policy']).toContain("script-src 'self'");
+    expect(headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(headers['content-security-policy']).toContain(`connect-src 'self' ${cloud.endpoints.api}`);
+    expect(headers['x-frame-options']).toBe('DENY');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('欢迎');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    await checkPage(page, 'welcome');
+  });
+
+  it('a candidate signs in, starts the session and sees the paper with the server clock', async () => {
+    candidate = await (await context()).newPage();
+    await signIn(candidate, APP, 'zhangwei');
+    await candidate.waitForURL(`${APP}/sessions`);
+    await expect.poll(() => candidate.locator('h1').textContent()).toBe('可报考的考试');
+    await expect.poll(() => candidate.getByText('内江职业技术学院 实训楼 A204').count()).toBeGreaterThan(0);
+    await checkPage(candidate, 'sessions');
+    const card = candidate.locator('li.card', { hasText: '内江职业技术学院' }).first();
+    await card.getByRole('button', { name: '开始考试' }).click();
+    await candidate.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+    attemptId = candidate.url().split('/').pop() as string;
+    await expect
+      .poll(() => candidate.locator('.timer strong').textContent())
+      .toMatch(/^1:29:\d\d$|^1:30:00$/);
+    await expect.poll(() => candidate.locator('.navigator .nav-item').count()).toBe(12); // 10 items, practical, review
+    await checkPage(candidate, 'exam-runner');
+  });
+
+  it('answers are saved per item and shown as saved only after the server acknowledged them', async () => {
+    await answerCurrent(candidate);
+    await expect.poll(() => candidate.getByTestId('save-state').textContent()).toBe('所有答案已保存');
+    const saved = await api.call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    expect(Object.keys(saved.answers as object)).toHaveLength(1);
+    await candidate.getByRole('button', { name: '下一题' }).click();
+    await answerCurrent(candidate);
+    await expect.poll(() => candidate.getByTestId('save-state').textContent()).toBe('所有答案已保存');
+  });
+
+  it('with the network cut, answers wait in the queue behind a banner and reach the server when it returns', async () => {
+    await candidate.context().setOffline(true);
+    onTestFinished(() => candidate.context().setOffline(false));
+    await candidate.getByRole('button', { name: '下一题' }).click();
+    const third = await answerCurrent(candidate);
+    await candidate.getByRole('button', { name: '下一题' }).click();
+    const fourth = await answerCurrent(candidate);
+    await expect.poll(() => candidate.getByTestId('offline-banner').isVisible()).toBe(true);
+    expect(await candidate.getByTestId('save-state').textContent()).toMatch(/^\d+ 项尚未保存到服务器$/);
+    const during = await api.call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    expect(Object.keys(during.answers as object)).not.toContain(third);
+    await candidate.context().setOffline(false);
+    await expect
+      .poll(() => candidate.getByTestId('save-state').textContent(), { timeout: 40_000 })
+      .toBe('所有答案已保存');
+    await expect.poll(() => candidate.getByTestId('offline-banner').count()).toBe(0);
+    const after = await api.call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    expect(Object.keys(after.answers as object)).toEqual(expect.arrayContaining([third, fourth]));
+    expect(Object.keys(after.answers as object)).toHaveLength(4);
+  });
+
+  it('a reload in the middle resumes the same attempt at the same item with every answer', async () => {
+    const before = await candidate.locator('#item-h').textContent();
+    await candidate.reload();
+    await expect.poll(() => candidate.locator('#item-h').textContent()).toBe(before);
+    await expect.poll(() => candidate.locator('.nav-item.answered').count()).toBe(4);
+  });
+
+  it('a second tab on the same attempt is read-only', async () => {
+    const second = await candidate.context().newPage();
+    await second.goto(`${APP}/attempts/${attemptId}`);
+    await expect.poll(() => second.getByTestId('read-only').isVisible()).toBe(true);
+    expect(await second.locator('.item input').first().isDisabled()).toBe(true);
+    await expectAccessible(second, 'read-only second tab');
+    await second.close();
+  });
+
+  it('the candidate finishes by keyboard, reviews, enters practical evidence and submits', async () => {
+    for (let i = 0; i < 6; i++) {
+      await candidate.getByRole('button', { name: '下一题' }).focus();
+      await candidate.keyboard.press('Enter');
+      await answerCurrent(candidate);
+    }
+    await candidate.getByRole('button', { name: '实操作品' }).last().click();
+    await candidate.fill(
+      '#evidence',
+      '外圆 Ø40h7 实测 39.985，长度 120.04，Ra 1.6 达标；先粗车后精车，硬质合金 YT15。',
+    );
+    await candidate.locator('section.card').getByRole('button', { name: '检查并交卷' }).click();
+    await expect.poll(() => candidate.locator('table.review tbody tr').count()).toBe(10);
+    await checkPage(candidate, 'exam-review');
+    await candidate.locator('section.card').getByRole('button', { name: '交卷' }).click();
+    await expect.poll(() => candidate.getByText('所有题目均已作答。').isVisible()).toBe(true);
+    await candidate.getByRole('button', { name: '确认交卷' }).click();
+    await candidate.waitForURL(/\/me\/attempts\?submitted=/);
+    const submitted = await api.call('zhangwei', 'GET', `/attempts/${attemptId}`);
+    expect(submitted.status).not.toBe('in-progress');
+    expect(Object.keys(submitted.answers as object)).toHaveLength(10);
+    await checkPage(candidate, 'my-attempts');
+  });
+
+  it('two assessors mark the practical work from the console, blind, within the rubric', async () => {
+    const marked: string[] = [];
+    await eventually(
+      async () => {
+        for (const username of ['liqiang', 'wangfang', 'chengang', 'zhaolei']) {
+          if (marked.includes(username)) continue;
+          const queue = await api.call(username, 'GET', '/assessor/reviews').catch(() => ({ reviews: [] }));
+          if ((queue.reviews as unknown[]).length > 0) marked.push(username);
+        }
+        return marked.length >= 2 ? true : undefined;
+      },
+      'two assessors with a review',
+      60_000,
+    );
+    for (const [n, username] of marked.slice(0, 2).entries()) {
+      const page = await (await context()).newPage();
+      await signIn(page, APP, username);
+      await page.waitForURL(`${APP}/assessor`);
+      const open = page.getByRole('link', { name: '开始评阅' }).first();
+      await expect
+        .poll(async () => ((await open.count()) > 0 ? 'listed' : await page.locator('main').textContent()))
+        .toBe('listed');
+      expect(await page.content()).not.toContain('张伟');
+      if (n === 0) await checkPage(page, 'assessor-queue');
+      await open.click();
+      await expect.poll(() => page.locator('fieldset.criterion').count()).toBe(4);
+      expect(await page.locator('pre.evidence').textContent()).toContain('Ø40h7');
+      // The rubric's limit is enforced next to the field.
+      const first = page.locator('fieldset.criterion input[type=number]').first();
+      await first.fill('41');
+      await page.getByRole('button', { name: '提交评分' }).click();
+      await expect
+        .poll(() => page.locator('.field-error').first().textContent())
+        .toBe('得分须在 0 到 40 之间。');
+      if (n === 0) await checkPage(page, 'assessor-review');
+      const points = [36, 22, 13, 18];
+      const inputs = page.locator('fieldset.criterion input[type=number]');
+      for (const [i, p] of points.entries()) await inputs.nth(i).fill(String(p));
+      await page.getByRole('button', { name: '提交评分' }).click();
+      await expect
+        .poll(async () =>
+          page.url().endsWith('/assessor?done=marked')
+            ? 'marked'
+            : await page.locator('.alert').allTextContents(),
+        )
+        .toBe('marked');
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('评分已提交。');
+    }
+  });
+
+  it('the certificate is issued and downloadable from my certificates (JWS and JSON)', async () => {
+    await eventually(
+      async () => {
+        const a = await api.call('zhangwei', 'GET', `/attempts/${attemptId}`);
+        return a.status === 'passed' ? a : undefined;
+      },
+      'the attempt to pass',
+      90_000,
+    );
+    await candidate.goto(`${APP}/me/certificates`);
+    await expect.poll(() => candidate.locator('li.card').count()).toBe(1);
+    await checkPage(candidate, 'my-certificates');
+    const [jws] = await Promise.all([
+      candidate.waitForEvent('download'),
+      candidate.getByRole('button', { name: '下载签名凭证（JWS）' }).click(),
+    ]);
+    const token = await readFile((await jws.path()) as string, 'utf8');
+    expect(token.split('.')).toHaveLength(3);
+    const [json] = await Promise.all([
+      candidate.waitForEvent('download'),
+      candidate.getByRole('button', { name: '下载凭证（JSON）' }).click(),
+    ]);
+    const credential = JSON.parse(await readFile((await json.path()) as string, 'utf8')) as {
+      type: string[];
+    };
+    expect(credential.type).toContain('OpenBadgeCredential');
+  });
+
+  it('an admin creates an exam and a session, with the API’s validation error next to its field', async () => {
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liumin');
+    await page.waitForURL(`${APP}/admin`);
+    await checkPage(page, 'admin-occupations');
+    await page.getByRole('link', { name: '考试' }).click();
+    await page.fill('input[name="examId"]', 'browser-exam');
+    await page.fill('input[name="occupationCode"]', '6-18-01-01');
+    await page.fill('input[name="titleZh"]', '车工 五级 浏览器测试');
+    await page.fill('input[name="timeLimitMinutes"]', '60');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/已保存/);
+    expect((await api.call('liumin', 'GET', '/admin/exams?limit=100')).exams).toEqual(
+      expect.arrayContaining([expect.objectContaining({ examId: 'browser-exam' })]),
+    );
+    await checkPage(page, 'admin-exams');
+    await page.getByRole('link', { name: '考场' }).click();
+    await page.fill('input[name="sessionId"]', 'browser-made-session');
+    await page.selectOption('select[name="examId"]', 'browser-exam');
+    await page.fill('input[name="opensAt"]', '2026-12-01T08:00');
+    await page.fill('input[name="closesAt"]', '2026-12-01T12:00');
+    await page.fill('input[name="seatLimit"]', '2.5');
+    await page.fill('input[name="location"]', '内江职业技术学院 实训楼 B101');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    // A refused seat limit shows under the seat field, not only at the top of the form.
+    await expect
+      .poll(() => page.locator('.field.invalid label').first().textContent(), { timeout: 10_000 })
+      .toBe('座位数');
+    await page.fill('input[name="seatLimit"]', '30');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('已保存。');
+    await checkPage(page, 'admin-sessions');
+  });
+
+  it('the same app in English: switched on any page and remembered', async () => {
+    await candidate.goto(`${APP}/me/attempts`);
+    await candidate.getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => candidate.locator('h1').textContent()).toBe('My attempts');
+    await candidate.reload();
+    await expect.poll(() => candidate.locator('h1').textContent()).toBe('My attempts');
+    expect(await candidate.getAttribute('html', 'lang')).toBe('en');
+    await candidate.goto(`${APP}/me/certificates`);
+    await expect
+      .poll(() => candidate.getByRole('button', { name: 'Download the signed credential (JWS)' }).count())
+      .toBe(1);
+    await checkPage(candidate, 'my-certificates-en');
+    await candidate.goto(`${APP}/sessions`);
+    await expect.poll(() => candidate.locator('h1').textContent()).toBe('Exams open to you');
+    await checkPage(candidate, 'sessions-en');
+  });
+
+  it('time runs out with unsaved work: the server submits what it acknowledged and accepts nothing after', async () => {
+    await api.call('liumin', 'PUT', '/admin/exams/timeout-exam', {
+      ...EXAM_BODY,
+      level: 5,
+      title: { zh: '车工 五级 限时', en: 'Lathe operator, level 5, timed' },
+      rubric: [],
+      graceSeconds: 0,
+    });
+    await api.call('liumin', 'PUT', '/admin/sessions/timeout-session', {
+      examId: 'timeout-exam',
+      opensAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: '内江职业技术学院 实训楼 C301',
+    });
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'zhangwei');
+    await page.waitForURL(`${APP}/sessions`);
+    const card = page.locator('li.card', { hasText: '实训楼 C301' });
+    // Started (by the functions' clock) so that it closes 25 seconds from now.
+    cloud.clock.pin(new Date(Date.now() - EXAM_BODY.timeLimitMinutes * 60_000 + 25_000));
+    try {
+      await card.getByRole('button', { name: '开始考试' }).click();
+      await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+    } finally {
+      cloud.clock.release();
+    }
+    const timedId = page.url().split('/').pop() as string;
+    const first = await answerCurrent(page);
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toBe('所有答案已保存');
+    // The 5-minute warning is already due.
+    await expect.poll(() => page.getByTestId('time-warning').textContent()).toBe('还剩 5 分钟。');
+    await page.context().setOffline(true);
+    onTestFinished(() => page.context().setOffline(false));
+    await page.getByRole('button', { name: '下一题' }).click();
+    await answerCurrent(page);
+    await expect.poll(() => page.getByTestId('offline-banner').isVisible()).toBe(true);
+    const decided = await eventually(
+      async () => {
+        const a = await api.call('zhangwei', 'GET', `/attempts/${timedId}`);
+        return a.status !== 'in-progress' ? a : undefined;
+      },
+      'the server to submit at the deadline',
+      90_000,
+    );
+    expect(decided.submittedBy).toBe('deadline');
+    expect(Object.keys(decided.answers as object)).toEqual([first]);
+    await page.context().setOffline(false);
+    // The queued answer is refused (closed), and the page shows the submitted attempt.
+    await expect
+      .poll(() => page.locator('h2').first().textContent(), { timeout: 40_000 })
+      .toMatch(/已交卷|评分中|合格|不合格/);
+    const final = await api.call('zhangwei', 'GET', `/attempts/${timedId}`);
+    expect(Object.keys(final.answers as object)).toEqual([first]);
+  });
+
+  it('no page broke the Content-Security-Policy', () => {
+    expect(cspViolations).toEqual([]);
+    expect(sessionId).toBe('browser-session');
+    expect(EXAM_ID).toBe('lathe-operator-level-4');
+  });
+});

@@ -1,0 +1,802 @@
+// The admin console: everything `npm run demo` does through the API — occupations, exams with item bank,
+// blueprint and rubric, sessions, people and the assessor pool, partner regions and agreements,
+// certificate status, signing keys. Each form shows the API's validation error next to its field.
+import { useSignal } from '@preact/signals';
+import type { JSX } from 'preact';
+import { call } from '../api';
+import { bilingual, t } from '../i18n';
+import { Alert, Field, fieldErrorOf, Loading, levelName, Notice, Page, statusName, useLoad } from '../ui';
+
+const SECTIONS = [
+  'occupations',
+  'exams',
+  'sessions',
+  'people',
+  'partners',
+  'agreements',
+  'certificates',
+  'keys',
+];
+
+export function AdminPage(props: { section: string }) {
+  const section = SECTIONS.includes(props.section) ? props.section : 'occupations';
+  const Section = {
+    occupations: Occupations,
+    exams: Exams,
+    sessions: Sessions,
+    people: People,
+    partners: Partners,
+    agreements: Agreements,
+    certificates: Certificates,
+    keys: SigningKeys,
+  }[section] as () => JSX.Element;
+  return (
+    <Page title={t(`admin.${section}.title`)}>
+      <nav class="tabs" aria-label={t('admin.sections')}>
+        {SECTIONS.map((s) => (
+          <a key={s} href={`/admin/${s}`} aria-current={s === section ? 'page' : undefined}>
+            {t(`admin.${s}.title`)}
+          </a>
+        ))}
+      </nav>
+      <Section />
+    </Page>
+  );
+}
+
+/**
+ * One form's state: values by field name, the error the API (or the page) gave for each field, and a
+ * form-level error for the rest. An API error naming `rubric.2.maxPoints` lands on the `rubric` field.
+ */
+function useForm<T extends Record<string, string>>(initial: T) {
+  const values = useSignal<T>(initial);
+  const errors = useSignal<Record<string, string>>({});
+  const formError = useSignal<unknown>(undefined);
+  const done = useSignal<string | undefined>(undefined);
+  const busy = useSignal(false);
+  const set = (name: keyof T & string) => (e: Event) => {
+    values.value = { ...values.value, [name]: (e.currentTarget as HTMLInputElement).value };
+  };
+  const submit = (send: (v: T) => Promise<string>) => async (event: Event) => {
+    event.preventDefault();
+    busy.value = true;
+    errors.value = {};
+    formError.value = undefined;
+    done.value = undefined;
+    try {
+      done.value = await send(values.value);
+    } catch (e) {
+      const { field, text } = fieldErrorOf(e);
+      const names = Object.keys(values.value);
+      const owner = field
+        ? names
+            .filter((n) => field === n || field.startsWith(`${n}.`) || n.startsWith(`${field}`))
+            .sort((a, b) => b.length - a.length)[0]
+        : undefined;
+      if (owner) errors.value = { [owner]: text };
+      else if (e instanceof FieldProblem) errors.value = { [e.field]: e.message };
+      else formError.value = e;
+    } finally {
+      busy.value = false;
+    }
+  };
+  return { values, errors, formError, done, busy, set, submit };
+}
+
+/** A problem the page finds in one field before anything is sent. */
+class FieldProblem extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Form<T extends Record<string, string>> = ReturnType<typeof useForm<T>>;
+
+function Input<T extends Record<string, string>>(props: {
+  form: Form<T>;
+  name: keyof T & string;
+  label: string;
+  hint?: string;
+  type?: 'text' | 'number' | 'url' | 'date' | 'datetime-local';
+  required?: boolean;
+  multiline?: number;
+  options?: [string, string][];
+}) {
+  const { form, name } = props;
+  const value = form.values.value[name] ?? '';
+  return (
+    <Field
+      label={props.label}
+      name={name}
+      error={form.errors.value[name]}
+      {...(props.hint ? { hint: props.hint } : {})}
+    >
+      {(attrs) =>
+        props.options ? (
+          <select {...attrs} value={value} onChange={form.set(name)} required={props.required}>
+            {props.options.map(([v, label]) => (
+              <option key={v} value={v}>
+                {label}
+              </option>
+            ))}
+          </select>
+        ) : props.multiline ? (
+          <textarea
+            {...attrs}
+            rows={props.multiline}
+            value={value}
+            onInput={form.set(name)}
+            required={props.required}
+          />
+        ) : (
+          <input
+            {...attrs}
+            type={(props.type ?? 'text') as 'text'}
+            value={value}
+            onInput={form.set(name)}
+            required={props.required}
+          />
+        )
+      }
+    </Field>
+  );
+}
+
+function Submit(props: { form: Form<Record<string, string>>; label: string }) {
+  return (
+    <>
+      <Alert error={props.form.formError.value} />
+      {props.form.done.value && (
+        <p class="notice" role="status">
+          {props.form.done.value}
+        </p>
+      )}
+      <button type="submit" class="primary" disabled={props.form.busy.value}>
+        {props.form.busy.value ? t('common.working') : props.label}
+      </button>
+    </>
+  );
+}
+
+const path = (...parts: string[]) => parts.map(encodeURIComponent).join('/');
+const levelOptions = (): [string, string][] =>
+  ['5', '4', '3', '2', '1'].map((l) => [l, levelName(Number(l))]);
+const lines = (text: string) =>
+  text
+    .split(/[\n,，、]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+/** A datetime-local value (the region's wall clock, Beijing time) as an instant with its offset. */
+const beijing = (local: string) => (local ? `${local.length === 16 ? `${local}:00` : local}+08:00` : '');
+
+function parseJson(field: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new FieldProblem(field, t('admin.badJson'));
+  }
+}
+
+function Occupations() {
+  const form = useForm({ code: '', nameZh: '', nameEn: '' });
+  return (
+    <form
+      class="card"
+      onSubmit={form.submit(async (v) => {
+        if (!v.code) throw new FieldProblem('code', t('admin.required'));
+        await call(`/admin/occupations/${path(v.code)}`, {
+          method: 'PUT',
+          body: { nameZh: v.nameZh, nameEn: v.nameEn },
+        });
+        return t('admin.saved');
+      })}
+      noValidate
+    >
+      <p class="muted">{t('admin.occupations.help')}</p>
+      <Input form={form} name="code" label={t('admin.occupations.code')} hint="6-18-01-01" required />
+      <Input form={form} name="nameZh" label={t('admin.occupations.nameZh')} required />
+      <Input form={form} name="nameEn" label={t('admin.occupations.nameEn')} required />
+      <Submit form={form as never} label={t('admin.save')} />
+    </form>
+  );
+}
+
+interface ExamRow {
+  examId: string;
+  title: { zh: string; en?: string };
+  occupation: { code: string; nameZh: string; nameEn?: string };
+  level: number;
+  items: number;
+  policy: { version: string; hash?: string };
+}
+
+const EXAMPLE_ITEMS = JSON.stringify(
+  [
+    {
+      id: 'q01',
+      kind: 'single',
+      topic: 'safety',
+      stem: { zh: '操作车床时，下列哪项是正确的？' },
+      options: [
+        { id: 'a', text: { zh: '戴手套操作' } },
+        { id: 'b', text: { zh: '戴防护眼镜' } },
+      ],
+      answer: 'b',
+    },
+  ],
+  null,
+  2,
+);
+
+function Exams() {
+  const list = useLoad(() => call<{ exams: ExamRow[] }>('/admin/exams?limit=100'));
+  const form = useForm({
+    examId: '',
+    occupationCode: '',
+    level: '4',
+    titleZh: '',
+    titleEn: '',
+    timeLimitMinutes: '90',
+    policyVersion: '2026.1',
+    yearsOfWorkInstead: '',
+    validityYears: '',
+    items: EXAMPLE_ITEMS,
+    sections: 'safety-single,single,safety,1,10',
+    rubric: 'setup,装夹与对刀,Setup and tool touch-off,40',
+  });
+  const rows = (field: string, text: string, width: number) =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l, i) => {
+        const cells = l.split(',').map((c) => c.trim());
+        if (cells.length !== width)
+          throw new FieldProblem(field, t('admin.exams.rowShape', { row: i + 1, n: width }));
+        return cells;
+      });
+  return (
+    <>
+      <section class="card" aria-labelledby="exam-list-h">
+        <h2 id="exam-list-h">{t('admin.exams.list')}</h2>
+        <Alert error={list.error.value} />
+        {list.loading.value && !list.data.value && <Loading />}
+        <ul>
+          {list.data.value?.exams.map((e) => (
+            <li key={e.examId}>
+              <strong>{bilingual(e.title)}</strong> <span class="mono">{e.examId}</span> ·{' '}
+              {levelName(e.level)} · {t('admin.exams.itemCount', { count: e.items })} ·{' '}
+              {t('admin.exams.policy', { version: e.policy.version })}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <form
+        class="card"
+        noValidate
+        onSubmit={form.submit(async (v) => {
+          if (!v.examId) throw new FieldProblem('examId', t('admin.required'));
+          const items = parseJson('items', v.items);
+          const sections = rows('sections', v.sections, 5).map(([id, kind, topic, count, points]) => ({
+            id,
+            kind,
+            ...(topic ? { topic } : {}),
+            count: Number(count),
+            pointsPerItem: Number(points),
+          }));
+          const rubric = rows('rubric', v.rubric, 4).map(([id, zh, en, max]) => ({
+            id,
+            description: { zh, ...(en ? { en } : {}) },
+            maxPoints: Number(max),
+          }));
+          const reply = await call<{ items?: number }>(`/admin/exams/${path(v.examId)}`, {
+            method: 'PUT',
+            body: {
+              occupationCode: v.occupationCode,
+              level: Number(v.level),
+              title: { zh: v.titleZh, ...(v.titleEn ? { en: v.titleEn } : {}) },
+              items,
+              sections,
+              rubric,
+              timeLimitMinutes: Number(v.timeLimitMinutes),
+              policy: { version: v.policyVersion },
+              ...(v.yearsOfWorkInstead ? { yearsOfWorkInstead: Number(v.yearsOfWorkInstead) } : {}),
+              ...(v.validityYears ? { validityYears: Number(v.validityYears) } : {}),
+            },
+          });
+          void list.reload();
+          return t('admin.exams.saved', { count: reply.items ?? 0 });
+        })}
+      >
+        <h2>{t('admin.exams.edit')}</h2>
+        <Input
+          form={form}
+          name="examId"
+          label={t('admin.exams.examId')}
+          hint="lathe-operator-level-4"
+          required
+        />
+        <Input form={form} name="occupationCode" label={t('exam.occupation')} hint="6-18-01-01" required />
+        <Input form={form} name="level" label={t('exam.level')} options={levelOptions()} />
+        <Input form={form} name="titleZh" label={t('admin.exams.titleZh')} required />
+        <Input form={form} name="titleEn" label={t('admin.exams.titleEn')} />
+        <Input form={form} name="timeLimitMinutes" label={t('exam.timeLimit')} type="number" required />
+        <Input form={form} name="policyVersion" label={t('admin.exams.policyVersion')} required />
+        <Input form={form} name="yearsOfWorkInstead" label={t('admin.exams.yearsInstead')} type="number" />
+        <Input form={form} name="validityYears" label={t('admin.exams.validityYears')} type="number" />
+        <Input
+          form={form}
+          name="items"
+          label={t('admin.exams.items')}
+          hint={t('admin.exams.itemsHint')}
+          multiline={10}
+        />
+        <Input
+          form={form}
+          name="sections"
+          label={t('admin.exams.sections')}
+          hint={t('admin.exams.sectionsHint')}
+          multiline={4}
+        />
+        <Input
+          form={form}
+          name="rubric"
+          label={t('admin.exams.rubric')}
+          hint={t('admin.exams.rubricHint')}
+          multiline={4}
+        />
+        <Submit form={form as never} label={t('admin.save')} />
+      </form>
+    </>
+  );
+}
+
+function Sessions() {
+  const exams = useLoad(() => call<{ exams: ExamRow[] }>('/admin/exams?limit=100'));
+  const form = useForm({
+    sessionId: '',
+    examId: '',
+    opensAt: '',
+    closesAt: '',
+    seatLimit: '40',
+    location: '',
+  });
+  const examOptions: [string, string][] = [
+    ['', t('admin.sessions.chooseExam')],
+    ...(exams.data.value?.exams ?? []).map((e): [string, string] => [
+      e.examId,
+      `${bilingual(e.title)} (${e.examId})`,
+    ]),
+  ];
+  return (
+    <form
+      class="card"
+      noValidate
+      onSubmit={form.submit(async (v) => {
+        if (!v.sessionId) throw new FieldProblem('sessionId', t('admin.required'));
+        if (!v.examId) throw new FieldProblem('examId', t('admin.required'));
+        await call(`/admin/sessions/${path(v.sessionId)}`, {
+          method: 'PUT',
+          body: {
+            examId: v.examId,
+            opensAt: beijing(v.opensAt),
+            closesAt: beijing(v.closesAt),
+            seatLimit: Number(v.seatLimit),
+            location: v.location,
+          },
+        });
+        return t('admin.saved');
+      })}
+    >
+      <Alert error={exams.error.value} />
+      <Input
+        form={form}
+        name="sessionId"
+        label={t('admin.sessions.sessionId')}
+        hint="2026-12-lathe-a204"
+        required
+      />
+      <Input form={form} name="examId" label={t('admin.sessions.exam')} options={examOptions} required />
+      <Input
+        form={form}
+        name="opensAt"
+        label={t('admin.sessions.opensAt')}
+        type="datetime-local"
+        hint={t('admin.beijingTime')}
+        required
+      />
+      <Input
+        form={form}
+        name="closesAt"
+        label={t('admin.sessions.closesAt')}
+        type="datetime-local"
+        hint={t('admin.beijingTime')}
+        required
+      />
+      <Input form={form} name="seatLimit" label={t('admin.sessions.seatLimit')} type="number" required />
+      <Input form={form} name="location" label={t('sessions.location')} required />
+      <Submit form={form as never} label={t('admin.save')} />
+    </form>
+  );
+}
+
+function People() {
+  const form = useForm({
+    sub: '',
+    name: '',
+    employer: '',
+    trainingOrg: '',
+    roles: 'candidate',
+    senior: 'false',
+    yearsOfWork: '',
+    nationalId: '',
+  });
+  const found = useSignal<Record<string, unknown> | undefined>(undefined);
+  const lookupError = useSignal<unknown>(undefined);
+  const lookup = async () => {
+    lookupError.value = undefined;
+    try {
+      if (!form.values.value.sub) throw new Notice(t('admin.people.subFirst'));
+      found.value = await call(`/admin/people/${path(form.values.value.sub)}`);
+    } catch (e) {
+      found.value = undefined;
+      lookupError.value = e;
+    }
+  };
+  return (
+    <form
+      class="card"
+      noValidate
+      onSubmit={form.submit(async (v) => {
+        if (!v.sub) throw new FieldProblem('sub', t('admin.required'));
+        const years: Record<string, number> = {};
+        for (const pair of lines(v.yearsOfWork)) {
+          const [code, n] = pair.split(/[=:：]/).map((s) => s.trim());
+          if (!code || !n || !Number.isInteger(Number(n)))
+            throw new FieldProblem('yearsOfWork', t('admin.people.yearsShape'));
+          years[code] = Number(n);
+        }
+        await call(`/admin/people/${path(v.sub)}`, {
+          method: 'PUT',
+          body: {
+            name: v.name,
+            employer: v.employer,
+            trainingOrg: v.trainingOrg,
+            roles: lines(v.roles),
+            senior: v.senior === 'true',
+            yearsOfWork: years,
+            ...(v.nationalId ? { nationalId: v.nationalId } : {}),
+          },
+        });
+        return t('admin.saved');
+      })}
+    >
+      <p class="muted">{t('admin.people.help')}</p>
+      <Input form={form} name="sub" label={t('admin.people.sub')} hint={t('admin.people.subHint')} required />
+      <button type="button" onClick={() => void lookup()}>
+        {t('admin.people.lookup')}
+      </button>
+      <Alert error={lookupError.value} />
+      {found.value && <Record value={found.value} />}
+      <Input form={form} name="name" label={t('admin.people.name')} required />
+      <Input form={form} name="employer" label={t('admin.people.employer')} />
+      <Input form={form} name="trainingOrg" label={t('admin.people.trainingOrg')} />
+      <Input
+        form={form}
+        name="roles"
+        label={t('admin.people.roles')}
+        options={[
+          ['candidate', t('roles.candidate')],
+          ['assessor', t('roles.assessor')],
+          ['admin', t('roles.admin')],
+          ['candidate,assessor', `${t('roles.candidate')} + ${t('roles.assessor')}`],
+        ]}
+      />
+      <Input
+        form={form}
+        name="senior"
+        label={t('admin.people.senior')}
+        options={[
+          ['false', t('common.no')],
+          ['true', t('common.yes')],
+        ]}
+      />
+      <Input form={form} name="yearsOfWork" label={t('admin.people.yearsOfWork')} hint="6-18-01-01=6" />
+      <Input
+        form={form}
+        name="nationalId"
+        label={t('admin.people.nationalId')}
+        hint={t('admin.people.nationalIdHint')}
+      />
+      <Submit form={form as never} label={t('admin.save')} />
+    </form>
+  );
+}
+
+/** A record the API returned, as a definition list of its plain fields. */
+function Record(props: { value: Record<string, unknown> }) {
+  return (
+    <dl class="record">
+      {Object.entries(props.value)
+        .filter(
+          ([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || Array.isArray(v),
+        )
+        .map(([k, v]) => (
+          <>
+            <dt key={`${k}-t`}>{k}</dt>
+            <dd key={`${k}-d`}>
+              {Array.isArray(v)
+                ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')
+                : String(v)}
+            </dd>
+          </>
+        ))}
+    </dl>
+  );
+}
+
+function RecordList(props: { items: Record<string, unknown>[] | undefined; label: string }) {
+  if (!props.items) return <Loading />;
+  if (props.items.length === 0) return <p>{t('admin.none')}</p>;
+  return (
+    <ul class="records" aria-label={props.label}>
+      {props.items.map((item, i) => (
+        <li key={i}>
+          <Record value={item} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Partners() {
+  const list = useLoad(() => call<{ partners: Record<string, unknown>[] }>('/admin/partners'));
+  const form = useForm({
+    code: '',
+    nameZh: '',
+    nameEn: '',
+    did: '',
+    publicUrl: '',
+    apiUrl: '',
+    jwksUrl: '',
+    webhookUrl: '',
+    status: 'active',
+  });
+  return (
+    <>
+      <section class="card">
+        <h2>{t('admin.partners.list')}</h2>
+        <Alert error={list.error.value} />
+        <RecordList items={list.data.value?.partners} label={t('admin.partners.list')} />
+      </section>
+      <form
+        class="card"
+        noValidate
+        onSubmit={form.submit(async (v) => {
+          if (!v.code) throw new FieldProblem('code', t('admin.required'));
+          const { code, webhookUrl, ...rest } = v;
+          await call(`/admin/partners/${path(code)}`, {
+            method: 'PUT',
+            body: { ...rest, ...(webhookUrl ? { webhookUrl } : {}) },
+          });
+          void list.reload();
+          return t('admin.saved');
+        })}
+      >
+        <h2>{t('admin.partners.edit')}</h2>
+        <Input form={form} name="code" label={t('admin.partners.code')} hint="zigong" required />
+        <Input form={form} name="nameZh" label={t('admin.partners.nameZh')} required />
+        <Input form={form} name="nameEn" label={t('admin.partners.nameEn')} required />
+        <Input form={form} name="did" label="DID" hint="did:web:skillcert.zigong.example" required />
+        <Input form={form} name="publicUrl" label={t('admin.partners.publicUrl')} type="url" required />
+        <Input form={form} name="apiUrl" label={t('admin.partners.apiUrl')} type="url" required />
+        <Input form={form} name="jwksUrl" label={t('admin.partners.jwksUrl')} type="url" required />
+        <Input form={form} name="webhookUrl" label={t('admin.partners.webhookUrl')} type="url" />
+        <Input
+          form={form}
+          name="status"
+          label={t('certificates.status')}
+          options={[
+            ['active', statusName('active')],
+            ['suspended', statusName('suspended')],
+          ]}
+        />
+        <Submit form={form as never} label={t('admin.save')} />
+      </form>
+    </>
+  );
+}
+
+function Agreements() {
+  const list = useLoad(() => call<{ agreements: Record<string, unknown>[] }>('/admin/agreements'));
+  const form = useForm({
+    agreementId: '',
+    partnerCode: '',
+    occupationCodes: '',
+    levels: '5,4,3',
+    validFrom: '',
+    validUntil: '',
+    status: 'active',
+  });
+  return (
+    <>
+      <section class="card">
+        <h2>{t('admin.agreements.list')}</h2>
+        <Alert error={list.error.value} />
+        <RecordList items={list.data.value?.agreements} label={t('admin.agreements.list')} />
+      </section>
+      <form
+        class="card"
+        noValidate
+        onSubmit={form.submit(async (v) => {
+          if (!v.agreementId) throw new FieldProblem('agreementId', t('admin.required'));
+          await call(`/admin/agreements/${path(v.agreementId)}`, {
+            method: 'PUT',
+            body: {
+              partnerCode: v.partnerCode,
+              occupationCodes: lines(v.occupationCodes),
+              levels: lines(v.levels).map(Number),
+              validFrom: v.validFrom,
+              validUntil: v.validUntil,
+              status: v.status,
+            },
+          });
+          void list.reload();
+          return t('admin.saved');
+        })}
+      >
+        <h2>{t('admin.agreements.edit')}</h2>
+        <Input
+          form={form}
+          name="agreementId"
+          label={t('admin.agreements.agreementId')}
+          hint="nj-zg-2026"
+          required
+        />
+        <Input form={form} name="partnerCode" label={t('admin.partners.code')} hint="zigong" required />
+        <Input
+          form={form}
+          name="occupationCodes"
+          label={t('admin.agreements.occupations')}
+          hint="6-18-01-01, 6-18-01-07"
+          required
+        />
+        <Input form={form} name="levels" label={t('admin.agreements.levels')} hint="5,4,3" required />
+        <Input form={form} name="validFrom" label={t('admin.agreements.validFrom')} type="date" required />
+        <Input form={form} name="validUntil" label={t('admin.agreements.validUntil')} type="date" required />
+        <Input
+          form={form}
+          name="status"
+          label={t('certificates.status')}
+          options={[
+            ['active', statusName('active')],
+            ['suspended', statusName('suspended')],
+            ['terminated', statusName('terminated')],
+          ]}
+        />
+        <Submit form={form as never} label={t('admin.save')} />
+      </form>
+    </>
+  );
+}
+
+function Certificates() {
+  const lookup = useForm({ number: '' });
+  const found = useSignal<Record<string, unknown> | undefined>(undefined);
+  const notices = useSignal<Record<string, unknown>[] | undefined>(undefined);
+  const change = useForm({ action: 'suspend', reason: '' });
+  const load = async (number: string) => {
+    found.value = await call(`/admin/certificates/${path(number)}`);
+    notices.value = (
+      await call<{ notices?: Record<string, unknown>[] }>(
+        `/admin/certificates/${path(number)}/notices`,
+      ).catch(() => ({
+        notices: undefined,
+      }))
+    ).notices;
+  };
+  return (
+    <>
+      <form
+        class="card"
+        noValidate
+        onSubmit={lookup.submit(async (v) => {
+          if (!v.number) throw new FieldProblem('number', t('admin.required'));
+          await load(v.number.trim());
+          return '';
+        })}
+      >
+        <Input form={lookup} name="number" label={t('certificates.number')} required />
+        <Submit form={lookup as never} label={t('admin.certificates.find')} />
+      </form>
+      {found.value && (
+        <section class="card">
+          <h2>{t('admin.certificates.found')}</h2>
+          <Record value={found.value} />
+          {notices.value && notices.value.length > 0 && (
+            <>
+              <h3>{t('admin.certificates.notices')}</h3>
+              <RecordList items={notices.value} label={t('admin.certificates.notices')} />
+            </>
+          )}
+          <form
+            noValidate
+            onSubmit={change.submit(async (v) => {
+              const number = lookup.values.value.number.trim();
+              await call(`/admin/certificates/${path(number)}/status`, {
+                method: 'POST',
+                body: { action: v.action, reason: v.reason },
+              });
+              await load(number);
+              return t('admin.certificates.changed');
+            })}
+          >
+            <Input
+              form={change}
+              name="action"
+              label={t('admin.certificates.action')}
+              options={[
+                ['suspend', t('admin.certificates.suspend')],
+                ['reinstate', t('admin.certificates.reinstate')],
+                ['revoke', t('admin.certificates.revoke')],
+              ]}
+            />
+            <Input
+              form={change}
+              name="reason"
+              label={t('admin.certificates.reason')}
+              multiline={3}
+              required
+            />
+            <p class="muted">{t('admin.certificates.revokeNote')}</p>
+            <Submit form={change as never} label={t('admin.certificates.apply')} />
+          </form>
+        </section>
+      )}
+    </>
+  );
+}
+
+function SigningKeys() {
+  const list = useLoad(() => call<{ keys: Record<string, unknown>[] }>('/admin/signing-keys'));
+  const form = useForm({ thumbprint: '', compromisedAt: '', reason: '' });
+  return (
+    <>
+      <section class="card">
+        <h2>{t('admin.keys.list')}</h2>
+        <p class="muted">{t('admin.keys.help')}</p>
+        <Alert error={list.error.value} />
+        <RecordList items={list.data.value?.keys} label={t('admin.keys.list')} />
+      </section>
+      <form
+        class="card"
+        noValidate
+        onSubmit={form.submit(async (v) => {
+          if (!v.thumbprint) throw new FieldProblem('thumbprint', t('admin.required'));
+          await call(`/admin/signing-keys/${path(v.thumbprint)}/compromise`, {
+            method: 'POST',
+            body: { compromisedAt: beijing(v.compromisedAt), reason: v.reason },
+          });
+          void list.reload();
+          return t('admin.saved');
+        })}
+      >
+        <h2>{t('admin.keys.compromise')}</h2>
+        <Input form={form} name="thumbprint" label={t('admin.keys.thumbprint')} required />
+        <Input
+          form={form}
+          name="compromisedAt"
+          label={t('admin.keys.compromisedAt')}
+          type="datetime-local"
+          hint={t('admin.beijingTime')}
+          required
+        />
+        <Input form={form} name="reason" label={t('admin.certificates.reason')} multiline={3} required />
+        <Submit form={form as never} label={t('admin.keys.declare')} />
+      </form>
+    </>
+  );
+}
