@@ -160,18 +160,6 @@ function physicalResources(template: CfnTemplate, o: TranslateOptions): Map<stri
       case 'AWS::Cognito::UserPoolDomain':
         physical = { ref: explicit('Domain') ?? id, attributes: {} };
         break;
-      case 'AWS::S3::Bucket': {
-        const name = explicit('BucketName') ?? `${stackName}-${id}`.toLowerCase().slice(0, 63);
-        physical = {
-          ref: name,
-          attributes: {
-            Arn: `arn:aws:s3:::${name}`,
-            DomainName: `${name}.s3.amazonaws.com`,
-            RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
-          },
-        };
-        break;
-      }
       case 'AWS::CloudFront::Distribution': {
         const distributionId = `E${shortHash(`${stackName}/${id}`).toUpperCase()}`;
         physical = {

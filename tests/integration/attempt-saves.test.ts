@@ -195,7 +195,7 @@ describe('per-item saves', () => {
     for (const [itemId, body, field] of cases) {
       const r = await save(attemptId, itemId, body);
       expect(r.status, JSON.stringify(body)).toBe(400);
-      if (field) expect(JSON.stringify(r.body.details), JSON.stringify(body)).toContain(`"path":"${field}`);
+      if (field) expect(JSON.stringify(r.body.details), JSON.stringify(body)).toContain(`"field":"${field}`);
     }
     expect((await api.call('zhangwei', 'GET', `/attempts/${attemptId}`)).body.saved).toEqual({});
   });

@@ -122,7 +122,7 @@ describe('the holder’s certificate files', () => {
       endpoint: cloud.endpoints.s3,
       region: cloud.region,
       forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) }));
     expect(
