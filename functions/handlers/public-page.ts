@@ -1,6 +1,7 @@
 // The public pages, server-rendered HTML with no script: the certificate's page the main QR code opens
-// (/c/{token}) and its PDF from the cache (made on the holder's side; never rendered here), and /verify, which checks a pasted JWS or JSON credential, an uploaded certificate PDF
-// (the credential it carries), or a number with the holder's name (throttled per client).
+// (/c/{token}), its PDF from the cache (made on the holder's side, never rendered or signed here), and
+// /verify, which checks a pasted JWS or JSON credential, an uploaded certificate PDF (the credential it
+// carries), or a number with the holder's name (throttled per client).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoDbPaperStore } from '../adapters/dynamodb-paper-store.js';
 import { S3DocumentCache } from '../adapters/s3-document-cache.js';
