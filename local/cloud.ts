@@ -11,7 +11,7 @@ import { startEventBus } from './event-bus.js';
 import { Faults } from './faults.js';
 import { startHttpApi } from './http-api.js';
 import { type IamMode, iamModeFrom, LocalIam } from './iam/authorizer.js';
-import { startDynamoDbIamProxy } from './iam/dynamodb.js';
+import { partitionKeysOf, startDynamoDbIamProxy } from './iam/dynamodb.js';
 import { jsonProtocolGuard } from './iam/json-protocol.js';
 import { writeIamRun } from './iam/report.js';
 import { startLocalKms } from './kms.js';
@@ -197,6 +197,7 @@ export async function startLocalCloud(options: LocalCloudOptions) {
       region,
       model.account,
       options.ports?.dynamodb,
+      partitionKeysOf(model.tables),
     );
     stops.push(() => iamDynamoDb.stop());
     const dynamodbEndpoint = iamDynamoDb.endpoint;

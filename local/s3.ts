@@ -1,9 +1,10 @@
-// The local S3: the few operations our functions use (PutObject, GetObject, HeadObject) over S3's REST
+// The local S3: the few operations our functions use (PutObject, GetObject, HeadObject; DeleteObject, which
+// an operator or a test uses to lose a cached document) over S3's REST
 // protocol with path-style addresses (/<bucket>/<key>), so the real @aws-sdk/client-s3 works against it
 // through AWS_ENDPOINT_URL_S3. Buckets are the template's AWS::S3::Bucket resources; objects live in files
 // under the data folder (or a scratch folder for tests). Bound to 127.0.0.1 only.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ export interface LocalS3Options {
   authorize?: S3Authorizer;
 }
 
-export type S3Action = 's3:GetObject' | 's3:PutObject';
+export type S3Action = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
 
 /**
  * Whether the holder of an access key may do an action on an object (local/iam: the template's IAM, as
@@ -148,6 +149,15 @@ export async function startLocalS3(options: LocalS3Options) {
           'last-modified': meta.lastModified,
         });
         return res.end(req.method === 'HEAD' ? undefined : data);
+      }
+      if (req.method === 'DELETE') {
+        const verdict = authorize(caller, 's3:DeleteObject', arn);
+        if (!verdict.allowed) return xmlError(res, 403, 'AccessDenied', verdict.message, resource);
+        // As S3 (unversioned): 204 whether or not the object was there.
+        await rm(file, { force: true });
+        await rm(`${file}.json`, { force: true });
+        res.writeHead(204);
+        return res.end();
       }
       return xmlError(res, 405, 'MethodNotAllowed', `${req.method} is not served here`, resource);
     } catch (error) {

@@ -26,10 +26,21 @@ const key = {
   certificate: (number: string) => ({ pk: `CERT#${number}`, sk: 'CERT' }),
   pageOf: (number: string) => ({ pk: `CERT#${number}`, sk: 'PAGE' }),
   page: (token: string) => ({ pk: `PAGE#${token}`, sk: 'PAGE' }),
-  activity: (number: string, at: string, id: string) => ({ pk: `CERT#${number}`, sk: `ACT#${at}#${id}` }),
+  // The activity feed has its own partition (not the certificate's), so the public functions that add to it
+  // can be allowed to write only there (PUBLIC_WRITE_KEYS, docs/security.md).
+  activity: (number: string, at: string, id: string) => ({
+    pk: `ACTIVITY#${number}`,
+    sk: `ACT#${at}#${id}`,
+  }),
   person: (sub: string) => ({ pk: `PERSON#${sub}`, sk: 'PROFILE' }),
   budget: (client: string, window: number) => ({ pk: `LOOKUP#${client}#${window}`, sk: 'LOOKUP' }),
 };
+
+/**
+ * The only partition keys the functions behind public routes may write (IAM `dynamodb:LeadingKeys`):
+ * the per-client lookup budget and the holder's activity feed. Nothing a certificate depends on.
+ */
+export const PUBLIC_WRITE_KEYS = ['LOOKUP#*', 'ACTIVITY#*'] as const;
 
 /** 128 bits from the CSPRNG, base64url: 22 characters, derived from nothing about the certificate. */
 export function newPageToken(): string {
@@ -97,7 +108,7 @@ export class DynamoDbPaperStore extends SingleTableStore {
   /** Newest first, a page at a time. */
   listActivity(number: string, page: { limit: number; nextToken?: string }): Promise<Page<ActivityRecord>> {
     return this.queryPage<ActivityRecord>({
-      pk: `CERT#${number}`,
+      pk: `ACTIVITY#${number}`,
       index: 'table',
       skPrefix: 'ACT#',
       limit: page.limit,
@@ -113,7 +124,7 @@ export class DynamoDbPaperStore extends SingleTableStore {
     // Each page reads a bounded number of entries; a certificate has at most a few recognitions.
     for (let pages = 0; pages < 10 && found.length < 100; pages++) {
       const page = await this.queryPage<ActivityRecord>({
-        pk: `CERT#${number}`,
+        pk: `ACTIVITY#${number}`,
         index: 'table',
         skPrefix: 'ACT#',
         limit: 100,

@@ -125,6 +125,36 @@ export async function certificatePdf(deps: PdfDeps, record: CertificateRecord): 
   return pdf;
 }
 
+const NO_PDF = {
+  en: 'No PDF is kept for this certificate page; the page itself still checks the certificate live',
+  zh: '此证书页面没有存档的 PDF；页面本身仍可实时核验证书',
+};
+
+/**
+ * The PDF behind a public page, from the cache only: the holder's side made it before the token was
+ * shared (shareWithPdf), so a public request never renders or signs. A lost object is a 404.
+ */
+export async function publicPdf(
+  deps: Pick<PaperDeps, 'store'> & { cache: Pick<DocumentCache, 'get'> },
+  token: string,
+): Promise<{ number: string; pdf: Uint8Array }> {
+  const number = await deps.store.numberOfToken(token);
+  const record = number ? await deps.store.getCertificate(number) : undefined;
+  if (!record) throw notFound({ en: 'No such certificate page', zh: '没有这个证书页面' });
+  const pdf = await deps.cache.get(pdfKey(record.number));
+  if (!pdf) throw notFound(NO_PDF);
+  return { number: record.number, pdf };
+}
+
+/**
+ * The share link, with the PDF made first: the link (and the QR code printed on the PDF) must always have a
+ * PDF behind it, because the public side only serves what the cache holds.
+ */
+export async function shareWithPdf(deps: PdfDeps, record: CertificateRecord): Promise<string> {
+  await certificatePdf(deps, record);
+  return shareUrl(deps, record.number);
+}
+
 /** What the public page shows: the live verdict and the holder's public facts, never an ID number. */
 export interface PublicView {
   token: string;

@@ -1,5 +1,6 @@
-// The certificate's files: the holder's downloads (PDF, JWS, signed JSON), share link and activity feed,
-// and the PDF behind the public page's download link. PDFs are made here on demand and kept in S3.
+// The certificate's files: the holder's downloads (PDF, JWS, signed JSON), share link and activity feed.
+// PDFs are made here at the holder's first download or share and kept in S3; the public page's download
+// link is served from that cache by the public-page function, which cannot render or sign.
 
 import { DynamoDbPaperStore } from '../adapters/dynamodb-paper-store.js';
 import { S3DocumentCache } from '../adapters/s3-document-cache.js';
@@ -8,20 +9,20 @@ import {
   certificatePdf,
   holdersCertificate,
   type PdfDeps,
-  shareUrl,
+  shareWithPdf,
 } from '../certification/paper.js';
 import { renderCertificatePdf } from '../paper/certificate-pdf.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
-import { type HttpResult, httpHandler, json, notFound, pageRequest } from '../shared/http.js';
+import { httpHandler, json, notFound, pageRequest } from '../shared/http.js';
 import { verificationDeps } from '../shared/partners.js';
+import { pdfResponse } from '../shared/pdf-response.js';
 import { clock, config } from '../shared/region-config.js';
 import { certificateSigner } from '../shared/signer.js';
 import { credentialJsonOf } from '../shared/signing.js';
 
 if (!config.DOCUMENTS_BUCKET) throw new Error('DOCUMENTS_BUCKET is not set for this function');
-const store = new DynamoDbPaperStore(config.TABLE_NAME);
 const deps: PdfDeps = {
-  store,
+  store: new DynamoDbPaperStore(config.TABLE_NAME),
   verification: verificationDeps(),
   now: clock.now,
   cache: new S3DocumentCache(config.DOCUMENTS_BUCKET),
@@ -29,27 +30,7 @@ const deps: PdfDeps = {
   render: renderCertificatePdf,
 };
 
-function pdfResponse(pdf: Uint8Array, number: string, disposition: 'attachment' | 'inline'): HttpResult {
-  return {
-    statusCode: 200,
-    headers: {
-      'content-type': 'application/pdf',
-      'content-disposition': `${disposition}; filename="certificate-${number}.pdf"`,
-      'cache-control': 'private, max-age=300',
-      'x-content-type-options': 'nosniff',
-    },
-    body: Buffer.from(pdf).toString('base64'),
-    isBase64Encoded: true,
-  };
-}
-
 export const handler = httpHandler(async (event) => {
-  if (event.routeKey === 'GET /c/{token}/certificate.pdf') {
-    const number = await store.numberOfToken(pathParam(event, 'token'));
-    const record = number ? await store.getCertificate(number) : undefined;
-    if (!record) throw notFound({ en: 'No such certificate page', zh: '没有这个证书页面' });
-    return pdfResponse(await certificatePdf(deps, record), record.number, 'inline');
-  }
   const caller = requireGroup(event, 'candidates');
   const record = await holdersCertificate(deps, caller.sub, pathParam(event, 'number'));
   switch (event.routeKey) {
@@ -72,7 +53,7 @@ export const handler = httpHandler(async (event) => {
         'cache-control': 'private, no-store',
       });
     case 'POST /me/certificates/{number}/share':
-      return json(200, { url: await shareUrl(deps, record.number) }, { 'cache-control': 'no-store' });
+      return json(200, { url: await shareWithPdf(deps, record) }, { 'cache-control': 'no-store' });
     case 'GET /me/certificates/{number}/activity':
       return json(200, await activityOf(deps, record.number, pageRequest(event, 20)), {
         'cache-control': 'no-store',

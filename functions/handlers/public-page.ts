@@ -1,13 +1,16 @@
 // The public pages, server-rendered HTML with no script: the certificate's page the main QR code opens
-// (/c/{token}), and /verify, which checks a pasted JWS or JSON credential, an uploaded certificate PDF
-// (the credential it carries), or a number with the holder's name (throttled per client).
+// (/c/{token}), its PDF from the cache (made on the holder's side, never rendered or signed here), and
+// /verify, which checks a pasted JWS or JSON credential, an uploaded certificate PDF (the credential it
+// carries), or a number with the holder's name (throttled per client).
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { DynamoDbPaperStore } from '../adapters/dynamodb-paper-store.js';
+import { S3DocumentCache } from '../adapters/s3-document-cache.js';
 import {
   LOOKUP_BUDGET,
   LookupBudgetSpent,
   lookUp,
   type PaperDeps,
+  publicPdf,
   publicView,
 } from '../certification/paper.js';
 import {
@@ -24,6 +27,7 @@ import { pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
 import { badRequest, type HttpResult, notFound, tooLarge } from '../shared/http.js';
 import { partnerHttpHandler, verificationDeps } from '../shared/partners.js';
+import { pdfResponse } from '../shared/pdf-response.js';
 import { clock, config } from '../shared/region-config.js';
 import { MAX_PRESENTED_CREDENTIAL } from '../shared/verification-body.js';
 
@@ -32,6 +36,9 @@ const deps: PaperDeps = {
   verification: { ...verificationDeps(), checkProof },
   now: clock.now,
 };
+if (!config.DOCUMENTS_BUCKET) throw new Error('DOCUMENTS_BUCKET is not set for this function');
+// Read only: the role may GetObject and nothing else on the bucket.
+const cache = new S3DocumentCache(config.DOCUMENTS_BUCKET);
 /** An uploaded PDF of ours is about 80 KB; 2 MB leaves room for a re-saved copy and refuses the rest. */
 const MAX_FORM_BYTES = 2 * 1024 * 1024;
 
@@ -160,6 +167,10 @@ export const handler = partnerHttpHandler(async (event) => {
       const view = await publicView(deps, token);
       if (!view) return page(404, notFoundPage(lang));
       return page(200, certificatePage({ lang, ...view, checkedAt: deps.now() }));
+    }
+    case 'GET /c/{token}/certificate.pdf': {
+      const { number, pdf } = await publicPdf({ store: deps.store, cache }, pathParam(event, 'token'));
+      return pdfResponse(pdf, number, 'inline');
     }
     case 'GET /verify':
       return page(200, verifyPage({ lang }));

@@ -169,6 +169,21 @@ export class SkillcertFunction extends Construct {
   }
 
   /**
+   * For functions behind public routes: PutItem and UpdateItem only on items whose partition key matches
+   * one of `leadingKeys` (IAM's fine-grained access control for DynamoDB). Used with grantTableRead.
+   */
+  grantTableWritesLimitedTo(table: ITableV2, leadingKeys: readonly string[]): this {
+    this.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+      }),
+    );
+    return this;
+  }
+
+  /**
    * Item actions on the table itself, and Query on its indexes: an index serves only Query and Scan,
    * so CDK's item actions on `<table>/index/*` grant nothing a call could use (the local cloud's IAM
    * report listed every one of them unused).

@@ -8,6 +8,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PUBLIC_WRITE_KEYS } from '../../functions/adapters/dynamodb-paper-store.js';
 import { FONT_FILE } from '../../functions/paper/font.js';
 import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
@@ -71,7 +72,7 @@ export class Paper extends Construct {
     this.pdf = new SkillcertFunction(this, 'PaperApi', {
       entry: 'paper-api',
       description:
-        "Certificate PDFs (made on demand, kept in S3), the holder's downloads, share link and activity",
+        "Certificate PDFs (made at the holder's first download or share, kept in S3), the holder's downloads, share link and activity",
       environment,
       // Subsetting an 8 MB CFF font: more memory is more CPU, and a cold PDF is made well within 15 s.
       memorySize: 1024,
@@ -98,23 +99,33 @@ export class Paper extends Construct {
       reason:
         'One object per certificate under certificates/: the PDF cache is the whole prefix, and only Get and Put are allowed.',
     });
-    const {
-      SIGNING_KEY_ID: _s,
-      SIGNING_KEY_GENERATION: _g,
-      DOCUMENTS_BUCKET: _d,
-      ...pageEnvironment
-    } = environment;
+    const { SIGNING_KEY_ID: _s, SIGNING_KEY_GENERATION: _g, ...pageEnvironment } = environment;
+    // Public: reads, plus the lookup budget and the holder's activity feed (limited by partition key);
+    // the PDF only as the holder's side made it (read from the cache, never rendered or signed here).
     this.pages = new SkillcertFunction(this, 'PublicPages', {
       entry: 'public-page',
-      description: "The certificate's public page (/c/{token}) and /verify, server-rendered HTML",
+      description:
+        "The certificate's public page (/c/{token}), its cached PDF, and /verify, server-rendered HTML",
       environment: pageEnvironment,
-    }).grantTableWrite(table);
+    })
+      .grantTableRead(table)
+      .grantTableWritesLimitedTo(table, PUBLIC_WRITE_KEYS);
+    this.pages.function.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.documents.arnForObjects('certificates/*')],
+      }),
+    );
+    Validations.of(this.pages).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/certificates/*]`,
+      reason: 'Reads the PDF cache (one object per certificate under certificates/); Get only.',
+    });
 
     const user = { kind: 'user' as const };
     for (const path of ['certificate.pdf', 'credential.jwt', 'credential.json', 'activity'])
       api.addRoute(HttpMethod.GET, `/me/certificates/{number}/${path}`, this.pdf.function, user);
     api.addRoute(HttpMethod.POST, '/me/certificates/{number}/share', this.pdf.function, user);
-    api.addRoute(HttpMethod.GET, '/c/{token}/certificate.pdf', this.pdf.function, { kind: 'public' });
+    api.addRoute(HttpMethod.GET, '/c/{token}/certificate.pdf', this.pages.function, { kind: 'public' });
     api.addRoute(HttpMethod.GET, '/c/{token}', this.pages.function, { kind: 'public' });
     api.addRoute(HttpMethod.GET, '/verify', this.pages.function, { kind: 'public' });
     api.addRoute(HttpMethod.POST, '/verify', this.pages.function, { kind: 'public' });

@@ -7,6 +7,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Fail, JitterType, JsonPath, Succeed, TaskInput } from 'aws-cdk-lib/aws-stepfunctions';
 import { DynamoAttributeValue, DynamoUpdateItem, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { PUBLIC_WRITE_KEYS } from '../../functions/adapters/dynamodb-paper-store.js';
 import { NOTICE_RETRY } from '../notice-retry.js';
 import { type CertificationRegion, regionEnvironment } from '../regions.js';
 import type { Api } from './api.js';
@@ -82,6 +83,8 @@ export class Partners extends Construct {
       false,
       'read',
     );
+    // Lookups by number spend the client's budget and add to the holder's activity: those partitions only.
+    verification.grantTableWritesLimitedTo(table, PUBLIC_WRITE_KEYS);
     api.addRoute(HttpMethod.GET, '/verify/{number}', verification.function, { kind: 'public' });
     api.addRoute(HttpMethod.POST, '/credentials/verify', verification.function, { kind: 'public' });
     // Authenticated by the notice's signature (a registered partner's key); a notice that voids an

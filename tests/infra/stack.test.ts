@@ -305,14 +305,23 @@ describe('functions', () => {
     expect(functionOfRoute('POST /admin/signing-keys/{thumbprint}/compromise')).not.toBe(fnId);
   });
 
-  it('gives the functions behind anonymous routes only read access and no signing key (docs/security.md)', () => {
+  it('gives the functions behind anonymous routes only read access, writes limited by partition key, and no signing key (docs/security.md)', () => {
     const WRITES =
-      /^(dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))|kms:(Sign|GenerateMac|Encrypt|Decrypt|GenerateDataKey))/;
+      /^(dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))|kms:(Sign|GenerateMac|Encrypt|Decrypt|GenerateDataKey)|s3:(Put|Delete|Restore|Abort))/;
     // POST /partner-notices is open but acts only on a notice a registered partner signed: its own function
     // writes what such a notice changes. The holder check needs its MAC (kms:GenerateMac), nothing else.
     const allowed: Record<string, RegExp | undefined> = {
       'POST /partner-notices': /./,
       'POST /holder-checks': /^kms:GenerateMac$/,
+    };
+    // The one write any other public function may hold: PutItem/UpdateItem on the table, only on the lookup
+    // budget's and the activity feed's partitions.
+    const table = logicalIdOf('AWS::DynamoDB::GlobalTable');
+    const limitedWrite = {
+      Effect: 'Allow',
+      Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOOKUP#*', 'ACTIVITY#*'] } },
     };
     const publicRoutes = Object.values(resources)
       .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route' && r.Properties.AuthorizationType === 'NONE')
@@ -324,20 +333,41 @@ describe('functions', () => {
         'GET /.well-known/did.json',
         'GET /verify/{number}',
         'POST /credentials/verify',
+        'GET /c/{token}',
+        'GET /c/{token}/certificate.pdf',
+        'POST /verify',
       ]),
     );
     const checked = new Set<string>();
     for (const routeKey of publicRoutes) {
       const fnId = functionOfRoute(routeKey);
-      const actions = statementsOf(fnId).flatMap((st) =>
-        Array.isArray(st.Action) ? st.Action : [st.Action],
-      );
-      const writes = (actions as string[]).filter((a) => WRITES.test(a) && !allowed[routeKey]?.test(a));
-      expect(writes, `${routeKey} (${fnId})`).toEqual([]);
+      for (const st of statementsOf(fnId) as Record<string, unknown>[]) {
+        const actions = (Array.isArray(st.Action) ? st.Action : [st.Action]) as string[];
+        const writes = actions.filter((a) => WRITES.test(a) && !allowed[routeKey]?.test(a));
+        if (writes.length === 0) continue;
+        // Exactly the conditioned statement: no other action beside it, no other resource, no looser condition.
+        expect(st, `${routeKey} (${fnId}) writes ${writes.join(', ')}`).toEqual(limitedWrite);
+      }
       checked.add(fnId);
     }
-    // Nothing shared with a function that writes: the status lists, key set and verification are their own.
-    expect(checked.size).toBeGreaterThanOrEqual(4);
+    // Nothing shared with a function that writes: the status lists, key set, verification and pages are their own.
+    expect(checked.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('limits the public verification and page functions’ writes to the lookup budget and activity partitions', () => {
+    const table = logicalIdOf('AWS::DynamoDB::GlobalTable');
+    for (const routeKey of ['GET /verify/{number}', 'POST /verify', 'GET /c/{token}']) {
+      const conditioned = statementsOf(functionOfRoute(routeKey)).filter((st) =>
+        JSON.stringify(st.Action).includes('dynamodb:PutItem'),
+      );
+      expect(conditioned, routeKey).toEqual([
+        expect.objectContaining({
+          Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOOKUP#*', 'ACTIVITY#*'] } },
+        }),
+      ]);
+    }
   });
 
   it('gives who-am-i no permissions beyond tracing: it only reads the verified claims', () => {
@@ -766,21 +796,24 @@ describe('the paper certificate (issue 13)', () => {
     expect(JSON.stringify(policy?.Properties.PolicyDocument)).toContain('aws:SecureTransport');
   });
 
-  it('lets the PDF function read and write only certificates/ in the bucket, and the pages none of it', () => {
+  it('lets the PDF function read and write only certificates/ in the bucket, and the pages only read it', () => {
     const bucket = logicalIdOf('AWS::S3::Bucket');
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/certificates/*']] };
     const pdf = functionId(/Certificate PDFs/);
     const s3 = statementsOf(pdf).filter((s) => JSON.stringify(s.Action).includes('s3:'));
     expect(s3).toEqual([
-      expect.objectContaining({
-        Action: ['s3:GetObject', 's3:PutObject'],
-        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/certificates/*']] },
-      }),
+      expect.objectContaining({ Action: ['s3:GetObject', 's3:PutObject'], Resource: objects }),
     ]);
     const pages = functionId(/public page/);
-    expect(JSON.stringify(statementsOf(pages))).not.toMatch(/s3:|kms:/);
-    const environment = (resource(pdf).Properties.Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    expect(environment.DOCUMENTS_BUCKET).toEqual({ Ref: bucket });
+    expect(statementsOf(pages).filter((s) => JSON.stringify(s.Action).includes('s3:'))).toEqual([
+      expect.objectContaining({ Action: 's3:GetObject', Resource: objects }),
+    ]);
+    expect(JSON.stringify(statementsOf(pages))).not.toMatch(/kms:/);
+    for (const fn of [pdf, pages]) {
+      const environment = (resource(fn).Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(environment.DOCUMENTS_BUCKET).toEqual({ Ref: bucket });
+    }
   });
 
   it('routes the holder’s files to the PDF function and the public pages to theirs, each throttled', () => {
@@ -789,8 +822,8 @@ describe('the paper certificate (issue 13)', () => {
     for (const route of ['certificate.pdf', 'credential.jwt', 'credential.json', 'activity'])
       expect(functionOfRoute(`GET /me/certificates/{number}/${route}`)).toBe(pdf);
     expect(functionOfRoute('POST /me/certificates/{number}/share')).toBe(pdf);
-    expect(functionOfRoute('GET /c/{token}/certificate.pdf')).toBe(pdf);
-    for (const route of ['GET /c/{token}', 'GET /verify', 'POST /verify'])
+    // The public PDF is read from the cache by the pages' function, which cannot render or sign.
+    for (const route of ['GET /c/{token}', 'GET /c/{token}/certificate.pdf', 'GET /verify', 'POST /verify'])
       expect(functionOfRoute(route)).toBe(pages);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       RouteSettings: Match.objectLike({

@@ -26,6 +26,7 @@ type Statement = {
   Resource?: unknown;
   Principal?: unknown;
   Sid?: string;
+  Condition?: Record<string, Record<string, string[]>>;
 };
 type ProbeAnswer = { ok: boolean; name?: string; message?: string; output?: Record<string, unknown> };
 
@@ -78,10 +79,18 @@ function tightened(): Template {
     Action: 'dynamodb:DeleteItem',
     Resource: { 'Fn::GetAtt': [logicalId(t, 'AWS::DynamoDB::Table', 'Ledger'), 'Arn'] },
   });
-  // 3. The state machine's role may no longer invoke its target.
+  // 3. Writes to the read-only archive, but only on two partition-key prefixes (as the public functions'
+  // grants: docs/security.md).
+  probe.push({
+    Effect: 'Allow',
+    Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    Resource: { 'Fn::GetAtt': [logicalId(t, 'AWS::DynamoDB::Table', 'Archive'), 'Arn'] },
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['LOOKUP#*', 'ACTIVITY#*'] } },
+  });
+  // 4. The state machine's role may no longer invoke its target.
   const invoker = statements(t, 'InvokerRole');
   invoker.splice(0, invoker.length, ...invoker.filter((s) => s.Action !== 'lambda:InvokeFunction'));
-  // 4. The key policy denies signing to everyone, whatever IAM says.
+  // 5. The key policy denies signing to everyone, whatever IAM says.
   const key = t.Resources[logicalId(t, 'AWS::KMS::Key', 'SigningKey')]?.Properties.KeyPolicy as {
     Statement: Statement[];
   };
@@ -360,6 +369,41 @@ describe('a tightened template, under enforce', () => {
     cloud = await up(tightened());
   });
   afterAll(async () => cloud?.stop());
+
+  it('allows writes limited by dynamodb:LeadingKeys only on the partitions the condition names', async () => {
+    const archive = tableName(cloud, 'Archive');
+    expect(await probe(cloud, 'dynamodb', 'PutItem', put(archive, 'ACTIVITY#NJ-1'))).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await probe(cloud, 'dynamodb', 'UpdateItem', {
+        TableName: archive,
+        Key: { pk: { S: 'LOOKUP#127.0.0.1#1' }, sk: { S: 'x' } },
+        UpdateExpression: 'ADD used :one',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      }),
+    ).toMatchObject({ ok: true });
+    expect(await stored(cloud, archive, 'ACTIVITY#NJ-1')).toBeDefined();
+    // Any other partition (a certificate's), a look-alike, or a delete: refused, nothing written.
+    for (const pk of ['CERT#NJ-1', 'PAGE#token', 'XACTIVITY#1']) {
+      const answer = await probe(cloud, 'dynamodb', 'PutItem', put(archive, pk));
+      expect(answer, pk).toMatchObject({ ok: false, name: 'AccessDeniedException' });
+      expect(answer.message).toContain('dynamodb:PutItem');
+      expect(await stored(cloud, archive, pk)).toBeUndefined();
+    }
+    expect(
+      await probe(cloud, 'dynamodb', 'DeleteItem', {
+        TableName: archive,
+        Key: { pk: { S: 'ACTIVITY#NJ-1' }, sk: { S: 'x' } },
+      }),
+    ).toMatchObject({ ok: false, name: 'AccessDeniedException' });
+    // A transaction with one item outside the allowed partitions is refused whole.
+    const mixed = await probe(cloud, 'dynamodb', 'TransactWriteItems', {
+      TransactItems: [{ Put: put(archive, 'ACTIVITY#NJ-2') }, { Put: put(archive, 'CERT#NJ-2') }],
+    });
+    expect(mixed).toMatchObject({ ok: false, name: 'AccessDeniedException' });
+    expect(await stored(cloud, archive, 'ACTIVITY#NJ-2')).toBeUndefined();
+  });
 
   it('fails a call whose grant was removed from the template, naming the action', async () => {
     const answer = await probe(cloud, 'dynamodb', 'PutItem', put(tableName(cloud, 'Ledger'), 'no-grant'));

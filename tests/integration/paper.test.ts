@@ -5,7 +5,7 @@
 // list; after a revocation the PDF still prints (same bytes) but the page and the offline verifier with
 // the new snapshot say revoked. Lookups by number need the name and spend a per-client budget. No page or
 // PDF carries a full ID number.
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfKey } from '../../functions/certification/paper.js';
@@ -122,6 +122,7 @@ describe('the holder’s certificate files', () => {
       endpoint: cloud.endpoints.s3,
       region: cloud.region,
       forcePathStyle: true,
+      // The operator's key (the README's `local`): unknown keys are refused, as AWS refuses them.
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) }));
@@ -283,5 +284,42 @@ describe('lookups by number', () => {
     const refused = await fetch(`${nj.region.api}/verify?lang=en`, { method: 'POST', body: form() });
     expect(refused.headers.get('retry-after')).toBe('3600');
     expect(await refused.text()).toContain('At most 20 lookups by number an hour');
+  });
+});
+
+describe('the public PDF', () => {
+  it('is only what the holder’s side made: a lost object is a bilingual 404 (the page still verifies), and sharing makes it again', async () => {
+    const token = pageUrl.split('/c/')[1] as string;
+    const bucket = cloud.model.buckets[0]?.bucketName as string;
+    const s3 = new S3Client({
+      endpoint: cloud.endpoints.s3,
+      region: cloud.region,
+      forcePathStyle: true,
+      // The operator's key (the README's `local`): unknown keys are refused, as AWS refuses them.
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) }));
+    const lost = await fetch(`${nj.region.api}/c/${token}/certificate.pdf`);
+    expect(lost.status).toBe(404);
+    const text = await lost.text();
+    expect(text).toContain('No PDF is kept for this certificate page');
+    expect(text).toContain('此证书页面没有存档的 PDF');
+    // The public function never renders: the object is still absent after the request.
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) })),
+    ).rejects.toMatchObject({ name: 'NoSuchKey' });
+    expect((await fetch(local(pageUrl))).status).toBe(200);
+    // An unknown token is a 404 too, naming no certificate.
+    expect((await fetch(`${nj.region.api}/c/${'A'.repeat(22)}/certificate.pdf`)).status).toBe(404);
+    // The holder's share link makes the PDF before it answers, so the link always has one behind it.
+    const share = await nj.call('zhangwei', 'POST', `/me/certificates/${certificate.number}/share`);
+    expect(share.url).toBe(pageUrl);
+    const again = await download(`/c/${token}/certificate.pdf`);
+    expect(again.status).toBe(200);
+    expect(again.type).toBe('application/pdf');
+    expect(Buffer.from(again.bytes.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    // From then on, the same bytes to everyone.
+    const holders = await download(`/me/certificates/${certificate.number}/certificate.pdf`, 'zhangwei');
+    expect(Buffer.compare(Buffer.from(holders.bytes), Buffer.from(again.bytes))).toBe(0);
   });
 });
