@@ -304,7 +304,7 @@ function validateAnswers(exam: Exam, attempt: AttemptRecord, answers: Answers) {
     checkAnswers(drawPaper(exam, attempt.seed), answers);
   } catch (error) {
     if (error instanceof AnswerError)
-      throw badRequest(error.message, [{ path: 'answers', message: error.message }]);
+      throw badRequest(error.message, [{ field: 'answers', message: error.message }]);
     throw error;
   }
 }
@@ -352,8 +352,8 @@ export async function saveItem(
     if (!(error instanceof AnswerError)) throw error;
     const onPaper = drawPaper(exam, attempt.seed).items.some((p) => p.item.id === itemId);
     throw onPaper
-      ? badRequest(error.message, [{ path: 'answer', message: error.message }])
-      : badRequest(NOT_ON_PAPER(itemId), [{ path: 'itemId', message: error.message }]);
+      ? badRequest(error.message, [{ field: 'answer', message: error.message }])
+      : badRequest(NOT_ON_PAPER(itemId), [{ field: 'itemId', message: error.message }]);
   }
   if (isStale(kept, body.version)) return { itemId, version: kept?.version, stale: true };
   const save = { version: body.version, flagged: body.flagged, at: now.toISOString() };
@@ -429,7 +429,7 @@ export async function submitAttempt(
     if (body.answers !== undefined) {
       if (Object.keys(attempt.saves ?? {}).length > 0) {
         throw new HttpError(409, 'item-saves-in-use', ITEM_SAVES_IN_USE, [
-          { path: 'answers', message: ITEM_SAVES_IN_USE.en },
+          { field: 'answers', message: ITEM_SAVES_IN_USE.en },
         ]);
       }
       validateAnswers(exam, attempt, body.answers);
@@ -437,12 +437,12 @@ export async function submitAttempt(
     const evidence = body.practicalEvidence ?? attempt.practicalEvidence;
     if (lacksEvidence(exam, evidence)) {
       throw new HttpError(409, 'evidence-required', EVIDENCE_REQUIRED, [
-        { path: 'practicalEvidence', message: EVIDENCE_REQUIRED.en },
+        { field: 'practicalEvidence', message: EVIDENCE_REQUIRED.en },
       ]);
     }
     if (body.practicalEvidence !== undefined && exam.rubric.length === 0) {
       throw new HttpError(409, 'evidence-not-asked', EVIDENCE_NOT_ASKED, [
-        { path: 'practicalEvidence', message: EVIDENCE_NOT_ASKED.en },
+        { field: 'practicalEvidence', message: EVIDENCE_NOT_ASKED.en },
       ]);
     }
     submitted = await deps.store.markSubmitted(attemptId, {
