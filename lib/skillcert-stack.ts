@@ -142,18 +142,19 @@ export class SkillcertStack extends Stack {
     this.events = new EventBus(this, 'Events', { description: `skillcert ${deployment.name} domain events` });
 
     // The key ledger lives in the table: the JWKS lists retired keys from it, and admins declare
-    // compromises through it (docs/keys.md).
+    // compromises through it (docs/keys.md). Both key functions know the active keys and the ledger.
+    const keysEnvironment = {
+      SIGNING_KEY_ID: this.signing.key.keyId,
+      ...this.signing.proofEnvironment(),
+      SIGNING_KEY_GENERATION: String(this.signing.generation),
+      ISSUER_DID: issuerDid,
+      TABLE_NAME: this.data.table.tableName,
+    };
     const publicKeys = new SkillcertFunction(this, 'PublicKeys', {
       entry: 'public-keys',
       description: "Publishes the region's certificate signing keys as a JWKS and a did:web document",
       memorySize: 256,
-      environment: {
-        SIGNING_KEY_ID: this.signing.key.keyId,
-        ...this.signing.proofEnvironment(),
-        SIGNING_KEY_GENERATION: String(this.signing.generation),
-        ISSUER_DID: issuerDid,
-        TABLE_NAME: this.data.table.tableName,
-      },
+      environment: keysEnvironment,
     });
     // Reads only: serving a key set never writes the ledger (docs/security.md, "Public routes").
     this.signing.grantPublicKeysRead(publicKeys).grantTableRead(this.data.table);
@@ -167,13 +168,7 @@ export class SkillcertStack extends Stack {
       entry: 'signing-keys-admin-api',
       description: 'Admin routes: the signing-key ledger and declared compromises',
       memorySize: 256,
-      environment: {
-        SIGNING_KEY_ID: this.signing.key.keyId,
-        ...this.signing.proofEnvironment(),
-        SIGNING_KEY_GENERATION: String(this.signing.generation),
-        ISSUER_DID: issuerDid,
-        TABLE_NAME: this.data.table.tableName,
-      },
+      environment: keysEnvironment,
     });
     this.signing.grantPublicKeysRead(signingKeysAdmin).grantTableWrite(this.data.table);
     this.api.addRoute(HttpMethod.GET, '/admin/signing-keys', signingKeysAdmin.function, { kind: 'user' });

@@ -15,7 +15,6 @@ import * as vc from '@digitalbazaar/vc';
 import { contexts as didContexts } from 'did-context';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalProofSigner, LocalSigner } from '../../../functions/adapters/local-signer.js';
-import { OB_CONTEXT, skillcertContextUrl, VC_CONTEXT } from '../../../functions/domain/credential.js';
 import type { VerificationKey } from '../../../functions/domain/verification.js';
 import { RegionCredentialSigner } from '../../../functions/shared/credential-signer.js';
 import { addProof, checkProof, DataIntegrityError } from '../../../functions/shared/data-integrity.js';
@@ -25,42 +24,15 @@ import {
   proofVerificationMethod,
   regionDidDocument,
 } from '../../../functions/shared/signing-keys.js';
+import { CREATED, certificateDocument, DID, LATER } from '../../fixtures/credential-document.js';
 import { schemaValidator } from '../../fixtures/outside-tools.js';
-
-const DID = 'did:web:neijiang.skillcert.example';
-const PUBLIC_URL = 'https://neijiang.skillcert.example';
-const CREATED = new Date('2026-05-01T08:00:00.000Z');
-const LATER = new Date('2026-05-02T08:00:00.000Z');
 
 const dir = await mkdtemp(join(tmpdir(), 'data-integrity-ecdsa-'));
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function certificate(): Record<string, unknown> {
-  return {
-    '@context': [VC_CONTEXT, OB_CONTEXT, skillcertContextUrl(PUBLIC_URL)],
-    id: `${PUBLIC_URL}/credentials/NJ-2026-000001`,
-    type: ['VerifiableCredential', 'OpenBadgeCredential'],
-    name: '车工 四级 / Lathe operator, level 4',
-    issuer: { id: DID, type: ['Profile'], name: '内江市职业技能鉴定中心' },
-    validFrom: CREATED.toISOString(),
-    credentialSubject: {
-      id: 'urn:uuid:6f1c2a7e-3b9d-4c51-9a0e-2d8f7b6c5e41',
-      type: ['AchievementSubject'],
-      name: '张伟',
-      achievement: {
-        id: `${PUBLIC_URL}/achievements/6-18-01-01/4`,
-        type: ['Achievement'],
-        name: '车工 / Lathe operator',
-        description: '职业技能等级认定 四级 / Vocational skill level 4',
-        criteria: { narrative: '理论 ≥ 60 且 实操 ≥ 60 / theory ≥ 60 and practical ≥ 60' },
-        skillLevel: 4,
-      },
-    },
-    certificateNumber: 'NJ-2026-000001',
-  };
-}
+const certificate = certificateDocument;
 
 // The ES256 key is the proof key in this suite: one key, one line of windows in the ledger.
 const es256 = new LocalSigner(dir, 'es256');
