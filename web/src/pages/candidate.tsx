@@ -757,6 +757,78 @@ function download(name: string, type: string, content: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+interface ActivityItem {
+  at: string;
+  kind: 'verification' | 'recognition';
+  /** The region's code: the API says where it happened, never who did it. */
+  region: string;
+}
+
+/** Our own region by its name; a partner region by its code (a candidate may not read the partner list). */
+function regionLabel(code: string): string {
+  const own = config().region;
+  return code === own.code ? bilingual({ zh: own.nameZh, en: own.nameEn }) : code;
+}
+
+/** Who has checked or recognised this certificate: when, what and which region, newest first, paged. */
+function Activity(props: { number: string }) {
+  const items = useSignal<ActivityItem[]>([]);
+  const next = useSignal<string | undefined>(undefined);
+  const loading = useSignal(true);
+  const error = useSignal<unknown>(undefined);
+  const load = async (from?: string) => {
+    loading.value = true;
+    error.value = undefined;
+    try {
+      const query = from ? `?nextToken=${encodeURIComponent(from)}` : '';
+      const page = await call<{ items: ActivityItem[]; nextToken?: string }>(
+        `/me/certificates/${encodeURIComponent(props.number)}/activity${query}`,
+      );
+      items.value = from ? [...items.value, ...page.items] : page.items;
+      next.value = page.nextToken;
+    } catch (e) {
+      error.value = e;
+    } finally {
+      loading.value = false;
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [props.number]);
+  const headingId = `activity-${props.number}`;
+  return (
+    <section class="activity" aria-labelledby={headingId}>
+      <h3 id={headingId}>{t('certificates.activity.title')}</h3>
+      <Alert error={error.value} />
+      {loading.value && items.value.length === 0 && <Loading />}
+      {!loading.value && !error.value && items.value.length === 0 && (
+        <p class="muted">{t('certificates.activity.none')}</p>
+      )}
+      {items.value.length > 0 && (
+        <ul class="activity-list">
+          {items.value.map((item) => (
+            <li key={`${item.at}-${item.kind}-${item.region}`} data-kind={item.kind}>
+              <time dateTime={item.at}>{formatDateTime(item.at)}</time>{' '}
+              <span>{t(`certificates.activity.${item.kind}`)}</span>{' '}
+              <span>{t('certificates.activity.region', { region: regionLabel(item.region) })}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="actions wrap">
+        {next.value && (
+          <button type="button" disabled={loading.value} onClick={() => void load(next.value)}>
+            {t('certificates.activity.more')}
+          </button>
+        )}
+        <button type="button" disabled={loading.value} onClick={() => void load()}>
+          {t('certificates.activity.refresh')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
 export function MyCertificates() {
   const list = useLoad(() => call<{ certificates: CertificateRow[] }>('/me/certificates'));
   const shared = useSignal<Record<string, string>>({});
@@ -844,6 +916,7 @@ export function MyCertificates() {
                 {t('certificates.shareLink')} <a href={shared.value[c.number]}>{shared.value[c.number]}</a>
               </p>
             )}
+            <Activity number={c.number} />
           </li>
         ))}
       </ul>
