@@ -3,8 +3,11 @@
 // cut and a reload, a second tab goes read-only, two assessors mark from the console, the certificate is
 // issued and downloaded; an admin creates an exam and a session; the same app in English. Every main page
 // is checked with axe-core, at phone width, and photographed at phone and desktop size.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { REGIONS } from '../../lib/regions.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID } from '../../scripts/demo-exam.js';
@@ -19,6 +22,8 @@ import {
   type Page,
   signIn,
 } from './support.js';
+
+const run = promisify(execFile);
 
 /** A fixed loopback origin for the app under test (away from every region's npm start ports). */
 const WEB_PORT = 4199;
@@ -270,6 +275,59 @@ describe('the web app in Chromium', () => {
       type: string[];
     };
     expect(credential.type).toContain('OpenBadgeCredential');
+  });
+
+  it('the holder downloads the PDF, shares a link that opens the public page, and sees that verification in the activity list', async () => {
+    await candidate.goto(`${APP}/me/certificates`);
+    const card = candidate.locator('li.card').first();
+    await expect.poll(() => card.locator('dd.mono').count()).toBe(1);
+    const number = ((await card.locator('dd.mono').textContent()) ?? '').trim();
+    expect(number).not.toBe('');
+    const activity = card.locator('section.activity');
+    // Nobody has looked at it yet: the empty state, not a blank or a spinner.
+    await expect.poll(() => activity.locator('p.muted').textContent()).toBe('尚无查验或互认记录。');
+    expect(await activity.locator('li').count()).toBe(0);
+
+    const [pdf] = await Promise.all([
+      candidate.waitForEvent('download'),
+      candidate.getByRole('button', { name: '下载证书（PDF）' }).click(),
+    ]);
+    expect(pdf.suggestedFilename()).toBe(`${number}.pdf`);
+    const pdfPath = (await pdf.path()) as string;
+    const bytes = await readFile(pdfPath);
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // Someone else's reader finds the number as text on the page (poppler's pdftotext).
+    const { stdout: text } = await run('pdftotext', ['-layout', pdfPath, '-']);
+    expect(text).toContain(number);
+    expect(text).toContain('职业技能等级证书');
+
+    await candidate.getByRole('button', { name: '生成查验链接' }).click();
+    const link = card.locator('p a[href*="/c/"]');
+    await expect.poll(() => link.count()).toBe(1);
+    const shareUrl = (await link.getAttribute('href')) as string;
+    expect(shareUrl).toMatch(/^https:\/\/[^/]+\/c\/[A-Za-z0-9_-]{16,}$/);
+    // The link names the region's public host; on the local cloud the same routes answer on the API's origin.
+    const localUrl = shareUrl.replace(/^https:\/\/[^/]+/, api.region.api);
+    // A stranger with no account opens it: a fresh browser context, never signed in.
+    const stranger = await (await context()).newPage();
+    const response = await stranger.goto(localUrl);
+    expect(response?.status()).toBe(200);
+    expect(await stranger.getAttribute('[data-status]', 'data-status')).toBe('valid');
+    expect(await stranger.textContent('[data-status]')).toContain('有效');
+    expect(await stranger.textContent('body')).toContain(number);
+
+    await candidate.goto(`${APP}/me/certificates`);
+    const verified = candidate.locator('li.card section.activity li[data-kind="verification"]');
+    await expect.poll(() => verified.count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    const entry = (await verified.first().textContent()) ?? '';
+    expect(entry).toContain('已查验');
+    expect(entry).toContain(REGIONS.neijiang?.nameZh as string);
+    // When, as a date and time for the reader's language, with the exact instant kept for machines.
+    const at = (await verified.first().locator('time').getAttribute('datetime')) as string;
+    expect(Math.abs(Date.now() - Date.parse(at))).toBeLessThan(10 * 60_000);
+    expect(await verified.first().locator('time').textContent()).toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+    expect(await candidate.locator('li.card section.activity p.muted').count()).toBe(0);
+    await checkPage(candidate, 'my-certificates-activity');
   });
 
   it('an admin creates an exam and a session, with the API’s validation error next to its field', async () => {
