@@ -808,9 +808,12 @@ function Activity(props: { number: string }) {
         <ul class="activity-list">
           {items.value.map((item) => (
             <li key={`${item.at}-${item.kind}-${item.region}`} data-kind={item.kind}>
-              <time dateTime={item.at}>{formatDateTime(item.at)}</time>{' '}
-              <span>{t(`certificates.activity.${item.kind}`)}</span>{' '}
+              <strong>{t(`certificates.activity.${item.kind}`)}</strong>{' '}
               <span>{t('certificates.activity.region', { region: regionLabel(item.region) })}</span>
+              <br />
+              <time class="muted" dateTime={item.at}>
+                {formatDateTime(item.at)}
+              </time>
             </li>
           ))}
         </ul>
