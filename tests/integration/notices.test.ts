@@ -281,9 +281,13 @@ describe('a revocation reaches every partner region, or the admin sees why not',
       return row.state === 'delivered' ? row : undefined;
     }, 'Luzhou to acknowledge in round 2');
     expect(delivered).toMatchObject({ told: true, round: 2, attempts: 5 });
-    const second = await sfn.send(
-      new DescribeExecutionCommand({ executionArn: arnOf(`${given.noticeId}-r2`) }),
-    );
+    // The acknowledgement is recorded by the round's last step; the execution closes a moment after.
+    const second = await eventually(async () => {
+      const described = await sfn.send(
+        new DescribeExecutionCommand({ executionArn: arnOf(`${given.noticeId}-r2`) }),
+      );
+      return described.status === 'RUNNING' ? undefined : described;
+    }, 'round 2 to close');
     expect(second.status).toBe('SUCCEEDED');
     expect(new Set(luzhou.received).size).toBe(1); // the same signed bytes in both rounds
   });
