@@ -75,7 +75,7 @@ function keyOf(itemId: string) {
 }
 
 /** Answers the item on screen with its right answer, through the controls a candidate uses. */
-async function answerCurrent(page: Page) {
+async function answerCurrent(page: Page, labels = { true: '正确', false: '错误' }) {
   const heading = page.locator('#item-h');
   await expect.poll(() => heading.isVisible()).toBe(true);
   const input = page.locator('.item [name^="answer-"]').first();
@@ -84,7 +84,9 @@ async function answerCurrent(page: Page) {
   if (item.kind === 'fill-in')
     await page.fill(`#${name}`, (item as { accepted: string[] }).accepted[0] as string);
   else if (item.kind === 'true-false')
-    await page.getByRole('radio', { name: (item as { answer: boolean }).answer ? '正确' : '错误' }).check();
+    await page
+      .getByRole('radio', { name: (item as { answer: boolean }).answer ? labels.true : labels.false })
+      .check();
   else if (item.kind === 'single')
     await page.check(`input[name="${name}"][value="${(item as { answer: string }).answer}"]`);
   else
@@ -379,6 +381,64 @@ describe('the web app in Chromium', () => {
     await candidate.goto(`${APP}/sessions`);
     await expect.poll(() => candidate.locator('h1').textContent()).toBe('Exams open to you');
     await checkPage(candidate, 'sessions-en');
+  });
+
+  it('the same journey in English: a candidate switches language, sits and submits an exam, and sees it in my attempts', async () => {
+    await api.call('liumin', 'PUT', '/admin/exams/english-exam', {
+      ...EXAM_BODY,
+      level: 5,
+      title: { zh: '车工 五级 英文', en: 'Lathe operator, level 5, in English' },
+      rubric: [],
+    });
+    await api.call('liumin', 'PUT', '/admin/sessions/english-session', {
+      examId: 'english-exam',
+      opensAt: new Date(Date.now() - 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: '内江职业技术学院 实训楼 D401',
+    });
+    // A fresh browser: the language is chosen on the welcome page, before signing in, and remembered.
+    const page = await (await context()).newPage();
+    await page.goto(APP);
+    await page.getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Welcome');
+    await signIn(page, APP, 'zhangwei');
+    await page.waitForURL(`${APP}/sessions`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Exams open to you');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    const card = page.locator('li.card', { hasText: '实训楼 D401' });
+    await card.getByRole('button', { name: 'Start the exam' }).click();
+    await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+    const englishId = page.url().split('/').pop() as string;
+    await expect.poll(() => page.locator('#item-h').textContent()).toMatch(/^Item 1 of 10\b/);
+    const english = { true: 'True', false: 'False' };
+    const answered: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) await page.getByRole('button', { name: 'Next' }).click();
+      answered.push(await answerCurrent(page, english));
+    }
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toBe('All answers saved');
+    await checkPage(page, 'exam-runner-en');
+    await page.locator('section.card').getByRole('button', { name: 'Review and submit' }).click();
+    await expect.poll(() => page.locator('table.review tbody tr').count()).toBe(10);
+    await page.locator('section.card').getByRole('button', { name: 'Submit', exact: true }).click();
+    await expect.poll(() => page.getByText('Every item is answered.').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Submit now' }).click();
+    await page.waitForURL(/\/me\/attempts\?submitted=/);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('My attempts');
+    await expect
+      .poll(() => page.getByText('Submitted. The result shows here once it is decided.').isVisible())
+      .toBe(true);
+    // The attempt is listed under its exam, with its dates and state in English.
+    const listed = page.locator('li.card', { has: page.locator('h2', { hasText: 'english-exam' }) });
+    await expect.poll(() => listed.count()).toBe(1);
+    expect(await listed.textContent()).toMatch(/Started .*\d{4}/);
+    expect(await listed.textContent()).not.toMatch(/[开始已交卷评分]/);
+    const record = await api.call('zhangwei', 'GET', `/attempts/${englishId}`);
+    expect(record.status).not.toBe('in-progress');
+    expect(Object.keys(record.answers as object).sort()).toEqual(answered.sort());
+    expect(answered).toHaveLength(10);
+    await checkPage(page, 'my-attempts-en');
   });
 
   it('time runs out with unsaved work: the server submits what it acknowledged and accepts nothing after', async () => {
