@@ -441,6 +441,53 @@ describe('the web app in Chromium', () => {
     await checkPage(page, 'my-attempts-en');
   });
 
+  it('a session outlives the access token: the app refreshes it ahead of expiry; signing out ends it everywhere', async () => {
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liuyang');
+    await page.waitForURL(`${APP}/sessions`);
+    type Stored = { accessToken: string; refreshToken: string; expiresAt: number };
+    const stored = async () =>
+      JSON.parse((await page.evaluate("localStorage.getItem('skillcert.session')")) as string) as Stored;
+    const before = await stored();
+    expect(before.refreshToken).toBeTruthy();
+    // The page's clock (timers and Date) under test control, from a reload onwards; the server keeps real time.
+    await page.clock.install();
+    await page.reload();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('可报考的考试');
+    const refreshed = page.waitForRequest(
+      (r) => r.method() === 'POST' && (r.postData() ?? '').includes('grant_type=refresh_token'),
+    );
+    // To a minute and a half before the access token expires: inside the app's refresh margin.
+    await page.clock.fastForward(before.expiresAt - Date.now() - 90_000);
+    const request = await refreshed;
+    const response = await request.response();
+    expect(response?.status()).toBe(200);
+    await expect.poll(async () => (await stored()).accessToken).not.toBe(before.accessToken);
+    const after = await stored();
+    expect(after.expiresAt).toBeGreaterThan(before.expiresAt);
+    // Still signed in, and the API takes the new token.
+    await page.goto(`${APP}/me/attempts`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('我的考试');
+
+    const last = await stored();
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await expect.poll(() => page.evaluate("localStorage.getItem('skillcert.session')")).toBeNull();
+    // A protected page now asks to sign in again: the issuer's login form, not a silent return.
+    await page.goto(`${APP}/me/attempts`);
+    await page.waitForURL(/\/login\?/);
+    expect(await page.locator('#password').isVisible()).toBe(true);
+    // And the refresh token the app last held (never presented since) is refused at the token endpoint.
+    const form = new URLSearchParams(request.postData() ?? '');
+    form.set('refresh_token', last.refreshToken);
+    const refused = await fetch(request.url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+
   it('time runs out with unsaved work: the server submits what it acknowledged and accepts nothing after', async () => {
     await api.call('liumin', 'PUT', '/admin/exams/timeout-exam', {
       ...EXAM_BODY,
