@@ -473,7 +473,8 @@ describe('the web app in Chromium', () => {
     await page.getByRole('button', { name: '退出登录' }).click();
     await expect.poll(() => page.evaluate("localStorage.getItem('skillcert.session')")).toBeNull();
     // A protected page now asks to sign in again: the issuer's login form, not a silent return.
-    await page.goto(`${APP}/me/attempts`);
+    // (The app leaves for the issuer before the page finishes loading, so only the navigation's start is awaited.)
+    await page.goto(`${APP}/me/attempts`, { waitUntil: 'commit' });
     await page.waitForURL(/\/login\?/);
     expect(await page.locator('#password').isVisible()).toBe(true);
     // And the refresh token the app last held (never presented since) is refused at the token endpoint.
