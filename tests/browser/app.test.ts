@@ -545,6 +545,66 @@ describe('the web app in Chromium', () => {
     expect(Object.keys(final.answers as object)).toEqual([first]);
   });
 
+  it('an admin suspends, reinstates and revokes a certificate, and public verification says revoked', async () => {
+    const listed = (await api.call('zhangwei', 'GET', '/me/certificates')).certificates as {
+      number: string;
+      jws: string;
+    }[];
+    const certificate = listed[0] as { number: string; jws: string };
+    expect(certificate.number).toBeTruthy();
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liumin');
+    await page.waitForURL(`${APP}/admin`);
+    await page.getByRole('link', { name: '证书状态' }).click();
+    await page.fill('input[name="number"]', certificate.number);
+    await page.getByRole('button', { name: '查询' }).click();
+    await expect.poll(() => page.locator('select[name="action"]').count()).toBe(1);
+    const statusOf = async () =>
+      (await api.call('liumin', 'GET', `/admin/certificates/${encodeURIComponent(certificate.number)}`))
+        .status;
+    const steps: [string, string, string][] = [
+      ['suspend', '复核中：考评记录待核实', 'suspended'],
+      ['reinstate', '复核完成，记录无误', 'active'],
+      ['revoke', '考评员串通，成绩作废', 'revoked'],
+    ];
+    for (const [action, reason, status] of steps) {
+      await page.selectOption('select[name="action"]', action);
+      await page.fill('textarea[name="reason"]', reason);
+      await page.getByRole('button', { name: '执行' }).click();
+      await expect.poll(statusOf, { timeout: 10_000 }).toBe(status);
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('证书状态已更新。');
+    }
+    await checkPage(page, 'admin-certificates');
+    const verdict = await fetch(`${api.region.api}/credentials/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ verifiableCredential: certificate.jws }),
+    });
+    expect(await verdict.json()).toMatchObject({ status: 'revoked' });
+  });
+
+  it('the admin people page registers a person, with a refused field shown next to it', async () => {
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liumin');
+    await page.waitForURL(`${APP}/admin`);
+    await page.getByRole('link', { name: '人员' }).click();
+    await page.fill('input[name="sub"]', 'browser-person-1');
+    await page.fill('input[name="name"]', '周敏');
+    await page.fill('input[name="employer"]', '内江机械厂');
+    await page.fill('input[name="yearsOfWork"]', '6-18-01-01 六年');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    await expect
+      .poll(() => page.locator('.field.invalid label').first().textContent(), { timeout: 10_000 })
+      .toBe('从业年限（职业编码=年数，每行一项）');
+    expect(await page.locator('.field.invalid').first().textContent()).toContain('每项写作 职业编码=年数。');
+    await checkPage(page, 'admin-people');
+    await page.fill('input[name="yearsOfWork"]', '6-18-01-01=6');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('已保存。');
+    const person = await api.call('liumin', 'GET', '/admin/people/browser-person-1');
+    expect(person).toMatchObject({ name: '周敏', yearsOfWork: { '6-18-01-01': 6 } });
+  });
+
   it('no page broke the Content-Security-Policy', () => {
     expect(cspViolations).toEqual([]);
     expect(sessionId).toBe('browser-session');
