@@ -75,7 +75,7 @@ function keyOf(itemId: string) {
 }
 
 /** Answers the item on screen with its right answer, through the controls a candidate uses. */
-async function answerCurrent(page: Page) {
+async function answerCurrent(page: Page, labels = { true: '正确', false: '错误' }) {
   const heading = page.locator('#item-h');
   await expect.poll(() => heading.isVisible()).toBe(true);
   const input = page.locator('.item [name^="answer-"]').first();
@@ -84,7 +84,9 @@ async function answerCurrent(page: Page) {
   if (item.kind === 'fill-in')
     await page.fill(`#${name}`, (item as { accepted: string[] }).accepted[0] as string);
   else if (item.kind === 'true-false')
-    await page.getByRole('radio', { name: (item as { answer: boolean }).answer ? '正确' : '错误' }).check();
+    await page
+      .getByRole('radio', { name: (item as { answer: boolean }).answer ? labels.true : labels.false })
+      .check();
   else if (item.kind === 'single')
     await page.check(`input[name="${name}"][value="${(item as { answer: string }).answer}"]`);
   else
@@ -381,6 +383,112 @@ describe('the web app in Chromium', () => {
     await checkPage(candidate, 'sessions-en');
   });
 
+  it('the same journey in English: a candidate switches language, sits and submits an exam, and sees it in my attempts', async () => {
+    await api.call('liumin', 'PUT', '/admin/exams/english-exam', {
+      ...EXAM_BODY,
+      level: 5,
+      title: { zh: '车工 五级 英文', en: 'Lathe operator, level 5, in English' },
+      rubric: [],
+    });
+    await api.call('liumin', 'PUT', '/admin/sessions/english-session', {
+      examId: 'english-exam',
+      opensAt: new Date(Date.now() - 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: '内江职业技术学院 实训楼 D401',
+    });
+    // A fresh browser: the language is chosen on the welcome page, before signing in, and remembered.
+    const page = await (await context()).newPage();
+    await page.goto(APP);
+    await page.getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Welcome');
+    await signIn(page, APP, 'zhangwei');
+    await page.waitForURL(`${APP}/sessions`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Exams open to you');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    const card = page.locator('li.card', { hasText: '实训楼 D401' });
+    await card.getByRole('button', { name: 'Start the exam' }).click();
+    await page.waitForURL(/\/attempts\/[0-9a-f-]{36}$/);
+    const englishId = page.url().split('/').pop() as string;
+    await expect.poll(() => page.locator('#item-h').textContent()).toMatch(/^Item 1 of 10\b/);
+    const english = { true: 'True', false: 'False' };
+    const answered: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      if (i > 0) await page.getByRole('button', { name: 'Next' }).click();
+      answered.push(await answerCurrent(page, english));
+    }
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toBe('All answers saved');
+    await checkPage(page, 'exam-runner-en');
+    await page.locator('section.card').getByRole('button', { name: 'Review and submit' }).click();
+    await expect.poll(() => page.locator('table.review tbody tr').count()).toBe(10);
+    await page.locator('section.card').getByRole('button', { name: 'Submit', exact: true }).click();
+    await expect.poll(() => page.getByText('Every item is answered.').isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'Submit now' }).click();
+    await page.waitForURL(/\/me\/attempts\?submitted=/);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('My attempts');
+    await expect
+      .poll(() => page.getByText('Submitted. The result shows here once it is decided.').isVisible())
+      .toBe(true);
+    // The attempt is listed under its exam, with its dates and state in English.
+    const listed = page.locator('li.card', { has: page.locator('h2', { hasText: 'english-exam' }) });
+    await expect.poll(() => listed.count()).toBe(1);
+    expect(await listed.textContent()).toMatch(/Started .*\d{4}/);
+    expect(await listed.textContent()).not.toMatch(/[开始已交卷评分]/);
+    const record = await api.call('zhangwei', 'GET', `/attempts/${englishId}`);
+    expect(record.status).not.toBe('in-progress');
+    expect(Object.keys(record.answers as object).sort()).toEqual(answered.sort());
+    expect(answered).toHaveLength(10);
+    await checkPage(page, 'my-attempts-en');
+  });
+
+  it('a session outlives the access token: the app refreshes it ahead of expiry; signing out ends it everywhere', async () => {
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liuyang');
+    await page.waitForURL(`${APP}/sessions`);
+    type Stored = { accessToken: string; refreshToken: string; expiresAt: number };
+    const stored = async () =>
+      JSON.parse((await page.evaluate("localStorage.getItem('skillcert.session')")) as string) as Stored;
+    const before = await stored();
+    expect(before.refreshToken).toBeTruthy();
+    // The page's clock (timers and Date) under test control, from a reload onwards; the server keeps real time.
+    await page.clock.install();
+    await page.reload();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('可报考的考试');
+    const refreshed = page.waitForRequest(
+      (r) => r.method() === 'POST' && (r.postData() ?? '').includes('grant_type=refresh_token'),
+    );
+    // To a minute and a half before the access token expires: inside the app's refresh margin.
+    await page.clock.fastForward(before.expiresAt - Date.now() - 90_000);
+    const request = await refreshed;
+    const response = await request.response();
+    expect(response?.status()).toBe(200);
+    await expect.poll(async () => (await stored()).accessToken).not.toBe(before.accessToken);
+    const after = await stored();
+    expect(after.expiresAt).toBeGreaterThan(before.expiresAt);
+    // Still signed in, and the API takes the new token.
+    await page.goto(`${APP}/me/attempts`);
+    await expect.poll(() => page.locator('h1').textContent()).toBe('我的考试');
+
+    const last = await stored();
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await expect.poll(() => page.evaluate("localStorage.getItem('skillcert.session')")).toBeNull();
+    // A protected page now asks to sign in again: the issuer's login form, not a silent return.
+    // (The app leaves for the issuer before the page finishes loading, so only the navigation's start is awaited.)
+    await page.goto(`${APP}/me/attempts`, { waitUntil: 'commit' });
+    await page.waitForURL(/\/login\?/);
+    expect(await page.locator('#password').isVisible()).toBe(true);
+    // And the refresh token the app last held (never presented since) is refused at the token endpoint.
+    const form = new URLSearchParams(request.postData() ?? '');
+    form.set('refresh_token', last.refreshToken);
+    const refused = await fetch(request.url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form,
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+
   it('time runs out with unsaved work: the server submits what it acknowledged and accepts nothing after', async () => {
     await api.call('liumin', 'PUT', '/admin/exams/timeout-exam', {
       ...EXAM_BODY,
@@ -435,6 +543,66 @@ describe('the web app in Chromium', () => {
       .toMatch(/已交卷|评分中|合格|不合格/);
     const final = await api.call('zhangwei', 'GET', `/attempts/${timedId}`);
     expect(Object.keys(final.answers as object)).toEqual([first]);
+  });
+
+  it('an admin suspends, reinstates and revokes a certificate, and public verification says revoked', async () => {
+    const listed = (await api.call('zhangwei', 'GET', '/me/certificates')).certificates as {
+      number: string;
+      jws: string;
+    }[];
+    const certificate = listed[0] as { number: string; jws: string };
+    expect(certificate.number).toBeTruthy();
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liumin');
+    await page.waitForURL(`${APP}/admin`);
+    await page.getByRole('link', { name: '证书状态' }).click();
+    await page.fill('input[name="number"]', certificate.number);
+    await page.getByRole('button', { name: '查询' }).click();
+    await expect.poll(() => page.locator('select[name="action"]').count()).toBe(1);
+    const statusOf = async () =>
+      (await api.call('liumin', 'GET', `/admin/certificates/${encodeURIComponent(certificate.number)}`))
+        .status;
+    const steps: [string, string, string][] = [
+      ['suspend', '复核中：考评记录待核实', 'suspended'],
+      ['reinstate', '复核完成，记录无误', 'active'],
+      ['revoke', '考评员串通，成绩作废', 'revoked'],
+    ];
+    for (const [action, reason, status] of steps) {
+      await page.selectOption('select[name="action"]', action);
+      await page.fill('textarea[name="reason"]', reason);
+      await page.getByRole('button', { name: '执行' }).click();
+      await expect.poll(statusOf, { timeout: 10_000 }).toBe(status);
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('证书状态已更新。');
+    }
+    await checkPage(page, 'admin-certificates');
+    const verdict = await fetch(`${api.region.api}/credentials/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ verifiableCredential: certificate.jws }),
+    });
+    expect(await verdict.json()).toMatchObject({ status: 'revoked' });
+  });
+
+  it('the admin people page registers a person, with a refused field shown next to it', async () => {
+    const page = await (await context()).newPage();
+    await signIn(page, APP, 'liumin');
+    await page.waitForURL(`${APP}/admin`);
+    await page.getByRole('link', { name: '人员' }).click();
+    await page.fill('input[name="sub"]', 'browser-person-1');
+    await page.fill('input[name="name"]', '周敏');
+    await page.fill('input[name="employer"]', '内江机械厂');
+    await page.fill('input[name="yearsOfWork"]', '6-18-01-01 六年');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    await expect
+      .poll(() => page.locator('.field.invalid label').first().textContent(), { timeout: 10_000 })
+      .toBe('从业年限（职业编码=年数，每行一项）');
+    expect(await page.locator('.field.invalid').first().textContent()).toContain('每项写作 职业编码=年数。');
+    await checkPage(page, 'admin-people');
+    await page.fill('input[name="yearsOfWork"]', '6-18-01-01=6');
+    await page.locator('form').getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('已保存。');
+    const person = await api.call('liumin', 'GET', '/admin/people/browser-person-1');
+    expect(person).toMatchObject({ name: '周敏', yearsOfWork: { '6-18-01-01': 6 } });
   });
 
   it('no page broke the Content-Security-Policy', () => {
