@@ -445,7 +445,7 @@ describe('the web app in Chromium', () => {
     const page = await (await context()).newPage();
     await signIn(page, APP, 'liuyang');
     await page.waitForURL(`${APP}/sessions`);
-    type Stored = { accessToken: string; refreshToken: string; expiresAt: number };
+    type Stored = { accessToken: string; refreshToken: string; idToken: string; expiresAt: number };
     const stored = async () =>
       JSON.parse((await page.evaluate("localStorage.getItem('skillcert.session')")) as string) as Stored;
     const before = await stored();
@@ -470,8 +470,13 @@ describe('the web app in Chromium', () => {
     await expect.poll(() => page.locator('h1').textContent()).toBe('我的考试');
 
     const last = await stored();
+    // Signing out goes through the issuer's end-session endpoint and back to the app's home page; a
+    // navigation started before that round trip lands would be aborted by it, so wait for the return.
+    const endSession = page.waitForRequest((r) => r.url().includes('post_logout_redirect_uri='));
     await page.getByRole('button', { name: '退出登录' }).click();
-    await expect.poll(() => page.evaluate("localStorage.getItem('skillcert.session')")).toBeNull();
+    expect(new URL((await endSession).url()).searchParams.get('id_token_hint')).toBe(last.idToken);
+    await page.waitForURL(`${APP}/`);
+    expect(await page.evaluate("localStorage.getItem('skillcert.session')")).toBeNull();
     // A protected page now asks to sign in again: the issuer's login form, not a silent return.
     // (The app leaves for the issuer before the page finishes loading, so only the navigation's start is awaited.)
     await page.goto(`${APP}/me/attempts`, { waitUntil: 'commit' });
