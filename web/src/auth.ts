@@ -78,8 +78,31 @@ function fromTokens(tokens: oauth.TokenEndpointResponse, previous?: Session): Se
   };
 }
 
+/**
+ * Set once this page is on its way to the provider (to sign in or out). A protected page re-renders when
+ * the session ends and would start a sign-in: without this, that later navigation could overtake the
+ * end-session one, leaving the provider's session alive; repeated renders would also each start a new
+ * PKCE exchange and overwrite the pending one.
+ */
+let leaving = false;
+// Back from the provider's page to this one restored from the back/forward cache: not leaving any more.
+addEventListener('pageshow', (event) => {
+  if (event.persisted) leaving = false;
+});
+
 /** Sends the browser to the provider's sign-in page; it comes back to /callback. */
 export async function signIn(returnTo = location.pathname + location.search): Promise<void> {
+  if (leaving) return;
+  leaving = true;
+  try {
+    await startSignIn(returnTo);
+  } catch (error) {
+    leaving = false;
+    throw error;
+  }
+}
+
+async function startSignIn(returnTo: string): Promise<void> {
   const as = await authorizationServer();
   if (!as.authorization_endpoint) throw new Error('The identity provider has no authorization endpoint');
   const codeVerifier = oauth.generateRandomCodeVerifier();
@@ -180,6 +203,7 @@ setInterval(() => {
 /** Forgets the tokens and ends the provider's session too, where it offers an end-session endpoint. */
 export async function signOut(): Promise<void> {
   const idToken = session.value?.idToken;
+  leaving = true;
   keep(undefined);
   try {
     const as = await authorizationServer();
