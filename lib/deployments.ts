@@ -92,6 +92,12 @@ const webCertificate = z.union([
   z.strictObject({
     iamServerCertificateId: z.string().regex(/^[A-Z0-9]{16,128}$/, 'an IAM server certificate id'),
   }),
+  // The name it was uploaded under (path /cloudfront/): known before the upload, unlike the id.
+  z.strictObject({
+    iamServerCertificateName: z
+      .string()
+      .regex(/^[\w+=,.@-]{1,128}$/, 'an IAM server certificate name (letters, digits and +=,.@_-)'),
+  }),
 ]);
 
 /** Where the web app is served: its own host name (e.g. app.<publicDomain>) and certificate. */
@@ -165,7 +171,7 @@ export interface WebApp {
   /** https://app.skillcert.neijiang.gov.cn, or http://127.0.0.1:4105 for the local demo of Neijiang. */
   origin: string;
   domain?: string;
-  certificate?: { arn: string } | { iamServerCertificateId: string };
+  certificate?: { arn: string } | { iamServerCertificateId: string } | { iamServerCertificateName: string };
 }
 
 /** Where the identity provider sends people back to the web app: after sign-in, after sign-out. */
@@ -237,7 +243,9 @@ export function parseDeployment(input: unknown, source = 'deployment'): Deployme
     );
   }
   if ('arn' in d.web.certificate && d.aws.partition === 'aws-cn') {
-    refuse('web.certificate: CloudFront in the China regions cannot use ACM; give iamServerCertificateId');
+    refuse(
+      'web.certificate: CloudFront in the China regions cannot use ACM; give iamServerCertificateName (or iamServerCertificateId)',
+    );
   }
   if ('arn' in d.certificate) {
     const [, partition, , certRegion, account] = d.certificate.arn.split(':');

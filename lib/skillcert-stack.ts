@@ -250,7 +250,9 @@ export class SkillcertStack extends Stack {
               certificate:
                 'arn' in webCertificate
                   ? { acm: Certificate.fromCertificateArn(this, 'WebCertificate', webCertificate.arn) }
-                  : { iamCertificateId: webCertificate.iamServerCertificateId },
+                  : 'iamServerCertificateId' in webCertificate
+                    ? { iamCertificateId: webCertificate.iamServerCertificateId }
+                    : { iamServerCertificateName: webCertificate.iamServerCertificateName },
             },
           }
         : {}),

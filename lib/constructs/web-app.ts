@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AllowedMethods,
@@ -23,8 +23,10 @@ import {
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ensureWebBuilt, WEB_DIST } from '../../web/build.js';
+import { LAMBDA_BASIC_EXECUTION_ROLE_ACK } from '../nag.js';
 
 /** What the browser app reads at start (web/src/config.ts): one build serves every deployment. */
 export interface WebAppConfig {
@@ -43,7 +45,10 @@ export interface WebAppProps {
    */
   identityOrigins?: string[];
   /** The app's own domain and its certificate; without one, CloudFront's default domain (not in China). */
-  domain?: { name: string; certificate: { acm: ICertificate } | { iamCertificateId: string } };
+  domain?: {
+    name: string;
+    certificate: { acm: ICertificate } | { iamCertificateId: string } | { iamServerCertificateName: string };
+  };
   /** aws-cn: CloudFront in China has no origin access control and takes IAM server certificates only. */
   partition: 'aws' | 'aws-cn';
   /**
@@ -186,11 +191,12 @@ export class WebApp extends Construct {
         ttl: Duration.seconds(0),
       })),
     });
-    if (props.domain && 'iamCertificateId' in props.domain.certificate) {
+    const iamCertificateId = props.domain && this.iamCertificateId(props.domain.certificate);
+    if (iamCertificateId) {
       // CloudFront in China takes only IAM server certificates (ACM is not offered there for CloudFront).
       const cfn = this.distribution.node.defaultChild as CfnDistribution;
       cfn.addPropertyOverride('DistributionConfig.ViewerCertificate', {
-        IamCertificateId: props.domain.certificate.iamCertificateId,
+        IamCertificateId: iamCertificateId,
         SslSupportMethod: 'sni-only',
         MinimumProtocolVersion: 'TLSv1.2_2021',
       });
@@ -220,7 +226,7 @@ export class WebApp extends Construct {
             },
           ]
         : []),
-      ...(china && props.domain && 'iamCertificateId' in props.domain.certificate
+      ...(china && iamCertificateId
         ? [
             {
               id: 'AwsSolutions-CFR4',
@@ -241,6 +247,9 @@ export class WebApp extends Construct {
     );
 
     this.origin = props.origin ?? `https://${props.domain?.name ?? this.distribution.distributionDomainName}`;
+    // What the bureau's DNS points the app's domain at (docs/deploy.md section 5).
+    if (props.domain)
+      new CfnOutput(this, 'WebDomainTarget', { value: this.distribution.distributionDomainName });
     const settings = {
       ...config,
       redirectUri: `${this.origin}/callback`,
@@ -311,5 +320,50 @@ export class WebApp extends Construct {
         );
       }
     }
+  }
+  /**
+   * The IAM server certificate CloudFront serves in China. A deployment file may name it as uploaded
+   * (`aws iam upload-server-certificate --path /cloudfront/ --server-certificate-name …`), since the name is
+   * chosen before the upload and the id only comes back from it: the id is then read at deploy time.
+   */
+  private iamCertificateId(
+    certificate: NonNullable<WebAppProps['domain']>['certificate'],
+  ): string | undefined {
+    if ('iamCertificateId' in certificate) return certificate.iamCertificateId;
+    if (!('iamServerCertificateName' in certificate)) return undefined;
+    const name = certificate.iamServerCertificateName;
+    const lookup = new AwsCustomResource(this, 'ServerCertificateLookup', {
+      // Read on every deploy, so a certificate re-uploaded under the same name (a renewal) is picked up.
+      onUpdate: {
+        service: 'IAM',
+        action: 'getServerCertificate',
+        parameters: { ServerCertificateName: name },
+        physicalResourceId: PhysicalResourceId.of(`server-certificate/cloudfront/${name}`),
+        outputPaths: ['ServerCertificate.ServerCertificateMetadata.ServerCertificateId'],
+      },
+      policy: AwsCustomResourcePolicy.fromSdkCalls({
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'iam',
+            region: '',
+            resource: 'server-certificate',
+            resourceName: `cloudfront/${name}`,
+          }),
+        ],
+      }),
+      installLatestAwsSdk: false,
+    });
+    // The custom resource's singleton function (CDK's own, at the stack's root) carries the findings.
+    const provider = Stack.of(this).node.tryFindChild(
+      `AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`,
+    );
+    if (provider) {
+      Validations.of(provider).acknowledge(LAMBDA_BASIC_EXECUTION_ROLE_ACK, {
+        id: 'AwsSolutions-L1',
+        reason:
+          "The runtime of CDK's AwsCustomResource function is chosen by CDK and moves with aws-cdk-lib.",
+      });
+    }
+    return lookup.getResponseField('ServerCertificate.ServerCertificateMetadata.ServerCertificateId');
   }
 }

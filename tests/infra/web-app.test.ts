@@ -153,6 +153,62 @@ describe('web app hosting', () => {
     });
   });
 
+  it('in China, by the name it was uploaded under: the id is read at deploy time, with a grant for that certificate only', () => {
+    const china = synth({
+      partition: 'aws-cn',
+      origin: 'https://app.neijiang.skillcert.example',
+      domain: {
+        name: 'app.neijiang.skillcert.example',
+        certificate: { iamServerCertificateName: 'skillcert-app-neijiang' },
+      },
+    });
+    const lookups = china.template.findResources('Custom::AWS');
+    const [lookupId, lookup] = Object.entries(lookups)[0] ?? [];
+    expect(Object.keys(lookups)).toHaveLength(1);
+    const call = JSON.parse(JSON.stringify(lookup?.Properties.Update)) as string | Record<string, unknown>;
+    // CDK serialises the SDK call as a JSON string (with tokens joined in): parse what it says.
+    const said = JSON.parse(typeof call === 'string' ? call : JSON.stringify(call)) as Record<
+      string,
+      unknown
+    >;
+    expect(said).toMatchObject({
+      service: 'IAM',
+      action: 'getServerCertificate',
+      parameters: { ServerCertificateName: 'skillcert-app-neijiang' },
+      outputPaths: ['ServerCertificate.ServerCertificateMetadata.ServerCertificateId'],
+    });
+    china.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['app.neijiang.skillcert.example'],
+        ViewerCertificate: {
+          IamCertificateId: {
+            'Fn::GetAtt': [lookupId, 'ServerCertificate.ServerCertificateMetadata.ServerCertificateId'],
+          },
+          SslSupportMethod: 'sni-only',
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+        },
+      }),
+    });
+    // The bureau's DNS points the app's domain at the distribution.
+    china.template.hasOutput('*', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^WebDistribution'), 'DomainName'] },
+    });
+    // One statement: read that certificate, under /cloudfront/, in this account.
+    const policies = Object.values(china.template.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes('iam:GetServerCertificate'),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.Properties.PolicyDocument.Statement as {
+      Action: unknown;
+      Resource: unknown;
+    }[];
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Action).toBe('iam:GetServerCertificate');
+    expect(JSON.stringify(statements[0]?.Resource)).toMatch(
+      /:iam::123456789012:server-certificate\/cloudfront\/skillcert-app-neijiang"\]\]\}$/,
+    );
+  });
+
   it('with an ACM certificate outside China: the alias and TLS 1.2', () => {
     const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'skillcert-web-')) });
     const stack = new Stack(app, 'WebAcm', { env: { account: '123456789012', region: 'ap-east-1' } });
