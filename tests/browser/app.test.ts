@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { REGIONS } from '../../lib/regions.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import { DEV_USERS } from '../../local/dev-identities.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID } from '../../scripts/demo-exam.js';
 import { RegionClient, regionOf, setUpExam } from '../../scripts/story.js';
@@ -608,6 +609,89 @@ describe('the web app in Chromium', () => {
     await expect.poll(() => page.getByRole('status').textContent()).toBe('已保存。');
     const person = await api.call('liumin', 'GET', '/admin/people/browser-person-1');
     expect(person).toMatchObject({ name: '周敏', yearsOfWork: { '6-18-01-01': 6 } });
+  });
+
+  it('an assessor who cannot mark returns the review with a reason, and another assessor is assigned', async () => {
+    await api.call('liumin', 'PUT', '/admin/sessions/return-session', {
+      examId: EXAM_ID,
+      opensAt: new Date(Date.now() - 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: '内江职业技术学院 实训楼 E501',
+    });
+    // The candidate's part through the API (the runner is covered above): every item, the evidence, submit.
+    const attempt = await api.call('zhangwei', 'POST', '/sessions/return-session/attempts');
+    const returnedId = attempt.attemptId as string;
+    for (const { id } of attempt.paper as { id: string }[]) {
+      const item = keyOf(id);
+      await api.call('zhangwei', 'PUT', `/attempts/${returnedId}/items/${encodeURIComponent(id)}`, {
+        answer: 'accepted' in item && item.accepted ? item.accepted[0] : item.answer,
+        flagged: false,
+        version: 1,
+      });
+    }
+    await api.call('zhangwei', 'PUT', `/attempts/${returnedId}/evidence`, {
+      evidence: '轴类零件 Ø40h7×120：实测 39.990 mm；Ra 1.6 达标。',
+      version: Number(attempt.evidenceVersion ?? 0) + 1,
+    });
+    await api.call('zhangwei', 'POST', `/attempts/${returnedId}/submit`, {});
+    const pool = ['liqiang', 'wangfang', 'chengang', 'zhaolei'];
+    for (const username of pool) await api.signIn(username);
+    // A fourth assessor in the pool, so that a replacement without a conflict of interest exists (without
+    // one the attempt stops with NoAssessorAvailable for the admin, docs/certification.md).
+    const zhaolei = DEV_USERS.find((u) => u.username === 'zhaolei');
+    await api.call('liumin', 'PUT', `/admin/people/${(await api.call('zhaolei', 'GET', '/me')).sub}`, {
+      name: zhaolei?.name,
+      employer: zhaolei?.employer,
+      trainingOrg: zhaolei?.trainingOrg,
+      roles: ['assessor'],
+      senior: true,
+      yearsOfWork: {},
+    });
+    const holders = async () => {
+      const found: { username: string; slot: string }[] = [];
+      for (const username of pool) {
+        const queue = await api.call(username, 'GET', '/assessor/reviews');
+        for (const r of queue.reviews as { attemptId: string; slot: string }[])
+          if (r.attemptId === returnedId) found.push({ username, slot: r.slot });
+      }
+      return found;
+    };
+    const assigned = await eventually(
+      async () => ((await holders()).length >= 2 ? await holders() : undefined),
+      'two reviews of the new attempt',
+      60_000,
+    );
+    const returning = assigned[0] as { username: string; slot: string };
+
+    const page = await (await context()).newPage();
+    await signIn(page, APP, returning.username);
+    await page.waitForURL(`${APP}/assessor`);
+    await page.locator(`a[href="/assessor/reviews/${returnedId}/${returning.slot}"]`).click();
+    await expect.poll(() => page.locator('fieldset.criterion').count()).toBe(4);
+    // Too short a reason is refused next to its field, and nothing is sent.
+    const reason = page.getByLabel('退回原因');
+    await reason.fill('不行');
+    await page.getByRole('button', { name: '退回', exact: true }).click();
+    await expect
+      .poll(() => page.locator('.field-error').first().textContent())
+      .toBe('请至少用 5 个字说明原因。');
+    expect(await reason.getAttribute('aria-invalid')).toBe('true');
+    expect((await holders()).map((h) => h.username)).toContain(returning.username);
+    await reason.fill('我与该考生同属一个车间，存在利益冲突。');
+    await page.getByRole('button', { name: '退回', exact: true }).click();
+    await page.waitForURL(`${APP}/assessor?done=returned`);
+    // What happens next, said plainly.
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('已退回，系统将另行安排考评员。');
+    expect(await page.locator(`a[href="/assessor/reviews/${returnedId}/${returning.slot}"]`).count()).toBe(0);
+    // The chain's next review (A → A2) goes to an assessor who held none of this attempt (陈刚 has a conflict).
+    const replacement = await eventually(
+      async () => (await holders()).find((h) => h.slot === `${returning.slot}2`),
+      'the returned review to be reassigned',
+      60_000,
+    );
+    expect(assigned.map((h) => h.username)).not.toContain(replacement.username);
+    expect(replacement.username).not.toBe('chengang');
   });
 
   it('no page broke the Content-Security-Policy', () => {
