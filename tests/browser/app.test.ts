@@ -694,6 +694,37 @@ describe('the web app in Chromium', () => {
     expect(replacement.username).not.toBe('chengang');
   });
 
+  it('each person sees only what their group may do: the navigation, and a plain refusal of another group’s page', async () => {
+    const navOf = async (page: Page) =>
+      page.locator('nav.topnav a').evaluateAll((links) => links.map((a) => a.textContent?.trim()));
+    const candidate = await (await context()).newPage();
+    await signIn(candidate, APP, 'zhangwei');
+    await candidate.waitForURL(`${APP}/sessions`);
+    expect(await navOf(candidate)).toEqual(['报名考试', '我的考试', '我的证书']);
+    for (const path of ['/admin', '/admin/people', '/assessor']) {
+      await candidate.goto(`${APP}${path}`);
+      await expect.poll(() => candidate.locator('h1').textContent()).toBe('无权访问');
+      expect(await candidate.locator('main').textContent()).toContain('此页面不属于您的角色。');
+    }
+    // The page only hides what the API refuses anyway.
+    expect((await api.request('zhangwei', 'GET', '/admin/exams')).status).toBe(403);
+    expect((await api.request('zhangwei', 'GET', '/assessor/reviews')).status).toBe(403);
+
+    const assessor = await (await context()).newPage();
+    await signIn(assessor, APP, 'liqiang');
+    await assessor.waitForURL(`${APP}/assessor`);
+    expect(await navOf(assessor)).toEqual(['评分']);
+    await assessor.goto(`${APP}/me/certificates`);
+    await expect.poll(() => assessor.locator('h1').textContent()).toBe('无权访问');
+
+    const admin = await (await context()).newPage();
+    await signIn(admin, APP, 'liumin');
+    await admin.waitForURL(`${APP}/admin`);
+    expect(await navOf(admin)).toEqual(['管理']);
+    await admin.goto(`${APP}/sessions`);
+    await expect.poll(() => admin.locator('h1').textContent()).toBe('无权访问');
+  });
+
   it('no page broke the Content-Security-Policy', () => {
     expect(cspViolations).toEqual([]);
     expect(sessionId).toBe('browser-session');
