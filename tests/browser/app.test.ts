@@ -96,6 +96,22 @@ async function answerCurrent(page: Page, labels = { true: '正确', false: '错�
   return item.id;
 }
 
+/** A session of an exam for five seats in a named room, open from `opened` hours ago for `closes` more. */
+async function openSession(
+  sessionId: string,
+  examId: string,
+  room: string,
+  hours = { opened: 1, closes: 4 },
+) {
+  await api.call('liumin', 'PUT', `/admin/sessions/${sessionId}`, {
+    examId,
+    opensAt: new Date(Date.now() - hours.opened * 3_600_000).toISOString(),
+    closesAt: new Date(Date.now() + hours.closes * 3_600_000).toISOString(),
+    seatLimit: 5,
+    location: `内江职业技术学院 实训楼 ${room}`,
+  });
+}
+
 describe('the web app in Chromium', () => {
   let candidate: Page;
   let attemptId: string;
@@ -391,13 +407,7 @@ describe('the web app in Chromium', () => {
       title: { zh: '车工 五级 英文', en: 'Lathe operator, level 5, in English' },
       rubric: [],
     });
-    await api.call('liumin', 'PUT', '/admin/sessions/english-session', {
-      examId: 'english-exam',
-      opensAt: new Date(Date.now() - 3_600_000).toISOString(),
-      closesAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
-      seatLimit: 5,
-      location: '内江职业技术学院 实训楼 D401',
-    });
+    await openSession('english-session', 'english-exam', 'D401');
     // A fresh browser: the language is chosen on the welcome page, before signing in, and remembered.
     const page = await (await context()).newPage();
     await page.goto(APP);
@@ -503,13 +513,7 @@ describe('the web app in Chromium', () => {
       rubric: [],
       graceSeconds: 0,
     });
-    await api.call('liumin', 'PUT', '/admin/sessions/timeout-session', {
-      examId: 'timeout-exam',
-      opensAt: new Date(Date.now() - 3 * 3_600_000).toISOString(),
-      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
-      seatLimit: 5,
-      location: '内江职业技术学院 实训楼 C301',
-    });
+    await openSession('timeout-session', 'timeout-exam', 'C301', { opened: 3, closes: 1 });
     const page = await (await context()).newPage();
     await signIn(page, APP, 'zhangwei');
     await page.waitForURL(`${APP}/sessions`);
@@ -612,13 +616,7 @@ describe('the web app in Chromium', () => {
   });
 
   it('an assessor who cannot mark returns the review with a reason, and another assessor is assigned', async () => {
-    await api.call('liumin', 'PUT', '/admin/sessions/return-session', {
-      examId: EXAM_ID,
-      opensAt: new Date(Date.now() - 3_600_000).toISOString(),
-      closesAt: new Date(Date.now() + 4 * 3_600_000).toISOString(),
-      seatLimit: 5,
-      location: '内江职业技术学院 实训楼 E501',
-    });
+    await openSession('return-session', EXAM_ID, 'E501');
     // The candidate's part through the API (the runner is covered above): every item, the evidence, submit.
     const attempt = await api.call('zhangwei', 'POST', '/sessions/return-session/attempts');
     const returnedId = attempt.attemptId as string;
