@@ -96,6 +96,17 @@ async function answerCurrent(page: Page, labels = { true: '正确', false: '错�
   return item.id;
 }
 
+/** In the page: the last refresh-token rotation the app recorded in IndexedDB, or null. */
+const LAST_ROTATION = `new Promise((resolve, reject) => {
+  const open = indexedDB.open('skillcert-auth', 1);
+  open.onupgradeneeded = () => open.result.createObjectStore('rotations');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const get = open.result.transaction('rotations').objectStore('rotations').get('last');
+    get.onsuccess = () => { open.result.close(); resolve(get.result ?? null); };
+  };
+})`;
+
 /** A session of an exam for five seats in a named room, open from `opened` hours ago for `closes` more. */
 async function openSession(
   sessionId: string,
@@ -488,6 +499,8 @@ describe('the web app in Chromium', () => {
     expect(new URL((await endSession).url()).searchParams.get('id_token_hint')).toBe(last.idToken);
     await page.waitForURL(`${APP}/`);
     expect(await page.evaluate("localStorage.getItem('skillcert.session')")).toBeNull();
+    // Nor is the last token rotation kept (tabs hand it to each other in IndexedDB).
+    expect(await page.evaluate(LAST_ROTATION)).toBeNull();
     // A protected page now asks to sign in again: the issuer's login form, not a silent return.
     // (The app leaves for the issuer before the page finishes loading, so only the navigation's start is awaited.)
     await page.goto(`${APP}/me/attempts`, { waitUntil: 'commit' });
@@ -503,6 +516,44 @@ describe('the web app in Chromium', () => {
     });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  });
+
+  it('two tabs of the app refresh the session once between them, since refresh tokens rotate', async () => {
+    const tabs = await context();
+    const grants: string[] = [];
+    tabs.on('request', (r) => {
+      if (r.method() === 'POST' && (r.postData() ?? '').includes('grant_type=refresh_token'))
+        grants.push(r.postData() as string);
+    });
+
+    const first = await tabs.newPage();
+    await signIn(first, APP, 'liuyang');
+    await first.waitForURL(`${APP}/sessions`);
+    const second = await tabs.newPage();
+    // One clock for the whole context (both tabs' timers and Date), from the next load on.
+    await tabs.clock.install();
+    await first.reload();
+    await second.goto(`${APP}/me/attempts`);
+    await expect.poll(() => first.locator('h1').textContent()).toBe('可报考的考试');
+    await expect.poll(() => second.locator('h1').textContent()).toBe('我的考试');
+    const stored = async () =>
+      JSON.parse((await first.evaluate("localStorage.getItem('skillcert.session')")) as string) as {
+        accessToken: string;
+        expiresAt: number;
+      };
+    const before = await stored();
+    // Into the refresh margin: both tabs' timers fire, one tab refreshes.
+    await tabs.clock.fastForward(before.expiresAt - Date.now() - 90_000);
+    await expect.poll(async () => (await stored()).accessToken).not.toBe(before.accessToken);
+    expect(await first.evaluate(LAST_ROTATION)).toMatchObject({ session: await stored() });
+    // Another round of both timers, well outside the margin now: nothing more to do.
+    await tabs.clock.runFor(31_000);
+    await expect.poll(() => grants.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(grants).toHaveLength(1);
+    // The tab that did not refresh works with the tokens the other one got.
+    await second.getByRole('link', { name: '报名考试' }).click();
+    await expect.poll(() => second.locator('li.card').count()).toBeGreaterThan(0);
   });
 
   it('time runs out with unsaved work: the server submits what it acknowledged and accepts nothing after', async () => {

@@ -33,7 +33,11 @@ function readSession(): Session | undefined {
 
 function keep(next: Session | undefined): void {
   if (next) localStorage.setItem(SESSION_KEY, JSON.stringify(next));
-  else localStorage.removeItem(SESSION_KEY);
+  else {
+    localStorage.removeItem(SESSION_KEY);
+    // No tokens left behind on a shared phone.
+    void rotations('readwrite', (s) => s.delete(ROTATION_KEY)).catch(() => undefined);
+  }
   session.value = next;
 }
 
@@ -158,31 +162,96 @@ export async function completeSignIn(): Promise<string> {
 
 let refreshing: Promise<Session | undefined> | undefined;
 
+/**
+ * Refresh tokens rotate and a spent one presented again ends the whole sign-in (docs/web.md): so tabs of
+ * the app refresh one at a time, under a Web Lock, and a tab that waited takes the tokens the other one got.
+ */
+function oneTabAtATime<T>(work: () => Promise<T>): Promise<T> {
+  return navigator.locks ? navigator.locks.request('skillcert.refresh', work) : work();
+}
+
+/**
+ * The last rotation (spent refresh token → the session it bought), in IndexedDB: a tab that held the lock
+ * writes it before letting go, and the next one reads it. localStorage would not do: each tab's process
+ * keeps its own copy, updated a moment later, so the next tab could still see the spent token.
+ */
+function rotations<T>(mode: IDBTransactionMode, use: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open('skillcert-auth', 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore('rotations');
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const db = opening.result;
+      const tx = db.transaction('rotations', mode);
+      const request = use(tx.objectStore('rotations'));
+      tx.oncomplete = () => {
+        db.close();
+        resolve(request.result);
+      };
+      tx.onerror = tx.onabort = () => {
+        db.close();
+        reject(tx.error);
+      };
+    };
+  });
+}
+
+const ROTATION_KEY = 'last';
+interface Rotation {
+  spent: string;
+  session: Session;
+}
+
+async function rotatedFrom(spent: string): Promise<Session | undefined> {
+  try {
+    const last = await rotations<Rotation | undefined>('readonly', (s) => s.get(ROTATION_KEY));
+    return last?.spent === spent ? last.session : undefined;
+  } catch {
+    return undefined; // no IndexedDB (a private window may refuse it): localStorage's view has to do
+  }
+}
+
+async function recordRotation(rotation: Rotation): Promise<void> {
+  await rotations('readwrite', (s) => s.put(rotation, ROTATION_KEY)).catch(() => undefined);
+}
+
 /** Trades the refresh token for new tokens; signs out locally when the provider refuses. */
 export function refresh(): Promise<Session | undefined> {
-  const current = session.value;
-  if (!current?.refreshToken) return Promise.resolve(undefined);
-  refreshing ??= (async () => {
+  const spent = session.value?.refreshToken;
+  if (!spent) return Promise.resolve(undefined);
+  refreshing ??= oneTabAtATime(async () => {
+    // Another tab that held the lock first may have bought new tokens with it already, or signed out.
+    const rotated = await rotatedFrom(spent);
+    if (rotated) {
+      keep(rotated);
+      return rotated;
+    }
+    const current = readSession();
+    if (current?.refreshToken !== spent || !current) {
+      session.value = current;
+      return current;
+    }
     try {
       const as = await authorizationServer();
       const response = await oauth.refreshTokenGrantRequest(
         as,
         client(),
         oauth.None(),
-        current.refreshToken as string,
+        spent,
         requestOptions(),
       );
       const next = fromTokens(await oauth.processRefreshTokenResponse(as, client(), response), current);
+      await recordRotation({ spent, session: next });
       keep(next);
       return next;
     } catch (error) {
       // A refused refresh token (revoked, expired) means signing in again; a network error does not.
       if (error instanceof oauth.ResponseBodyError) keep(undefined);
       return session.value;
-    } finally {
-      refreshing = undefined;
     }
-  })();
+  }).finally(() => {
+    refreshing = undefined;
+  });
   return refreshing;
 }
 
