@@ -22,19 +22,27 @@ import type {
   StatusListKind,
   StatusPurpose,
 } from '../domain/index.js';
-import type {
-  AttemptRecord,
-  CertificateRecord,
-  NoticeHeldReason,
-  NoticeRecord,
-  Page,
-  PersonRecord,
-  ReviewRecord,
-  ReviewStatus,
-  SessionRecord,
-  SignedStatusList,
-  StatusHistoryEntry,
-  WorkflowErrorRecord,
+import {
+  type AttemptRecord,
+  type CertificateRecord,
+  type CertificateStatusChange,
+  type CertificationRecords,
+  type DeliveryOutcome,
+  type ExamFit,
+  type ExamHeader,
+  IdentityTaken,
+  LiveAttemptExists,
+  MAX_ANSWERS_BYTES,
+  type NoticeHeldReason,
+  type NoticeRecord,
+  type Page,
+  type PersonRecord,
+  type ReviewRecord,
+  type ReviewStatus,
+  SeatContention,
+  type SessionRecord,
+  type Submission,
+  type WorkflowErrorRecord,
 } from '../ports.js';
 import {
   readOpenStatusList,
@@ -56,8 +64,9 @@ import {
   takeSerial,
 } from './dynamodb-table.js';
 
-// Where they were first defined; new code imports them from dynamodb-table.js.
-export { AlreadyExists, StateConflict };
+export type { ExamFit, ExamHeader };
+// Where they were first defined; use cases import them from ports.js.
+export { AlreadyExists, IdentityTaken, LiveAttemptExists, MAX_ANSWERS_BYTES, SeatContention, StateConflict };
 
 const key = {
   occupation: (code: string) => ({ pk: `OCC#${code}`, sk: 'OCC' }),
@@ -104,11 +113,6 @@ export const MAX_EXAM_CHUNK_BYTES = 300 * 1024;
  * inside Lambda's 6 MB event however it is written, and a read of the whole bank at a few queries.
  */
 export const MAX_ITEM_BANK_BYTES = 3 * 1024 * 1024;
-/**
- * The most a full set of a paper's answers may take (answersBytesBound): an attempt also holds the
- * practical evidence (≤ 30 KB) and its results, and must stay under DynamoDB's 400 KB.
- */
-export const MAX_ANSWERS_BYTES = 300 * 1024;
 /** Everything of an exam but its items (title, blueprint, rubric, policy) is one item of at most this. */
 export const MAX_EXAM_HEADER_BYTES = 300 * 1024;
 
@@ -140,18 +144,11 @@ export function dynamoDbItemSize(item: Record<string, unknown>): number {
   );
 }
 
-/** What a stored exam holds besides its items: enough for summaries, queues and lists. */
-export type ExamHeader = Omit<Exam, 'items'> & { itemCount: number };
-
 interface StoredExamHeader extends ExamHeader {
   /** The chunks holding this version of the bank: ITEMS#<bankVersion>#000 … */
   bankVersion: string;
   bankChunks: number;
 }
-
-export type ExamFit =
-  | { fits: true; bankBytes: number; chunks: number }
-  | { fits: false; part: 'bank' | 'header'; bytes: number; limit: number };
 
 /** The items of a bank in chunks under the chunk limit, in order. */
 function chunksOf(items: Item[]): Item[][] {
@@ -187,19 +184,6 @@ const reviewIndexKey = (review: ReviewRecord, state: 'OPEN' | 'DONE') =>
 /** Bounds the containers' cache of item banks (a bank is at most 3 MiB). */
 const CACHED_BANKS = 8;
 
-/** Too many candidates took a seat of one session at the same moment for the retries to win. */
-export class SeatContention extends Error {
-  override name = 'SeatContention';
-}
-
-/** The candidate already has a live attempt (not yet passed or failed) at this exam. */
-export class LiveAttemptExists extends Error {
-  override name = 'LiveAttemptExists';
-  constructor(readonly live: AttemptRecord) {
-    super(`Attempt ${live.id} at this exam is ${live.status}`);
-  }
-}
-
 /** Attempts that have their result: the only ones a new attempt at the same exam may follow. */
 const DECIDED_STATUSES: readonly string[] = ['passed', 'failed'];
 
@@ -215,12 +199,8 @@ const DECIDED = {
   values: { ':passed': 'passed', ':failed': 'failed' },
 } as const;
 
-/** Another person already holds this resident ID. */
-export class IdentityTaken extends Error {
-  override name = 'IdentityTaken';
-}
-
-export class DynamoDbCertificationStore extends SingleTableStore {
+/** Every certification port on the region's single table. */
+export class DynamoDbCertificationStore extends SingleTableStore implements CertificationRecords {
   // ---- occupations, exams, sessions, people (admin-managed) ----
 
   putOccupation(occupation: Occupation): Promise<void> {
@@ -722,16 +702,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * A candidate's submit must come by closesAt (`notAfter`); the server's own submit at the deadline has
    * no such limit. Returns false when it was already submitted (or too late: the caller reads which).
    */
-  async markSubmitted(
-    id: string,
-    submission: {
-      at: string;
-      by: 'candidate' | 'deadline';
-      answers?: Answers;
-      practicalEvidence?: string;
-      notAfter?: string;
-    },
-  ): Promise<boolean> {
+  async markSubmitted(id: string, submission: Submission): Promise<boolean> {
     const sets = ['#status = :submitted', 'submittedAt = :at', 'submittedBy = :by'];
     const values: Record<string, unknown> = {
       ':submitted': 'submitted',
@@ -1126,15 +1097,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * version it was read at) and, for a revocation, the notices to partners. A conflict means someone
    * else changed the certificate or a list meanwhile: the caller reads again.
    */
-  async changeCertificateStatus(change: {
-    number: string;
-    from: CertificateRecord['status'];
-    entry: StatusHistoryEntry;
-    lists: StatusListRecord[];
-    /** The lists as signed from these bits, stored in the same transaction (status-publication.ts). */
-    signedLists?: SignedStatusList[];
-    notices: NoticeRecord[];
-  }): Promise<void> {
+  async changeCertificateStatus(change: CertificateStatusChange): Promise<void> {
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -1301,10 +1264,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
   }
 
   /** Records a delivery attempt; an acknowledged notice leaves the pending index and is never sent again. */
-  async recordNoticeAttempt(
-    id: string,
-    outcome: { at: Date; delivered: true } | { at: Date; delivered: false; error: string },
-  ): Promise<void> {
+  async recordNoticeAttempt(id: string, outcome: DeliveryOutcome): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,

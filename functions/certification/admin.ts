@@ -3,12 +3,6 @@
 // without touching the database.
 import { randomUUID } from 'node:crypto';
 import {
-  type DynamoDbCertificationStore,
-  IdentityTaken,
-  MAX_ANSWERS_BYTES,
-  StateConflict,
-} from '../adapters/dynamodb-certification-store.js';
-import {
   answersBytesBound,
   type Exam,
   examProblems,
@@ -20,7 +14,19 @@ import {
   parseInstant,
   passPolicy,
 } from '../domain/index.js';
-import type { CertificationWorkflow, IdentityKey, PersonRecord, SessionRecord } from '../ports.js';
+import {
+  type AttemptRecords,
+  type CertificationWorkflow,
+  type ExamCatalogue,
+  type IdentityKey,
+  IdentityTaken,
+  MAX_ANSWERS_BYTES,
+  type MarkingRecords,
+  type PeopleRegister,
+  type PersonRecord,
+  type SessionRecord,
+  StateConflict,
+} from '../ports.js';
 import { badRequest, conflict, HttpError, notFound, type PageRequest, tooLarge } from '../shared/http.js';
 import { NOT_STOPPED } from './messages.js';
 
@@ -30,7 +36,7 @@ export const MAX_SEATS_PER_SESSION = 1000;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export interface AdminDeps {
-  store: DynamoDbCertificationStore;
+  store: ExamCatalogue & AttemptRecords & MarkingRecords;
   now?: () => Date;
   /** The attempts' certification workflow, to see and resume a stopped one. */
   workflow?: CertificationWorkflow;
@@ -163,7 +169,7 @@ function personView(person: PersonRecord) {
 
 /** Registering people needs the identity key (only that function holds it); the rest of admin does not. */
 export interface PeopleDeps {
-  store: DynamoDbCertificationStore;
+  store: PeopleRegister;
   identityKey: IdentityKey;
 }
 

@@ -3,16 +3,20 @@
 // assigned assessor can act on a review, and only while it is open and the workflow waits for it (it
 // holds a task token). The mark or return is saved first; telling the workflow is second, and if that
 // fails the saved record still counts: the workflow reads it when its wait for this review ends.
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type CriterionMark, MarkError, scoreMark } from '../domain/index.js';
-import type { ReviewRecord } from '../ports.js';
+import {
+  type AttemptRecords,
+  type ExamCatalogue,
+  type MarkingRecords,
+  type ReviewRecord,
+  StateConflict,
+} from '../ports.js';
 import { badRequest, conflict, HttpError, notFound, type PageRequest } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { REVIEW_PAUSED } from './messages.js';
 
 export interface AssessorDeps {
-  store: DynamoDbCertificationStore;
+  store: Pick<ExamCatalogue, 'getExamHeaders'> & AttemptRecords & MarkingRecords;
   /** Answers the workflow's waiting task: success with the score, or failure with a reason. */
   completeTask(
     taskToken: string,

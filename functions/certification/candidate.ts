@@ -3,14 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import {
-  AlreadyExists,
-  type DynamoDbCertificationStore,
-  type ExamHeader,
-  LiveAttemptExists,
-  SeatContention,
-  StateConflict,
-} from '../adapters/dynamodb-certification-store.js';
-import {
   AnswerError,
   type Answers,
   type AttemptClock,
@@ -34,7 +26,18 @@ import {
   tooLateAt,
   zonedIso,
 } from '../domain/index.js';
-import type { AttemptRecord } from '../ports.js';
+import {
+  AlreadyExists,
+  type AttemptRecord,
+  type AttemptRecords,
+  type CertificateRecords,
+  type ExamCatalogue,
+  type ExamHeader,
+  LiveAttemptExists,
+  type PeopleRegister,
+  SeatContention,
+  StateConflict,
+} from '../ports.js';
 import {
   badRequest,
   busy,
@@ -61,7 +64,7 @@ import {
 } from './messages.js';
 
 export interface CandidateDeps {
-  store: DynamoDbCertificationStore;
+  store: ExamCatalogue & PeopleRegister & AttemptRecords & CertificateRecords;
   now: () => Date;
   /** The region's calendar: times in messages are shown in it. */
   timeZone: string;

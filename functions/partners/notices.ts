@@ -7,10 +7,7 @@
 // one made while the notice was processed — once, however often the notice arrives.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import type { DynamoDbRegistryStore, RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
-import { withBit } from '../adapters/dynamodb-status-lists.js';
-import { StateConflict } from '../adapters/dynamodb-table.js';
 import {
   publishStatusLists,
   type StatusPublicationDeps,
@@ -24,8 +21,18 @@ import {
   revocationNotice,
   SignedDocumentError,
   verifyIssuerSigned,
+  withBit,
 } from '../domain/index.js';
-import type { NoticeDispatcher, NoticeHeldReason, NoticeRecord, PartnerDirectory, Signer } from '../ports.js';
+import {
+  type CertificateRecords,
+  type NoticeDispatcher,
+  type NoticeHeldReason,
+  type NoticeRecord,
+  type PartnerDirectory,
+  type RevocationNotices,
+  type Signer,
+  StateConflict,
+} from '../ports.js';
 import { badRequest, forbidden, HttpError, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { signCompactJws } from '../shared/signing.js';
@@ -81,7 +88,7 @@ export class NoticeNotAcknowledged extends Error {
 export interface DeliveryDeps {
   region: RegionSettings;
   signer: Signer;
-  certificates: DynamoDbCertificationStore;
+  certificates: RevocationNotices;
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
   now(): Date;
@@ -147,7 +154,7 @@ export const SWEEP_PAGE = 100;
  * named by notice and round, and moving to the next round is a conditional write.
  */
 export async function dispatchPending(
-  deps: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher; now(): Date },
+  deps: { certificates: RevocationNotices; dispatcher: NoticeDispatcher; now(): Date },
   olderThanSeconds = 60,
 ) {
   const cutoff = deps.now().getTime() - olderThanSeconds * 1000;
@@ -172,7 +179,7 @@ export async function dispatchPending(
  * are started. One that cannot be started now is pending, so the sweep starts it.
  */
 export async function releaseHeldNotices(
-  deps: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher },
+  deps: { certificates: RevocationNotices; dispatcher: NoticeDispatcher },
   partnerCode: string,
 ): Promise<string[]> {
   const released: string[] = [];
@@ -374,7 +381,10 @@ const HELD_WHY: Record<NoticeHeldReason, (name: string) => { en: string; zh: str
  * never sent a notice (entered in the registry after the revocation) — in words an admin can act on.
  */
 export async function noticeReport(
-  deps: { certificates: DynamoDbCertificationStore; registry: DynamoDbRegistryStore },
+  deps: {
+    certificates: Pick<CertificateRecords, 'getCertificate'> & RevocationNotices;
+    registry: DynamoDbRegistryStore;
+  },
   number: string,
 ) {
   const certificate = await deps.certificates.getCertificate(number);

@@ -3,7 +3,6 @@
 // and then this region keeps one recognition record and signs an Open Badges EndorsementCredential.
 
 import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
-import { StateConflict } from '../adapters/dynamodb-table.js';
 import { publishIfUnsigned, type StatusPublicationDeps } from '../certification/status-publication.js';
 import {
   applyAgreements,
@@ -14,6 +13,7 @@ import {
   statusListOf,
 } from '../domain/index.js';
 import type { CredentialSigner } from '../ports.js';
+import { StateConflict } from '../ports.js';
 import { HttpError, notFound } from '../shared/http.js';
 import { voidRecognition } from './notices.js';
 import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
