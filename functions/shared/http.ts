@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import type { core, ZodMiniType } from 'zod/mini';
 import { $ZodError } from 'zod/v4/core';
 import { isTransientDynamoDbError } from '../adapters/dynamodb-table.js';
-import { fieldProblems } from '../api/issues.js';
+import { type FieldProblem, fieldProblems } from '../api/issues.js';
 import { InvalidPageToken } from '../ports.js';
 import { logger } from './logger.js';
 
@@ -155,6 +155,26 @@ export function parseBody<T extends ZodMiniType>(schema: T, event: APIGatewayPro
   const parsed = schema.safeParse(jsonBody(event), { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   return parsed.data;
+}
+
+/** What a route that takes no body answers to one: the same form as parseBody's problems. */
+const NO_BODY: FieldProblem = {
+  field: '(body)',
+  message: 'must be empty: this request takes no body',
+  messageZh: '须为空：此请求不接受请求体',
+};
+
+/**
+ * For a route that takes no body (api/routes.ts, `body: 'none'`): any body, even `{}` or `null`, is a 400
+ * before anything is read or written. A client that sends one expects it to count (a session id, a
+ * reason); answering as if it did would hide its mistake.
+ */
+export function refuseBody(event: APIGatewayProxyEventV2): void {
+  if (textBody(event) === undefined) return;
+  throw badRequest(
+    { en: `${NO_BODY.field} ${NO_BODY.message}`, zh: `${NO_BODY.field} ${NO_BODY.messageZh}` },
+    [NO_BODY],
+  );
 }
 
 /** A path parameter checked by its schema: a mismatch is a 400 naming the parameter. */
