@@ -17,6 +17,7 @@ import type {
   TheoryGrade,
   VerificationKey,
 } from './domain/index.js';
+import { DomainError } from './domain/index.js';
 
 /** Signs with the region's certificate key (ES256). The private key never leaves the signer. */
 export interface Signer {
@@ -279,7 +280,7 @@ export interface NoticeDispatcher {
 }
 
 /** Thrown when a partner region cannot be reached: a 502 that says which region, never internals. */
-export class PartnerUnreachable extends Error {
+export class PartnerUnreachable extends DomainError {
   override name = 'PartnerUnreachable';
 }
 

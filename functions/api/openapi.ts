@@ -163,7 +163,7 @@ export function openApiDocument(version: string) {
       schemas: {
         Error: {
           type: 'object',
-          required: ['error', 'message'],
+          required: ['error', 'message', 'messageZh'],
           properties: {
             error: { type: 'string' },
             message: { type: 'string', description: 'English' },

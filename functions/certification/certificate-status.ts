@@ -63,7 +63,7 @@ export async function changeCertificateStatus(
     try {
       change = statusChange(certificate.status, input.action);
     } catch (error) {
-      if (error instanceof StatusChangeRefused) throw conflict(error.message);
+      if (error instanceof StatusChangeRefused) throw conflict(error.bilingual);
       throw error;
     }
     const at = deps.now();

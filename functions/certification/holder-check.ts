@@ -24,9 +24,16 @@ export async function checkHolder(
   input: { certificateNumber: string; nationalId: string; sourceIp: string },
 ): Promise<{ certificateNumber: string; matches: boolean }> {
   const problem = nationalIdProblem(input.nationalId);
-  if (problem) throw badRequest(`nationalId: ${problem}`);
+  if (problem)
+    throw badRequest({ en: `nationalId: ${problem.en}`, zh: `nationalId：${problem.zh}` }, [
+      { field: 'nationalId', message: problem.en, messageZh: problem.zh },
+    ]);
   const certificate = await deps.store.getCertificate(input.certificateNumber);
-  if (!certificate) throw notFound(`No certificate numbered ${input.certificateNumber}`);
+  if (!certificate)
+    throw notFound({
+      en: `No certificate numbered ${input.certificateNumber}`,
+      zh: `没有编号为 ${input.certificateNumber} 的证书`,
+    });
   const holder = await deps.store.getPerson(certificate.holderSub);
   let matches = false;
   if (holder?.identityMac) {

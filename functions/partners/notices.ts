@@ -267,11 +267,18 @@ function isEndorsement(payload: unknown): payload is {
  * about a certificate this region issued; kept in the holder's activity, once.
  */
 async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: ReturnType<typeof decodeJwt>) {
-  if (!isEndorsement(claimed)) throw badRequest('The body is not an EndorsementCredential');
+  if (!isEndorsement(claimed))
+    throw badRequest({
+      en: 'The body is not an EndorsementCredential',
+      zh: '请求内容不是认可凭证（EndorsementCredential）',
+    });
   const issuerDid = typeof claimed.issuer === 'string' ? claimed.issuer : claimed.issuer.id;
   const partner = partnerByDid(await deps.registry.listPartners(), issuerDid);
   if (partner?.status !== 'active')
-    throw forbidden(`${issuerDid} is not a partner region of ${deps.region.nameEn}`);
+    throw forbidden({
+      en: `${issuerDid} is not a partner region of ${deps.region.nameEn}`,
+      zh: `${issuerDid} 不是${deps.region.nameZh}的伙伴地区`,
+    });
   try {
     await verifyIssuerSigned(jws, await deps.directory.keys(partner), (p) => {
       const i = p.issuer as { id?: string } | string;
@@ -279,20 +286,30 @@ async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: Retur
     });
   } catch (error) {
     if (error instanceof SignedDocumentError)
-      throw new HttpError(401, 'Unauthorized', `The endorsement does not verify: ${error.message}`);
+      throw new HttpError(401, 'Unauthorized', {
+        en: `The endorsement does not verify: ${error.message}`,
+        zh: `认可凭证验证未通过：${error.messageZh}`,
+      });
     throw error;
   }
   const prefix = `${deps.region.publicUrl}/certificates/`;
   const subject = claimed.credentialSubject.id;
   if (!subject.startsWith(prefix) || !deps.recordRecognition)
-    throw forbidden(`The endorsement is about ${subject}, not a certificate of ${deps.region.nameEn}`);
+    throw forbidden({
+      en: `The endorsement is about ${subject}, not a certificate of ${deps.region.nameEn}`,
+      zh: `该认可凭证针对的是 ${subject}，不是${deps.region.nameZh}的证书`,
+    });
   const recorded = await deps.recordRecognition({
     number: subject.slice(prefix.length),
     region: partner.code,
     at: claimed.validFrom,
     endorsementId: claimed.id,
   });
-  if (!recorded) throw notFound(`${deps.region.nameEn} issued no certificate ${subject}`);
+  if (!recorded)
+    throw notFound({
+      en: `${deps.region.nameEn} issued no certificate ${subject}`,
+      zh: `${deps.region.nameZh}未签发证书 ${subject}`,
+    });
   return { received: 'recognition', certificate: subject, recognisedBy: partner.code };
 }
 
@@ -323,7 +340,10 @@ export async function receiveNotice(deps: ReceiptDeps, jws: string) {
     await verifyIssuerSigned(jws, await deps.directory.keys(partner), (p) => p.iss);
   } catch (error) {
     if (error instanceof SignedDocumentError)
-      throw new HttpError(401, 'Unauthorized', `The notice does not verify: ${error.message}`);
+      throw new HttpError(401, 'Unauthorized', {
+        en: `The notice does not verify: ${error.message}`,
+        zh: `通知验证未通过：${error.messageZh}`,
+      });
     throw error;
   }
   if (claimed.aud !== deps.region.did)
