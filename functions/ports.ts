@@ -4,13 +4,20 @@ import type { JWK } from 'jose';
 import type {
   Answers,
   Decision,
+  Exam,
   ItemSave,
   Mark,
+  Occupation,
+  OpenStatusList,
   PartnerRegion,
   RevocationNotice,
+  SavedAnswer,
+  StatusListKind,
+  StatusPurpose,
   TheoryGrade,
   VerificationKey,
 } from './domain/index.js';
+import { DomainError } from './domain/index.js';
 
 /** Signs with the region's certificate key (ES256). The private key never leaves the signer. */
 export interface Signer {
@@ -273,7 +280,7 @@ export interface NoticeDispatcher {
 }
 
 /** Thrown when a partner region cannot be reached: a 502 that says which region, never internals. */
-export class PartnerUnreachable extends Error {
+export class PartnerUnreachable extends DomainError {
   override name = 'PartnerUnreachable';
 }
 
@@ -300,6 +307,8 @@ export interface StatusListBits {
   encodedList: string;
   /** 0 for a list never written. */
   version: number;
+  /** When the bits last changed (absent for a list never written). */
+  updatedAt?: string;
 }
 
 /** A status list credential as signed and stored for the public route, made from one version of the bits. */
@@ -342,3 +351,234 @@ export interface DocumentCache {
   get(key: string): Promise<Uint8Array | undefined>;
   put(key: string, bytes: Uint8Array, contentType: string): Promise<void>;
 }
+
+// ---- conditional writes: what a use case is told when its write was refused ----
+// Here, beside the ports, so use cases catch them without importing an adapter (the adapters throw them).
+
+/** The record another request already made; callers answer with it instead of failing. */
+export class AlreadyExists<T> extends Error {
+  override name = 'AlreadyExists';
+  constructor(readonly existing: T) {
+    super('Already exists');
+  }
+}
+
+/** A conditional write refused: the record is not in the state the caller expected. */
+export class StateConflict extends Error {
+  override name = 'StateConflict';
+}
+
+/** Too many candidates took a seat of one session at the same moment for the retries to win. */
+export class SeatContention extends Error {
+  override name = 'SeatContention';
+}
+
+/** The candidate already has a live attempt (not yet passed or failed) at this exam. */
+export class LiveAttemptExists extends Error {
+  override name = 'LiveAttemptExists';
+  constructor(readonly live: AttemptRecord) {
+    super(`Attempt ${live.id} at this exam is ${live.status}`);
+  }
+}
+
+/** Another person already holds this resident ID. */
+export class IdentityTaken extends Error {
+  override name = 'IdentityTaken';
+}
+
+// ---- the certification records, by what the use cases do with them ----
+// One table holds them all (functions/adapters/dynamodb-certification-store.ts implements every port
+// below); each use case names only the ports it needs, so its tests and its reader see what it touches.
+
+/** What a stored exam holds besides its items: enough for summaries, queues and lists. */
+export type ExamHeader = Omit<Exam, 'items'> & { itemCount: number };
+
+/** Whether an exam can be stored, by the sizes the store counts; `chunks` is how many parts its bank takes. */
+export type ExamFit =
+  | { fits: true; bankBytes: number; chunks: number }
+  | { fits: false; part: 'bank' | 'header'; bytes: number; limit: number };
+
+/** A page request: up to `limit` items, continuing where `nextToken` says. */
+export interface PageRequest {
+  limit: number;
+  nextToken?: string | undefined;
+}
+
+/** Occupations, exams (with their item banks) and sessions: what an admin sets up and candidates sit. */
+export interface ExamCatalogue {
+  putOccupation(occupation: Occupation): Promise<void>;
+  getOccupation(code: string): Promise<Occupation | undefined>;
+  listOccupations(): Promise<Occupation[]>;
+  /** Whether an exam can be stored whole; putExam refuses one that does not fit. */
+  examFit(exam: Exam): ExamFit;
+  putExam(exam: Exam): Promise<void>;
+  /** The whole exam, item bank included. */
+  getExam(id: string): Promise<Exam | undefined>;
+  /** Exams without their banks, by id, in one read. */
+  getExamHeaders(ids: string[]): Promise<Map<string, ExamHeader>>;
+  listExams(page: PageRequest): Promise<Page<ExamHeader>>;
+  /** @throws StateConflict when more seats are taken than the new limit. */
+  putSession(session: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Sessions not closed at `now`, soonest closing first, with their exams' headers. */
+  listOpenSessions(
+    now: Date,
+    page: PageRequest,
+  ): Promise<Page<{ session: SessionRecord; exam: ExamHeader | undefined }>>;
+}
+
+/** The people of the region: candidates, assessors and admins, and the resident IDs they hold. */
+export interface PeopleRegister {
+  putPerson(person: PersonRecord): Promise<void>;
+  /**
+   * Writes a person together with the claim on their resident ID, taken only if no one else holds it.
+   * @throws IdentityTaken when another person holds this ID; StateConflict when either changed meanwhile.
+   */
+  putPersonWithIdentity(person: PersonRecord & { identityMac: string }, previousMac?: string): Promise<void>;
+  getPerson(sub: string): Promise<PersonRecord | undefined>;
+  /** The person's holder id, given now (once, whoever asks first) if they have none. */
+  ensureHolderId(sub: string): Promise<string>;
+  /** The assessor pool with each assessor's open reviews, for least-loaded assignment. */
+  listAssessors(): Promise<(PersonRecord & { openReviews: number })[]>;
+}
+
+/**
+ * The most a full set of a paper's answers may take (answersBytesBound): an attempt also holds the
+ * practical evidence (≤ 30 KB) and its results, and must stay under DynamoDB's 400 KB item.
+ */
+export const MAX_ANSWERS_BYTES = 300 * 1024;
+
+/** A submission: by the candidate (by closesAt, `notAfter`) or by the server at the deadline. */
+export interface Submission {
+  at: string;
+  by: 'candidate' | 'deadline';
+  /** Replaces the kept answers (the older whole-set route). */
+  answers?: Answers;
+  practicalEvidence?: string;
+  notAfter?: string;
+}
+
+/** Attempts: a seat taken, answers kept while open, submission, and what stops or decides them. */
+export interface AttemptRecords {
+  /**
+   * Takes a seat and creates the attempt, once per candidate and session.
+   * @throws AlreadyExists (with the first attempt), LiveAttemptExists, StateConflict (session full),
+   * SeatContention.
+   */
+  startAttempt(attempt: AttemptRecord, seatLimit: number): Promise<AttemptRecord>;
+  getAttempt(id: string): Promise<AttemptRecord | undefined>;
+  /** Attempts by id, in one read. */
+  getAttempts(ids: string[]): Promise<Map<string, AttemptRecord>>;
+  listAttempts(candidateSub: string, page: PageRequest): Promise<Page<AttemptRecord>>;
+  /** Replaces the whole answer set while open and no item was saved singly. @throws StateConflict otherwise. */
+  saveAnswers(id: string, answers: Answers, now: string): Promise<void>;
+  /** Gives an attempt from before per-item saves its empty save map. */
+  ensureSaves(id: string): Promise<void>;
+  /** Keeps one item's answer if the save's version is newer and the attempt open at `now`; false if refused. */
+  saveItem(id: string, itemId: string, answer: SavedAnswer, save: ItemSave, now: string): Promise<boolean>;
+  /** Keeps the practical evidence by version, like saveItem; false if refused. */
+  saveEvidence(id: string, evidence: string, version: number, now: string): Promise<boolean>;
+  /** in-progress → submitted, once; false when already submitted or (with notAfter) too late. */
+  markSubmitted(id: string, submission: Submission): Promise<boolean>;
+  /** A failed result: final, recorded once. */
+  recordFailure(attemptId: string, fields: Pick<AttemptRecord, 'decision' | 'practicalScore'>): Promise<void>;
+  /** Records the error that stopped the workflow. @throws StateConflict when a decision landed meanwhile. */
+  recordWorkflowError(attemptId: string, detail: WorkflowErrorRecord, decided: boolean): Promise<void>;
+  /** Lifts the error on resume. @throws StateConflict when it was lifted already. */
+  liftWorkflowError(attempt: AttemptRecord): Promise<void>;
+  /** Records a resume once per redrive. @throws StateConflict when this one is recorded already. */
+  recordResume(attemptId: string, entry: { by: string; at: string; redrive: number }): Promise<void>;
+}
+
+/** Marking: the reviews assessors mark, return or moderate, and each assessor's queue. */
+export interface MarkingRecords {
+  /** Records the theory grade and opens the first reviews, once. @throws StateConflict on a retry. */
+  startMarking(attempt: AttemptRecord, reviews: ReviewRecord[]): Promise<void>;
+  listReviews(attemptId: string): Promise<ReviewRecord[]>;
+  getReview(attemptId: string, slot: string): Promise<ReviewRecord | undefined>;
+  /** An assessor's open reviews, oldest first. */
+  listOpenReviewsOf(assessorSub: string, page: PageRequest): Promise<Page<ReviewRecord>>;
+  /** Closes an open review by its own assessor, once. @throws StateConflict when it is no longer open. */
+  closeReview(
+    review: ReviewRecord,
+    status: Extract<ReviewStatus, 'marked' | 'returned' | 'expired'>,
+    fields: { mark?: Mark; score?: number; returnReason?: string },
+  ): Promise<void>;
+  /** Adds a replacement or moderation review, once per slot. @throws StateConflict if the slot exists. */
+  addReview(review: ReviewRecord, attemptStatus?: 'moderating'): Promise<void>;
+  /** Takes a review's task token away once the workflow no longer waits with it. */
+  detachTaskToken(review: ReviewRecord): Promise<void>;
+}
+
+/** A certificate's status change and what is written with it. */
+export interface CertificateStatusChange {
+  number: string;
+  /** The status it was read in: the change is refused if it is no longer so. */
+  from: CertificateRecord['status'];
+  entry: StatusHistoryEntry;
+  /** Each list's next version (withBit), written only if the list is still at the version read. */
+  lists: StatusListBits[];
+  /** The lists as signed from these bits (status-publication.ts). */
+  signedLists?: SignedStatusList[];
+  /** For a revocation: the notices to partners. */
+  notices: NoticeRecord[];
+}
+
+/** Certificates: issued once per passed attempt, their status, and the status list bits that mirror it. */
+export interface CertificateRecords {
+  /**
+   * Issues a certificate with its serial and status list position, and closes the attempt as passed,
+   * all or nothing. @throws StateConflict when the attempt is decided or a serial or position was taken.
+   */
+  issueCertificate(
+    certificate: CertificateRecord,
+    counter: { name: string; serial: number },
+    attempt: Pick<AttemptRecord, 'decision' | 'practicalScore'>,
+    statusPosition: { read: OpenStatusList | undefined; next: OpenStatusList },
+  ): Promise<void>;
+  getCertificate(number: string): Promise<CertificateRecord | undefined>;
+  /** Every certificate a person holds. */
+  listCertificates(holderSub: string): Promise<CertificateRecord[]>;
+  listCertificatesPage(holderSub: string, page: PageRequest): Promise<Page<CertificateRecord>>;
+  statusList(listId: string, purpose: StatusPurpose): Promise<StatusListBits>;
+  openStatusList(kind: StatusListKind): Promise<OpenStatusList | undefined>;
+  /** A serial counter's value, 0 before its first serial. */
+  peekCounter(name: string): Promise<number>;
+  /**
+   * Changes a certificate's status with its status list bits and, for a revocation, the notices to
+   * partners, all or nothing. @throws StateConflict when the certificate or a list changed meanwhile.
+   */
+  changeCertificateStatus(change: CertificateStatusChange): Promise<void>;
+}
+
+/** One delivery attempt of a notice: acknowledged, or not with the error. */
+export type DeliveryOutcome = { at: Date; delivered: true } | { at: Date; delivered: false; error: string };
+
+/** Revocation notices to partner regions: pending, held for a partner, delivered. */
+export interface RevocationNotices {
+  getNotice(id: string): Promise<NoticeRecord | undefined>;
+  /** Pending notices, oldest first. */
+  listPendingNotices(page: PageRequest): Promise<Page<NoticeRecord>>;
+  /** The notices held for one partner. */
+  listHeldNotices(partnerCode: string): Promise<NoticeRecord[]>;
+  /** The notices a certificate's revocation sent. */
+  listNoticesOf(certificateNumber: string): Promise<NoticeRecord[]>;
+  /** Keeps a notice's signature (or replaces `previous`); returns the one kept, whoever stored it. */
+  keepNoticeSignature(id: string, jws: string, previous?: string): Promise<string>;
+  /** pending → held; false if it was not pending. */
+  holdNotice(notice: NoticeRecord, reason: NoticeHeldReason): Promise<boolean>;
+  /** held → pending in a new round; the round, or undefined if it was not held. */
+  releaseNotice(notice: NoticeRecord): Promise<number | undefined>;
+  /** The next delivery round, once; undefined if someone else moved it. */
+  nextNoticeRound(notice: NoticeRecord): Promise<number | undefined>;
+  /** Records a delivery attempt; an acknowledged notice is never sent again. */
+  recordNoticeAttempt(id: string, outcome: DeliveryOutcome): Promise<void>;
+}
+
+/** Every certification record, as the region's table holds them. */
+export type CertificationRecords = ExamCatalogue &
+  PeopleRegister &
+  AttemptRecords &
+  MarkingRecords &
+  CertificateRecords &
+  RevocationNotices;

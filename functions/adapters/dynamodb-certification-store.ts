@@ -8,6 +8,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -22,19 +23,27 @@ import type {
   StatusListKind,
   StatusPurpose,
 } from '../domain/index.js';
-import type {
-  AttemptRecord,
-  CertificateRecord,
-  NoticeHeldReason,
-  NoticeRecord,
-  Page,
-  PersonRecord,
-  ReviewRecord,
-  ReviewStatus,
-  SessionRecord,
-  SignedStatusList,
-  StatusHistoryEntry,
-  WorkflowErrorRecord,
+import {
+  type AttemptRecord,
+  type CertificateRecord,
+  type CertificateStatusChange,
+  type CertificationRecords,
+  type DeliveryOutcome,
+  type ExamFit,
+  type ExamHeader,
+  IdentityTaken,
+  LiveAttemptExists,
+  MAX_ANSWERS_BYTES,
+  type NoticeHeldReason,
+  type NoticeRecord,
+  type Page,
+  type PersonRecord,
+  type ReviewRecord,
+  type ReviewStatus,
+  SeatContention,
+  type SessionRecord,
+  type Submission,
+  type WorkflowErrorRecord,
 } from '../ports.js';
 import {
   readOpenStatusList,
@@ -56,8 +65,9 @@ import {
   takeSerial,
 } from './dynamodb-table.js';
 
-// Where they were first defined; new code imports them from dynamodb-table.js.
-export { AlreadyExists, StateConflict };
+export type { ExamFit, ExamHeader };
+// Where they were first defined; use cases import them from ports.js.
+export { AlreadyExists, IdentityTaken, LiveAttemptExists, MAX_ANSWERS_BYTES, SeatContention, StateConflict };
 
 const key = {
   occupation: (code: string) => ({ pk: `OCC#${code}`, sk: 'OCC' }),
@@ -104,11 +114,6 @@ export const MAX_EXAM_CHUNK_BYTES = 300 * 1024;
  * inside Lambda's 6 MB event however it is written, and a read of the whole bank at a few queries.
  */
 export const MAX_ITEM_BANK_BYTES = 3 * 1024 * 1024;
-/**
- * The most a full set of a paper's answers may take (answersBytesBound): an attempt also holds the
- * practical evidence (≤ 30 KB) and its results, and must stay under DynamoDB's 400 KB.
- */
-export const MAX_ANSWERS_BYTES = 300 * 1024;
 /** Everything of an exam but its items (title, blueprint, rubric, policy) is one item of at most this. */
 export const MAX_EXAM_HEADER_BYTES = 300 * 1024;
 
@@ -140,18 +145,11 @@ export function dynamoDbItemSize(item: Record<string, unknown>): number {
   );
 }
 
-/** What a stored exam holds besides its items: enough for summaries, queues and lists. */
-export type ExamHeader = Omit<Exam, 'items'> & { itemCount: number };
-
 interface StoredExamHeader extends ExamHeader {
   /** The chunks holding this version of the bank: ITEMS#<bankVersion>#000 … */
   bankVersion: string;
   bankChunks: number;
 }
-
-export type ExamFit =
-  | { fits: true; bankBytes: number; chunks: number }
-  | { fits: false; part: 'bank' | 'header'; bytes: number; limit: number };
 
 /** The items of a bank in chunks under the chunk limit, in order. */
 function chunksOf(items: Item[]): Item[][] {
@@ -187,19 +185,6 @@ const reviewIndexKey = (review: ReviewRecord, state: 'OPEN' | 'DONE') =>
 /** Bounds the containers' cache of item banks (a bank is at most 3 MiB). */
 const CACHED_BANKS = 8;
 
-/** Too many candidates took a seat of one session at the same moment for the retries to win. */
-export class SeatContention extends Error {
-  override name = 'SeatContention';
-}
-
-/** The candidate already has a live attempt (not yet passed or failed) at this exam. */
-export class LiveAttemptExists extends Error {
-  override name = 'LiveAttemptExists';
-  constructor(readonly live: AttemptRecord) {
-    super(`Attempt ${live.id} at this exam is ${live.status}`);
-  }
-}
-
 /** Attempts that have their result: the only ones a new attempt at the same exam may follow. */
 const DECIDED_STATUSES: readonly string[] = ['passed', 'failed'];
 
@@ -215,12 +200,85 @@ const DECIDED = {
   values: { ':passed': 'passed', ':failed': 'failed' },
 } as const;
 
-/** Another person already holds this resident ID. */
-export class IdentityTaken extends Error {
-  override name = 'IdentityTaken';
+type Key = { pk: string; sk: string };
+
+/** One conditional update as this store writes it. */
+interface UpdateSpec {
+  update: string;
+  condition?: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
 }
 
-export class DynamoDbCertificationStore extends SingleTableStore {
+/**
+ * An UpdateItem's parameters, written once for every write here: `#status` stands for `status` (a
+ * reserved word) wherever an expression names it, and empty maps are left out (DynamoDB refuses them).
+ */
+function updateOf(table: string, k: Key, spec: UpdateSpec) {
+  const names = {
+    ...(/#status\b/.test(`${spec.update} ${spec.condition ?? ''}`) ? { '#status': 'status' } : {}),
+    ...spec.names,
+  };
+  return {
+    TableName: table,
+    Key: k,
+    UpdateExpression: spec.update,
+    ...(spec.condition ? { ConditionExpression: spec.condition } : {}),
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ...(spec.values && Object.keys(spec.values).length > 0 ? { ExpressionAttributeValues: spec.values } : {}),
+  };
+}
+
+/** A record still open for a candidate's work at :now (status in-progress, closesAt not passed). */
+const OPEN_FOR_WORK = `#status = :inProgress AND ${OPEN_AT}`;
+
+/** A notice still being delivered: the condition of every step of its delivery. */
+const PENDING = { condition: '#status = :pending', values: { ':pending': 'pending' } } as const;
+
+/** Every certification port on the region's single table. */
+export class DynamoDbCertificationStore extends SingleTableStore implements CertificationRecords {
+  /** Sends one conditional update: false when its condition refused it. */
+  private async updateIf(k: Key, spec: UpdateSpec): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand(updateOf(this.table, k, spec)));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Sends one conditional update: StateConflict, saying why, when its condition refused it. */
+  private async updateOrConflict(k: Key, spec: UpdateSpec, why: string): Promise<void> {
+    if (!(await this.updateIf(k, spec))) throw new StateConflict(why);
+  }
+
+  /**
+   * Writes the items in one transaction: StateConflict, saying why, when a condition refused it. A
+   * TransactionConflict (another transaction held an item) is not that and goes to the caller as it is.
+   */
+  private async transactOrConflict(
+    items: NonNullable<TransactWriteCommandInput['TransactItems']>,
+    why: string,
+  ) {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (cancelledByCondition(error)) throw new StateConflict(why);
+      throw error;
+    }
+  }
+
+  /** A TransactWriteItems entry that updates one record on a condition. */
+  private updateItem(k: Key, spec: UpdateSpec) {
+    return { Update: updateOf(this.table, k, spec) };
+  }
+
+  /** A TransactWriteItems entry that writes one record whole, in the index under `index` if given. */
+  private putItem(k: Key, record: object, index?: Key) {
+    return { Put: { TableName: this.table, Item: itemOf(k, record, index) } };
+  }
+
   // ---- occupations, exams, sessions, people (admin-managed) ----
 
   putOccupation(occupation: Occupation): Promise<void> {
@@ -358,36 +416,23 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    */
   async putSession(session: SessionRecord): Promise<void> {
     const { seatsTaken: _taken, ...record } = session;
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...key.session(session.id),
-                  gsi1pk: 'SESSIONS',
-                  gsi1sk: `${session.closesAt}#${session.id}`,
-                  ...record,
-                },
-              },
-            },
-            {
-              ConditionCheck: {
-                TableName: this.table,
-                Key: key.seats(session.id),
-                ConditionExpression: 'attribute_not_exists(seatsTaken) OR seatsTaken <= :limit',
-                ExpressionAttributeValues: { ':limit': session.seatLimit },
-              },
-            },
-          ],
+    await this.transactOrConflict(
+      [
+        this.putItem(key.session(session.id), record, {
+          pk: 'SESSIONS',
+          sk: `${session.closesAt}#${session.id}`,
         }),
-      );
-    } catch (error) {
-      if (cancelledByCondition(error)) throw new StateConflict('More seats are taken than the new limit');
-      throw error;
-    }
+        {
+          ConditionCheck: {
+            TableName: this.table,
+            Key: key.seats(session.id),
+            ConditionExpression: 'attribute_not_exists(seatsTaken) OR seatsTaken <= :limit',
+            ExpressionAttributeValues: { ':limit': session.seatLimit },
+          },
+        },
+      ],
+      'More seats are taken than the new limit',
+    );
   }
 
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -455,16 +500,11 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Put: {
-                TableName: this.table,
-                Item: itemOf(
-                  key.person(person.sub),
-                  person,
-                  assessor ? { pk: 'ASSESSORS', sk: person.sub } : undefined,
-                ),
-              },
-            },
+            this.putItem(
+              key.person(person.sub),
+              person,
+              assessor ? { pk: 'ASSESSORS', sk: person.sub } : undefined,
+            ),
             {
               Put: {
                 TableName: this.table,
@@ -497,11 +537,11 @@ export class DynamoDbCertificationStore extends SingleTableStore {
   async ensureHolderId(sub: string): Promise<string> {
     const out = await this.db.send(
       new UpdateCommand({
-        TableName: this.table,
-        Key: key.person(sub),
-        UpdateExpression: 'SET holderId = if_not_exists(holderId, :id)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':id': `urn:uuid:${randomUUID()}` },
+        ...updateOf(this.table, key.person(sub), {
+          update: 'SET holderId = if_not_exists(holderId, :id)',
+          condition: 'attribute_exists(pk)',
+          values: { ':id': `urn:uuid:${randomUUID()}` },
+        }),
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -543,15 +583,11 @@ export class DynamoDbCertificationStore extends SingleTableStore {
                   attemptId: attempt.id,
                 }),
               },
-              {
-                Update: {
-                  TableName: this.table,
-                  Key: key.seats(attempt.sessionId),
-                  UpdateExpression: 'SET seatsTaken = if_not_exists(seatsTaken, :zero) + :one',
-                  ConditionExpression: 'attribute_not_exists(seatsTaken) OR seatsTaken < :limit',
-                  ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':limit': seatLimit },
-                },
-              },
+              this.updateItem(key.seats(attempt.sessionId), {
+                update: 'SET seatsTaken = if_not_exists(seatsTaken, :zero) + :one',
+                condition: 'attribute_not_exists(seatsTaken) OR seatsTaken < :limit',
+                values: { ':zero': 0, ':one': 1, ':limit': seatLimit },
+              }),
               {
                 Put: putNew(this.table, key.attempt(attempt.id), attempt, {
                   pk: `CANDIDATE#${attempt.candidateSub}`,
@@ -617,39 +653,27 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * per item: once the exam page saves versioned items, a whole-set write could undo them, so it is refused.
    */
   async saveAnswers(id: string, answers: Answers, now: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(id),
-          UpdateExpression: 'SET answers = :answers',
-          ConditionExpression: `#status = :inProgress AND ${OPEN_AT} AND (attribute_not_exists(saves) OR size(saves) = :zero)`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':answers': answers,
-            ':inProgress': 'in-progress',
-            ':now': now,
-            ':zero': 0,
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('The attempt is no longer open, or its items are saved one by one');
-      throw error;
-    }
+    await this.updateOrConflict(
+      key.attempt(id),
+      {
+        update: 'SET answers = :answers',
+        condition: `${OPEN_FOR_WORK} AND (attribute_not_exists(saves) OR size(saves) = :zero)`,
+        values: { ':answers': answers, ':inProgress': 'in-progress', ':now': now, ':zero': 0 },
+      },
+      'The attempt is no longer open, or its items are saved one by one',
+    );
   }
 
   /** Gives an attempt started before per-item saves its empty save map, so item paths can be set. */
   async ensureSaves(id: string): Promise<void> {
     await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: key.attempt(id),
-        UpdateExpression: 'SET saves = if_not_exists(saves, :empty)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':empty': {} },
-      }),
+      new UpdateCommand(
+        updateOf(this.table, key.attempt(id), {
+          update: 'SET saves = if_not_exists(saves, :empty)',
+          condition: 'attribute_exists(pk)',
+          values: { ':empty': {} },
+        }),
+      ),
     );
   }
 
@@ -665,56 +689,30 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     save: ItemSave,
     now: string,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(id),
-          UpdateExpression:
-            answer === null
-              ? 'SET saves.#item = :save REMOVE answers.#item'
-              : 'SET saves.#item = :save, answers.#item = :answer',
-          ConditionExpression: `#status = :inProgress AND ${OPEN_AT} AND (attribute_not_exists(saves.#item) OR saves.#item.version < :version)`,
-          ExpressionAttributeNames: { '#status': 'status', '#item': itemId },
-          ExpressionAttributeValues: {
-            ':save': save,
-            ...(answer === null ? {} : { ':answer': answer }),
-            ':inProgress': 'in-progress',
-            ':now': now,
-            ':version': save.version,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(key.attempt(id), {
+      update:
+        answer === null
+          ? 'SET saves.#item = :save REMOVE answers.#item'
+          : 'SET saves.#item = :save, answers.#item = :answer',
+      condition: `${OPEN_FOR_WORK} AND (attribute_not_exists(saves.#item) OR saves.#item.version < :version)`,
+      names: { '#item': itemId },
+      values: {
+        ':save': save,
+        ...(answer === null ? {} : { ':answer': answer }),
+        ':inProgress': 'in-progress',
+        ':now': now,
+        ':version': save.version,
+      },
+    });
   }
 
   /** The practical evidence, kept by version like an item (saveItem). False when refused. */
   async saveEvidence(id: string, evidence: string, version: number, now: string): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(id),
-          UpdateExpression: 'SET practicalEvidence = :evidence, evidenceVersion = :version',
-          ConditionExpression: `#status = :inProgress AND ${OPEN_AT} AND (attribute_not_exists(evidenceVersion) OR evidenceVersion < :version)`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':evidence': evidence,
-            ':version': version,
-            ':inProgress': 'in-progress',
-            ':now': now,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(key.attempt(id), {
+      update: 'SET practicalEvidence = :evidence, evidenceVersion = :version',
+      condition: `${OPEN_FOR_WORK} AND (attribute_not_exists(evidenceVersion) OR evidenceVersion < :version)`,
+      values: { ':evidence': evidence, ':version': version, ':inProgress': 'in-progress', ':now': now },
+    });
   }
 
   /**
@@ -722,16 +720,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * A candidate's submit must come by closesAt (`notAfter`); the server's own submit at the deadline has
    * no such limit. Returns false when it was already submitted (or too late: the caller reads which).
    */
-  async markSubmitted(
-    id: string,
-    submission: {
-      at: string;
-      by: 'candidate' | 'deadline';
-      answers?: Answers;
-      practicalEvidence?: string;
-      notAfter?: string;
-    },
-  ): Promise<boolean> {
+  async markSubmitted(id: string, submission: Submission): Promise<boolean> {
     const sets = ['#status = :submitted', 'submittedAt = :at', 'submittedBy = :by'];
     const values: Record<string, unknown> = {
       ':submitted': 'submitted',
@@ -748,55 +737,29 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       values[':evidence'] = submission.practicalEvidence;
     }
     if (submission.notAfter !== undefined) values[':now'] = submission.notAfter;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `#status = :inProgress${submission.notAfter !== undefined ? ` AND ${OPEN_AT}` : ''}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(key.attempt(id), {
+      update: `SET ${sets.join(', ')}`,
+      condition: submission.notAfter !== undefined ? OPEN_FOR_WORK : '#status = :inProgress',
+      values,
+    });
   }
 
   /** Records the theory grade and opens the first reviews, once: a retry finds them already there. */
   async startMarking(attempt: AttemptRecord, reviews: ReviewRecord[]): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: key.attempt(attempt.id),
-                UpdateExpression: 'SET #status = :marking, theory = :theory',
-                ConditionExpression: '#status = :submitted',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':marking': 'marking',
-                  ':submitted': 'submitted',
-                  ':theory': attempt.theory,
-                },
-              },
-            },
-            ...reviews.map((review) => ({ Put: this.reviewPut(review) })),
-            ...reviews.map((review) => this.loadChange(review.assessorSub, 1)),
-          ],
+    // A condition failed: marking has started. A TransactionConflict (an assessor's load item held by
+    // another attempt's transaction) is not that: it goes to the step's retry as it is.
+    await this.transactOrConflict(
+      [
+        this.updateItem(key.attempt(attempt.id), {
+          update: 'SET #status = :marking, theory = :theory',
+          condition: '#status = :submitted',
+          values: { ':marking': 'marking', ':submitted': 'submitted', ':theory': attempt.theory },
         }),
-      );
-    } catch (error) {
-      // A condition failed: marking has started. A TransactionConflict (an assessor's load item held by
-      // another attempt's transaction) is not that: it goes to the step's retry as it is.
-      if (cancelledByCondition(error)) throw new StateConflict('Marking already started');
-      throw error;
-    }
+        ...reviews.map((review) => ({ Put: this.reviewPut(review) })),
+        ...reviews.map((review) => this.loadChange(review.assessorSub, 1)),
+      ],
+      'Marking already started',
+    );
   }
 
   /**
@@ -812,14 +775,7 @@ export class DynamoDbCertificationStore extends SingleTableStore {
 
   /** The TransactWriteItems entry that counts an assessor's review opened (+1) or closed (−1). */
   private loadChange(assessorSub: string, by: 1 | -1) {
-    return {
-      Update: {
-        TableName: this.table,
-        Key: key.load(assessorSub),
-        UpdateExpression: 'ADD openReviews :by',
-        ExpressionAttributeValues: { ':by': by },
-      },
-    };
+    return this.updateItem(key.load(assessorSub), { update: 'ADD openReviews :by', values: { ':by': by } });
   }
 
   async listReviews(attemptId: string): Promise<ReviewRecord[]> {
@@ -859,25 +815,20 @@ export class DynamoDbCertificationStore extends SingleTableStore {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: key.review(review.attemptId, review.slot),
-                UpdateExpression:
-                  'SET #status = :status, mark = :mark, score = :score, returnReason = :reason, gsi1sk = :done',
-                ConditionExpression: '#status = :open AND assessorSub = :assessor',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':status': status,
-                  ':open': 'open',
-                  ':assessor': review.assessorSub,
-                  ':mark': fields.mark ?? null,
-                  ':score': fields.score ?? null,
-                  ':reason': fields.returnReason ?? null,
-                  ':done': reviewIndexKey(review, 'DONE'),
-                },
+            this.updateItem(key.review(review.attemptId, review.slot), {
+              update:
+                'SET #status = :status, mark = :mark, score = :score, returnReason = :reason, gsi1sk = :done',
+              condition: '#status = :open AND assessorSub = :assessor',
+              values: {
+                ':status': status,
+                ':open': 'open',
+                ':assessor': review.assessorSub,
+                ':mark': fields.mark ?? null,
+                ':score': fields.score ?? null,
+                ':reason': fields.returnReason ?? null,
+                ':done': reviewIndexKey(review, 'DONE'),
               },
-            },
+            }),
             this.loadChange(review.assessorSub, -1),
           ],
         }),
@@ -894,52 +845,32 @@ export class DynamoDbCertificationStore extends SingleTableStore {
 
   /** Adds a replacement or moderation review, once per slot. */
   async addReview(review: ReviewRecord, attemptStatus?: 'moderating'): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: this.reviewPut(review) },
-            this.loadChange(review.assessorSub, 1),
-            ...(attemptStatus
-              ? [
-                  {
-                    Update: {
-                      TableName: this.table,
-                      Key: key.attempt(review.attemptId),
-                      UpdateExpression: 'SET #status = :status',
-                      ExpressionAttributeNames: { '#status': 'status' },
-                      ExpressionAttributeValues: { ':status': attemptStatus },
-                    },
-                  },
-                ]
-              : []),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (cancelledByCondition(error)) throw new StateConflict(`Review ${review.slot} already exists`);
-      throw error;
-    }
+    await this.transactOrConflict(
+      [
+        { Put: this.reviewPut(review) },
+        this.loadChange(review.assessorSub, 1),
+        ...(attemptStatus
+          ? [
+              this.updateItem(key.attempt(review.attemptId), {
+                update: 'SET #status = :status',
+                values: { ':status': attemptStatus },
+              }),
+            ]
+          : []),
+      ],
+      `Review ${review.slot} already exists`,
+    );
   }
 
   /** Takes a review's task token away once the workflow no longer waits with it (it stopped on an error). */
   async detachTaskToken(review: ReviewRecord): Promise<void> {
     if (!review.taskToken) return;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.review(review.attemptId, review.slot),
-          UpdateExpression: 'REMOVE taskToken',
-          ConditionExpression: '#status = :open AND taskToken = :token',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':open': 'open', ':token': review.taskToken },
-        }),
-      );
-    } catch (error) {
-      // Marked, returned or handed a new token meanwhile: nothing of ours to take away.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Refused: marked, returned or handed a new token meanwhile, so nothing of ours to take away.
+    await this.updateIf(key.review(review.attemptId, review.slot), {
+      update: 'REMOVE taskToken',
+      condition: '#status = :open AND taskToken = :token',
+      values: { ':open': 'open', ':token': review.taskToken },
+    });
   }
 
   /**
@@ -948,75 +879,53 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * ways: a decision that lands meanwhile is never overwritten (StateConflict: read again).
    */
   async recordWorkflowError(attemptId: string, detail: WorkflowErrorRecord, decided: boolean): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(attemptId),
-          UpdateExpression: decided
-            ? 'SET #error = :detail, errors = list_append(if_not_exists(errors, :none), :list)'
-            : 'SET statusBeforeError = #status, #status = :error, #error = :detail, errors = list_append(if_not_exists(errors, :none), :list)',
-          ConditionExpression: decided ? DECIDED.condition : UNDECIDED.condition,
-          ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-          ExpressionAttributeValues: {
-            ...(decided ? DECIDED.values : { ...UNDECIDED.values, ':error': 'error' }),
-            ':detail': detail,
-            ':none': [],
-            ':list': [detail],
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('The attempt changed meanwhile');
-      throw error;
-    }
+    await this.updateOrConflict(
+      key.attempt(attemptId),
+      {
+        update: decided
+          ? 'SET #error = :detail, errors = list_append(if_not_exists(errors, :none), :list)'
+          : 'SET statusBeforeError = #status, #status = :error, #error = :detail, errors = list_append(if_not_exists(errors, :none), :list)',
+        condition: decided ? DECIDED.condition : UNDECIDED.condition,
+        names: { '#error': 'error' },
+        values: {
+          ...(decided ? DECIDED.values : { ...UNDECIDED.values, ':error': 'error' }),
+          ':detail': detail,
+          ':none': [],
+          ':list': [detail],
+        },
+      },
+      'The attempt changed meanwhile',
+    );
   }
 
   /** Lifts the error on resume: back to the status it stopped in (a decided attempt keeps its own). */
   async liftWorkflowError(attempt: AttemptRecord): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(attempt.id),
-          UpdateExpression:
-            attempt.status === 'error'
-              ? 'SET #status = statusBeforeError REMOVE #error, statusBeforeError'
-              : 'REMOVE #error',
-          ConditionExpression: attempt.status === 'error' ? '#status = :error' : 'attribute_exists(#error)',
-          ExpressionAttributeNames: {
-            '#error': 'error',
-            ...(attempt.status === 'error' ? { '#status': 'status' } : {}),
-          },
-          ...(attempt.status === 'error' ? { ExpressionAttributeValues: { ':error': 'error' } } : {}),
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('The error was lifted already');
-      throw error;
-    }
+    const stopped = attempt.status === 'error';
+    await this.updateOrConflict(
+      key.attempt(attempt.id),
+      {
+        update: stopped
+          ? 'SET #status = statusBeforeError REMOVE #error, statusBeforeError'
+          : 'REMOVE #error',
+        condition: stopped ? '#status = :error' : 'attribute_exists(#error)',
+        names: { '#error': 'error' },
+        ...(stopped ? { values: { ':error': 'error' } } : {}),
+      },
+      'The error was lifted already',
+    );
   }
 
   /** Records who resumed a stopped attempt and when, once per redrive (a double click records one). */
   async recordResume(attemptId: string, entry: { by: string; at: string; redrive: number }): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.attempt(attemptId),
-          UpdateExpression:
-            'SET resumes = list_append(if_not_exists(resumes, :none), :entry), lastResume = :n',
-          ConditionExpression: 'attribute_not_exists(lastResume) OR lastResume < :n',
-          ExpressionAttributeValues: { ':none': [], ':entry': [entry], ':n': entry.redrive },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new StateConflict('This resume is recorded already');
-      throw error;
-    }
+    await this.updateOrConflict(
+      key.attempt(attemptId),
+      {
+        update: 'SET resumes = list_append(if_not_exists(resumes, :none), :entry), lastResume = :n',
+        condition: 'attribute_not_exists(lastResume) OR lastResume < :n',
+        values: { ':none': [], ':entry': [entry], ':n': entry.redrive },
+      },
+      'This resume is recorded already',
+    );
   }
 
   /** A failed result: final, recorded once. */
@@ -1025,19 +934,18 @@ export class DynamoDbCertificationStore extends SingleTableStore {
     fields: Pick<AttemptRecord, 'decision' | 'practicalScore'>,
   ): Promise<void> {
     await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: key.attempt(attemptId),
-        UpdateExpression: 'SET #status = :failed, decision = :decision, practicalScore = :practical',
-        ConditionExpression: UNDECIDED.condition,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':failed': 'failed',
-          ...UNDECIDED.values,
-          ':decision': fields.decision,
-          ':practical': fields.practicalScore ?? null,
-        },
-      }),
+      new UpdateCommand(
+        updateOf(this.table, key.attempt(attemptId), {
+          update: 'SET #status = :failed, decision = :decision, practicalScore = :practical',
+          condition: UNDECIDED.condition,
+          values: {
+            ':failed': 'failed',
+            ...UNDECIDED.values,
+            ':decision': fields.decision,
+            ':practical': fields.practicalScore ?? null,
+          },
+        }),
+      ),
     );
   }
 
@@ -1064,23 +972,18 @@ export class DynamoDbCertificationStore extends SingleTableStore {
                 sk: `CERT#${certificate.issuedAt}#${certificate.number}`,
               }),
             },
-            {
-              Update: {
-                TableName: this.table,
-                Key: key.attempt(certificate.attemptId),
-                UpdateExpression:
-                  'SET #status = :passed, decision = :decision, practicalScore = :practical, certificateNumber = :number',
-                ConditionExpression: `${UNDECIDED.condition} AND attribute_not_exists(certificateNumber)`,
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':passed': 'passed',
-                  ...UNDECIDED.values,
-                  ':decision': attempt.decision,
-                  ':practical': attempt.practicalScore ?? null,
-                  ':number': certificate.number,
-                },
+            this.updateItem(key.attempt(certificate.attemptId), {
+              update:
+                'SET #status = :passed, decision = :decision, practicalScore = :practical, certificateNumber = :number',
+              condition: `${UNDECIDED.condition} AND attribute_not_exists(certificateNumber)`,
+              values: {
+                ':passed': 'passed',
+                ...UNDECIDED.values,
+                ':decision': attempt.decision,
+                ':practical': attempt.practicalScore ?? null,
+                ':number': certificate.number,
               },
-            },
+            }),
           ],
         }),
       );
@@ -1126,53 +1029,33 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * version it was read at) and, for a revocation, the notices to partners. A conflict means someone
    * else changed the certificate or a list meanwhile: the caller reads again.
    */
-  async changeCertificateStatus(change: {
-    number: string;
-    from: CertificateRecord['status'];
-    entry: StatusHistoryEntry;
-    lists: StatusListRecord[];
-    /** The lists as signed from these bits, stored in the same transaction (status-publication.ts). */
-    signedLists?: SignedStatusList[];
-    notices: NoticeRecord[];
-  }): Promise<void> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: key.certificate(change.number),
-                UpdateExpression: `SET #status = :to, statusHistory = list_append(if_not_exists(statusHistory, :none), :entry)${
-                  change.notices.length > 0 ? ', noticeIds = :notices' : ''
-                }`,
-                ConditionExpression: '#status = :from',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':to': change.entry.status,
-                  ':from': change.from,
-                  ':none': [],
-                  ':entry': [change.entry],
-                  ...(change.notices.length > 0 ? { ':notices': change.notices.map((n) => n.id) } : {}),
-                },
-              },
-            },
-            ...change.lists.map((list) => statusListWrite(this.table, list)),
-            ...(change.signedLists ?? []).map((signed) => signedStatusListWrite(this.table, signed)),
-            ...change.notices.map((notice) => ({
-              Put: putNew(this.table, key.notice(notice.id), notice, {
-                pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
-                sk: `${notice.createdAt}#${notice.id}`,
-              }),
-            })),
-          ],
+  async changeCertificateStatus(change: CertificateStatusChange): Promise<void> {
+    await this.transactOrConflict(
+      [
+        this.updateItem(key.certificate(change.number), {
+          update: `SET #status = :to, statusHistory = list_append(if_not_exists(statusHistory, :none), :entry)${
+            change.notices.length > 0 ? ', noticeIds = :notices' : ''
+          }`,
+          condition: '#status = :from',
+          values: {
+            ':to': change.entry.status,
+            ':from': change.from,
+            ':none': [],
+            ':entry': [change.entry],
+            ...(change.notices.length > 0 ? { ':notices': change.notices.map((n) => n.id) } : {}),
+          },
         }),
-      );
-    } catch (error) {
-      if (cancelledByCondition(error))
-        throw new StateConflict('The certificate or its status list changed meanwhile');
-      throw error;
-    }
+        ...change.lists.map((list) => statusListWrite(this.table, list)),
+        ...(change.signedLists ?? []).map((signed) => signedStatusListWrite(this.table, signed)),
+        ...change.notices.map((notice) => ({
+          Put: putNew(this.table, key.notice(notice.id), notice, {
+            pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
+            sk: `${notice.createdAt}#${notice.id}`,
+          }),
+        })),
+      ],
+      'The certificate or its status list changed meanwhile',
+    );
   }
 
   getNotice(id: string) {
@@ -1203,50 +1086,31 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    * concurrent attempts send the same bytes.
    */
   async keepNoticeSignature(id: string, jws: string, previous?: string): Promise<string> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.notice(id),
-          UpdateExpression: 'SET jws = :jws',
-          ConditionExpression: previous
-            ? 'attribute_exists(pk) AND jws = :previous'
-            : 'attribute_exists(pk) AND attribute_not_exists(jws)',
-          ExpressionAttributeValues: { ':jws': jws, ...(previous ? { ':previous': previous } : {}) },
-        }),
-      );
-      return jws;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const stored = (await this.getNotice(id))?.jws;
-      if (!stored) throw new Error(`No notice ${id}`);
-      return stored;
-    }
+    const kept = await this.updateIf(key.notice(id), {
+      update: 'SET jws = :jws',
+      condition: previous
+        ? 'attribute_exists(pk) AND jws = :previous'
+        : 'attribute_exists(pk) AND attribute_not_exists(jws)',
+      values: { ':jws': jws, ...(previous ? { ':previous': previous } : {}) },
+    });
+    if (kept) return jws;
+    const stored = (await this.getNotice(id))?.jws;
+    if (!stored) throw new Error(`No notice ${id}`);
+    return stored;
   }
 
   /** pending → held, with the reason: it leaves the pending index for its partner's held list. */
   async holdNotice(notice: NoticeRecord, reason: NoticeHeldReason): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.notice(notice.id),
-          UpdateExpression: 'SET #status = :held, heldReason = :reason, gsi1pk = :held_index',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':held': 'held',
-            ':pending': 'pending',
-            ':reason': reason,
-            ':held_index': heldNotices(notice.partnerCode),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(key.notice(notice.id), {
+      update: 'SET #status = :held, heldReason = :reason, gsi1pk = :held_index',
+      condition: PENDING.condition,
+      values: {
+        ...PENDING.values,
+        ':held': 'held',
+        ':reason': reason,
+        ':held_index': heldNotices(notice.partnerCode),
+      },
+    });
   }
 
   /**
@@ -1255,72 +1119,42 @@ export class DynamoDbCertificationStore extends SingleTableStore {
    */
   async releaseNotice(notice: NoticeRecord): Promise<number | undefined> {
     const round = (notice.round ?? 1) + 1;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.notice(notice.id),
-          UpdateExpression:
-            'SET #status = :pending, gsi1pk = :pending_index, round = :round REMOVE heldReason',
-          ConditionExpression: '#status = :held',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':held': 'held',
-            ':pending': 'pending',
-            ':pending_index': PENDING_NOTICES,
-            ':round': round,
-          },
-        }),
-      );
-      return round;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const released = await this.updateIf(key.notice(notice.id), {
+      update: 'SET #status = :pending, gsi1pk = :pending_index, round = :round REMOVE heldReason',
+      condition: '#status = :held',
+      values: { ...PENDING.values, ':held': 'held', ':pending_index': PENDING_NOTICES, ':round': round },
+    });
+    return released ? round : undefined;
   }
 
   /** Moves a pending notice from the round that ended to the next, once: false if someone else did. */
   async nextNoticeRound(notice: NoticeRecord): Promise<number | undefined> {
     const from = notice.round ?? 1;
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key.notice(notice.id),
-          UpdateExpression: 'SET round = :next',
-          ConditionExpression: `#status = :pending AND ${from === 1 ? '(attribute_not_exists(round) OR round = :from)' : 'round = :from'}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pending': 'pending', ':from': from, ':next': from + 1 },
-        }),
-      );
-      return from + 1;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const moved = await this.updateIf(key.notice(notice.id), {
+      update: 'SET round = :next',
+      condition: `${PENDING.condition} AND ${from === 1 ? '(attribute_not_exists(round) OR round = :from)' : 'round = :from'}`,
+      values: { ...PENDING.values, ':from': from, ':next': from + 1 },
+    });
+    return moved ? from + 1 : undefined;
   }
 
   /** Records a delivery attempt; an acknowledged notice leaves the pending index and is never sent again. */
-  async recordNoticeAttempt(
-    id: string,
-    outcome: { at: Date; delivered: true } | { at: Date; delivered: false; error: string },
-  ): Promise<void> {
+  async recordNoticeAttempt(id: string, outcome: DeliveryOutcome): Promise<void> {
     await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: key.notice(id),
-        UpdateExpression: outcome.delivered
-          ? 'SET attempts = attempts + :one, lastAttemptAt = :at, deliveredAt = :at, #status = :delivered REMOVE gsi1pk, gsi1sk, lastError'
-          : 'SET attempts = attempts + :one, lastAttemptAt = :at, lastError = :error',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':at': outcome.at.toISOString(),
-          ':pending': 'pending',
-          ...(outcome.delivered ? { ':delivered': 'delivered' } : { ':error': outcome.error }),
-        },
-      }),
+      new UpdateCommand(
+        updateOf(this.table, key.notice(id), {
+          update: outcome.delivered
+            ? 'SET attempts = attempts + :one, lastAttemptAt = :at, deliveredAt = :at, #status = :delivered REMOVE gsi1pk, gsi1sk, lastError'
+            : 'SET attempts = attempts + :one, lastAttemptAt = :at, lastError = :error',
+          condition: PENDING.condition,
+          values: {
+            ...PENDING.values,
+            ':one': 1,
+            ':at': outcome.at.toISOString(),
+            ...(outcome.delivered ? { ':delivered': 'delivered' } : { ':error': outcome.error }),
+          },
+        }),
+      ),
     );
   }
 }

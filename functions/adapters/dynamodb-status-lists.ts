@@ -6,17 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { OpenStatusList, StatusListKind, StatusPurpose } from '../domain/index.js';
-import { StatusList } from '../domain/index.js';
-import type { SignedStatusList } from '../ports.js';
+import { StatusList, withBit } from '../domain/index.js';
+import type { SignedStatusList, StatusListBits } from '../ports.js';
 
-export interface StatusListRecord {
-  listId: string;
-  purpose: StatusPurpose;
-  encodedList: string;
-  /** 0 for a list never written. */
-  version: number;
-  updatedAt?: string;
-}
+/** A list's bits as stored: the port's StatusListBits. */
+export type StatusListRecord = StatusListBits;
 
 const key = (listId: string, purpose: StatusPurpose) => ({ pk: `STATUSLIST#${listId}`, sk: purpose });
 
@@ -39,15 +33,8 @@ export async function readStatusList(
   };
 }
 
-/** The record with one bit changed, one version on. */
-export function withBit(record: StatusListRecord, index: number, value: boolean, at: Date): StatusListRecord {
-  return {
-    ...record,
-    encodedList: StatusList.decode(record.encodedList).set(index, value).encode(),
-    version: record.version + 1,
-    updatedAt: at.toISOString(),
-  };
-}
+// Where it was first defined; use cases import it from the domain.
+export { withBit };
 
 /** A TransactWriteItems entry writing `next`, if the stored list is still the version it was made from. */
 export function statusListWrite(table: string, next: StatusListRecord) {

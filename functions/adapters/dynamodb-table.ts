@@ -9,24 +9,13 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import { InvalidPageToken, type Page } from '../ports.js';
+import { AlreadyExists, InvalidPageToken, type Page, StateConflict } from '../ports.js';
 
 type Key = { pk: string; sk: string };
 
-// The conditional-write outcomes every store shares. Here, not beside a store class: importing them
-// must not pull a store into a bundle that does not use it (a class that extends another is kept).
-/** The record another request already made; callers answer with it instead of failing. */
-export class AlreadyExists<T> extends Error {
-  override name = 'AlreadyExists';
-  constructor(readonly existing: T) {
-    super('Already exists');
-  }
-}
-
-/** A conditional write refused: the record is not in the state the caller expected. */
-export class StateConflict extends Error {
-  override name = 'StateConflict';
-}
+// The conditional-write outcomes every store shares are defined beside the ports (use cases catch them
+// without importing an adapter); re-exported here for the adapters.
+export { AlreadyExists, StateConflict };
 
 /** BatchGetItem takes at most 100 keys per call. */
 const BATCH_GET_MAX = 100;

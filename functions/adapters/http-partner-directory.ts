@@ -49,24 +49,29 @@ export class HttpPartnerDirectory implements PartnerDirectory {
       if (!Array.isArray(keys)) throw new Error('no keys array');
       return keys.filter((k): k is VerificationKey => typeof (k as VerificationKey)?.kid === 'string');
     } catch (error) {
-      throw new PartnerUnreachable(
-        `The key set of ${partner.nameEn} (${partner.code}) could not be read: ${(error as Error).message}`,
-      );
+      throw new PartnerUnreachable({
+        en: `The key set of ${partner.nameEn} (${partner.code}) could not be read: ${(error as Error).message}`,
+        zh: `无法读取${partner.nameZh}（${partner.code}）的公钥集：${(error as Error).message}`,
+      });
     }
   }
 
   async statusList(partner: PartnerRegion, url: string): Promise<string> {
     if (!url.startsWith(`${partner.publicUrl}/status/`))
-      throw new PartnerUnreachable(`${url} is not a status list of ${partner.nameEn}`);
+      throw new PartnerUnreachable({
+        en: `${url} is not a status list of ${partner.nameEn}`,
+        zh: `${url} 不是${partner.nameZh}的状态列表`,
+      });
     const location = `${partner.apiUrl}${url.slice(partner.publicUrl.length)}`;
     try {
       const { status, text } = await this.fetchText(location, { headers: { accept: 'application/vc+jwt' } });
       if (status !== 200) throw new Error(`HTTP ${status}`);
       return text.trim();
     } catch (error) {
-      throw new PartnerUnreachable(
-        `The status list ${url} of ${partner.nameEn} could not be read: ${(error as Error).message}`,
-      );
+      throw new PartnerUnreachable({
+        en: `The status list ${url} of ${partner.nameEn} could not be read: ${(error as Error).message}`,
+        zh: `无法读取${partner.nameZh}的状态列表 ${url}：${(error as Error).message}`,
+      });
     }
   }
 

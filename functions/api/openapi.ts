@@ -48,7 +48,10 @@ function operation(route: RouteDoc) {
   return {
     operationId: operationId(route),
     summary: route.summary,
-    description: route.summaryZh,
+    description:
+      route.body === 'none'
+        ? `${route.summaryZh}\n\nTakes no request body: one is refused with 400, field "(body)". 不接受请求体：发送请求体将返回 400（字段 "(body)"）。`
+        : route.summaryZh,
     ...(route.access.kind === 'user' && route.access.group
       ? { 'x-skillcert-group': route.access.group }
       : {}),
@@ -77,7 +80,18 @@ function operation(route: RouteDoc) {
           ]
         : []),
     ],
-    ...(route.body
+    ...(route.form
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': { schema: { type: 'object' } },
+              'application/x-www-form-urlencoded': { schema: { type: 'object' } },
+            },
+          },
+        }
+      : {}),
+    ...(route.body && route.body !== 'none'
       ? {
           requestBody: {
             required: !route.body._zod.optin,
@@ -102,7 +116,7 @@ function operation(route: RouteDoc) {
   };
 }
 
-function bodySchema(schema: NonNullable<RouteDoc['body']>) {
+function bodySchema(schema: Exclude<RouteDoc['body'], 'none' | undefined>) {
   const { $schema: _s, ...json } = toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
     string,
     unknown
@@ -149,7 +163,7 @@ export function openApiDocument(version: string) {
       schemas: {
         Error: {
           type: 'object',
-          required: ['error', 'message'],
+          required: ['error', 'message', 'messageZh'],
           properties: {
             error: { type: 'string' },
             message: { type: 'string', description: 'English' },

@@ -29,8 +29,13 @@ export interface RouteDoc {
   summary: string;
   summaryZh: string;
   access: Access;
-  /** The JSON body's schema, as the handler parses it. */
-  body?: core.$ZodType;
+  /**
+   * The JSON body's schema, as the handler parses it; 'none' for a POST/PUT that takes no body (the handler
+   * refuses one with a 400, shared/http.ts refuseBody). A GET has none. Every other method says which.
+   */
+  body?: core.$ZodType | 'none';
+  /** Takes an HTML form (multipart/form-data or application/x-www-form-urlencoded), not JSON. */
+  form?: true;
   /** The success answer. */
   ok: { status: number; description: string; contentType?: string };
   /** Error statuses this route answers besides 400 (bad input), 401/403 (access) and 500. */
@@ -62,6 +67,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Start (or resume) my attempt in a session',
     summaryZh: '开始（或继续）我在该场次的考试',
     access: candidate,
+    body: 'none',
     ok: JSON_OK(
       '201 when started, 200 when it already existed: the attempt with its paper (no answer keys)',
       201,
@@ -172,6 +178,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'A share link: the public page of my certificate (the main QR code’s URL)',
     summaryZh: '分享链接：我的证书的公开核验页（主二维码的地址）',
     access: candidate,
+    body: 'none',
     ok: JSON_OK('{ url }'),
     errors: [404],
   },
@@ -278,6 +285,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Resume an attempt whose workflow stopped on an error',
     summaryZh: '恢复因错误停止的考试流程',
     access: admin,
+    body: 'none',
     ok: JSON_OK('Resumed', 202),
     errors: [404, 409],
   },
@@ -455,6 +463,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'The verification page’s form (multipart/form-data or application/x-www-form-urlencoded)',
     summaryZh: '核验页表单（multipart/form-data 或 application/x-www-form-urlencoded）',
     access: open,
+    form: true,
     ok: { status: 200, description: 'An HTML page with the verdict', contentType: 'text/html' },
     errors: [413, 429],
   },

@@ -3,24 +3,32 @@
 // without touching the database.
 import { randomUUID } from 'node:crypto';
 import {
-  type DynamoDbCertificationStore,
-  IdentityTaken,
-  MAX_ANSWERS_BYTES,
-  StateConflict,
-} from '../adapters/dynamodb-certification-store.js';
-import {
   answersBytesBound,
   type Exam,
   examProblems,
   identityMacInput,
   isNationalId,
   maskNationalId,
+  OccupationError,
   occupation,
   type PassPolicyInput,
+  PolicyError,
   parseInstant,
   passPolicy,
 } from '../domain/index.js';
-import type { CertificationWorkflow, IdentityKey, PersonRecord, SessionRecord } from '../ports.js';
+import {
+  type AttemptRecords,
+  type CertificationWorkflow,
+  type ExamCatalogue,
+  type IdentityKey,
+  IdentityTaken,
+  MAX_ANSWERS_BYTES,
+  type MarkingRecords,
+  type PeopleRegister,
+  type PersonRecord,
+  type SessionRecord,
+  StateConflict,
+} from '../ports.js';
 import { badRequest, conflict, HttpError, notFound, type PageRequest, tooLarge } from '../shared/http.js';
 import { NOT_STOPPED } from './messages.js';
 
@@ -30,7 +38,7 @@ export const MAX_SEATS_PER_SESSION = 1000;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 export interface AdminDeps {
-  store: DynamoDbCertificationStore;
+  store: ExamCatalogue & AttemptRecords & MarkingRecords;
   now?: () => Date;
   /** The attempts' certification workflow, to see and resume a stopped one. */
   workflow?: CertificationWorkflow;
@@ -46,7 +54,8 @@ export async function putOccupation(deps: AdminDeps, code: string, body: { nameZ
   try {
     value = occupation(code, body.nameZh, body.nameEn);
   } catch (error) {
-    throw badRequest((error as Error).message);
+    if (error instanceof OccupationError) throw badRequest(error.bilingual);
+    throw error;
   }
   await deps.store.putOccupation(value);
   return value;
@@ -67,7 +76,8 @@ export async function putExam(
   try {
     policy = passPolicy(body.policy);
   } catch (error) {
-    throw badRequest((error as Error).message);
+    if (error instanceof PolicyError) throw badRequest(error.bilingual);
+    throw error;
   }
   const { occupationCode: _code, ...rest } = body;
   const exam: Exam = { ...rest, id: examId, occupation: found, policy };
@@ -163,7 +173,7 @@ function personView(person: PersonRecord) {
 
 /** Registering people needs the identity key (only that function holds it); the rest of admin does not. */
 export interface PeopleDeps {
-  store: DynamoDbCertificationStore;
+  store: PeopleRegister;
   identityKey: IdentityKey;
 }
 
@@ -298,10 +308,12 @@ export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId
   // Stopped by an error RecordError recorded, or ended without reaching it (aborted by an operator,
   // timed out after 90 days): either way the execution is there to be redriven.
   const ended = execution !== undefined && ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(execution.status);
-  if (!attempt.error && !ended && !pending)
-    throw new HttpError(409, 'NotStopped', NOT_STOPPED.en, NOT_STOPPED);
+  if (!attempt.error && !ended && !pending) throw new HttpError(409, 'NotStopped', NOT_STOPPED);
   if (!execution)
-    throw new HttpError(409, 'NotStopped', 'This attempt has no workflow to resume', NOT_STOPPED);
+    throw new HttpError(409, 'NotStopped', {
+      en: 'This attempt has no workflow to resume',
+      zh: '该考试没有可恢复的处理流程',
+    });
   if (execution.status === 'RUNNING') {
     // Resumed a moment ago (the error is lifted as the run resumes): the same request again.
     return { attemptId, status: 'resuming', resumes: attempt.resumes ?? [] };
@@ -317,7 +329,10 @@ export async function resumeAttempt(deps: AdminDeps, adminSub: string, attemptId
     await workflowOf(deps).redrive(attemptId, `${attemptId}-resume-${redrive}`);
   } catch (error) {
     if ((error as Error).name === 'ExecutionNotRedrivable')
-      throw new HttpError(409, 'NotResumable', `The workflow cannot be resumed: ${(error as Error).message}`);
+      throw new HttpError(409, 'NotResumable', {
+        en: `The workflow cannot be resumed: ${(error as Error).message}`,
+        zh: `处理流程无法恢复：${(error as Error).message}`,
+      });
     throw error;
   }
   const after = await deps.store.getAttempt(attemptId);

@@ -3,16 +3,28 @@
 // assigned assessor can act on a review, and only while it is open and the workflow waits for it (it
 // holds a task token). The mark or return is saved first; telling the workflow is second, and if that
 // fails the saved record still counts: the workflow reads it when its wait for this review ends.
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { type CriterionMark, MarkError, scoreMark } from '../domain/index.js';
-import type { ReviewRecord } from '../ports.js';
+import {
+  type AttemptRecords,
+  type ExamCatalogue,
+  type MarkingRecords,
+  type ReviewRecord,
+  StateConflict,
+} from '../ports.js';
 import { badRequest, conflict, HttpError, notFound, type PageRequest } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { REVIEW_PAUSED } from './messages.js';
 
+const NO_SUCH_REVIEW = { en: 'No such review', zh: '没有此评审' };
+const NO_LONGER_OPEN = { en: 'This review is no longer open', zh: '此评审已不再开放' };
+const REVIEW_STATUS_ZH: Record<string, string> = { marked: '已评分', returned: '已退回', expired: '已过期' };
+const alreadyClosed = (status: string) => ({
+  en: `This review is already ${status}`,
+  zh: `此评审${REVIEW_STATUS_ZH[status] ?? status}`,
+});
+
 export interface AssessorDeps {
-  store: DynamoDbCertificationStore;
+  store: Pick<ExamCatalogue, 'getExamHeaders'> & AttemptRecords & MarkingRecords;
   /** Answers the workflow's waiting task: success with the score, or failure with a reason. */
   completeTask(
     taskToken: string,
@@ -28,7 +40,7 @@ async function ownOpenReview(
 ): Promise<ReviewRecord> {
   const review = await deps.store.getReview(attemptId, slot);
   // Not theirs looks the same as not there.
-  if (!review || review.assessorSub !== sub) throw notFound('No such review');
+  if (!review || review.assessorSub !== sub) throw notFound(NO_SUCH_REVIEW);
   return review;
 }
 
@@ -53,8 +65,11 @@ async function tell(
 async function notWaiting(deps: AssessorDeps, review: ReviewRecord): Promise<never> {
   const attempt = await deps.store.getAttempt(review.attemptId);
   if (attempt?.status === 'error' || attempt?.error)
-    throw new HttpError(409, 'AttemptStopped', REVIEW_PAUSED.en, REVIEW_PAUSED);
-  throw conflict('This review is not ready for marking yet; try again in a moment');
+    throw new HttpError(409, 'AttemptStopped', REVIEW_PAUSED);
+  throw conflict({
+    en: 'This review is not ready for marking yet; try again in a moment',
+    zh: '此评审尚未准备好评分，请稍后再试',
+  });
 }
 
 /**
@@ -91,7 +106,7 @@ async function examOf(deps: AssessorDeps, attemptId: string) {
 export async function openReview(deps: AssessorDeps, sub: string, attemptId: string, slot: string) {
   const review = await ownOpenReview(deps, sub, attemptId, slot);
   const { attempt, exam } = await examOf(deps, attemptId);
-  if (!attempt || !exam) throw notFound('No such review');
+  if (!attempt || !exam) throw notFound(NO_SUCH_REVIEW);
   return {
     attemptId,
     slot,
@@ -113,13 +128,13 @@ export async function submitMark(
 ) {
   const review = await ownOpenReview(deps, sub, attemptId, slot);
   const { exam } = await examOf(deps, attemptId);
-  if (!exam) throw notFound('No such review');
+  if (!exam) throw notFound(NO_SUCH_REVIEW);
   const mark = { assessorId: sub, criteria };
   let score: number;
   try {
     score = scoreMark(exam.rubric, mark);
   } catch (error) {
-    if (error instanceof MarkError) throw badRequest(error.message);
+    if (error instanceof MarkError) throw badRequest(error.bilingual);
     throw error;
   }
   // The same mark sent again (a retried request whose answer was lost) gets the same answer.
@@ -128,12 +143,12 @@ export async function submitMark(
     if (review.taskToken) await tell(deps, review, { ok: true, output: { slot, score } });
     return { attemptId, slot, score };
   }
-  if (review.status !== 'open') throw conflict(`This review is already ${review.status}`);
+  if (review.status !== 'open') throw conflict(alreadyClosed(review.status));
   if (!review.taskToken) return notWaiting(deps, review);
   try {
     await deps.store.closeReview(review, 'marked', { mark, score });
   } catch (error) {
-    if (error instanceof StateConflict) throw conflict('This review is no longer open');
+    if (error instanceof StateConflict) throw conflict(NO_LONGER_OPEN);
     throw error;
   }
   await tell(deps, review, { ok: true, output: { slot, score } });
@@ -160,12 +175,12 @@ export async function returnReview(
   const review = await ownOpenReview(deps, sub, attemptId, slot);
   if (review.status === 'returned' && review.returnReason === reason)
     return { attemptId, slot, returned: true };
-  if (review.status !== 'open') throw conflict(`This review is already ${review.status}`);
+  if (review.status !== 'open') throw conflict(alreadyClosed(review.status));
   if (!review.taskToken) return notWaiting(deps, review);
   try {
     await deps.store.closeReview(review, 'returned', { returnReason: reason });
   } catch (error) {
-    if (error instanceof StateConflict) throw conflict('This review is no longer open');
+    if (error instanceof StateConflict) throw conflict(NO_LONGER_OPEN);
     throw error;
   }
   await tell(deps, review, { ok: false, error: 'Review.Returned', cause: reason });

@@ -3,14 +3,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import {
-  AlreadyExists,
-  type DynamoDbCertificationStore,
-  type ExamHeader,
-  LiveAttemptExists,
-  SeatContention,
-  StateConflict,
-} from '../adapters/dynamodb-certification-store.js';
-import {
   AnswerError,
   type Answers,
   type AttemptClock,
@@ -34,7 +26,18 @@ import {
   tooLateAt,
   zonedIso,
 } from '../domain/index.js';
-import type { AttemptRecord } from '../ports.js';
+import {
+  AlreadyExists,
+  type AttemptRecord,
+  type AttemptRecords,
+  type CertificateRecords,
+  type ExamCatalogue,
+  type ExamHeader,
+  LiveAttemptExists,
+  type PeopleRegister,
+  SeatContention,
+  StateConflict,
+} from '../ports.js';
 import {
   badRequest,
   busy,
@@ -60,8 +63,10 @@ import {
   SAVED_WORK_TOO_LARGE,
 } from './messages.js';
 
+const EXAM_GONE = { en: 'The exam of this attempt no longer exists', zh: '本次考试所属的考试已不存在' };
+
 export interface CandidateDeps {
-  store: DynamoDbCertificationStore;
+  store: ExamCatalogue & PeopleRegister & AttemptRecords & CertificateRecords;
   now: () => Date;
   /** The region's calendar: times in messages are shown in it. */
   timeZone: string;
@@ -119,7 +124,8 @@ function eligibilityFor(
 async function ownAttempt(deps: CandidateDeps, sub: string, attemptId: string): Promise<AttemptRecord> {
   const attempt = await deps.store.getAttempt(attemptId);
   // Someone else's attempt is "not found": we do not confirm it exists.
-  if (!attempt || attempt.candidateSub !== sub) throw notFound('No such attempt');
+  if (!attempt || attempt.candidateSub !== sub)
+    throw notFound({ en: 'No such attempt', zh: '没有此考试记录' });
   return attempt;
 }
 
@@ -135,7 +141,7 @@ export function clockOf(attempt: AttemptRecord): Required<AttemptClock> {
 /** The attempt as its candidate may see it: the paper without keys, saved answers, and results when decided. */
 export async function attemptView(deps: CandidateDeps, attempt: AttemptRecord) {
   const exam = await deps.store.getExam(attempt.examId);
-  if (!exam) throw notFound('The exam of this attempt no longer exists');
+  if (!exam) throw notFound(EXAM_GONE);
   const clock = clockOf(attempt);
   const decided = attempt.status === 'passed' || attempt.status === 'failed';
   return {
@@ -200,7 +206,7 @@ export async function openSessions(deps: CandidateDeps, sub: string, page: PageR
       seatsLeft: Math.max(0, session.seatLimit - session.seatsTaken),
       exam: examSummary(exam),
       eligible: verdict.eligible,
-      ...(verdict.eligible ? {} : { reason: verdict.reason }),
+      ...(verdict.eligible ? {} : { reason: verdict.reason, reasonZh: verdict.reasonZh }),
     });
   }
   return { sessions, timeZone: deps.timeZone, ...(found.nextToken ? { nextToken: found.nextToken } : {}) };
@@ -208,7 +214,7 @@ export async function openSessions(deps: CandidateDeps, sub: string, page: PageR
 
 export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: string) {
   const session = await deps.store.getSession(sessionId);
-  if (!session) throw notFound('No such session');
+  if (!session) throw notFound({ en: 'No such session', zh: '没有此考试场次' });
   const now = deps.now();
   // Instants, compared as instants: a window typed as 08:00–12:00+08:00 is open at 09:00 Beijing time.
   const opens = Date.parse(session.opensAt);
@@ -224,10 +230,14 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
     deps.store.getExam(session.examId),
     candidateRecord(deps, sub),
   ]);
-  if (!exam) throw notFound('The exam of this session no longer exists');
-  if (!person) throw forbidden('You are not registered as a candidate yet; ask the evaluation body');
+  if (!exam) throw notFound({ en: 'The exam of this session no longer exists', zh: '本场次的考试已不存在' });
+  if (!person)
+    throw forbidden({
+      en: 'You are not registered as a candidate yet; ask the evaluation body',
+      zh: '您尚未登记为考生，请联系评价机构',
+    });
   const verdict = eligibilityFor(exam, record);
-  if (!verdict.eligible) throw forbidden(verdict.reason);
+  if (!verdict.eligible) throw forbidden({ en: verdict.reason, zh: verdict.reasonZh });
   const id = randomUUID();
   const graceSeconds = exam.graceSeconds ?? DEFAULT_GRACE_SECONDS;
   const attempt: AttemptRecord = {
@@ -295,7 +305,7 @@ function refuseUnlessInProgress(attempt: AttemptRecord, now: Date, timeZone?: st
 
 async function examOf(deps: CandidateDeps, attempt: AttemptRecord): Promise<Exam> {
   const exam = await deps.store.getExam(attempt.examId);
-  if (!exam) throw notFound('The exam of this attempt no longer exists');
+  if (!exam) throw notFound(EXAM_GONE);
   return exam;
 }
 
@@ -304,7 +314,9 @@ function validateAnswers(exam: Exam, attempt: AttemptRecord, answers: Answers) {
     checkAnswers(drawPaper(exam, attempt.seed), answers);
   } catch (error) {
     if (error instanceof AnswerError)
-      throw badRequest(error.message, [{ field: 'answers', message: error.message }]);
+      throw badRequest(error.bilingual, [
+        { field: 'answers', message: error.message, messageZh: error.messageZh },
+      ]);
     throw error;
   }
 }
@@ -352,8 +364,10 @@ export async function saveItem(
     if (!(error instanceof AnswerError)) throw error;
     const onPaper = drawPaper(exam, attempt.seed).items.some((p) => p.item.id === itemId);
     throw onPaper
-      ? badRequest(error.message, [{ field: 'answer', message: error.message }])
-      : badRequest(NOT_ON_PAPER(itemId), [{ field: 'itemId', message: error.message }]);
+      ? badRequest(error.bilingual, [{ field: 'answer', message: error.message, messageZh: error.messageZh }])
+      : badRequest(NOT_ON_PAPER(itemId), [
+          { field: 'itemId', message: error.message, messageZh: error.messageZh },
+        ]);
   }
   if (isStale(kept, body.version)) return { itemId, version: kept?.version, stale: true };
   const save = { version: body.version, flagged: body.flagged, at: now.toISOString() };
@@ -419,8 +433,7 @@ export async function submitAttempt(
 ) {
   const attempt = await ownAttempt(deps, sub, attemptId);
   // Submitting again cannot restart a stopped workflow (its execution name is taken): say what happened.
-  if (attempt.status === 'error')
-    throw new HttpError(409, 'AttemptStopped', ATTEMPT_STOPPED.en, ATTEMPT_STOPPED);
+  if (attempt.status === 'error') throw new HttpError(409, 'AttemptStopped', ATTEMPT_STOPPED);
   let submitted = false;
   if (attempt.status === 'in-progress') {
     const now = deps.now();
@@ -429,7 +442,7 @@ export async function submitAttempt(
     if (body.answers !== undefined) {
       if (Object.keys(attempt.saves ?? {}).length > 0) {
         throw new HttpError(409, 'item-saves-in-use', ITEM_SAVES_IN_USE, [
-          { field: 'answers', message: ITEM_SAVES_IN_USE.en },
+          { field: 'answers', message: ITEM_SAVES_IN_USE.en, messageZh: ITEM_SAVES_IN_USE.zh },
         ]);
       }
       validateAnswers(exam, attempt, body.answers);
@@ -437,12 +450,12 @@ export async function submitAttempt(
     const evidence = body.practicalEvidence ?? attempt.practicalEvidence;
     if (lacksEvidence(exam, evidence)) {
       throw new HttpError(409, 'evidence-required', EVIDENCE_REQUIRED, [
-        { field: 'practicalEvidence', message: EVIDENCE_REQUIRED.en },
+        { field: 'practicalEvidence', message: EVIDENCE_REQUIRED.en, messageZh: EVIDENCE_REQUIRED.zh },
       ]);
     }
     if (body.practicalEvidence !== undefined && exam.rubric.length === 0) {
       throw new HttpError(409, 'evidence-not-asked', EVIDENCE_NOT_ASKED, [
-        { field: 'practicalEvidence', message: EVIDENCE_NOT_ASKED.en },
+        { field: 'practicalEvidence', message: EVIDENCE_NOT_ASKED.en, messageZh: EVIDENCE_NOT_ASKED.zh },
       ]);
     }
     submitted = await deps.store.markSubmitted(attemptId, {

@@ -3,8 +3,6 @@
 // stores a notice for each partner region, then starts their delivery (which signs them). The changed
 // status lists are signed from the new bits and stored in the same transaction (status-publication.ts).
 import { decodeJwt } from 'jose';
-import { type DynamoDbCertificationStore, StateConflict } from '../adapters/dynamodb-certification-store.js';
-import { type StatusListRecord, withBit } from '../adapters/dynamodb-status-lists.js';
 import {
   STATUS_PURPOSES,
   type StatusAction,
@@ -14,16 +12,23 @@ import {
   statusChange,
   statusEntriesToCheck,
   statusListIdOfUrl,
+  withBit,
 } from '../domain/index.js';
 import { noticesFor } from '../partners/notices.js';
 import type { VerificationDeps } from '../partners/verification.js';
-import type { NoticeDispatcher } from '../ports.js';
+import {
+  type CertificateRecords,
+  type NoticeDispatcher,
+  type RevocationNotices,
+  StateConflict,
+  type StatusListBits,
+} from '../ports.js';
 import { conflict, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { publishStatusLists, type StatusPublicationDeps, signedForChange } from './status-publication.js';
 
 export type StatusDeps = Pick<VerificationDeps, 'region' | 'registry' | 'now'> & {
-  certificates: DynamoDbCertificationStore;
+  certificates: CertificateRecords & RevocationNotices;
   dispatcher: NoticeDispatcher;
   /** Signs the lists a change wrote, right after it commits (status-publication.ts). */
   publication: StatusPublicationDeps;
@@ -58,12 +63,12 @@ export async function changeCertificateStatus(
     try {
       change = statusChange(certificate.status, input.action);
     } catch (error) {
-      if (error instanceof StatusChangeRefused) throw conflict(error.message);
+      if (error instanceof StatusChangeRefused) throw conflict(error.bilingual);
       throw error;
     }
     const at = deps.now();
     const { id, entries } = statusEntriesOf(deps, certificate.jws);
-    const lists: StatusListRecord[] = [];
+    const lists: StatusListBits[] = [];
     for (const purpose of STATUS_PURPOSES) {
       const entry = entries.get(purpose);
       if (!entry) continue;

@@ -3,13 +3,12 @@
 // the ID with its identity key and compares it with what it registered for the holder; the answer is yes
 // or no and nothing else. Throttled at the route, and every check is logged (never the ID).
 import { timingSafeEqual } from 'node:crypto';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import { identityMacInput, identityMatches, nationalIdProblem } from '../domain/index.js';
-import type { IdentityKey } from '../ports.js';
+import type { CertificateRecords, IdentityKey, PeopleRegister } from '../ports.js';
 import { badRequest, notFound } from '../shared/http.js';
 
 export interface HolderCheckDeps {
-  store: DynamoDbCertificationStore;
+  store: PeopleRegister & Pick<CertificateRecords, 'getCertificate'>;
   identityKey: IdentityKey;
   /** Where each check is recorded: the number, the answer and the caller's address, never the ID. */
   record(check: { certificateNumber: string; matches: boolean; sourceIp: string }): void;
@@ -25,9 +24,16 @@ export async function checkHolder(
   input: { certificateNumber: string; nationalId: string; sourceIp: string },
 ): Promise<{ certificateNumber: string; matches: boolean }> {
   const problem = nationalIdProblem(input.nationalId);
-  if (problem) throw badRequest(`nationalId: ${problem}`);
+  if (problem)
+    throw badRequest({ en: `nationalId: ${problem.en}`, zh: `nationalId：${problem.zh}` }, [
+      { field: 'nationalId', message: problem.en, messageZh: problem.zh },
+    ]);
   const certificate = await deps.store.getCertificate(input.certificateNumber);
-  if (!certificate) throw notFound(`No certificate numbered ${input.certificateNumber}`);
+  if (!certificate)
+    throw notFound({
+      en: `No certificate numbered ${input.certificateNumber}`,
+      zh: `没有编号为 ${input.certificateNumber} 的证书`,
+    });
   const holder = await deps.store.getPerson(certificate.holderSub);
   let matches = false;
   if (holder?.identityMac) {

@@ -1,8 +1,6 @@
 // The steps of the certification state machine. Each is idempotent: run twice (a Lambda retry, a
 // resumed or redriven execution) it finds its own earlier work and answers the same.
 import { backOff } from 'exponential-backoff';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
-import { StateConflict } from '../adapters/dynamodb-certification-store.js';
 import { isTransientDynamoDbError } from '../adapters/dynamodb-table.js';
 import {
   assignAssessors,
@@ -26,7 +24,18 @@ import {
   statusListOf,
   successorSlot,
 } from '../domain/index.js';
-import type { AttemptRecord, CredentialSigner, PersonRecord, ReviewRecord } from '../ports.js';
+import {
+  type AttemptRecord,
+  type AttemptRecords,
+  type CertificateRecords,
+  type CredentialSigner,
+  type ExamCatalogue,
+  type MarkingRecords,
+  type PeopleRegister,
+  type PersonRecord,
+  type ReviewRecord,
+  StateConflict,
+} from '../ports.js';
 import { publishIfUnsigned, type StatusPublicationDeps } from './status-publication.js';
 
 /** A step failure the state machine routes by name (Error) rather than retries blindly. */
@@ -38,7 +47,7 @@ export class WorkflowError extends Error {
 }
 
 export interface WorkflowDeps {
-  store: DynamoDbCertificationStore;
+  store: ExamCatalogue & PeopleRegister & AttemptRecords & MarkingRecords & CertificateRecords;
   now: () => Date;
 }
 

@@ -55,7 +55,10 @@ export function decideAppeal(input: {
       `An appeal is decided under the original policy ${original.policy.version}, not ${policy.version}`,
     );
   if (input.earlierMarkers.includes(input.remark.assessorId))
-    throw new MarkError('An appeal is re-marked by an assessor who has not marked this attempt');
+    throw new MarkError({
+      en: 'An appeal is re-marked by an assessor who has not marked this attempt',
+      zh: '复核须由未评过本次考试的考评员重新评分',
+    });
   const before = input.scores.practical;
   if (before === undefined) throw new RangeError('Only practical work can be re-marked on appeal');
   const after = scoreMark(input.rubric, input.remark);

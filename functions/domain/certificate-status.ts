@@ -1,13 +1,15 @@
 // What admins may do to an issued certificate, and which status bits each change sets. A certificate is
 // active, suspended (lifted by reinstating it) or revoked (final). Each change carries a reason, which
 // verifiers see for a revocation.
+
 import type { StatusPurpose } from './credential.js';
+import { DomainError } from './errors.js';
 import type { StatusListKind } from './status-index.js';
 
 export type CertificateStatus = 'active' | 'suspended' | 'revoked';
 export type StatusAction = 'suspend' | 'reinstate' | 'revoke';
 
-export class StatusChangeRefused extends Error {
+export class StatusChangeRefused extends DomainError {
   override name = 'StatusChangeRefused';
 }
 
@@ -25,11 +27,18 @@ const TARGET: Record<StatusAction, CertificateStatus> = {
 };
 
 export function statusChange(from: CertificateStatus, action: StatusAction): StatusChange {
-  if (from === 'revoked') throw new StatusChangeRefused('The certificate is revoked; a revocation is final');
+  if (from === 'revoked')
+    throw new StatusChangeRefused({
+      en: 'The certificate is revoked; a revocation is final',
+      zh: '该证书已撤销；撤销不可恢复',
+    });
   if (action === 'suspend' && from === 'suspended')
-    throw new StatusChangeRefused('The certificate is already suspended');
+    throw new StatusChangeRefused({ en: 'The certificate is already suspended', zh: '该证书已处于暂停状态' });
   if (action === 'reinstate' && from === 'active')
-    throw new StatusChangeRefused('The certificate is active; only a suspended certificate is reinstated');
+    throw new StatusChangeRefused({
+      en: 'The certificate is active; only a suspended certificate is reinstated',
+      zh: '该证书有效；只有暂停的证书才能恢复',
+    });
   const to = TARGET[action];
   // A revoked certificate reads as revoked, not suspended: its suspension bit is cleared.
   return { from, to, bits: { revocation: to === 'revoked', suspension: to === 'suspended' } };

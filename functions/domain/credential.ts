@@ -3,7 +3,9 @@
 // holder is named by a random, stable holder id (urn:uuid) and their name; nothing in it is derived from
 // their ID number (docs/credentials.md). Every term we add is defined in our own JSON-LD context
 // (functions/contexts/skillcert-v1.json), listed after the OB 3.0 context, and described by our JSON schema.
+
 import { addCalendarYears } from './calendar.js';
+import { DomainError } from './errors.js';
 import type { Text } from './exams.js';
 import { LEVEL_NAMES, type Level } from './levels.js';
 import type { Occupation } from './occupations.js';
@@ -84,7 +86,7 @@ export interface CertificateFacts {
   status: { listBaseUrl: string; index: number };
 }
 
-export class CredentialError extends Error {
+export class CredentialError extends DomainError {
   override name = 'CredentialError';
 }
 
@@ -114,7 +116,11 @@ function check(facts: CertificateFacts): void {
     problems.push('validUntil must be after the issue date');
   if (!(Number.isInteger(facts.status.index) && facts.status.index >= 0))
     problems.push('the status list index must be a whole number ≥ 0');
-  if (problems.length > 0) throw new CredentialError(`Cannot build the certificate: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new CredentialError({
+      en: `Cannot build the certificate: ${problems.join('; ')}`,
+      zh: `无法生成证书：${problems.join('；')}`,
+    });
 }
 
 /**

@@ -16,7 +16,11 @@ export interface CandidateRecord {
   yearsOfWork: Record<string, number>;
 }
 
-export type Eligibility = { eligible: true; basis: string } | { eligible: false; reason: string };
+const LEVEL_ZH: Record<Level, string> = { 1: '一级', 2: '二级', 3: '三级', 4: '四级', 5: '五级' };
+
+export type Eligibility =
+  | { eligible: true; basis: string }
+  | { eligible: false; reason: string; reasonZh: string };
 
 export function eligibility(
   exam: { occupationCode: string; level: Level; yearsOfWorkInstead?: number },
@@ -35,5 +39,6 @@ export function eligibility(
   return {
     eligible: false,
     reason: `Level ${exam.level} needs an active level ${below} certificate in ${exam.occupationCode} or ${needed} years of work in it (you have ${years})`,
+    reasonZh: `报考${LEVEL_ZH[exam.level]}须持有 ${exam.occupationCode} 职业有效的${LEVEL_ZH[below]}证书，或在该职业工作满 ${needed} 年（您已工作 ${years} 年）`,
   };
 }

@@ -1,5 +1,6 @@
 // Automatic grading of the theory paper. Multiple choice is all-or-nothing unless its section says
 // 'partial' (exams.ts). Fill-in answers match one of the accepted answers after normalisation.
+import { DomainError } from './errors.js';
 import type { Exam, Item } from './exams.js';
 import type { Paper, PaperItem } from './paper.js';
 import { roundScore } from './score.js';
@@ -25,9 +26,22 @@ export interface TheoryGrade {
   items: ItemGrade[];
 }
 
-export class AnswerError extends Error {
+export class AnswerError extends DomainError {
   override name = 'AnswerError';
 }
+
+/** An item that is not on the candidate's paper. */
+export const notOnPaper = (itemId: string) => ({
+  en: `Item ${itemId} is not on this paper`,
+  zh: `第 ${itemId} 题不在本试卷中`,
+});
+
+const ITEM_KIND_ZH: Record<Item['kind'], string> = {
+  single: '单选题',
+  multiple: '多选题',
+  'true-false': '判断题',
+  'fill-in': '填空题',
+};
 
 export const MAX_FILL_IN_LENGTH = 500;
 
@@ -88,7 +102,7 @@ export function checkAnswers(paper: Paper, answers: Answers): void {
   const byId = new Map(paper.items.map((p) => [p.item.id, p.item]));
   for (const [itemId, answer] of Object.entries(answers)) {
     const item = byId.get(itemId);
-    if (!item) throw new AnswerError(`Item ${itemId} is not on this paper`);
+    if (!item) throw new AnswerError(notOnPaper(itemId));
     const ok =
       (item.kind === 'single' && typeof answer === 'string' && item.options.some((o) => o.id === answer)) ||
       (item.kind === 'multiple' &&
@@ -97,7 +111,11 @@ export function checkAnswers(paper: Paper, answers: Answers): void {
         new Set(answer).size === answer.length) ||
       (item.kind === 'true-false' && typeof answer === 'boolean') ||
       (item.kind === 'fill-in' && typeof answer === 'string' && answer.length <= MAX_FILL_IN_LENGTH);
-    if (!ok) throw new AnswerError(`The answer to item ${itemId} does not fit a ${item.kind} item`);
+    if (!ok)
+      throw new AnswerError({
+        en: `The answer to item ${itemId} does not fit a ${item.kind} item`,
+        zh: `第 ${itemId} 题的答案不符合${ITEM_KIND_ZH[item.kind]}的作答格式`,
+      });
   }
 }
 

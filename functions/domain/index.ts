@@ -1,5 +1,6 @@
 // The certification domain: plain TypeScript, no AWS, no I/O. Time and randomness come in as arguments
 // (Date values and seeds); node:crypto is used only for SHA-256 and HMAC, node:zlib only for status lists.
+
 export * from './appeal.js';
 export * from './assignment.js';
 export * from './calendar.js';
@@ -9,6 +10,7 @@ export * from './certificate-paper.js';
 export * from './certificate-status.js';
 export * from './credential.js';
 export * from './eligibility.js';
+export * from './errors.js';
 export * from './exams.js';
 export * from './grading.js';
 export * from './levels.js';

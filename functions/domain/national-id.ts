@@ -2,7 +2,9 @@
 // stored, put in a credential or logged: the region keeps only a keyed hash of it (identityMacInput, under
 // a key in KMS). An 18-character ID has little entropy (region, birth date, 3-digit sequence, check
 // character), so any hash computable without a secret — salted or not — is reversed by searching.
+
 import { createHash } from 'node:crypto';
+import type { Bilingual } from './errors.js';
 
 /** ISO 7064 MOD 11-2 weights 2^(17−i) mod 11 for the 17 digits. */
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -26,10 +28,18 @@ function normalise(value: string): string {
  * Why a resident ID is not valid, or undefined when it is: 18 characters (17 digits and a digit or X),
  * a region code not starting with 0 or 9, a real date of birth from 1900 on, and the right check character.
  */
-export function nationalIdProblem(value: string): string | undefined {
+export function nationalIdProblem(value: string): Bilingual | undefined {
   const id = normalise(value);
-  if (!/^\d{17}[\dX]$/.test(id)) return 'A resident ID is 17 digits followed by a digit or X';
-  if (id[0] === '0' || id[0] === '9') return 'The region code of a resident ID starts with 1–8';
+  if (!/^\d{17}[\dX]$/.test(id))
+    return {
+      en: 'A resident ID is 17 digits followed by a digit or X',
+      zh: '居民身份证号码为 17 位数字加 1 位数字或 X',
+    };
+  if (id[0] === '0' || id[0] === '9')
+    return {
+      en: 'The region code of a resident ID starts with 1–8',
+      zh: '居民身份证号码的地区码须以 1–8 开头',
+    };
   const year = Number(id.slice(6, 10));
   const month = Number(id.slice(10, 12));
   const day = Number(id.slice(12, 14));
@@ -40,10 +50,16 @@ export function nationalIdProblem(value: string): string | undefined {
     birth.getUTCMonth() !== month - 1 ||
     birth.getUTCDate() !== day
   ) {
-    return 'The date of birth in the resident ID is not a real date';
+    return {
+      en: 'The date of birth in the resident ID is not a real date',
+      zh: '居民身份证号码中的出生日期不是有效日期',
+    };
   }
   if (nationalIdCheckCharacter(id.slice(0, 17)) !== id[17])
-    return 'The check character does not match: the ID was mistyped';
+    return {
+      en: 'The check character does not match: the ID was mistyped',
+      zh: '校验码不符：号码可能输入有误',
+    };
   return undefined;
 }
 
@@ -55,7 +71,7 @@ export function isNationalId(value: string): boolean {
 /** What the region's identity key MACs: the normalised ID (upper-case X, no spaces), once it is valid. */
 export function identityMacInput(nationalId: string): string {
   const problem = nationalIdProblem(nationalId);
-  if (problem) throw new RangeError(`Not a valid resident identity number: ${problem}`);
+  if (problem) throw new RangeError(`Not a valid resident identity number: ${problem.en}`);
   return normalise(nationalId);
 }
 
@@ -69,7 +85,7 @@ export function identityMacInput(nationalId: string): string {
  */
 export function identityHash(nationalId: string, salt: string): string {
   const problem = nationalIdProblem(nationalId);
-  if (problem) throw new RangeError(`Not a valid resident identity number: ${problem}`);
+  if (problem) throw new RangeError(`Not a valid resident identity number: ${problem.en}`);
   if (salt.length < MIN_SALT_LENGTH)
     throw new RangeError(`The identity salt must be at least ${MIN_SALT_LENGTH} characters`);
   return `sha256$${createHash('sha256')

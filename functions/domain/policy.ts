@@ -1,7 +1,9 @@
 // The pass policy: each component is scored 0–100 and must reach its pass mark (60 by default); an
 // optional weighted total adds a second bar. A policy is versioned and content-hashed, and every result
 // records the version and hash it was decided under, so a later policy change never rewrites history.
+
 import { contentHash } from './canonical-json.js';
+import { DomainError } from './errors.js';
 import { isScore, roundScore } from './score.js';
 
 export const COMPONENTS = ['theory', 'practical', 'review'] as const;
@@ -40,29 +42,55 @@ export const DEFAULT_PASS_MARK = 60;
  * JSON (canonical-json.ts) of every field but the hash. Filling defaults before hashing means two inputs
  * that decide alike hash alike.
  */
+/** A pass policy an admin gave that cannot decide results. */
+export class PolicyError extends DomainError {
+  override name = 'PolicyError';
+}
+
 export function passPolicy(input: PassPolicyInput): PassPolicy {
   if (!/^[\w.-]{1,40}$/.test(input.version))
-    throw new RangeError('A policy version is 1–40 letters, digits, . _ -');
+    throw new PolicyError({
+      en: 'A policy version is 1–40 letters, digits, . _ -',
+      zh: '评分规则版本须为 1–40 个字母、数字或 . _ -',
+    });
   const passMarks = Object.fromEntries(
     COMPONENTS.map((c) => [c, input.passMarks?.[c] ?? DEFAULT_PASS_MARK]),
   ) as Record<Component, number>;
   for (const [component, mark] of Object.entries(passMarks)) {
-    if (!isScore(mark)) throw new RangeError(`Pass mark for ${component} must be within 0–100`);
+    if (!isScore(mark))
+      throw new PolicyError({
+        en: `Pass mark for ${component} must be within 0–100`,
+        zh: `${component} 的及格分须在 0–100 之间`,
+      });
   }
   for (const key of [...Object.keys(input.passMarks ?? {}), ...Object.keys(input.weights ?? {})]) {
-    if (!isComponent(key)) throw new RangeError(`'${key}' is not a component (theory, practical, review)`);
+    if (!isComponent(key))
+      throw new PolicyError({
+        en: `'${key}' is not a component (theory, practical, review)`,
+        zh: `“${key}”不是考核科目（theory 理论、practical 操作技能、review 综合评审）`,
+      });
   }
   if (input.weights) {
     const values = Object.values(input.weights).filter((w) => w !== undefined);
     if (values.some((w) => !(Number.isFinite(w) && w > 0)) || values.length === 0)
-      throw new RangeError('Weights must be positive');
-    if (input.totalPassMark === undefined) throw new RangeError('Weights need a totalPassMark');
+      throw new PolicyError({ en: 'Weights must be positive', zh: '权重须为正数' });
+    if (input.totalPassMark === undefined)
+      throw new PolicyError({
+        en: 'Weights need a totalPassMark',
+        zh: '设置权重时须同时设置总及格分（totalPassMark）',
+      });
   }
   if (input.totalPassMark !== undefined && !isScore(input.totalPassMark)) {
-    throw new RangeError('totalPassMark must be within 0–100');
+    throw new PolicyError({
+      en: 'totalPassMark must be within 0–100',
+      zh: '总及格分（totalPassMark）须在 0–100 之间',
+    });
   }
   if (input.totalPassMark !== undefined && !input.weights)
-    throw new RangeError('A totalPassMark needs weights');
+    throw new PolicyError({
+      en: 'A totalPassMark needs weights',
+      zh: '设置总及格分（totalPassMark）时须同时设置权重',
+    });
   const body = {
     version: input.version,
     passMarks,

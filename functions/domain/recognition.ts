@@ -103,7 +103,7 @@ export type ScopeRule =
 
 export type ScopeDecision =
   | { recognised: true; agreement: Agreement }
-  | { recognised: false; rule: ScopeRule; reason: string; agreementId?: string };
+  | { recognised: false; rule: ScopeRule; reason: string; reasonZh: string; agreementId?: string };
 
 /** How far an agreement got before refusing: the refusal of the closest agreement is the one reported. */
 const RULE_ORDER: ScopeRule[] = [
@@ -130,6 +130,7 @@ export function applyAgreements(
     recognised: false,
     rule: 'no-agreement',
     reason: `${ownCode} has no agreement with ${certificate.issuerRegion}`,
+    reasonZh: `${ownCode} 与 ${certificate.issuerRegion} 之间没有互认协议`,
   };
   // Both parties named: an agreement of this region with another never admits this region's own certificates.
   const between = agreements.filter(
@@ -144,31 +145,44 @@ export function applyAgreements(
   return best;
 }
 
+const AGREEMENT_STATUS_ZH: Record<string, string> = { suspended: '已暂停', terminated: '已终止' };
+
 function refusalOf(
   agreement: Agreement,
   certificate: { occupationCode: string; level: number },
   now: Date,
 ): Extract<ScopeDecision, { recognised: false }> | undefined {
-  const refuse = (rule: ScopeRule, reason: string) =>
-    ({ recognised: false, rule, reason, agreementId: agreement.id }) as const;
+  const refuse = (rule: ScopeRule, reason: string, reasonZh: string) =>
+    ({ recognised: false, rule, reason, reasonZh, agreementId: agreement.id }) as const;
   if (agreement.status !== 'active')
-    return refuse('agreement-not-active', `Agreement ${agreement.id} is ${agreement.status}`);
+    return refuse(
+      'agreement-not-active',
+      `Agreement ${agreement.id} is ${agreement.status}`,
+      `协议 ${agreement.id} ${AGREEMENT_STATUS_ZH[agreement.status] ?? agreement.status}`,
+    );
   if (now < new Date(agreement.validFrom))
     return refuse(
       'agreement-not-yet-in-force',
       `Agreement ${agreement.id} is in force from ${agreement.validFrom}`,
+      `协议 ${agreement.id} 自 ${agreement.validFrom} 起生效`,
     );
   if (now > new Date(agreement.validUntil))
-    return refuse('agreement-expired', `Agreement ${agreement.id} expired on ${agreement.validUntil}`);
+    return refuse(
+      'agreement-expired',
+      `Agreement ${agreement.id} expired on ${agreement.validUntil}`,
+      `协议 ${agreement.id} 已于 ${agreement.validUntil} 到期`,
+    );
   if (!agreement.occupationCodes.includes(certificate.occupationCode))
     return refuse(
       'occupation-out-of-scope',
       `Agreement ${agreement.id} covers occupations ${agreement.occupationCodes.join(', ')}, not ${certificate.occupationCode}`,
+      `协议 ${agreement.id} 涵盖的职业为 ${agreement.occupationCodes.join('、')}，不含 ${certificate.occupationCode}`,
     );
   if (!agreement.levels.includes(certificate.level as Level))
     return refuse(
       'level-out-of-scope',
       `Agreement ${agreement.id} covers levels ${agreement.levels.join(', ')}, not ${certificate.level}`,
+      `协议 ${agreement.id} 涵盖的等级为 ${agreement.levels.join('、')}，不含 ${certificate.level} 级`,
     );
   return undefined;
 }

@@ -2,7 +2,7 @@
 // up per item; the server keeps the highest version it has seen, so a late or repeated request (an older
 // or equal version) changes nothing. Practical evidence is saved the same way. Everything here is pure:
 // the store applies the same rule as a conditional write.
-import { type Answer, AnswerError, checkAnswers } from './grading.js';
+import { type Answer, AnswerError, checkAnswers, notOnPaper } from './grading.js';
 import type { Paper } from './paper.js';
 
 /** What the server keeps about one item besides the answer itself. */
@@ -41,7 +41,7 @@ export function isStale(kept: { version: number } | undefined, version: number):
 /** The answer fits its item on this paper (null, clearing, fits any item on it). */
 export function checkItemAnswer(paper: Paper, itemId: string, answer: SavedAnswer): void {
   if (!paper.items.some((p) => p.item.id === itemId)) {
-    throw new AnswerError(`Item ${itemId} is not on this paper`);
+    throw new AnswerError(notOnPaper(itemId));
   }
   if (answer !== null) checkAnswers(paper, { [itemId]: answer });
 }

@@ -198,7 +198,12 @@ export function publicationOrder<T extends { thumbprint: string; signsFrom?: str
 
 export type CompromiseCheck =
   | { ok: true }
-  | { ok: false; problem: 'unknown-key' | 'in-the-future' | 'already-compromised'; message: string };
+  | {
+      ok: false;
+      problem: 'unknown-key' | 'in-the-future' | 'already-compromised';
+      message: string;
+      messageZh: string;
+    };
 
 /** Whether a declaration of compromise may be recorded for this key (undefined: the ledger has no such key). */
 export function checkCompromise(
@@ -206,12 +211,19 @@ export function checkCompromise(
   compromisedAt: Date,
   now: Date,
 ): CompromiseCheck {
-  if (!record) return { ok: false, problem: 'unknown-key', message: 'No signing key has this thumbprint' };
+  if (!record)
+    return {
+      ok: false,
+      problem: 'unknown-key',
+      message: 'No signing key has this thumbprint',
+      messageZh: '没有指纹为此值的签名密钥',
+    };
   if (compromisedAt.getTime() > now.getTime()) {
     return {
       ok: false,
       problem: 'in-the-future',
       message: `compromisedAt ${compromisedAt.toISOString()} is in the future; declare a compromise once it has happened`,
+      messageZh: `compromisedAt ${compromisedAt.toISOString()} 在未来；请在泄露发生后再声明`,
     };
   }
   if (record.compromisedAt) {
@@ -219,6 +231,7 @@ export function checkCompromise(
       ok: false,
       problem: 'already-compromised',
       message: `Key ${record.kid} was already declared compromised as of ${record.compromisedAt}`,
+      messageZh: `密钥 ${record.kid} 已被声明自 ${record.compromisedAt} 起泄露`,
     };
   }
   return { ok: true };

@@ -87,3 +87,21 @@ export function statusListCredential(options: {
     },
   };
 }
+
+/**
+ * A stored list with one bit changed, one version on: the next version a conditional write stores only
+ * if the list is still at the version it was read at.
+ */
+export function withBit<T extends { encodedList: string; version: number }>(
+  record: T,
+  index: number,
+  value: boolean,
+  at: Date,
+): T & { updatedAt: string } {
+  return {
+    ...record,
+    encodedList: StatusList.decode(record.encodedList).set(index, value).encode(),
+    version: record.version + 1,
+    updatedAt: at.toISOString(),
+  };
+}

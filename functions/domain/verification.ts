@@ -1,9 +1,11 @@
 // Verifying a certificate: the signature against the issuing region's published keys, the key's own
 // validity, the credential's dates and its status bits. The verdict names one outcome and gives every
 // reason, in words a verifier can act on. Pure: keys, status lists and the time come in as arguments.
+
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import type { JWK } from 'jose';
 import { jwtClaimMismatches, statusEntriesToCheck } from './credential.js';
+import { DomainError } from './errors.js';
 import { StatusList } from './status-list.js';
 
 export type VerdictStatus =
@@ -19,6 +21,20 @@ export type VerdictStatus =
   | 'claims-mismatch'
   /** Asked by number, and the region issued no such certificate. */
   | 'not-found';
+
+/** Each verdict status in Chinese, for messages that name it. */
+export const VERDICT_STATUS_ZH: Record<VerdictStatus, string> = {
+  valid: '有效',
+  revoked: '已撤销',
+  suspended: '已暂停',
+  expired: '已过期',
+  'not-yet-valid': '尚未生效',
+  'signature-invalid': '签名无效',
+  'unknown-issuer': '签发方未知',
+  malformed: '格式错误',
+  'claims-mismatch': '声明与凭证不符',
+  'not-found': '未找到',
+};
 
 export interface Verdict {
   status: VerdictStatus;
@@ -94,6 +110,13 @@ function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
     ...(c.validUntil ? { validUntil: c.validUntil } : {}),
   };
 }
+
+/** Why a signature was refused, in Chinese, by the check's status (the English reason says more). */
+const SIGNATURE_REFUSED_ZH: Partial<Record<VerdictStatus, string>> = {
+  malformed: '不是紧凑 JWS 格式的签名文档',
+  'signature-invalid': '签名无效：算法或密钥不被接受，或文档已被篡改',
+  'unknown-issuer': '签名所用密钥不在已发布的密钥中',
+};
 
 type SignatureCheck =
   | { ok: true; key: VerificationKey; payload: unknown; typ?: unknown }
@@ -193,7 +216,7 @@ export function keyOwner(key: { kid: string }): string {
   return key.kid.split('#')[0] as string;
 }
 
-export class SignedDocumentError extends Error {
+export class SignedDocumentError extends DomainError {
   override name = 'SignedDocumentError';
 }
 
@@ -209,13 +232,24 @@ export async function verifyIssuerSigned(
   issuerOf: (payload: Record<string, unknown>) => unknown,
 ): Promise<Record<string, unknown>> {
   const checked = await checkSignature(jws, keys);
-  if (!checked.ok) throw new SignedDocumentError(checked.reason);
+  if (!checked.ok)
+    throw new SignedDocumentError({
+      en: checked.reason,
+      zh: SIGNATURE_REFUSED_ZH[checked.status] ?? '签名无法验证',
+    });
   const payload = checked.payload as Record<string, unknown>;
   const { key } = checked;
   const issuer = issuerOf(payload);
   if (issuer !== keyOwner(key))
-    throw new SignedDocumentError(`Signed by ${keyOwner(key)}, not by the issuer it names`);
-  if (key.compromisedAt) throw new SignedDocumentError(`Signed with key ${key.kid}, declared compromised`);
+    throw new SignedDocumentError({
+      en: `Signed by ${keyOwner(key)}, not by the issuer it names`,
+      zh: `由 ${keyOwner(key)} 签名，而非文档所称的签发方`,
+    });
+  if (key.compromisedAt)
+    throw new SignedDocumentError({
+      en: `Signed with key ${key.kid}, declared compromised`,
+      zh: `签名所用密钥 ${key.kid} 已被声明泄露`,
+    });
   const signedAt =
     typeof payload.validFrom === 'string'
       ? new Date(payload.validFrom)
@@ -223,14 +257,18 @@ export async function verifyIssuerSigned(
         ? new Date(payload.iat * 1000)
         : undefined;
   if (!signedAt || Number.isNaN(signedAt.getTime()))
-    throw new SignedDocumentError('The signed document names no signing time (validFrom or iat)');
+    throw new SignedDocumentError({
+      en: 'The signed document names no signing time (validFrom or iat)',
+      zh: '签名文档未注明签名时间（validFrom 或 iat）',
+    });
   if (
     (key.signsFrom && signedAt < new Date(key.signsFrom)) ||
     (key.signsUntil && signedAt > new Date(key.signsUntil))
   ) {
-    throw new SignedDocumentError(
-      `Key ${key.kid} did not sign at ${signedAt.toISOString()}: its window is ${key.signsFrom ?? 'the start'} to ${key.signsUntil ?? 'now'}`,
-    );
+    throw new SignedDocumentError({
+      en: `Key ${key.kid} did not sign at ${signedAt.toISOString()}: its window is ${key.signsFrom ?? 'the start'} to ${key.signsUntil ?? 'now'}`,
+      zh: `密钥 ${key.kid} 在 ${signedAt.toISOString()} 不可签名：其签名期为 ${key.signsFrom ?? '起始'} 至 ${key.signsUntil ?? '现在'}`,
+    });
   }
   return payload;
 }
@@ -244,12 +282,21 @@ export async function readStatusListCredential(
   const payload = await verifyIssuerSigned(jws, keys, (p) => p.issuer);
   const subject = payload.credentialSubject as { statusPurpose?: string; encodedList?: string } | undefined;
   if (typeof payload.id !== 'string' || !subject?.encodedList || !subject.statusPurpose)
-    throw new SignedDocumentError('Not a BitstringStatusListCredential');
+    throw new SignedDocumentError({
+      en: 'Not a BitstringStatusListCredential',
+      zh: '不是状态列表凭证（BitstringStatusListCredential）',
+    });
   const validUntil = typeof payload.validUntil === 'string' ? payload.validUntil : undefined;
   if (validUntil && Number.isNaN(Date.parse(validUntil)))
-    throw new SignedDocumentError(`The status list's validUntil (${validUntil}) is not a date`);
+    throw new SignedDocumentError({
+      en: `The status list's validUntil (${validUntil}) is not a date`,
+      zh: `状态列表的 validUntil（${validUntil}）不是有效日期`,
+    });
   if (validUntil && new Date(validUntil) < now)
-    throw new SignedDocumentError(`The status list expired on ${validUntil}; fetch a fresh one`);
+    throw new SignedDocumentError({
+      en: `The status list expired on ${validUntil}; fetch a fresh one`,
+      zh: `状态列表已于 ${validUntil} 过期；请重新获取`,
+    });
   return {
     url: payload.id,
     purpose: subject.statusPurpose,

@@ -16,7 +16,7 @@ import {
 } from '../certification/admin.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { clock, config, store } from '../shared/certification.js';
-import { httpHandler, json, notFound, pageRequest, parseBody } from '../shared/http.js';
+import { httpHandler, json, notFound, pageRequest, parseBody, refuseBody } from '../shared/http.js';
 
 const deps: AdminDeps = {
   store,
@@ -41,6 +41,7 @@ export const handler = httpHandler(async (event) => {
     case 'GET /admin/attempts/{attemptId}':
       return json(200, await attemptForAdmin(deps, pathParam(event, 'attemptId')));
     case 'POST /admin/attempts/{attemptId}/resume':
+      refuseBody(event);
       return json(202, await resumeAttempt(deps, admin.sub, pathParam(event, 'attemptId')));
     default:
       throw notFound();

@@ -16,7 +16,7 @@ import {
 } from '../certification/candidate.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
 import { clock, config, store } from '../shared/certification.js';
-import { httpHandler, json, notFound, pageRequest, parseBody } from '../shared/http.js';
+import { httpHandler, json, notFound, pageRequest, parseBody, refuseBody } from '../shared/http.js';
 
 const sfn = new SFNClient({});
 
@@ -39,6 +39,7 @@ export const handler = httpHandler(async (event) => {
     case 'GET /sessions':
       return json(200, await openSessions(deps, sub, pageRequest(event, 20)));
     case 'POST /sessions/{sessionId}/attempts': {
+      refuseBody(event);
       const { created, attempt } = await startAttempt(deps, sub, pathParam(event, 'sessionId'));
       return json(created ? 201 : 200, attempt);
     }

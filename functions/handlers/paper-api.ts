@@ -13,7 +13,7 @@ import {
 } from '../certification/paper.js';
 import { renderCertificatePdf } from '../paper/certificate-pdf.js';
 import { pathParam, requireGroup } from '../shared/caller.js';
-import { httpHandler, json, notFound, pageRequest } from '../shared/http.js';
+import { httpHandler, json, notFound, pageRequest, refuseBody } from '../shared/http.js';
 import { verificationDeps } from '../shared/partners.js';
 import { pdfResponse } from '../shared/pdf-response.js';
 import { clock, config } from '../shared/region-config.js';
@@ -32,6 +32,8 @@ const deps: PdfDeps = {
 
 export const handler = httpHandler(async (event) => {
   const caller = requireGroup(event, 'candidates');
+  // Before the certificate is read: a refused request reads and writes nothing.
+  if (event.routeKey === 'POST /me/certificates/{number}/share') refuseBody(event);
   const record = await holdersCertificate(deps, caller.sub, pathParam(event, 'number'));
   switch (event.routeKey) {
     case 'GET /me/certificates/{number}/certificate.pdf':

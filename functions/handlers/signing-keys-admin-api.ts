@@ -29,13 +29,14 @@ export function signingKeysAdminHandler(keys: () => RegionSigningKeys) {
         const body = parseBody(keyCompromiseBody, event);
         const outcome = await keys().compromise(thumbprint, new Date(body.compromisedAt), body.reason);
         if (outcome.ok) return json(200, outcome.key, PRIVATE);
+        const message = { en: outcome.message, zh: outcome.messageZh };
         switch (outcome.problem) {
           case 'unknown-key':
-            throw notFound(outcome.message);
+            throw notFound(message);
           case 'in-the-future':
-            throw badRequest(outcome.message);
+            throw badRequest(message);
           case 'already-compromised':
-            throw conflict(outcome.message);
+            throw conflict(message);
         }
         throw new Error('unreachable');
       }

@@ -36,7 +36,10 @@ export const handler = partnerHttpHandler(async (event) => {
     case 'GET /verify/{number}': {
       const number = pathParam(event, 'number');
       if (!/^[A-Z0-9-]{6,40}$/.test(number))
-        throw badRequest('A certificate number looks like NJ-2026-4-000001-X');
+        throw badRequest({
+          en: 'A certificate number looks like NJ-2026-4-000001-X',
+          zh: '证书编号形如 NJ-2026-4-000001-X',
+        });
       // Like the national lookup, a number alone says nothing: the holder's name must come with it, and
       // every lookup spends the caller's budget (certification/paper.ts), so numbers cannot be walked.
       const name = event.queryStringParameters?.name?.trim() ?? '';

@@ -3,7 +3,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { array, minLength, object, optional, string, unknown } from 'zod/mini';
 import { groupsOfClaims } from '../shared/caller.js';
-import { HttpError, httpHandler, json } from '../shared/http.js';
+import { HttpError, httpHandler, json, SIGN_IN_FIRST } from '../shared/http.js';
 
 // Payload 2.0 puts the verified claims (all stringified) and the token's scopes under authorizer.jwt.
 const verifiedToken = object({
@@ -24,7 +24,7 @@ export const handler = httpHandler(async (event: APIGatewayProxyEventV2) => {
   const jwt = (event.requestContext as { authorizer?: { jwt?: unknown } }).authorizer?.jwt;
   const parsed = verifiedToken.safeParse(jwt);
   // Only reachable if the route lost its authorizer: answer as API Gateway would.
-  if (!parsed.success) throw new HttpError(401, 'Unauthorized', 'Sign in first');
+  if (!parsed.success) throw new HttpError(401, 'Unauthorized', SIGN_IN_FIRST);
   const { claims, scopes } = parsed.data;
   const all = (jwt as { claims: Record<string, unknown> }).claims;
   return json(200, {

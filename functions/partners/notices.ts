@@ -7,10 +7,7 @@
 // one made while the notice was processed — once, however often the notice arrives.
 import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import type { DynamoDbRegistryStore, RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
-import { withBit } from '../adapters/dynamodb-status-lists.js';
-import { StateConflict } from '../adapters/dynamodb-table.js';
 import {
   publishStatusLists,
   type StatusPublicationDeps,
@@ -24,8 +21,18 @@ import {
   revocationNotice,
   SignedDocumentError,
   verifyIssuerSigned,
+  withBit,
 } from '../domain/index.js';
-import type { NoticeDispatcher, NoticeHeldReason, NoticeRecord, PartnerDirectory, Signer } from '../ports.js';
+import {
+  type CertificateRecords,
+  type NoticeDispatcher,
+  type NoticeHeldReason,
+  type NoticeRecord,
+  type PartnerDirectory,
+  type RevocationNotices,
+  type Signer,
+  StateConflict,
+} from '../ports.js';
 import { badRequest, forbidden, HttpError, notFound } from '../shared/http.js';
 import { logger } from '../shared/logger.js';
 import { signCompactJws } from '../shared/signing.js';
@@ -81,7 +88,7 @@ export class NoticeNotAcknowledged extends Error {
 export interface DeliveryDeps {
   region: RegionSettings;
   signer: Signer;
-  certificates: DynamoDbCertificationStore;
+  certificates: RevocationNotices;
   registry: DynamoDbRegistryStore;
   directory: PartnerDirectory;
   now(): Date;
@@ -147,7 +154,7 @@ export const SWEEP_PAGE = 100;
  * named by notice and round, and moving to the next round is a conditional write.
  */
 export async function dispatchPending(
-  deps: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher; now(): Date },
+  deps: { certificates: RevocationNotices; dispatcher: NoticeDispatcher; now(): Date },
   olderThanSeconds = 60,
 ) {
   const cutoff = deps.now().getTime() - olderThanSeconds * 1000;
@@ -172,7 +179,7 @@ export async function dispatchPending(
  * are started. One that cannot be started now is pending, so the sweep starts it.
  */
 export async function releaseHeldNotices(
-  deps: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher },
+  deps: { certificates: RevocationNotices; dispatcher: NoticeDispatcher },
   partnerCode: string,
 ): Promise<string[]> {
   const released: string[] = [];
@@ -260,11 +267,18 @@ function isEndorsement(payload: unknown): payload is {
  * about a certificate this region issued; kept in the holder's activity, once.
  */
 async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: ReturnType<typeof decodeJwt>) {
-  if (!isEndorsement(claimed)) throw badRequest('The body is not an EndorsementCredential');
+  if (!isEndorsement(claimed))
+    throw badRequest({
+      en: 'The body is not an EndorsementCredential',
+      zh: '请求内容不是认可凭证（EndorsementCredential）',
+    });
   const issuerDid = typeof claimed.issuer === 'string' ? claimed.issuer : claimed.issuer.id;
   const partner = partnerByDid(await deps.registry.listPartners(), issuerDid);
   if (partner?.status !== 'active')
-    throw forbidden(`${issuerDid} is not a partner region of ${deps.region.nameEn}`);
+    throw forbidden({
+      en: `${issuerDid} is not a partner region of ${deps.region.nameEn}`,
+      zh: `${issuerDid} 不是${deps.region.nameZh}的伙伴地区`,
+    });
   try {
     await verifyIssuerSigned(jws, await deps.directory.keys(partner), (p) => {
       const i = p.issuer as { id?: string } | string;
@@ -272,20 +286,30 @@ async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: Retur
     });
   } catch (error) {
     if (error instanceof SignedDocumentError)
-      throw new HttpError(401, 'Unauthorized', `The endorsement does not verify: ${error.message}`);
+      throw new HttpError(401, 'Unauthorized', {
+        en: `The endorsement does not verify: ${error.message}`,
+        zh: `认可凭证验证未通过：${error.messageZh}`,
+      });
     throw error;
   }
   const prefix = `${deps.region.publicUrl}/certificates/`;
   const subject = claimed.credentialSubject.id;
   if (!subject.startsWith(prefix) || !deps.recordRecognition)
-    throw forbidden(`The endorsement is about ${subject}, not a certificate of ${deps.region.nameEn}`);
+    throw forbidden({
+      en: `The endorsement is about ${subject}, not a certificate of ${deps.region.nameEn}`,
+      zh: `该认可凭证针对的是 ${subject}，不是${deps.region.nameZh}的证书`,
+    });
   const recorded = await deps.recordRecognition({
     number: subject.slice(prefix.length),
     region: partner.code,
     at: claimed.validFrom,
     endorsementId: claimed.id,
   });
-  if (!recorded) throw notFound(`${deps.region.nameEn} issued no certificate ${subject}`);
+  if (!recorded)
+    throw notFound({
+      en: `${deps.region.nameEn} issued no certificate ${subject}`,
+      zh: `${deps.region.nameZh}未签发证书 ${subject}`,
+    });
   return { received: 'recognition', certificate: subject, recognisedBy: partner.code };
 }
 
@@ -316,7 +340,10 @@ export async function receiveNotice(deps: ReceiptDeps, jws: string) {
     await verifyIssuerSigned(jws, await deps.directory.keys(partner), (p) => p.iss);
   } catch (error) {
     if (error instanceof SignedDocumentError)
-      throw new HttpError(401, 'Unauthorized', `The notice does not verify: ${error.message}`);
+      throw new HttpError(401, 'Unauthorized', {
+        en: `The notice does not verify: ${error.message}`,
+        zh: `通知验证未通过：${error.messageZh}`,
+      });
     throw error;
   }
   if (claimed.aud !== deps.region.did)
@@ -374,7 +401,10 @@ const HELD_WHY: Record<NoticeHeldReason, (name: string) => { en: string; zh: str
  * never sent a notice (entered in the registry after the revocation) — in words an admin can act on.
  */
 export async function noticeReport(
-  deps: { certificates: DynamoDbCertificationStore; registry: DynamoDbRegistryStore },
+  deps: {
+    certificates: Pick<CertificateRecords, 'getCertificate'> & RevocationNotices;
+    registry: DynamoDbRegistryStore;
+  },
   number: string,
 ) {
   const certificate = await deps.certificates.getCertificate(number);

@@ -3,7 +3,6 @@
 // and then this region keeps one recognition record and signs an Open Badges EndorsementCredential.
 
 import type { RecognitionRecord } from '../adapters/dynamodb-registry-store.js';
-import { StateConflict } from '../adapters/dynamodb-table.js';
 import { publishIfUnsigned, type StatusPublicationDeps } from '../certification/status-publication.js';
 import {
   applyAgreements,
@@ -12,9 +11,11 @@ import {
   recognitionId,
   type ScopeRule,
   statusListOf,
+  VERDICT_STATUS_ZH,
 } from '../domain/index.js';
 import type { CredentialSigner } from '../ports.js';
-import { HttpError, notFound } from '../shared/http.js';
+import { StateConflict } from '../ports.js';
+import { type Bilingual, HttpError, notFound } from '../shared/http.js';
 import { voidRecognition } from './notices.js';
 import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
 
@@ -27,10 +28,16 @@ export interface RecognitionDeps extends VerificationDeps {
 }
 
 /** A refusal names the rule that refused, so the partner knows what to fix or whom to ask. */
+/** A revocation the issuer told us of, in both languages (the reason is the issuer's own words). */
+const revokedByIssuer = (heard: { revokedAt: string; noticeId: string; reason: string }) => ({
+  en: `The issuer revoked this certificate on ${heard.revokedAt} (notice ${heard.noticeId}): ${heard.reason}`,
+  zh: `签发方已于 ${heard.revokedAt} 撤销此证书（通知 ${heard.noticeId}）：${heard.reason}`,
+});
+
 export class RecognitionRefused extends HttpError {
   constructor(
     rule: ScopeRule | 'certificate-not-valid' | 'own-certificate',
-    reason: string,
+    reason: Bilingual,
     verdict?: Verification,
   ) {
     super(422, 'RecognitionRefused', reason, { rule, ...(verdict ? { verdict } : {}) });
@@ -65,12 +72,18 @@ export async function recognise(
 ): Promise<{ created: boolean; recognition: RecognitionRecord }> {
   const verdict = await verifyPresented(deps, request.credential);
   if (verdict.issuerRegion === deps.region.code)
-    throw new RecognitionRefused('own-certificate', `${deps.region.nameEn} issued this certificate itself`);
+    throw new RecognitionRefused('own-certificate', {
+      en: `${deps.region.nameEn} issued this certificate itself`,
+      zh: `此证书由${deps.region.nameZh}自己签发`,
+    });
   const certificate = verdict.certificate;
   if (verdict.status !== 'valid' || !certificate?.id || !certificate.number || !verdict.issuerRegion) {
     throw new RecognitionRefused(
       'certificate-not-valid',
-      `Only a valid certificate is recognised; this one is ${verdict.status}: ${verdict.reasons.join('; ')}`,
+      {
+        en: `Only a valid certificate is recognised; this one is ${verdict.status}: ${verdict.reasons.join('; ')}`,
+        zh: `只认可有效的证书；此证书${VERDICT_STATUS_ZH[verdict.status]}：${verdict.reasons.join('；')}`,
+      },
       verdict,
     );
   }
@@ -81,10 +94,7 @@ export async function recognise(
   // it) has not caught up.
   const heard = await deps.registry.getReceivedRevocation(certificate.id);
   if (heard && heard.issuerDid === certificate.issuer)
-    throw new RecognitionRefused(
-      'certificate-not-valid',
-      `The issuer revoked this certificate on ${heard.revokedAt} (notice ${heard.noticeId}): ${heard.reason}`,
-    );
+    throw new RecognitionRefused('certificate-not-valid', revokedByIssuer(heard));
 
   const now = deps.now();
   const scope = applyAgreements(
@@ -97,7 +107,7 @@ export async function recognise(
     deps.region.code,
     now,
   );
-  if (!scope.recognised) throw new RecognitionRefused(scope.rule, scope.reason);
+  if (!scope.recognised) throw new RecognitionRefused(scope.rule, { en: scope.reason, zh: scope.reasonZh });
 
   for (let tries = 0; tries < 8; tries++) {
     // The endorsement's status index is drawn at random in the region's open endorsement list.
@@ -169,10 +179,7 @@ async function refuseIfRevokedMeanwhile(deps: RecognitionDeps, recognition: Reco
     reason: heard.reason,
     noticeId: heard.noticeId,
   });
-  throw new RecognitionRefused(
-    'certificate-not-valid',
-    `The issuer revoked this certificate on ${heard.revokedAt} (notice ${heard.noticeId}): ${heard.reason}`,
-  );
+  throw new RecognitionRefused('certificate-not-valid', revokedByIssuer(heard));
 }
 
 export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id: string) {

@@ -1,6 +1,5 @@
 // The trust registry, kept by admins: which regions are partners (and where their keys, status lists
 // and webhook are), and the recognition agreements with them.
-import type { DynamoDbCertificationStore } from '../adapters/dynamodb-certification-store.js';
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
   type Agreement,
@@ -10,7 +9,7 @@ import {
   partnerProblems,
 } from '../domain/index.js';
 import type { PartnerUrlPolicy } from '../domain/partner-urls.js';
-import type { NoticeDispatcher } from '../ports.js';
+import type { NoticeDispatcher, RevocationNotices } from '../ports.js';
 import { badRequest, type PageRequest } from '../shared/http.js';
 import { releaseHeldNotices, whyHeld } from './notices.js';
 import type { RegionSettings } from './verification.js';
@@ -21,7 +20,7 @@ export interface RegistryDeps {
   /** Which partner URLs may be entered (server-side request forgery, docs/security.md). */
   partnerUrls: PartnerUrlPolicy;
   /** Where held revocation notices wait and how their delivery starts. */
-  notices: { certificates: DynamoDbCertificationStore; dispatcher: NoticeDispatcher };
+  notices: { certificates: RevocationNotices; dispatcher: NoticeDispatcher };
 }
 
 /**

@@ -2,7 +2,7 @@
 
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { textProblem } from '../domain/text.js';
-import { forbidden, HttpError } from './http.js';
+import { forbidden, HttpError, SIGN_IN_FIRST } from './http.js';
 
 export interface Caller {
   sub: string;
@@ -50,7 +50,7 @@ function claimsOf(event: APIGatewayProxyEventV2): Record<string, unknown> | unde
 
 export function callerOf(event: APIGatewayProxyEventV2): Caller {
   const claims = claimsOf(event);
-  if (!claims?.sub) throw new HttpError(401, 'Unauthorized', 'Sign in first');
+  if (!claims?.sub) throw new HttpError(401, 'Unauthorized', SIGN_IN_FIRST);
   return {
     sub: String(claims.sub),
     username: usernameOf(claims),

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import type { core, ZodMiniType } from 'zod/mini';
 import { $ZodError } from 'zod/v4/core';
 import { isTransientDynamoDbError } from '../adapters/dynamodb-table.js';
-import { fieldProblems } from '../api/issues.js';
+import { type FieldProblem, fieldProblems } from '../api/issues.js';
 import { InvalidPageToken } from '../ports.js';
 import { logger } from './logger.js';
 
@@ -21,29 +21,33 @@ export interface Bilingual {
 
 export class HttpError extends Error {
   override name = 'HttpError';
-  readonly messageZh: string | undefined;
+  readonly messageZh: string;
   constructor(
     readonly statusCode: number,
     readonly code: string,
-    message: string | Bilingual,
+    /** Every message a person may read is in both languages; a 5xx that is not exposed is only logged. */
+    message: Bilingual,
     readonly details?: unknown,
     /** A 5xx whose message we wrote for the caller (which partner was unreachable), shown in the body. */
     readonly expose = statusCode < 500,
     /** Seconds a client should wait before asking again (429, 503). */
     readonly retryAfterSeconds?: number,
   ) {
-    super(typeof message === 'string' ? message : message.en);
-    this.messageZh = typeof message === 'string' ? undefined : message.zh;
+    super(message.en);
+    this.messageZh = message.zh;
   }
 }
 
-export const badRequest = (message: string | Bilingual, details?: unknown) =>
+/** A request without a verified caller. */
+export const SIGN_IN_FIRST: Bilingual = { en: 'Sign in first', zh: '请先登录' };
+
+export const badRequest = (message: Bilingual, details?: unknown) =>
   new HttpError(400, 'BadRequest', message, details);
-export const forbidden = (message: string | Bilingual = 'You may not do this') =>
+export const forbidden = (message: Bilingual = { en: 'You may not do this', zh: '您无权执行此操作' }) =>
   new HttpError(403, 'Forbidden', message);
-export const notFound = (message: string | Bilingual = 'Not found') =>
+export const notFound = (message: Bilingual = { en: 'Not found', zh: '未找到' }) =>
   new HttpError(404, 'NotFound', message);
-export const conflict = (message: string | Bilingual) => new HttpError(409, 'Conflict', message);
+export const conflict = (message: Bilingual) => new HttpError(409, 'Conflict', message);
 /** A request bigger than what we can store: refused before anything is written. */
 export const tooLarge = (message: Bilingual, details?: unknown) =>
   new HttpError(413, 'TooLarge', message, details);
@@ -106,7 +110,7 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
       {
         error: error.code,
         message: error.message,
-        ...(error.messageZh !== undefined ? { messageZh: error.messageZh } : {}),
+        messageZh: error.messageZh,
         ...(error.details !== undefined ? { details: error.details } : {}),
       },
       error.retryAfterSeconds !== undefined ? { 'retry-after': String(error.retryAfterSeconds) } : {},
@@ -123,7 +127,12 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   logger.error('Unhandled error', { error: error as Error, requestId });
   // Even a deliberate 5xx (an HttpError of 500 or more) keeps its message in the log, not the body.
   const statusCode = error instanceof HttpError ? error.statusCode : 500;
-  return json(statusCode, { error: 'InternalError', message: 'Something went wrong on our side', requestId });
+  return json(statusCode, {
+    error: 'InternalError',
+    message: 'Something went wrong on our side',
+    messageZh: '系统内部出错，请稍后再试；如需联系我们，请提供 requestId',
+    requestId,
+  });
 }
 
 /** The body as text, base64 undone; undefined when there is none. */
@@ -155,6 +164,26 @@ export function parseBody<T extends ZodMiniType>(schema: T, event: APIGatewayPro
   const parsed = schema.safeParse(jsonBody(event), { reportInput: true });
   if (!parsed.success) throw invalidInput(parsed.error.issues);
   return parsed.data;
+}
+
+/** What a route that takes no body answers to one: the same form as parseBody's problems. */
+const NO_BODY: FieldProblem = {
+  field: '(body)',
+  message: 'must be empty: this request takes no body',
+  messageZh: '须为空：此请求不接受请求体',
+};
+
+/**
+ * For a route that takes no body (api/routes.ts, `body: 'none'`): any body, even `{}` or `null`, is a 400
+ * before anything is read or written. A client that sends one expects it to count (a session id, a
+ * reason); answering as if it did would hide its mistake.
+ */
+export function refuseBody(event: APIGatewayProxyEventV2): void {
+  if (textBody(event) === undefined) return;
+  throw badRequest(
+    { en: `${NO_BODY.field} ${NO_BODY.message}`, zh: `${NO_BODY.field} ${NO_BODY.messageZh}` },
+    [NO_BODY],
+  );
 }
 
 /** A path parameter checked by its schema: a mismatch is a 400 naming the parameter. */

@@ -63,7 +63,7 @@ export function partnerHttpHandler(fn: Parameters<typeof httpHandler>[0]) {
       return await fn(event, context);
     } catch (error) {
       if (error instanceof PartnerUnreachable)
-        throw new HttpError(502, 'PartnerUnreachable', error.message, undefined, true);
+        throw new HttpError(502, 'PartnerUnreachable', error.bilingual, undefined, true);
       throw error;
     }
   });

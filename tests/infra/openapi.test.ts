@@ -74,12 +74,33 @@ describe('the OpenAPI document', () => {
 
   it('documents every JSON body the handlers parse as strict: an unknown field is refused', () => {
     const doc = committed();
-    const withBody = ROUTES.filter((r) => r.body);
+    const withBody = ROUTES.filter((r) => r.body && r.body !== 'none');
     expect(withBody.length).toBeGreaterThanOrEqual(15);
     for (const route of withBody) {
       const schema =
         doc.paths[route.path][route.method.toLowerCase()].requestBody.content['application/json'].schema;
       expect(schema.additionalProperties, `${route.method} ${route.path}`).toBe(false);
+    }
+  });
+
+  it('says of every POST and PUT whether it takes a body, and documents none for those that take none', () => {
+    const doc = committed();
+    const writes = ROUTES.filter((r) => r.method === 'POST' || r.method === 'PUT');
+    const undeclared = writes
+      .filter((r) => r.body === undefined && !r.form)
+      .map((r) => `${r.method} ${r.path}`);
+    expect(undeclared).toEqual([]);
+    const bodyless = writes.filter((r) => r.body === 'none');
+    expect(bodyless.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      'POST /admin/attempts/{attemptId}/resume',
+      'POST /me/certificates/{number}/share',
+      'POST /sessions/{sessionId}/attempts',
+    ]);
+    for (const route of bodyless) {
+      const operation = doc.paths[route.path][route.method.toLowerCase()];
+      expect(operation.requestBody, `${route.method} ${route.path}`).toBeUndefined();
+      expect(operation.description).toMatch(/Takes no request body: one is refused with 400/);
+      expect(operation.responses['400']).toBeDefined();
     }
   });
 });

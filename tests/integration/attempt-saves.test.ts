@@ -392,6 +392,48 @@ describe('work silently ignored, no more', () => {
   });
 });
 
+describe('a route that takes no body', () => {
+  it('refuses one when starting an attempt: 400 naming the body, no seat taken, no attempt made', async () => {
+    await exam('no-body-exam');
+    await session('s-no-body', 'no-body-exam');
+    const seatsLeft = async () => {
+      const open = await api.call('zhangwei', 'GET', '/sessions?limit=100');
+      const entry = (open.body.sessions as { sessionId: string; seatsLeft: number }[]).find(
+        (s) => s.sessionId === 's-no-body',
+      );
+      return entry?.seatsLeft;
+    };
+    expect(await seatsLeft()).toBe(30);
+    const refused = await api.call('zhangwei', 'POST', '/sessions/s-no-body/attempts', {
+      sessionId: 's-other',
+    });
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        error: 'BadRequest',
+        message: '(body) must be empty: this request takes no body',
+        messageZh: '(body) 须为空：此请求不接受请求体',
+        details: [
+          {
+            field: '(body)',
+            message: 'must be empty: this request takes no body',
+            messageZh: '须为空：此请求不接受请求体',
+          },
+        ],
+      },
+    });
+    expect(await seatsLeft()).toBe(30);
+    const mine = await api.call('zhangwei', 'GET', '/me/attempts?limit=100');
+    expect(
+      (mine.body.attempts as { sessionId: string }[]).filter((a) => a.sessionId === 's-no-body'),
+    ).toEqual([]);
+    // The same request without a body starts the attempt.
+    const { attemptId } = await start('s-no-body');
+    expect(await seatsLeft()).toBe(29);
+    expect(await executions('DeadlineTimer', attemptId)).toHaveLength(1);
+  });
+});
+
 describe('the deadline timer', () => {
   it('is one Standard execution per attempt, waiting for closesAt', async () => {
     await exam('timer-one');

@@ -178,15 +178,15 @@ describe('request bodies', () => {
   });
 
   it('are all strict objects (the route table documents no loose body)', () => {
-    for (const route of ROUTES.filter((r) => r.body)) {
+    for (const route of ROUTES.filter((r) => r.body && r.body !== 'none')) {
       const def = (
-        route.body as {
+        route.body as unknown as {
           _zod: {
             def: { type: string; catchall?: { _zod: { def: { type: string } } }; innerType?: unknown };
           };
         }
       )._zod.def;
-      const object = def.type === 'optional' ? (def.innerType as typeof route.body)?._zod.def : def;
+      const object = def.type === 'optional' ? (def.innerType as { _zod: { def: unknown } })._zod.def : def;
       expect(
         (object as { catchall?: { _zod: { def: { type: string } } } }).catchall?._zod.def.type,
         `${route.method} ${route.path}`,

@@ -39,7 +39,8 @@ describe('resident identity numbers', () => {
       expect(nationalIdProblem(id)).toBe(undefined);
       expect(isNationalId(id)).toBe(true);
     } else {
-      expect(nationalIdProblem(id)).toMatch(problem);
+      expect(nationalIdProblem(id)?.en).toMatch(problem);
+      expect(nationalIdProblem(id)?.zh).toMatch(/[\u4e00-\u9fff]/);
       expect(isNationalId(id)).toBe(false);
     }
   });

@@ -95,6 +95,7 @@ describe('eligibility', () => {
       eligible: false,
       reason:
         'Level 4 needs an active level 5 certificate in 6-18-01-01 or 5 years of work in it (you have 2)',
+      reasonZh: '报考四级须持有 6-18-01-01 职业有效的五级证书，或在该职业工作满 5 年（您已工作 2 年）',
     });
   });
 });

@@ -161,6 +161,7 @@ describe('applyAgreements', () => {
       recognised: false,
       rule: 'no-agreement',
       reason: 'neijiang has no agreement with zigong',
+      reasonZh: 'neijiang 与 zigong 之间没有互认协议',
     });
   });
 

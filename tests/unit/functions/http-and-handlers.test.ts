@@ -38,9 +38,15 @@ describe('loadConfig', () => {
 
 describe('HTTP errors', () => {
   it('gives clear 4xx answers and opaque 500s', () => {
-    expect(errorResponse(badRequest('answers must be an object'), 'req-1')).toMatchObject({
+    expect(
+      errorResponse(badRequest({ en: 'answers must be an object', zh: 'answers 须为对象' }), 'req-1'),
+    ).toMatchObject({
       statusCode: 400,
-      body: JSON.stringify({ error: 'BadRequest', message: 'answers must be an object' }),
+      body: JSON.stringify({
+        error: 'BadRequest',
+        message: 'answers must be an object',
+        messageZh: 'answers 须为对象',
+      }),
     });
     const crash = errorResponse(new Error('connect ECONNREFUSED 10.0.0.1:443 table=secret'), 'req-1');
     expect(crash.statusCode).toBe(500);
@@ -48,6 +54,7 @@ describe('HTTP errors', () => {
     expect(JSON.parse(crash.body as string)).toEqual({
       error: 'InternalError',
       message: 'Something went wrong on our side',
+      messageZh: '系统内部出错，请稍后再试；如需联系我们，请提供 requestId',
       requestId: 'req-1',
     });
   });
@@ -85,7 +92,7 @@ describe('HTTP errors', () => {
       new HttpError(
         502,
         'PartnerUnreachable',
-        'The key set of Zigong (zigong) could not be read',
+        { en: 'The key set of Zigong (zigong) could not be read', zh: '无法读取自贡（zigong）的公钥集' },
         undefined,
         true,
       ),
@@ -95,18 +102,20 @@ describe('HTTP errors', () => {
     expect(JSON.parse(answer.body as string)).toEqual({
       error: 'PartnerUnreachable',
       message: 'The key set of Zigong (zigong) could not be read',
+      messageZh: '无法读取自贡（zigong）的公钥集',
     });
   });
 
   it('keeps the message of a deliberate 5xx out of the body too', () => {
     const answer = errorResponse(
-      new HttpError(503, 'Unavailable', 'KMS key arn:aws:kms:… is disabled'),
+      new HttpError(503, 'Unavailable', { en: 'KMS key arn:aws:kms:… is disabled', zh: 'KMS 密钥已停用' }),
       'req-2',
     );
     expect(answer.statusCode).toBe(503);
     expect(JSON.parse(answer.body as string)).toEqual({
       error: 'InternalError',
       message: 'Something went wrong on our side',
+      messageZh: '系统内部出错，请稍后再试；如需联系我们，请提供 requestId',
       requestId: 'req-2',
     });
   });
