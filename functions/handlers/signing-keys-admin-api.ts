@@ -31,11 +31,16 @@ export function signingKeysAdminHandler(keys: () => RegionSigningKeys) {
         if (outcome.ok) return json(200, outcome.key, PRIVATE);
         switch (outcome.problem) {
           case 'unknown-key':
-            throw notFound(outcome.message);
-          case 'in-the-future':
-            throw badRequest(outcome.message);
+            throw notFound({ en: outcome.message, zh: '没有此指纹的签名密钥' });
+          case 'in-the-future': {
+            // Named as a field problem, so the admin page shows it next to the time it concerns.
+            const zh = `compromisedAt：${body.compromisedAt} 晚于当前时间；请在泄露发生后再声明`;
+            throw badRequest({ en: outcome.message, zh }, [
+              { field: 'compromisedAt', message: outcome.message, messageZh: zh },
+            ]);
+          }
           case 'already-compromised':
-            throw conflict(outcome.message);
+            throw conflict({ en: outcome.message, zh: '该密钥此前已声明泄露，不能再次声明' });
         }
         throw new Error('unreachable');
       }

@@ -4,8 +4,19 @@
 import { useSignal } from '@preact/signals';
 import type { JSX } from 'preact';
 import { call } from '../api';
-import { bilingual, t } from '../i18n';
-import { Alert, Field, fieldErrorOf, Loading, levelName, Notice, Page, statusName, useLoad } from '../ui';
+import { bilingual, formatDate, formatDateTime, t } from '../i18n';
+import {
+  Alert,
+  Field,
+  type FieldMessage,
+  fieldErrorsOf,
+  Loading,
+  levelName,
+  Notice,
+  Page,
+  statusName,
+  useLoad,
+} from '../ui';
 
 const SECTIONS = [
   'occupations',
@@ -45,20 +56,44 @@ export function AdminPage(props: { section: string }) {
 }
 
 /**
- * One form's state: values by field name, the error the API (or the page) gave for each field, and a
- * form-level error for the rest. An API error naming `rubric.2.maxPoints` lands on the `rubric` field.
+ * Which of a form's fields an API field path belongs to: `rubric.2.maxPoints` to `rubric`, `title.zh` to
+ * `titleZh`, `policy` to `policyVersion`. The longest match wins; undefined when no field owns it.
+ */
+function ownerOf(path: string, names: string[]): string | undefined {
+  const flat = path.replaceAll('.', '').toLowerCase();
+  return names
+    .filter(
+      (n) =>
+        path === n ||
+        path.startsWith(`${n}.`) ||
+        n.startsWith(path) ||
+        n.toLowerCase() === flat ||
+        flat.startsWith(n.toLowerCase()),
+    )
+    .sort((x, y) => y.length - x.length)[0];
+}
+
+/**
+ * One form's state: values by field name, what the API (or the page) said about each field, and a
+ * form-level error for what no field owns. Every field the API's `details` names gets its own message;
+ * editing a field clears its message; after a refusal the first invalid field takes the focus.
  */
 function useForm<T extends Record<string, string>>(initial: T) {
   const values = useSignal<T>(initial);
-  const errors = useSignal<Record<string, string>>({});
+  const errors = useSignal<Record<string, FieldMessage>>({});
   const formError = useSignal<unknown>(undefined);
   const done = useSignal<string | undefined>(undefined);
   const busy = useSignal(false);
   const set = (name: keyof T & string) => (e: Event) => {
     values.value = { ...values.value, [name]: (e.currentTarget as HTMLInputElement).value };
+    if (errors.value[name] !== undefined) {
+      const { [name]: _, ...rest } = errors.value;
+      errors.value = rest;
+    }
   };
   const submit = (send: (v: T) => Promise<string>) => async (event: Event) => {
     event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
     busy.value = true;
     errors.value = {};
     formError.value = undefined;
@@ -66,16 +101,21 @@ function useForm<T extends Record<string, string>>(initial: T) {
     try {
       done.value = await send(values.value);
     } catch (e) {
-      const { field, text } = fieldErrorOf(e);
-      const names = Object.keys(values.value);
-      const owner = field
-        ? names
-            .filter((n) => field === n || field.startsWith(`${n}.`) || n.startsWith(`${field}`))
-            .sort((a, b) => b.length - a.length)[0]
-        : undefined;
-      if (owner) errors.value = { [owner]: text };
-      else if (e instanceof FieldProblem) errors.value = { [e.field]: e.message };
-      else formError.value = e;
+      if (e instanceof FieldProblem) errors.value = { [e.field]: e.text };
+      else {
+        const names = Object.keys(values.value);
+        const found: Record<string, FieldMessage> = {};
+        let unplaced = false;
+        for (const { field, message } of fieldErrorsOf(e)) {
+          const owner = ownerOf(field, names);
+          if (owner) found[owner] ??= message;
+          else unplaced = true;
+        }
+        errors.value = found;
+        if (unplaced || Object.keys(found).length === 0) formError.value = e;
+      }
+      // After the re-render: the first field with a problem takes the focus (keyboard and screen readers).
+      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
     } finally {
       busy.value = false;
     }
@@ -83,13 +123,16 @@ function useForm<T extends Record<string, string>>(initial: T) {
   return { values, errors, formError, done, busy, set, submit };
 }
 
-/** A problem the page finds in one field before anything is sent. */
+/** A problem the page finds in one field before anything is sent: a catalog key, said when shown. */
 class FieldProblem extends Error {
+  readonly text: FieldMessage;
   constructor(
     readonly field: string,
-    message: string,
+    key: string,
+    params?: Record<string, unknown>,
   ) {
-    super(message);
+    super(key);
+    this.text = params ? { key, params } : { key };
   }
 }
 
@@ -176,7 +219,7 @@ function parseJson(field: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new FieldProblem(field, t('admin.badJson'));
+    throw new FieldProblem(field, 'admin.badJson');
   }
 }
 
@@ -186,7 +229,7 @@ function Occupations() {
     <form
       class="card"
       onSubmit={form.submit(async (v) => {
-        if (!v.code) throw new FieldProblem('code', t('admin.required'));
+        if (!v.code) throw new FieldProblem('code', 'admin.required');
         await call(`/admin/occupations/${path(v.code)}`, {
           method: 'PUT',
           body: { nameZh: v.nameZh, nameEn: v.nameEn },
@@ -255,7 +298,7 @@ function Exams() {
       .map((l, i) => {
         const cells = l.split(',').map((c) => c.trim());
         if (cells.length !== width)
-          throw new FieldProblem(field, t('admin.exams.rowShape', { row: i + 1, n: width }));
+          throw new FieldProblem(field, 'admin.exams.rowShape', { row: i + 1, n: width });
         return cells;
       });
   return (
@@ -278,7 +321,7 @@ function Exams() {
         class="card"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.examId) throw new FieldProblem('examId', t('admin.required'));
+          if (!v.examId) throw new FieldProblem('examId', 'admin.required');
           const items = parseJson('items', v.items);
           const sections = rows('sections', v.sections, 5).map(([id, kind, topic, count, points]) => ({
             id,
@@ -376,8 +419,8 @@ function Sessions() {
       class="card"
       noValidate
       onSubmit={form.submit(async (v) => {
-        if (!v.sessionId) throw new FieldProblem('sessionId', t('admin.required'));
-        if (!v.examId) throw new FieldProblem('examId', t('admin.required'));
+        if (!v.sessionId) throw new FieldProblem('sessionId', 'admin.required');
+        if (!v.examId) throw new FieldProblem('examId', 'admin.required');
         await call(`/admin/sessions/${path(v.sessionId)}`, {
           method: 'PUT',
           body: {
@@ -451,12 +494,12 @@ function People() {
       class="card"
       noValidate
       onSubmit={form.submit(async (v) => {
-        if (!v.sub) throw new FieldProblem('sub', t('admin.required'));
+        if (!v.sub) throw new FieldProblem('sub', 'admin.required');
         const years: Record<string, number> = {};
         for (const pair of lines(v.yearsOfWork)) {
           const [code, n] = pair.split(/[=:：]/).map((s) => s.trim());
           if (!code || !n || !Number.isInteger(Number(n)))
-            throw new FieldProblem('yearsOfWork', t('admin.people.yearsShape'));
+            throw new FieldProblem('yearsOfWork', 'admin.people.yearsShape');
           years[code] = Number(n);
         }
         await call(`/admin/people/${path(v.sub)}`, {
@@ -552,8 +595,46 @@ function RecordList(props: { items: Record<string, unknown>[] | undefined; label
   );
 }
 
+/** Labelled facts about one record, in the reader's language; long identifiers wrap rather than widen the page. */
+function Facts(props: { rows: [string, JSX.Element | string | undefined][] }) {
+  return (
+    <dl class="record">
+      {props.rows
+        .filter(([, v]) => v !== undefined && v !== '')
+        .map(([label, v]) => (
+          <>
+            <dt key={`${label}-t`}>{label}</dt>
+            <dd key={`${label}-d`}>{v}</dd>
+          </>
+        ))}
+    </dl>
+  );
+}
+
+/** Puts a record's values into a form to change it, and brings the form into view with its first field focused. */
+function editIn<T extends Record<string, string>>(form: Form<T>, values: T, formId: string) {
+  form.values.value = values;
+  form.errors.value = {};
+  form.done.value = undefined;
+  const element = document.getElementById(formId);
+  element?.scrollIntoView({ block: 'start' });
+  element?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+}
+
+interface PartnerRow {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  did: string;
+  publicUrl: string;
+  apiUrl: string;
+  jwksUrl: string;
+  webhookUrl?: string;
+  status: string;
+}
+
 function Partners() {
-  const list = useLoad(() => call<{ partners: Record<string, unknown>[] }>('/admin/partners'));
+  const list = useLoad(() => call<{ partners: PartnerRow[] }>('/admin/partners?limit=100'));
   const form = useForm({
     code: '',
     nameZh: '',
@@ -565,18 +646,63 @@ function Partners() {
     webhookUrl: '',
     status: 'active',
   });
+  const partners = list.data.value?.partners;
   return (
     <>
-      <section class="card">
-        <h2>{t('admin.partners.list')}</h2>
+      <section class="card" aria-labelledby="partner-list-h">
+        <h2 id="partner-list-h">{t('admin.partners.list')}</h2>
         <Alert error={list.error.value} />
-        <RecordList items={list.data.value?.partners} label={t('admin.partners.list')} />
+        {!partners && !list.error.value && <Loading />}
+        {partners?.length === 0 && <p>{t('admin.none')}</p>}
+        <ul class="records" aria-labelledby="partner-list-h">
+          {partners?.map((p) => (
+            <li key={p.code} data-partner={p.code}>
+              <h3>{bilingual({ zh: p.nameZh, en: p.nameEn })}</h3>
+              <Facts
+                rows={[
+                  [t('admin.partners.code'), <span class="mono">{p.code}</span>],
+                  ['DID', <span class="mono">{p.did}</span>],
+                  [t('admin.partners.apiUrl'), <span class="mono">{p.apiUrl}</span>],
+                  [
+                    t('admin.partners.webhookUrl'),
+                    p.webhookUrl ? <span class="mono">{p.webhookUrl}</span> : t('admin.partners.noWebhook'),
+                  ],
+                  [t('certificates.status'), statusName(p.status)],
+                ]}
+              />
+              <button
+                type="button"
+                onClick={() =>
+                  editIn(
+                    form,
+                    {
+                      code: p.code,
+                      nameZh: p.nameZh,
+                      nameEn: p.nameEn,
+                      did: p.did,
+                      publicUrl: p.publicUrl,
+                      apiUrl: p.apiUrl,
+                      jwksUrl: p.jwksUrl,
+                      webhookUrl: p.webhookUrl ?? '',
+                      status: p.status,
+                    },
+                    'partner-form',
+                  )
+                }
+              >
+                {t('admin.change', { what: p.code })}
+              </button>
+            </li>
+          ))}
+        </ul>
       </section>
       <form
+        id="partner-form"
         class="card"
+        aria-labelledby="partner-form-h"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.code) throw new FieldProblem('code', t('admin.required'));
+          if (!v.code) throw new FieldProblem('code', 'admin.required');
           const { code, webhookUrl, ...rest } = v;
           await call(`/admin/partners/${path(code)}`, {
             method: 'PUT',
@@ -586,7 +712,8 @@ function Partners() {
           return t('admin.saved');
         })}
       >
-        <h2>{t('admin.partners.edit')}</h2>
+        <h2 id="partner-form-h">{t('admin.partners.edit')}</h2>
+        <p class="muted">{t('admin.partners.help')}</p>
         <Input form={form} name="code" label={t('admin.partners.code')} hint="zigong" required />
         <Input form={form} name="nameZh" label={t('admin.partners.nameZh')} required />
         <Input form={form} name="nameEn" label={t('admin.partners.nameEn')} required />
@@ -610,8 +737,23 @@ function Partners() {
   );
 }
 
+interface AgreementRow {
+  id: string;
+  parties: [string, string];
+  occupationCodes: string[];
+  levels: number[];
+  validFrom: string;
+  validUntil: string;
+  status: string;
+}
+
+/** A day or an instant from the API as the date input's value (the region's calendar day). */
+const dayOf = (value: string) => (value.length === 10 ? value : formatDay(value));
+const formatDay = (iso: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(iso));
+
 function Agreements() {
-  const list = useLoad(() => call<{ agreements: Record<string, unknown>[] }>('/admin/agreements'));
+  const list = useLoad(() => call<{ agreements: AgreementRow[] }>('/admin/agreements?limit=100'));
   const form = useForm({
     agreementId: '',
     partnerCode: '',
@@ -621,18 +763,65 @@ function Agreements() {
     validUntil: '',
     status: 'active',
   });
+  const agreements = list.data.value?.agreements;
+  const partnerOf = (a: AgreementRow) => a.parties[1];
   return (
     <>
-      <section class="card">
-        <h2>{t('admin.agreements.list')}</h2>
+      <section class="card" aria-labelledby="agreement-list-h">
+        <h2 id="agreement-list-h">{t('admin.agreements.list')}</h2>
         <Alert error={list.error.value} />
-        <RecordList items={list.data.value?.agreements} label={t('admin.agreements.list')} />
+        {!agreements && !list.error.value && <Loading />}
+        {agreements?.length === 0 && <p>{t('admin.none')}</p>}
+        <ul class="records" aria-labelledby="agreement-list-h">
+          {agreements?.map((a) => (
+            <li key={a.id} data-agreement={a.id}>
+              <h3 class="mono">{a.id}</h3>
+              <Facts
+                rows={[
+                  [t('admin.agreements.partner'), <span class="mono">{partnerOf(a)}</span>],
+                  [t('admin.agreements.occupations'), a.occupationCodes.join(t('common.listSeparator'))],
+                  [t('admin.agreements.levels'), a.levels.map(levelName).join(t('common.listSeparator'))],
+                  [
+                    t('admin.agreements.validity'),
+                    t('admin.agreements.fromUntil', {
+                      from: formatDate(a.validFrom),
+                      until: formatDate(a.validUntil),
+                    }),
+                  ],
+                  [t('certificates.status'), statusName(a.status)],
+                ]}
+              />
+              <button
+                type="button"
+                onClick={() =>
+                  editIn(
+                    form,
+                    {
+                      agreementId: a.id,
+                      partnerCode: partnerOf(a),
+                      occupationCodes: a.occupationCodes.join(', '),
+                      levels: a.levels.join(','),
+                      validFrom: dayOf(a.validFrom),
+                      validUntil: dayOf(a.validUntil),
+                      status: a.status,
+                    },
+                    'agreement-form',
+                  )
+                }
+              >
+                {t('admin.change', { what: a.id })}
+              </button>
+            </li>
+          ))}
+        </ul>
       </section>
       <form
+        id="agreement-form"
         class="card"
+        aria-labelledby="agreement-form-h"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.agreementId) throw new FieldProblem('agreementId', t('admin.required'));
+          if (!v.agreementId) throw new FieldProblem('agreementId', 'admin.required');
           await call(`/admin/agreements/${path(v.agreementId)}`, {
             method: 'PUT',
             body: {
@@ -648,7 +837,7 @@ function Agreements() {
           return t('admin.saved');
         })}
       >
-        <h2>{t('admin.agreements.edit')}</h2>
+        <h2 id="agreement-form-h">{t('admin.agreements.edit')}</h2>
         <Input
           form={form}
           name="agreementId"
@@ -656,7 +845,7 @@ function Agreements() {
           hint="nj-zg-2026"
           required
         />
-        <Input form={form} name="partnerCode" label={t('admin.partners.code')} hint="zigong" required />
+        <Input form={form} name="partnerCode" label={t('admin.agreements.partner')} hint="zigong" required />
         <Input
           form={form}
           name="occupationCodes"
@@ -664,7 +853,13 @@ function Agreements() {
           hint="6-18-01-01, 6-18-01-07"
           required
         />
-        <Input form={form} name="levels" label={t('admin.agreements.levels')} hint="5,4,3" required />
+        <Input
+          form={form}
+          name="levels"
+          label={t('admin.agreements.levels')}
+          hint={t('admin.agreements.levelsHint')}
+          required
+        />
         <Input form={form} name="validFrom" label={t('admin.agreements.validFrom')} type="date" required />
         <Input form={form} name="validUntil" label={t('admin.agreements.validUntil')} type="date" required />
         <Input
@@ -704,7 +899,7 @@ function Certificates() {
         class="card"
         noValidate
         onSubmit={lookup.submit(async (v) => {
-          if (!v.number) throw new FieldProblem('number', t('admin.required'));
+          if (!v.number) throw new FieldProblem('number', 'admin.required');
           await load(v.number.trim());
           return '';
         })}
@@ -760,31 +955,98 @@ function Certificates() {
   );
 }
 
+interface KeyRow {
+  thumbprint: string;
+  kid: string;
+  status: 'active' | 'retired' | 'compromised';
+  recorded: boolean;
+  alg: string;
+  generation?: number;
+  signsFrom?: string;
+  signsUntil?: string;
+  compromisedAt?: string;
+  compromiseReason?: string;
+}
+
+/** The region's wall clock now, as a datetime-local value (Beijing time, to the minute). */
+const beijingNow = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 16);
+
+/**
+ * The key ledger: every key the region ever signed with, its window and status. Rotation itself is a
+ * deployment (a new key generation, docs/keys.md), so the page offers what an admin may do here: see the
+ * keys, and declare one compromised as of a time (what it signed from then on stops verifying).
+ */
 function SigningKeys() {
-  const list = useLoad(() => call<{ keys: Record<string, unknown>[] }>('/admin/signing-keys'));
+  const list = useLoad(() => call<{ keys: KeyRow[] }>('/admin/signing-keys'));
   const form = useForm({ thumbprint: '', compromisedAt: '', reason: '' });
+  const keys = list.data.value?.keys;
+  const purpose = (alg: string) => t(alg === 'EdDSA' ? 'admin.keys.proofKey' : 'admin.keys.jwsKey');
   return (
     <>
-      <section class="card">
-        <h2>{t('admin.keys.list')}</h2>
+      <section class="card" aria-labelledby="key-list-h">
+        <h2 id="key-list-h">{t('admin.keys.list')}</h2>
         <p class="muted">{t('admin.keys.help')}</p>
         <Alert error={list.error.value} />
-        <RecordList items={list.data.value?.keys} label={t('admin.keys.list')} />
+        {!keys && !list.error.value && <Loading />}
+        <ul class="records" aria-labelledby="key-list-h">
+          {keys?.map((k) => (
+            <li key={k.thumbprint} data-thumbprint={k.thumbprint} data-status={k.status}>
+              <h3>
+                {purpose(k.alg)} · {t(`admin.keys.status.${k.status}`)}
+              </h3>
+              <Facts
+                rows={[
+                  [t('admin.keys.thumbprint'), <span class="mono">{k.thumbprint}</span>],
+                  [t('admin.keys.algorithm'), k.alg],
+                  [t('admin.keys.generation'), k.generation === undefined ? undefined : String(k.generation)],
+                  [
+                    t('admin.keys.signsFrom'),
+                    k.signsFrom ? formatDateTime(k.signsFrom) : t('admin.keys.notYet'),
+                  ],
+                  [t('admin.keys.signsUntil'), k.signsUntil ? formatDateTime(k.signsUntil) : undefined],
+                  [
+                    t('admin.keys.compromisedAt'),
+                    k.compromisedAt ? formatDateTime(k.compromisedAt) : undefined,
+                  ],
+                  [t('admin.certificates.reason'), k.compromiseReason],
+                ]}
+              />
+              {k.status !== 'compromised' && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    editIn(
+                      form,
+                      { thumbprint: k.thumbprint, compromisedAt: beijingNow(), reason: '' },
+                      'key-form',
+                    )
+                  }
+                >
+                  {t('admin.keys.declareThis')}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
       </section>
       <form
+        id="key-form"
         class="card"
+        aria-labelledby="key-form-h"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.thumbprint) throw new FieldProblem('thumbprint', t('admin.required'));
-          await call(`/admin/signing-keys/${path(v.thumbprint)}/compromise`, {
+          if (!v.thumbprint) throw new FieldProblem('thumbprint', 'admin.required');
+          if (!v.compromisedAt) throw new FieldProblem('compromisedAt', 'admin.required');
+          await call(`/admin/signing-keys/${path(v.thumbprint.trim())}/compromise`, {
             method: 'POST',
             body: { compromisedAt: beijing(v.compromisedAt), reason: v.reason },
           });
           void list.reload();
-          return t('admin.saved');
+          return t('admin.keys.declared');
         })}
       >
-        <h2>{t('admin.keys.compromise')}</h2>
+        <h2 id="key-form-h">{t('admin.keys.compromise')}</h2>
+        <p class="muted">{t('admin.keys.compromiseNote')}</p>
         <Input form={form} name="thumbprint" label={t('admin.keys.thumbprint')} required />
         <Input
           form={form}
