@@ -1001,7 +1001,10 @@ function SigningKeys() {
                   [t('admin.keys.generation'), k.generation === undefined ? undefined : String(k.generation)],
                   [
                     t('admin.keys.signsFrom'),
-                    k.signsFrom ? formatDateTime(k.signsFrom) : t('admin.keys.notYet'),
+                    k.signsFrom
+                      ? formatDateTime(k.signsFrom)
+                      : // Recorded without a start: the region's first key, which may have signed before the ledger.
+                        t(k.recorded ? 'admin.keys.fromFirst' : 'admin.keys.notYet'),
                   ],
                   [t('admin.keys.signsUntil'), k.signsUntil ? formatDateTime(k.signsUntil) : undefined],
                   [
