@@ -5,11 +5,13 @@
 // must appear next to the field it concerns (aria-invalid, aria-describedby, focus), in the reader's
 // language. Every change is confirmed through the HTTP API (and the published key set), not the page.
 // axe-core, the phone layout and screenshots at phone and desktop size on each page.
+import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY } from '../../scripts/demo-exam.js';
-import { RegionClient, regionOf } from '../../scripts/story.js';
+import { RegionClient, regionOf, setUpExam } from '../../scripts/story.js';
+import { eventually } from '../support/eventually.js';
 import { type BrowserContext, checkPage, launchChromium, newContext, type Page, signIn } from './support.js';
 
 /** A fixed loopback origin for the app under test: app.test.ts uses 4199. */
@@ -251,6 +253,70 @@ describe('the admin console in Chromium', () => {
       expect.objectContaining({ code: 'zigong', status: 'suspended', nameEn: 'Zigong' }),
     ]);
     await expect.poll(() => page.locator('li[data-partner="zigong"]').textContent()).toContain('暂停');
+  });
+
+  it('looks up an attempt and resumes its workflow after an operator stopped it; an unknown id is shown at its field', async () => {
+    // A submitted attempt waiting for its two reviews, then its execution stopped as an operator would.
+    const sessionId = await setUpExam(api, undefined, { sessionId: 'admin-attempt-session' });
+    const started = await api.call('zhangwei', 'POST', `/sessions/${sessionId}/attempts`);
+    const attemptId = String(started.attemptId);
+    for (const { id } of started.paper as { id: string }[]) {
+      const item = EXAM_BODY.items.find((i) => i.id === id);
+      await api.call('zhangwei', 'PUT', `/attempts/${attemptId}/items/${encodeURIComponent(id)}`, {
+        answer: item && 'accepted' in item && item.accepted ? item.accepted[0] : item?.answer,
+        flagged: false,
+        version: 1,
+      });
+    }
+    await api.call('zhangwei', 'PUT', `/attempts/${attemptId}/evidence`, {
+      evidence: '实测 39.99 mm',
+      version: 1,
+    });
+    await api.call('zhangwei', 'POST', `/attempts/${attemptId}/submit`, {});
+    const adminView = () => api.call('liumin', 'GET', `/admin/attempts/${attemptId}`);
+    await eventually(async () => {
+      const view = await adminView();
+      return (view.reviews as unknown[]).length === 2 ? view : undefined;
+    }, 'two reviews waiting');
+    const sfn = new SFNClient({
+      endpoint: cloud.endpoints.stepFunctions,
+      region: cloud.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const stateMachine = cloud.model.stateMachines[0]?.arn as string;
+    await sfn.send(
+      new StopExecutionCommand({
+        executionArn: `${stateMachine.replace(':stateMachine:', ':execution:')}:${attemptId}`,
+        error: 'Operator',
+      }),
+    );
+    expect(((await adminView()).execution as { status: string }).status).toBe('ABORTED');
+
+    await openSection('考试记录', '考试记录');
+    await page.fill('input[name="attemptId"]', '00000000-0000-4000-8000-000000000000');
+    await page.getByRole('button', { name: '查询' }).click();
+    const unknown = await fieldError('attemptId');
+    expect(unknown.label).toBe('考试记录编号');
+    expect(unknown.text).toBe('没有此编号的考试记录。');
+    expect(unknown.focused).toBe('attemptId');
+
+    await page.fill('input[name="attemptId"]', attemptId);
+    await page.getByRole('button', { name: '查询' }).click();
+    const shown = page.locator(`section[data-attempt="${attemptId}"]`);
+    await expect.poll(() => shown.locator('dl').first().textContent()).toContain('被运维人员停止');
+    expect(await shown.locator('dl').first().textContent()).toContain('lathe-operator-level-4');
+    expect(await shown.locator('.records li').count()).toBe(2);
+    expect(await shown.textContent()).toContain('等待考评员评分');
+    await checkPage(page, 'admin-attempt-stopped');
+
+    await shown.getByRole('button', { name: '恢复流程' }).click();
+    await expect.poll(() => shown.getByRole('status').textContent()).toBe('认定流程正在从停止处恢复。');
+    const resumed = await adminView();
+    expect(resumed.resumes).toEqual([{ by: expect.any(String), at: expect.any(String) }]);
+    expect(resumed.execution).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
+    await expect.poll(() => shown.locator('dl').first().textContent()).toContain('进行中');
+    expect(await shown.getByRole('button', { name: '恢复流程' }).count()).toBe(0);
+    await checkPage(page, 'admin-attempt-resumed');
   });
 
   it('shows the signing keys and declares one compromised; a time in the future is refused at its field, in the reader’s language', async () => {

@@ -66,9 +66,19 @@ function dynamicKeys(): string[] {
     ...['marked', 'returned'].map((d) => `assessor.done.${d}`),
     ...['zh-CN', 'en'].map((l) => `language.${l}`),
     ...['active', 'retired', 'compromised'].map((s) => `admin.keys.status.${s}`),
-    ...['occupations', 'exams', 'sessions', 'people', 'partners', 'agreements', 'certificates', 'keys'].map(
-      (s) => `admin.${s}.title`,
-    ),
+    ...['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].map((s) => `admin.attempts.execution.${s}`),
+    ...['open', 'marked', 'returned', 'expired'].map((s) => `admin.attempts.review.${s}`),
+    ...[
+      'occupations',
+      'exams',
+      'sessions',
+      'people',
+      'partners',
+      'agreements',
+      'certificates',
+      'attempts',
+      'keys',
+    ].map((s) => `admin.${s}.title`),
   ];
 }
 

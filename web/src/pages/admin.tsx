@@ -3,7 +3,7 @@
 // certificate status, signing keys. Each form shows the API's validation error next to its field.
 import { useSignal } from '@preact/signals';
 import type { JSX } from 'preact';
-import { call } from '../api';
+import { ApiError, call } from '../api';
 import { bilingual, formatDate, formatDateTime, t } from '../i18n';
 import {
   Alert,
@@ -26,6 +26,7 @@ const SECTIONS = [
   'partners',
   'agreements',
   'certificates',
+  'attempts',
   'keys',
 ];
 
@@ -39,6 +40,7 @@ export function AdminPage(props: { section: string }) {
     partners: Partners,
     agreements: Agreements,
     certificates: Certificates,
+    attempts: Attempts,
     keys: SigningKeys,
   }[section] as () => JSX.Element;
   return (
@@ -949,6 +951,142 @@ function Certificates() {
             <p class="muted">{t('admin.certificates.revokeNote')}</p>
             <Submit form={change as never} label={t('admin.certificates.apply')} />
           </form>
+        </section>
+      )}
+    </>
+  );
+}
+
+interface AttemptView {
+  attemptId: string;
+  candidateSub: string;
+  sessionId: string;
+  examId: string;
+  status: string;
+  submittedAt?: string;
+  passed?: boolean;
+  practicalScore?: number;
+  certificateNumber?: string;
+  error?: { error: string; cause: string; at: string };
+  resumes: { by: string; at: string }[];
+  reviews: { slot: string; status: string; score?: number; returnReason?: string; waiting: boolean }[];
+  execution?: { status: string; redriveCount: number };
+}
+
+/** Executions that ended without a decision: the workflow can be redriven from where it stopped. */
+const STOPPED = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/**
+ * One attempt as the evaluation body sees it (status, workflow, reviews, errors, resumes) and, when its
+ * workflow stopped on an error or was ended, the one action that helps: resume it where it stopped.
+ */
+function Attempts() {
+  const lookup = useForm({ attemptId: '' });
+  const found = useSignal<AttemptView | undefined>(undefined);
+  const resume = useForm({});
+  const load = async (attemptId: string) => {
+    try {
+      found.value = await call<AttemptView>(`/admin/attempts/${path(attemptId)}`);
+    } catch (e) {
+      found.value = undefined;
+      if (e instanceof ApiError && e.status === 404)
+        throw new FieldProblem('attemptId', 'admin.attempts.notFound');
+      throw e;
+    }
+  };
+  const a = found.value;
+  const stopped = a !== undefined && (a.error !== undefined || STOPPED.includes(a.execution?.status ?? ''));
+  return (
+    <>
+      <form
+        class="card"
+        noValidate
+        onSubmit={lookup.submit(async (v) => {
+          if (!v.attemptId.trim()) throw new FieldProblem('attemptId', 'admin.required');
+          await load(v.attemptId.trim());
+          return '';
+        })}
+      >
+        <p class="muted">{t('admin.attempts.help')}</p>
+        <Input form={lookup} name="attemptId" label={t('admin.attempts.attemptId')} required />
+        <Submit form={lookup as never} label={t('admin.attempts.find')} />
+      </form>
+      {a && (
+        <section class="card" aria-labelledby="attempt-h" data-attempt={a.attemptId}>
+          <h2 id="attempt-h">{t('admin.attempts.found')}</h2>
+          <Facts
+            rows={[
+              [t('admin.attempts.attemptId'), <span class="mono">{a.attemptId}</span>],
+              [t('admin.exams.examId'), <span class="mono">{a.examId}</span>],
+              [t('admin.sessions.sessionId'), <span class="mono">{a.sessionId}</span>],
+              [t('admin.attempts.candidate'), <span class="mono">{a.candidateSub}</span>],
+              [t('certificates.status'), statusName(a.status)],
+              [t('admin.attempts.submittedAt'), a.submittedAt ? formatDateTime(a.submittedAt) : undefined],
+              [
+                t('admin.attempts.workflow'),
+                a.execution
+                  ? t(`admin.attempts.execution.${a.execution.status}`, { defaultValue: a.execution.status })
+                  : t('admin.attempts.noWorkflow'),
+              ],
+              [
+                t('admin.attempts.practicalScore'),
+                a.practicalScore === undefined ? undefined : String(a.practicalScore),
+              ],
+              [t('certificates.number'), a.certificateNumber],
+              [
+                t('admin.attempts.error'),
+                a.error ? `${a.error.error}: ${a.error.cause} (${formatDateTime(a.error.at)})` : undefined,
+              ],
+              [
+                t('admin.attempts.resumes'),
+                a.resumes.length > 0
+                  ? a.resumes.map((r) => formatDateTime(r.at)).join(t('common.listSeparator'))
+                  : undefined,
+              ],
+            ]}
+          />
+          {a.reviews.length > 0 && (
+            <>
+              <h3>{t('admin.attempts.reviews')}</h3>
+              <ul class="records">
+                {a.reviews.map((r) => (
+                  <li key={r.slot}>
+                    <Facts
+                      rows={[
+                        [t('admin.attempts.slot'), r.slot],
+                        [
+                          t('certificates.status'),
+                          t(`admin.attempts.review.${r.status}`, { defaultValue: r.status }),
+                        ],
+                        [t('admin.attempts.score'), r.score === undefined ? undefined : String(r.score)],
+                        [t('admin.certificates.reason'), r.returnReason],
+                      ]}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {stopped ? (
+            <form
+              noValidate
+              onSubmit={resume.submit(async () => {
+                await call(`/admin/attempts/${path(a.attemptId)}/resume`, { method: 'POST' });
+                await load(a.attemptId);
+                return t('admin.attempts.resumed');
+              })}
+            >
+              <p>{t('admin.attempts.stoppedNote')}</p>
+              <Submit form={resume as never} label={t('admin.attempts.resume')} />
+            </form>
+          ) : (
+            // After a resume the form goes (nothing is stopped any more); what happened stays said.
+            resume.done.value && (
+              <p class="notice" role="status">
+                {resume.done.value}
+              </p>
+            )
+          )}
         </section>
       )}
     </>
