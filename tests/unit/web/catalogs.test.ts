@@ -68,6 +68,7 @@ function dynamicKeys(): string[] {
     ...['active', 'retired', 'compromised'].map((s) => `admin.keys.status.${s}`),
     ...['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].map((s) => `admin.attempts.execution.${s}`),
     ...['open', 'marked', 'returned', 'expired'].map((s) => `admin.attempts.review.${s}`),
+    ...['delivered', 'pending', 'held', 'not-notified'].map((s) => `admin.certificates.noticeState.${s}`),
     ...[
       'occupations',
       'exams',

@@ -479,13 +479,13 @@ function People() {
     yearsOfWork: '',
     nationalId: '',
   });
-  const found = useSignal<Record<string, unknown> | undefined>(undefined);
+  const found = useSignal<PersonView | undefined>(undefined);
   const lookupError = useSignal<unknown>(undefined);
   const lookup = async () => {
     lookupError.value = undefined;
     try {
       if (!form.values.value.sub) throw new Notice(t('admin.people.subFirst'));
-      found.value = await call(`/admin/people/${path(form.values.value.sub)}`);
+      found.value = await call<PersonView>(`/admin/people/${path(form.values.value.sub)}`);
     } catch (e) {
       found.value = undefined;
       lookupError.value = e;
@@ -525,7 +525,7 @@ function People() {
         {t('admin.people.lookup')}
       </button>
       <Alert error={lookupError.value} />
-      {found.value && <Record value={found.value} />}
+      {found.value && <PersonFacts person={found.value} />}
       <Input form={form} name="name" label={t('admin.people.name')} required />
       <Input form={form} name="employer" label={t('admin.people.employer')} />
       <Input form={form} name="trainingOrg" label={t('admin.people.trainingOrg')} />
@@ -561,39 +561,45 @@ function People() {
   );
 }
 
-/** A record the API returned, as a definition list of its plain fields. */
-function Record(props: { value: Record<string, unknown> }) {
-  return (
-    <dl class="record">
-      {Object.entries(props.value)
-        .filter(
-          ([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || Array.isArray(v),
-        )
-        .map(([k, v]) => (
-          <>
-            <dt key={`${k}-t`}>{k}</dt>
-            <dd key={`${k}-d`}>
-              {Array.isArray(v)
-                ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')
-                : String(v)}
-            </dd>
-          </>
-        ))}
-    </dl>
-  );
+interface PersonView {
+  sub: string;
+  name?: string;
+  employer?: string;
+  trainingOrg?: string;
+  roles?: string[];
+  senior?: boolean;
+  yearsOfWork?: Record<string, number>;
+  maskedNationalId?: string;
+  identityRegistered?: boolean;
 }
 
-function RecordList(props: { items: Record<string, unknown>[] | undefined; label: string }) {
-  if (!props.items) return <Loading />;
-  if (props.items.length === 0) return <p>{t('admin.none')}</p>;
+/** A registered person as the API holds them (never the ID number itself, only its masked form). */
+function PersonFacts(props: { person: PersonView }) {
+  const p = props.person;
+  const sep = t('common.listSeparator');
   return (
-    <ul class="records" aria-label={props.label}>
-      {props.items.map((item, i) => (
-        <li key={i}>
-          <Record value={item} />
-        </li>
-      ))}
-    </ul>
+    <Facts
+      rows={[
+        [t('admin.people.sub'), <span class="mono">{p.sub}</span>],
+        [t('admin.people.name'), p.name],
+        [t('admin.people.employer'), p.employer],
+        [t('admin.people.trainingOrg'), p.trainingOrg],
+        [t('admin.people.roles'), p.roles?.map((r) => t(`roles.${r}`, { defaultValue: r })).join(sep)],
+        [
+          t('admin.people.senior'),
+          p.senior === undefined ? undefined : t(p.senior ? 'common.yes' : 'common.no'),
+        ],
+        [
+          t('admin.people.yearsOfWorkShort'),
+          p.yearsOfWork
+            ? Object.entries(p.yearsOfWork)
+                .map(([code, n]) => t('admin.people.yearsIn', { code, count: n }))
+                .join(sep)
+            : undefined,
+        ],
+        [t('admin.people.nationalIdShort'), p.maskedNationalId ?? (p.identityRegistered ? '✓' : undefined)],
+      ]}
+    />
   );
 }
 
@@ -880,28 +886,51 @@ function Agreements() {
   );
 }
 
+interface CertificateView {
+  number: string;
+  examId: string;
+  occupationCode: string;
+  level: number;
+  status: string;
+  issuedAt: string;
+  statusHistory?: { status: string; reason: string; at: string }[];
+}
+
+interface NoticeRow {
+  partnerCode: string;
+  state: string;
+  why?: { en: string; zh: string };
+}
+
 function Certificates() {
   const lookup = useForm({ number: '' });
-  const found = useSignal<Record<string, unknown> | undefined>(undefined);
-  const notices = useSignal<Record<string, unknown>[] | undefined>(undefined);
+  const found = useSignal<CertificateView | undefined>(undefined);
+  const notices = useSignal<NoticeRow[] | undefined>(undefined);
   const change = useForm({ action: 'suspend', reason: '' });
   const load = async (number: string) => {
-    found.value = await call(`/admin/certificates/${path(number)}`);
+    try {
+      found.value = await call<CertificateView>(`/admin/certificates/${path(number)}`);
+    } catch (e) {
+      found.value = undefined;
+      if (e instanceof ApiError && e.status === 404)
+        throw new FieldProblem('number', 'admin.certificates.notFound');
+      throw e;
+    }
+    // What each partner region was told of a revocation (GET …/notices answers one row per partner).
     notices.value = (
-      await call<{ notices?: Record<string, unknown>[] }>(
-        `/admin/certificates/${path(number)}/notices`,
-      ).catch(() => ({
-        notices: undefined,
+      await call<{ partners?: NoticeRow[] }>(`/admin/certificates/${path(number)}/notices`).catch(() => ({
+        partners: undefined,
       }))
-    ).notices;
+    ).partners;
   };
+  const c = found.value;
   return (
     <>
       <form
         class="card"
         noValidate
         onSubmit={lookup.submit(async (v) => {
-          if (!v.number) throw new FieldProblem('number', 'admin.required');
+          if (!v.number.trim()) throw new FieldProblem('number', 'admin.required');
           await load(v.number.trim());
           return '';
         })}
@@ -909,14 +938,56 @@ function Certificates() {
         <Input form={lookup} name="number" label={t('certificates.number')} required />
         <Submit form={lookup as never} label={t('admin.certificates.find')} />
       </form>
-      {found.value && (
-        <section class="card">
-          <h2>{t('admin.certificates.found')}</h2>
-          <Record value={found.value} />
+      {c && (
+        <section class="card" aria-labelledby="certificate-h">
+          <h2 id="certificate-h">{t('admin.certificates.found')}</h2>
+          <Facts
+            rows={[
+              [t('certificates.number'), <span class="mono">{c.number}</span>],
+              [t('admin.exams.examId'), <span class="mono">{c.examId}</span>],
+              [t('exam.occupation'), <span class="mono">{c.occupationCode}</span>],
+              [t('exam.level'), levelName(c.level)],
+              [t('certificates.status'), statusName(c.status)],
+              [t('admin.certificates.issuedAt'), formatDateTime(c.issuedAt)],
+            ]}
+          />
+          {c.statusHistory && c.statusHistory.length > 0 && (
+            <>
+              <h3>{t('admin.certificates.history')}</h3>
+              <ul class="records" data-testid="status-history">
+                {c.statusHistory.map((h) => (
+                  <li key={h.at}>
+                    <Facts
+                      rows={[
+                        [t('certificates.status'), statusName(h.status)],
+                        [t('admin.certificates.at'), formatDateTime(h.at)],
+                        [t('admin.certificates.reason'), h.reason],
+                      ]}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           {notices.value && notices.value.length > 0 && (
             <>
               <h3>{t('admin.certificates.notices')}</h3>
-              <RecordList items={notices.value} label={t('admin.certificates.notices')} />
+              <ul class="records" data-testid="notices">
+                {notices.value.map((n) => (
+                  <li key={n.partnerCode}>
+                    <Facts
+                      rows={[
+                        [t('admin.partners.code'), <span class="mono">{n.partnerCode}</span>],
+                        [
+                          t('certificates.status'),
+                          t(`admin.certificates.noticeState.${n.state}`, { defaultValue: n.state }),
+                        ],
+                        [t('admin.certificates.detail'), n.why ? bilingual(n.why) : undefined],
+                      ]}
+                    />
+                  </li>
+                ))}
+              </ul>
             </>
           )}
           <form
