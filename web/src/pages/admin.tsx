@@ -4,6 +4,7 @@
 import { useSignal } from '@preact/signals';
 import type { JSX } from 'preact';
 import { ApiError, call } from '../api';
+import { ownerOf } from '../field-paths';
 import { bilingual, formatDate, formatDateTime, t } from '../i18n';
 import {
   Alert,
@@ -55,24 +56,6 @@ export function AdminPage(props: { section: string }) {
       <Section />
     </Page>
   );
-}
-
-/**
- * Which of a form's fields an API field path belongs to: `rubric.2.maxPoints` to `rubric`, `title.zh` to
- * `titleZh`, `policy` to `policyVersion`. The longest match wins; undefined when no field owns it.
- */
-function ownerOf(path: string, names: string[]): string | undefined {
-  const flat = path.replaceAll('.', '').toLowerCase();
-  return names
-    .filter(
-      (n) =>
-        path === n ||
-        path.startsWith(`${n}.`) ||
-        n.startsWith(path) ||
-        n.toLowerCase() === flat ||
-        flat.startsWith(n.toLowerCase()),
-    )
-    .sort((x, y) => y.length - x.length)[0];
 }
 
 /**
