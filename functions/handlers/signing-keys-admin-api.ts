@@ -34,7 +34,10 @@ export function signingKeysAdminHandler(keys: () => RegionSigningKeys) {
           case 'unknown-key':
             throw notFound(message);
           case 'in-the-future':
-            throw badRequest(message);
+            // Named as a field problem, so the admin page shows it next to the time it concerns.
+            throw badRequest(message, [
+              { field: 'compromisedAt', message: outcome.message, messageZh: outcome.messageZh },
+            ]);
           case 'already-compromised':
             throw conflict(message);
         }

@@ -152,11 +152,31 @@ export function Loading() {
 
 let fieldIds = 0;
 
-/** A labelled input; the error the API gave for this field is shown under it and announced. */
+/**
+ * What a field's error says: the API's own words in both languages (a `details` entry), or a catalog key
+ * the page chose. Kept unresolved so switching the language re-renders it in the reader's language; a plain
+ * string (already resolved) is shown as it is.
+ */
+export type FieldMessage =
+  | string
+  | { message?: string; messageZh?: string }
+  | { key: string; params?: Record<string, unknown> };
+
+export function fieldText(message: FieldMessage): string {
+  if (typeof message === 'string') return message;
+  if ('key' in message) return t(message.key, message.params);
+  return serverText(message);
+}
+
+/**
+ * One form field: its label, an optional hint, the control (the `children` slot gets the attributes that
+ * tie it to the label, hint and error) and the error that concerns this field, announced and linked by
+ * aria-describedby, with aria-invalid on the control.
+ */
 export function Field(props: {
   label: string;
   name: string;
-  error?: string | undefined;
+  error?: FieldMessage | undefined;
   hint?: string;
   children: (attrs: {
     id: string;
@@ -166,11 +186,10 @@ export function Field(props: {
   }) => JSX.Element;
 }) {
   const id = useSignal(`f${++fieldIds}`).value;
-  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : '']
-    .filter(Boolean)
-    .join(' ');
+  const error = props.error === undefined || props.error === '' ? undefined : fieldText(props.error);
+  const describedBy = [props.hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
-    <div class={`field${props.error ? ' invalid' : ''}`}>
+    <div class={`field${error ? ' invalid' : ''}`}>
       <label for={id}>{props.label}</label>
       {props.hint && (
         <small id={`${id}-hint`} class="hint">
@@ -180,12 +199,12 @@ export function Field(props: {
       {props.children({
         id,
         name: props.name,
-        'aria-invalid': Boolean(props.error),
+        'aria-invalid': Boolean(error),
         ...(describedBy ? { 'aria-describedby': describedBy } : {}),
       })}
-      {props.error && (
+      {error && (
         <small id={`${id}-error`} class="field-error" role="alert">
-          {props.error}
+          {error}
         </small>
       )}
     </div>
@@ -199,6 +218,22 @@ export function fieldErrorOf(error: unknown): { field?: string; text: string } {
     return { field: error.field, text: detail?.message ? serverText(detail) : errorText(error) };
   }
   return { text: errorText(error) };
+}
+
+/**
+ * Every field an API error names, each with what the API says about it in both languages: the strict
+ * bodies' `details: [{field, message, messageZh}]`, zod's `details: [{path, message}]`, or a single `field`
+ * with the summary message. Empty when the error names no field.
+ */
+export function fieldErrorsOf(error: unknown): { field: string; message: FieldMessage }[] {
+  if (!(error instanceof ApiError)) return [];
+  const found: { field: string; message: FieldMessage }[] = [];
+  for (const d of error.body.details ?? []) {
+    const field = d.field ?? d.path;
+    if (field && d.message) found.push({ field: String(field), message: d });
+  }
+  if (found.length === 0 && error.body.field) found.push({ field: error.body.field, message: error.body });
+  return found;
 }
 
 export function levelName(level: number): string {

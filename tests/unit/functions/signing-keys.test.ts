@@ -220,10 +220,20 @@ describe('the public-keys routes', () => {
     const inFuture = await compromise(thumbprint, { compromisedAt: future, reason: 'leak' });
     expect(inFuture.status).toBe(400);
     expect(inFuture.body.message).toMatch(/in the future/);
+    // Named as the field's problem, in both languages, so the admin page shows it next to the time.
+    expect(inFuture.body.details).toEqual([
+      {
+        field: 'compromisedAt',
+        message: inFuture.body.message,
+        messageZh: inFuture.body.messageZh,
+      },
+    ]);
+    expect(inFuture.body.messageZh).toMatch(/^compromisedAt \S+ 在未来；/);
     expect((await compromise(thumbprint, { compromisedAt: 'yesterday', reason: 'leak' })).status).toBe(400);
     expect((await compromise(thumbprint, { compromisedAt: past })).status).toBe(400);
     const twice = await compromise(await g1.keyId(), { compromisedAt: past, reason: 'again' });
     expect(twice.status).toBe(409);
+    expect(twice.body.messageZh).toMatch(/^密钥 \S+ 已被声明自 \S+ 起泄露$/);
     expect((await call('GET /admin/signing-keys', { groups: ['candidates'] })).status).toBe(403);
     expect((await call('GET /admin/signing-keys')).status).toBe(401);
     expect(JSON.stringify([...ledger.items])).toBe(snapshot);

@@ -33,7 +33,10 @@ const catalogs = { 'zh-CN': flatten(zhCN as Catalog), en: flatten(en as Catalog)
 /** The plural forms i18next looks up: Chinese has only "other", English "one" and "other". */
 const PLURALS = { 'zh-CN': ['other'], en: ['one', 'other'] } as const;
 
-/** Keys used literally: t('a.b') and t('a.b', { count }) (the latter needs plural forms). */
+/**
+ * Keys used literally: t('a.b') and t('a.b', { count }) (the latter needs plural forms), and the keys the
+ * admin pages' field problems carry to be said when shown: new FieldProblem(field, 'a.b').
+ */
 function usedKeys(): { key: string; plural: boolean }[] {
   const found = new Map<string, boolean>();
   for (const text of sources()) {
@@ -41,6 +44,10 @@ function usedKeys(): { key: string; plural: boolean }[] {
       const key = m[1] as string;
       const plural = /\bcount\b/.test(m[3] ?? '');
       found.set(key, (found.get(key) ?? false) || plural);
+    }
+    for (const m of text.matchAll(/\bnew FieldProblem\(\s*[^,]+,\s*'([a-zA-Z0-9_.-]+)'/g)) {
+      const key = m[1] as string;
+      found.set(key, found.get(key) ?? false);
     }
   }
   return [...found].map(([key, plural]) => ({ key, plural }));
@@ -58,9 +65,21 @@ function dynamicKeys(): string[] {
     ...statuses.map((s) => `attempts.next.${s}`),
     ...['marked', 'returned'].map((d) => `assessor.done.${d}`),
     ...['zh-CN', 'en'].map((l) => `language.${l}`),
-    ...['occupations', 'exams', 'sessions', 'people', 'partners', 'agreements', 'certificates', 'keys'].map(
-      (s) => `admin.${s}.title`,
-    ),
+    ...['active', 'retired', 'compromised'].map((s) => `admin.keys.status.${s}`),
+    ...['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'].map((s) => `admin.attempts.execution.${s}`),
+    ...['open', 'marked', 'returned', 'expired'].map((s) => `admin.attempts.review.${s}`),
+    ...['delivered', 'pending', 'held', 'not-notified'].map((s) => `admin.certificates.noticeState.${s}`),
+    ...[
+      'occupations',
+      'exams',
+      'sessions',
+      'people',
+      'partners',
+      'agreements',
+      'certificates',
+      'attempts',
+      'keys',
+    ].map((s) => `admin.${s}.title`),
   ];
 }
 
@@ -68,6 +87,7 @@ describe('web message catalogs', () => {
   it('finds the keys the sources use (the check itself sees them)', () => {
     const used = usedKeys().map((u) => u.key);
     expect(used).toContain('runner.timeLeft');
+    expect(used).toContain('admin.people.yearsShape');
     expect(used).toContain('runner.pending');
     expect(used.length).toBeGreaterThan(150);
   });

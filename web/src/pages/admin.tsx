@@ -3,9 +3,21 @@
 // certificate status, signing keys. Each form shows the API's validation error next to its field.
 import { useSignal } from '@preact/signals';
 import type { JSX } from 'preact';
-import { call } from '../api';
-import { bilingual, t } from '../i18n';
-import { Alert, Field, fieldErrorOf, Loading, levelName, Notice, Page, statusName, useLoad } from '../ui';
+import { ApiError, call } from '../api';
+import { ownerOf } from '../field-paths';
+import { bilingual, formatDate, formatDateTime, t } from '../i18n';
+import {
+  Alert,
+  Field,
+  type FieldMessage,
+  fieldErrorsOf,
+  Loading,
+  levelName,
+  Notice,
+  Page,
+  statusName,
+  useLoad,
+} from '../ui';
 
 const SECTIONS = [
   'occupations',
@@ -15,6 +27,7 @@ const SECTIONS = [
   'partners',
   'agreements',
   'certificates',
+  'attempts',
   'keys',
 ];
 
@@ -28,6 +41,7 @@ export function AdminPage(props: { section: string }) {
     partners: Partners,
     agreements: Agreements,
     certificates: Certificates,
+    attempts: Attempts,
     keys: SigningKeys,
   }[section] as () => JSX.Element;
   return (
@@ -45,20 +59,26 @@ export function AdminPage(props: { section: string }) {
 }
 
 /**
- * One form's state: values by field name, the error the API (or the page) gave for each field, and a
- * form-level error for the rest. An API error naming `rubric.2.maxPoints` lands on the `rubric` field.
+ * One form's state: values by field name, what the API (or the page) said about each field, and a
+ * form-level error for what no field owns. Every field the API's `details` names gets its own message;
+ * editing a field clears its message; after a refusal the first invalid field takes the focus.
  */
 function useForm<T extends Record<string, string>>(initial: T) {
   const values = useSignal<T>(initial);
-  const errors = useSignal<Record<string, string>>({});
+  const errors = useSignal<Record<string, FieldMessage>>({});
   const formError = useSignal<unknown>(undefined);
   const done = useSignal<string | undefined>(undefined);
   const busy = useSignal(false);
   const set = (name: keyof T & string) => (e: Event) => {
     values.value = { ...values.value, [name]: (e.currentTarget as HTMLInputElement).value };
+    if (errors.value[name] !== undefined) {
+      const { [name]: _, ...rest } = errors.value;
+      errors.value = rest;
+    }
   };
   const submit = (send: (v: T) => Promise<string>) => async (event: Event) => {
     event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
     busy.value = true;
     errors.value = {};
     formError.value = undefined;
@@ -66,16 +86,21 @@ function useForm<T extends Record<string, string>>(initial: T) {
     try {
       done.value = await send(values.value);
     } catch (e) {
-      const { field, text } = fieldErrorOf(e);
-      const names = Object.keys(values.value);
-      const owner = field
-        ? names
-            .filter((n) => field === n || field.startsWith(`${n}.`) || n.startsWith(`${field}`))
-            .sort((a, b) => b.length - a.length)[0]
-        : undefined;
-      if (owner) errors.value = { [owner]: text };
-      else if (e instanceof FieldProblem) errors.value = { [e.field]: e.message };
-      else formError.value = e;
+      if (e instanceof FieldProblem) errors.value = { [e.field]: e.text };
+      else {
+        const names = Object.keys(values.value);
+        const found: Record<string, FieldMessage> = {};
+        let unplaced = false;
+        for (const { field, message } of fieldErrorsOf(e)) {
+          const owner = ownerOf(field, names);
+          if (owner) found[owner] ??= message;
+          else unplaced = true;
+        }
+        errors.value = found;
+        if (unplaced || Object.keys(found).length === 0) formError.value = e;
+      }
+      // After the re-render: the first field with a problem takes the focus (keyboard and screen readers).
+      requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
     } finally {
       busy.value = false;
     }
@@ -83,13 +108,16 @@ function useForm<T extends Record<string, string>>(initial: T) {
   return { values, errors, formError, done, busy, set, submit };
 }
 
-/** A problem the page finds in one field before anything is sent. */
+/** A problem the page finds in one field before anything is sent: a catalog key, said when shown. */
 class FieldProblem extends Error {
+  readonly text: FieldMessage;
   constructor(
     readonly field: string,
-    message: string,
+    key: string,
+    params?: Record<string, unknown>,
   ) {
-    super(message);
+    super(key);
+    this.text = params ? { key, params } : { key };
   }
 }
 
@@ -176,7 +204,7 @@ function parseJson(field: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    throw new FieldProblem(field, t('admin.badJson'));
+    throw new FieldProblem(field, 'admin.badJson');
   }
 }
 
@@ -186,7 +214,7 @@ function Occupations() {
     <form
       class="card"
       onSubmit={form.submit(async (v) => {
-        if (!v.code) throw new FieldProblem('code', t('admin.required'));
+        if (!v.code) throw new FieldProblem('code', 'admin.required');
         await call(`/admin/occupations/${path(v.code)}`, {
           method: 'PUT',
           body: { nameZh: v.nameZh, nameEn: v.nameEn },
@@ -255,7 +283,7 @@ function Exams() {
       .map((l, i) => {
         const cells = l.split(',').map((c) => c.trim());
         if (cells.length !== width)
-          throw new FieldProblem(field, t('admin.exams.rowShape', { row: i + 1, n: width }));
+          throw new FieldProblem(field, 'admin.exams.rowShape', { row: i + 1, n: width });
         return cells;
       });
   return (
@@ -278,7 +306,7 @@ function Exams() {
         class="card"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.examId) throw new FieldProblem('examId', t('admin.required'));
+          if (!v.examId) throw new FieldProblem('examId', 'admin.required');
           const items = parseJson('items', v.items);
           const sections = rows('sections', v.sections, 5).map(([id, kind, topic, count, points]) => ({
             id,
@@ -376,8 +404,8 @@ function Sessions() {
       class="card"
       noValidate
       onSubmit={form.submit(async (v) => {
-        if (!v.sessionId) throw new FieldProblem('sessionId', t('admin.required'));
-        if (!v.examId) throw new FieldProblem('examId', t('admin.required'));
+        if (!v.sessionId) throw new FieldProblem('sessionId', 'admin.required');
+        if (!v.examId) throw new FieldProblem('examId', 'admin.required');
         await call(`/admin/sessions/${path(v.sessionId)}`, {
           method: 'PUT',
           body: {
@@ -434,13 +462,13 @@ function People() {
     yearsOfWork: '',
     nationalId: '',
   });
-  const found = useSignal<Record<string, unknown> | undefined>(undefined);
+  const found = useSignal<PersonView | undefined>(undefined);
   const lookupError = useSignal<unknown>(undefined);
   const lookup = async () => {
     lookupError.value = undefined;
     try {
       if (!form.values.value.sub) throw new Notice(t('admin.people.subFirst'));
-      found.value = await call(`/admin/people/${path(form.values.value.sub)}`);
+      found.value = await call<PersonView>(`/admin/people/${path(form.values.value.sub)}`);
     } catch (e) {
       found.value = undefined;
       lookupError.value = e;
@@ -451,12 +479,12 @@ function People() {
       class="card"
       noValidate
       onSubmit={form.submit(async (v) => {
-        if (!v.sub) throw new FieldProblem('sub', t('admin.required'));
+        if (!v.sub) throw new FieldProblem('sub', 'admin.required');
         const years: Record<string, number> = {};
         for (const pair of lines(v.yearsOfWork)) {
           const [code, n] = pair.split(/[=:：]/).map((s) => s.trim());
           if (!code || !n || !Number.isInteger(Number(n)))
-            throw new FieldProblem('yearsOfWork', t('admin.people.yearsShape'));
+            throw new FieldProblem('yearsOfWork', 'admin.people.yearsShape');
           years[code] = Number(n);
         }
         await call(`/admin/people/${path(v.sub)}`, {
@@ -480,7 +508,7 @@ function People() {
         {t('admin.people.lookup')}
       </button>
       <Alert error={lookupError.value} />
-      {found.value && <Record value={found.value} />}
+      {found.value && <PersonFacts person={found.value} />}
       <Input form={form} name="name" label={t('admin.people.name')} required />
       <Input form={form} name="employer" label={t('admin.people.employer')} />
       <Input form={form} name="trainingOrg" label={t('admin.people.trainingOrg')} />
@@ -516,44 +544,88 @@ function People() {
   );
 }
 
-/** A record the API returned, as a definition list of its plain fields. */
-function Record(props: { value: Record<string, unknown> }) {
+interface PersonView {
+  sub: string;
+  name?: string;
+  employer?: string;
+  trainingOrg?: string;
+  roles?: string[];
+  senior?: boolean;
+  yearsOfWork?: Record<string, number>;
+  maskedNationalId?: string;
+  identityRegistered?: boolean;
+}
+
+/** A registered person as the API holds them (never the ID number itself, only its masked form). */
+function PersonFacts(props: { person: PersonView }) {
+  const p = props.person;
+  const sep = t('common.listSeparator');
+  return (
+    <Facts
+      rows={[
+        [t('admin.people.sub'), <span class="mono">{p.sub}</span>],
+        [t('admin.people.name'), p.name],
+        [t('admin.people.employer'), p.employer],
+        [t('admin.people.trainingOrg'), p.trainingOrg],
+        [t('admin.people.roles'), p.roles?.map((r) => t(`roles.${r}`, { defaultValue: r })).join(sep)],
+        [
+          t('admin.people.senior'),
+          p.senior === undefined ? undefined : t(p.senior ? 'common.yes' : 'common.no'),
+        ],
+        [
+          t('admin.people.yearsOfWorkShort'),
+          p.yearsOfWork
+            ? Object.entries(p.yearsOfWork)
+                .map(([code, n]) => t('admin.people.yearsIn', { code, count: n }))
+                .join(sep)
+            : undefined,
+        ],
+        [t('admin.people.nationalIdShort'), p.maskedNationalId ?? (p.identityRegistered ? '✓' : undefined)],
+      ]}
+    />
+  );
+}
+
+/** Labelled facts about one record, in the reader's language; long identifiers wrap rather than widen the page. */
+function Facts(props: { rows: [string, JSX.Element | string | undefined][] }) {
   return (
     <dl class="record">
-      {Object.entries(props.value)
-        .filter(
-          ([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v) || Array.isArray(v),
-        )
-        .map(([k, v]) => (
+      {props.rows
+        .filter(([, v]) => v !== undefined && v !== '')
+        .map(([label, v]) => (
           <>
-            <dt key={`${k}-t`}>{k}</dt>
-            <dd key={`${k}-d`}>
-              {Array.isArray(v)
-                ? v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(', ')
-                : String(v)}
-            </dd>
+            <dt key={`${label}-t`}>{label}</dt>
+            <dd key={`${label}-d`}>{v}</dd>
           </>
         ))}
     </dl>
   );
 }
 
-function RecordList(props: { items: Record<string, unknown>[] | undefined; label: string }) {
-  if (!props.items) return <Loading />;
-  if (props.items.length === 0) return <p>{t('admin.none')}</p>;
-  return (
-    <ul class="records" aria-label={props.label}>
-      {props.items.map((item, i) => (
-        <li key={i}>
-          <Record value={item} />
-        </li>
-      ))}
-    </ul>
-  );
+/** Puts a record's values into a form to change it, and brings the form into view with its first field focused. */
+function editIn<T extends Record<string, string>>(form: Form<T>, values: T, formId: string) {
+  form.values.value = values;
+  form.errors.value = {};
+  form.done.value = undefined;
+  const element = document.getElementById(formId);
+  element?.scrollIntoView({ block: 'start' });
+  element?.querySelector<HTMLElement>('input, select, textarea')?.focus();
+}
+
+interface PartnerRow {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  did: string;
+  publicUrl: string;
+  apiUrl: string;
+  jwksUrl: string;
+  webhookUrl?: string;
+  status: string;
 }
 
 function Partners() {
-  const list = useLoad(() => call<{ partners: Record<string, unknown>[] }>('/admin/partners'));
+  const list = useLoad(() => call<{ partners: PartnerRow[] }>('/admin/partners?limit=100'));
   const form = useForm({
     code: '',
     nameZh: '',
@@ -565,18 +637,63 @@ function Partners() {
     webhookUrl: '',
     status: 'active',
   });
+  const partners = list.data.value?.partners;
   return (
     <>
-      <section class="card">
-        <h2>{t('admin.partners.list')}</h2>
+      <section class="card" aria-labelledby="partner-list-h">
+        <h2 id="partner-list-h">{t('admin.partners.list')}</h2>
         <Alert error={list.error.value} />
-        <RecordList items={list.data.value?.partners} label={t('admin.partners.list')} />
+        {!partners && !list.error.value && <Loading />}
+        {partners?.length === 0 && <p>{t('admin.none')}</p>}
+        <ul class="records" aria-labelledby="partner-list-h">
+          {partners?.map((p) => (
+            <li key={p.code} data-partner={p.code}>
+              <h3>{bilingual({ zh: p.nameZh, en: p.nameEn })}</h3>
+              <Facts
+                rows={[
+                  [t('admin.partners.code'), <span class="mono">{p.code}</span>],
+                  ['DID', <span class="mono">{p.did}</span>],
+                  [t('admin.partners.apiUrl'), <span class="mono">{p.apiUrl}</span>],
+                  [
+                    t('admin.partners.webhookUrl'),
+                    p.webhookUrl ? <span class="mono">{p.webhookUrl}</span> : t('admin.partners.noWebhook'),
+                  ],
+                  [t('certificates.status'), statusName(p.status)],
+                ]}
+              />
+              <button
+                type="button"
+                onClick={() =>
+                  editIn(
+                    form,
+                    {
+                      code: p.code,
+                      nameZh: p.nameZh,
+                      nameEn: p.nameEn,
+                      did: p.did,
+                      publicUrl: p.publicUrl,
+                      apiUrl: p.apiUrl,
+                      jwksUrl: p.jwksUrl,
+                      webhookUrl: p.webhookUrl ?? '',
+                      status: p.status,
+                    },
+                    'partner-form',
+                  )
+                }
+              >
+                {t('admin.change', { what: p.code })}
+              </button>
+            </li>
+          ))}
+        </ul>
       </section>
       <form
+        id="partner-form"
         class="card"
+        aria-labelledby="partner-form-h"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.code) throw new FieldProblem('code', t('admin.required'));
+          if (!v.code) throw new FieldProblem('code', 'admin.required');
           const { code, webhookUrl, ...rest } = v;
           await call(`/admin/partners/${path(code)}`, {
             method: 'PUT',
@@ -586,7 +703,8 @@ function Partners() {
           return t('admin.saved');
         })}
       >
-        <h2>{t('admin.partners.edit')}</h2>
+        <h2 id="partner-form-h">{t('admin.partners.edit')}</h2>
+        <p class="muted">{t('admin.partners.help')}</p>
         <Input form={form} name="code" label={t('admin.partners.code')} hint="zigong" required />
         <Input form={form} name="nameZh" label={t('admin.partners.nameZh')} required />
         <Input form={form} name="nameEn" label={t('admin.partners.nameEn')} required />
@@ -610,8 +728,23 @@ function Partners() {
   );
 }
 
+interface AgreementRow {
+  id: string;
+  parties: [string, string];
+  occupationCodes: string[];
+  levels: number[];
+  validFrom: string;
+  validUntil: string;
+  status: string;
+}
+
+/** A day or an instant from the API as the date input's value (the region's calendar day). */
+const dayOf = (value: string) => (value.length === 10 ? value : formatDay(value));
+const formatDay = (iso: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(iso));
+
 function Agreements() {
-  const list = useLoad(() => call<{ agreements: Record<string, unknown>[] }>('/admin/agreements'));
+  const list = useLoad(() => call<{ agreements: AgreementRow[] }>('/admin/agreements?limit=100'));
   const form = useForm({
     agreementId: '',
     partnerCode: '',
@@ -621,18 +754,65 @@ function Agreements() {
     validUntil: '',
     status: 'active',
   });
+  const agreements = list.data.value?.agreements;
+  const partnerOf = (a: AgreementRow) => a.parties[1];
   return (
     <>
-      <section class="card">
-        <h2>{t('admin.agreements.list')}</h2>
+      <section class="card" aria-labelledby="agreement-list-h">
+        <h2 id="agreement-list-h">{t('admin.agreements.list')}</h2>
         <Alert error={list.error.value} />
-        <RecordList items={list.data.value?.agreements} label={t('admin.agreements.list')} />
+        {!agreements && !list.error.value && <Loading />}
+        {agreements?.length === 0 && <p>{t('admin.none')}</p>}
+        <ul class="records" aria-labelledby="agreement-list-h">
+          {agreements?.map((a) => (
+            <li key={a.id} data-agreement={a.id}>
+              <h3 class="mono">{a.id}</h3>
+              <Facts
+                rows={[
+                  [t('admin.agreements.partner'), <span class="mono">{partnerOf(a)}</span>],
+                  [t('admin.agreements.occupations'), a.occupationCodes.join(t('common.listSeparator'))],
+                  [t('admin.agreements.levels'), a.levels.map(levelName).join(t('common.listSeparator'))],
+                  [
+                    t('admin.agreements.validity'),
+                    t('admin.agreements.fromUntil', {
+                      from: formatDate(a.validFrom),
+                      until: formatDate(a.validUntil),
+                    }),
+                  ],
+                  [t('certificates.status'), statusName(a.status)],
+                ]}
+              />
+              <button
+                type="button"
+                onClick={() =>
+                  editIn(
+                    form,
+                    {
+                      agreementId: a.id,
+                      partnerCode: partnerOf(a),
+                      occupationCodes: a.occupationCodes.join(', '),
+                      levels: a.levels.join(','),
+                      validFrom: dayOf(a.validFrom),
+                      validUntil: dayOf(a.validUntil),
+                      status: a.status,
+                    },
+                    'agreement-form',
+                  )
+                }
+              >
+                {t('admin.change', { what: a.id })}
+              </button>
+            </li>
+          ))}
+        </ul>
       </section>
       <form
+        id="agreement-form"
         class="card"
+        aria-labelledby="agreement-form-h"
         noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.agreementId) throw new FieldProblem('agreementId', t('admin.required'));
+          if (!v.agreementId) throw new FieldProblem('agreementId', 'admin.required');
           await call(`/admin/agreements/${path(v.agreementId)}`, {
             method: 'PUT',
             body: {
@@ -648,7 +828,7 @@ function Agreements() {
           return t('admin.saved');
         })}
       >
-        <h2>{t('admin.agreements.edit')}</h2>
+        <h2 id="agreement-form-h">{t('admin.agreements.edit')}</h2>
         <Input
           form={form}
           name="agreementId"
@@ -656,7 +836,7 @@ function Agreements() {
           hint="nj-zg-2026"
           required
         />
-        <Input form={form} name="partnerCode" label={t('admin.partners.code')} hint="zigong" required />
+        <Input form={form} name="partnerCode" label={t('admin.agreements.partner')} hint="zigong" required />
         <Input
           form={form}
           name="occupationCodes"
@@ -664,7 +844,13 @@ function Agreements() {
           hint="6-18-01-01, 6-18-01-07"
           required
         />
-        <Input form={form} name="levels" label={t('admin.agreements.levels')} hint="5,4,3" required />
+        <Input
+          form={form}
+          name="levels"
+          label={t('admin.agreements.levels')}
+          hint={t('admin.agreements.levelsHint')}
+          required
+        />
         <Input form={form} name="validFrom" label={t('admin.agreements.validFrom')} type="date" required />
         <Input form={form} name="validUntil" label={t('admin.agreements.validUntil')} type="date" required />
         <Input
@@ -683,28 +869,51 @@ function Agreements() {
   );
 }
 
+interface CertificateView {
+  number: string;
+  examId: string;
+  occupationCode: string;
+  level: number;
+  status: string;
+  issuedAt: string;
+  statusHistory?: { status: string; reason: string; at: string }[];
+}
+
+interface NoticeRow {
+  partnerCode: string;
+  state: string;
+  why?: { en: string; zh: string };
+}
+
 function Certificates() {
   const lookup = useForm({ number: '' });
-  const found = useSignal<Record<string, unknown> | undefined>(undefined);
-  const notices = useSignal<Record<string, unknown>[] | undefined>(undefined);
+  const found = useSignal<CertificateView | undefined>(undefined);
+  const notices = useSignal<NoticeRow[] | undefined>(undefined);
   const change = useForm({ action: 'suspend', reason: '' });
   const load = async (number: string) => {
-    found.value = await call(`/admin/certificates/${path(number)}`);
+    try {
+      found.value = await call<CertificateView>(`/admin/certificates/${path(number)}`);
+    } catch (e) {
+      found.value = undefined;
+      if (e instanceof ApiError && e.status === 404)
+        throw new FieldProblem('number', 'admin.certificates.notFound');
+      throw e;
+    }
+    // What each partner region was told of a revocation (GET …/notices answers one row per partner).
     notices.value = (
-      await call<{ notices?: Record<string, unknown>[] }>(
-        `/admin/certificates/${path(number)}/notices`,
-      ).catch(() => ({
-        notices: undefined,
+      await call<{ partners?: NoticeRow[] }>(`/admin/certificates/${path(number)}/notices`).catch(() => ({
+        partners: undefined,
       }))
-    ).notices;
+    ).partners;
   };
+  const c = found.value;
   return (
     <>
       <form
         class="card"
         noValidate
         onSubmit={lookup.submit(async (v) => {
-          if (!v.number) throw new FieldProblem('number', t('admin.required'));
+          if (!v.number.trim()) throw new FieldProblem('number', 'admin.required');
           await load(v.number.trim());
           return '';
         })}
@@ -712,14 +921,56 @@ function Certificates() {
         <Input form={lookup} name="number" label={t('certificates.number')} required />
         <Submit form={lookup as never} label={t('admin.certificates.find')} />
       </form>
-      {found.value && (
-        <section class="card">
-          <h2>{t('admin.certificates.found')}</h2>
-          <Record value={found.value} />
+      {c && (
+        <section class="card" aria-labelledby="certificate-h">
+          <h2 id="certificate-h">{t('admin.certificates.found')}</h2>
+          <Facts
+            rows={[
+              [t('certificates.number'), <span class="mono">{c.number}</span>],
+              [t('admin.exams.examId'), <span class="mono">{c.examId}</span>],
+              [t('exam.occupation'), <span class="mono">{c.occupationCode}</span>],
+              [t('exam.level'), levelName(c.level)],
+              [t('certificates.status'), statusName(c.status)],
+              [t('admin.certificates.issuedAt'), formatDateTime(c.issuedAt)],
+            ]}
+          />
+          {c.statusHistory && c.statusHistory.length > 0 && (
+            <>
+              <h3>{t('admin.certificates.history')}</h3>
+              <ul class="records" data-testid="status-history">
+                {c.statusHistory.map((h) => (
+                  <li key={h.at}>
+                    <Facts
+                      rows={[
+                        [t('certificates.status'), statusName(h.status)],
+                        [t('admin.certificates.at'), formatDateTime(h.at)],
+                        [t('admin.certificates.reason'), h.reason],
+                      ]}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           {notices.value && notices.value.length > 0 && (
             <>
               <h3>{t('admin.certificates.notices')}</h3>
-              <RecordList items={notices.value} label={t('admin.certificates.notices')} />
+              <ul class="records" data-testid="notices">
+                {notices.value.map((n) => (
+                  <li key={n.partnerCode}>
+                    <Facts
+                      rows={[
+                        [t('admin.partners.code'), <span class="mono">{n.partnerCode}</span>],
+                        [
+                          t('certificates.status'),
+                          t(`admin.certificates.noticeState.${n.state}`, { defaultValue: n.state }),
+                        ],
+                        [t('admin.certificates.detail'), n.why ? bilingual(n.why) : undefined],
+                      ]}
+                    />
+                  </li>
+                ))}
+              </ul>
             </>
           )}
           <form
@@ -760,31 +1011,237 @@ function Certificates() {
   );
 }
 
-function SigningKeys() {
-  const list = useLoad(() => call<{ keys: Record<string, unknown>[] }>('/admin/signing-keys'));
-  const form = useForm({ thumbprint: '', compromisedAt: '', reason: '' });
+interface AttemptView {
+  attemptId: string;
+  candidateSub: string;
+  sessionId: string;
+  examId: string;
+  status: string;
+  submittedAt?: string;
+  passed?: boolean;
+  practicalScore?: number;
+  certificateNumber?: string;
+  error?: { error: string; cause: string; at: string };
+  resumes: { by: string; at: string }[];
+  reviews: { slot: string; status: string; score?: number; returnReason?: string; waiting: boolean }[];
+  execution?: { status: string; redriveCount: number };
+}
+
+/** Executions that ended without a decision: the workflow can be redriven from where it stopped. */
+const STOPPED = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/**
+ * One attempt as the evaluation body sees it (status, workflow, reviews, errors, resumes) and, when its
+ * workflow stopped on an error or was ended, the one action that helps: resume it where it stopped.
+ */
+function Attempts() {
+  const lookup = useForm({ attemptId: '' });
+  const found = useSignal<AttemptView | undefined>(undefined);
+  const resume = useForm({});
+  const load = async (attemptId: string) => {
+    try {
+      found.value = await call<AttemptView>(`/admin/attempts/${path(attemptId)}`);
+    } catch (e) {
+      found.value = undefined;
+      if (e instanceof ApiError && e.status === 404)
+        throw new FieldProblem('attemptId', 'admin.attempts.notFound');
+      throw e;
+    }
+  };
+  const a = found.value;
+  const stopped = a !== undefined && (a.error !== undefined || STOPPED.includes(a.execution?.status ?? ''));
   return (
     <>
-      <section class="card">
-        <h2>{t('admin.keys.list')}</h2>
-        <p class="muted">{t('admin.keys.help')}</p>
-        <Alert error={list.error.value} />
-        <RecordList items={list.data.value?.keys} label={t('admin.keys.list')} />
-      </section>
       <form
         class="card"
         noValidate
+        onSubmit={lookup.submit(async (v) => {
+          if (!v.attemptId.trim()) throw new FieldProblem('attemptId', 'admin.required');
+          await load(v.attemptId.trim());
+          return '';
+        })}
+      >
+        <p class="muted">{t('admin.attempts.help')}</p>
+        <Input form={lookup} name="attemptId" label={t('admin.attempts.attemptId')} required />
+        <Submit form={lookup as never} label={t('admin.attempts.find')} />
+      </form>
+      {a && (
+        <section class="card" aria-labelledby="attempt-h" data-attempt={a.attemptId}>
+          <h2 id="attempt-h">{t('admin.attempts.found')}</h2>
+          <Facts
+            rows={[
+              [t('admin.attempts.attemptId'), <span class="mono">{a.attemptId}</span>],
+              [t('admin.exams.examId'), <span class="mono">{a.examId}</span>],
+              [t('admin.sessions.sessionId'), <span class="mono">{a.sessionId}</span>],
+              [t('admin.attempts.candidate'), <span class="mono">{a.candidateSub}</span>],
+              [t('certificates.status'), statusName(a.status)],
+              [t('admin.attempts.submittedAt'), a.submittedAt ? formatDateTime(a.submittedAt) : undefined],
+              [
+                t('admin.attempts.workflow'),
+                a.execution
+                  ? t(`admin.attempts.execution.${a.execution.status}`, { defaultValue: a.execution.status })
+                  : t('admin.attempts.noWorkflow'),
+              ],
+              [
+                t('admin.attempts.practicalScore'),
+                a.practicalScore === undefined ? undefined : String(a.practicalScore),
+              ],
+              [t('certificates.number'), a.certificateNumber],
+              [
+                t('admin.attempts.error'),
+                a.error ? `${a.error.error}: ${a.error.cause} (${formatDateTime(a.error.at)})` : undefined,
+              ],
+              [
+                t('admin.attempts.resumes'),
+                a.resumes.length > 0
+                  ? a.resumes.map((r) => formatDateTime(r.at)).join(t('common.listSeparator'))
+                  : undefined,
+              ],
+            ]}
+          />
+          {a.reviews.length > 0 && (
+            <>
+              <h3>{t('admin.attempts.reviews')}</h3>
+              <ul class="records">
+                {a.reviews.map((r) => (
+                  <li key={r.slot}>
+                    <Facts
+                      rows={[
+                        [t('admin.attempts.slot'), r.slot],
+                        [
+                          t('certificates.status'),
+                          t(`admin.attempts.review.${r.status}`, { defaultValue: r.status }),
+                        ],
+                        [t('admin.attempts.score'), r.score === undefined ? undefined : String(r.score)],
+                        [t('admin.certificates.reason'), r.returnReason],
+                      ]}
+                    />
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {stopped ? (
+            <form
+              noValidate
+              onSubmit={resume.submit(async () => {
+                await call(`/admin/attempts/${path(a.attemptId)}/resume`, { method: 'POST' });
+                await load(a.attemptId);
+                return t('admin.attempts.resumed');
+              })}
+            >
+              <p>{t('admin.attempts.stoppedNote')}</p>
+              <Submit form={resume as never} label={t('admin.attempts.resume')} />
+            </form>
+          ) : (
+            // After a resume the form goes (nothing is stopped any more); what happened stays said.
+            resume.done.value && (
+              <p class="notice" role="status">
+                {resume.done.value}
+              </p>
+            )
+          )}
+        </section>
+      )}
+    </>
+  );
+}
+
+interface KeyRow {
+  thumbprint: string;
+  kid: string;
+  status: 'active' | 'retired' | 'compromised';
+  recorded: boolean;
+  alg: string;
+  generation?: number;
+  signsFrom?: string;
+  signsUntil?: string;
+  compromisedAt?: string;
+  compromiseReason?: string;
+}
+
+/** The region's wall clock now, as a datetime-local value (Beijing time, to the minute). */
+const beijingNow = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 16);
+
+/**
+ * The key ledger: every key the region ever signed with, its window and status. Rotation itself is a
+ * deployment (a new key generation, docs/keys.md), so the page offers what an admin may do here: see the
+ * keys, and declare one compromised as of a time (what it signed from then on stops verifying).
+ */
+function SigningKeys() {
+  const list = useLoad(() => call<{ keys: KeyRow[] }>('/admin/signing-keys'));
+  const form = useForm({ thumbprint: '', compromisedAt: '', reason: '' });
+  const keys = list.data.value?.keys;
+  const purpose = (alg: string) => t(alg === 'EdDSA' ? 'admin.keys.proofKey' : 'admin.keys.jwsKey');
+  return (
+    <>
+      <section class="card" aria-labelledby="key-list-h">
+        <h2 id="key-list-h">{t('admin.keys.list')}</h2>
+        <p class="muted">{t('admin.keys.help')}</p>
+        <Alert error={list.error.value} />
+        {!keys && !list.error.value && <Loading />}
+        <ul class="records" aria-labelledby="key-list-h">
+          {keys?.map((k) => (
+            <li key={k.thumbprint} data-thumbprint={k.thumbprint} data-status={k.status}>
+              <h3>
+                {purpose(k.alg)} · {t(`admin.keys.status.${k.status}`)}
+              </h3>
+              <Facts
+                rows={[
+                  [t('admin.keys.thumbprint'), <span class="mono">{k.thumbprint}</span>],
+                  [t('admin.keys.algorithm'), k.alg],
+                  [t('admin.keys.generation'), k.generation === undefined ? undefined : String(k.generation)],
+                  [
+                    t('admin.keys.signsFrom'),
+                    k.signsFrom
+                      ? formatDateTime(k.signsFrom)
+                      : // Recorded without a start: the region's first key, which may have signed before the ledger.
+                        t(k.recorded ? 'admin.keys.fromFirst' : 'admin.keys.notYet'),
+                  ],
+                  [t('admin.keys.signsUntil'), k.signsUntil ? formatDateTime(k.signsUntil) : undefined],
+                  [
+                    t('admin.keys.compromisedAt'),
+                    k.compromisedAt ? formatDateTime(k.compromisedAt) : undefined,
+                  ],
+                  [t('admin.certificates.reason'), k.compromiseReason],
+                ]}
+              />
+              {k.status !== 'compromised' && (
+                <button
+                  type="button"
+                  onClick={() =>
+                    editIn(
+                      form,
+                      { thumbprint: k.thumbprint, compromisedAt: beijingNow(), reason: '' },
+                      'key-form',
+                    )
+                  }
+                >
+                  {t('admin.keys.declareThis')}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+      <form
+        id="key-form"
+        class="card"
+        aria-labelledby="key-form-h"
+        noValidate
         onSubmit={form.submit(async (v) => {
-          if (!v.thumbprint) throw new FieldProblem('thumbprint', t('admin.required'));
-          await call(`/admin/signing-keys/${path(v.thumbprint)}/compromise`, {
+          if (!v.thumbprint) throw new FieldProblem('thumbprint', 'admin.required');
+          if (!v.compromisedAt) throw new FieldProblem('compromisedAt', 'admin.required');
+          await call(`/admin/signing-keys/${path(v.thumbprint.trim())}/compromise`, {
             method: 'POST',
             body: { compromisedAt: beijing(v.compromisedAt), reason: v.reason },
           });
           void list.reload();
-          return t('admin.saved');
+          return t('admin.keys.declared');
         })}
       >
-        <h2>{t('admin.keys.compromise')}</h2>
+        <h2 id="key-form-h">{t('admin.keys.compromise')}</h2>
+        <p class="muted">{t('admin.keys.compromiseNote')}</p>
         <Input form={form} name="thumbprint" label={t('admin.keys.thumbprint')} required />
         <Input
           form={form}
