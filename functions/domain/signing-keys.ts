@@ -223,7 +223,7 @@ export function checkCompromise(
       ok: false,
       problem: 'in-the-future',
       message: `compromisedAt ${compromisedAt.toISOString()} is in the future; declare a compromise once it has happened`,
-      messageZh: `compromisedAt ${compromisedAt.toISOString()} 在未来；请在泄露发生后再声明`,
+      messageZh: `compromisedAt ${compromisedAt.toISOString()} 晚于当前时间；请在泄露发生后再声明`,
     };
   }
   if (record.compromisedAt) {

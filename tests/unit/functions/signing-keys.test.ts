@@ -228,7 +228,7 @@ describe('the public-keys routes', () => {
         messageZh: inFuture.body.messageZh,
       },
     ]);
-    expect(inFuture.body.messageZh).toMatch(/^compromisedAt \S+ 在未来；/);
+    expect(inFuture.body.messageZh).toMatch(/^compromisedAt \S+ 晚于当前时间；/);
     expect((await compromise(thumbprint, { compromisedAt: 'yesterday', reason: 'leak' })).status).toBe(400);
     expect((await compromise(thumbprint, { compromisedAt: past })).status).toBe(400);
     const twice = await compromise(await g1.keyId(), { compromisedAt: past, reason: 'again' });
