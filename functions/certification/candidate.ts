@@ -200,7 +200,7 @@ export async function openSessions(deps: CandidateDeps, sub: string, page: PageR
       seatsLeft: Math.max(0, session.seatLimit - session.seatsTaken),
       exam: examSummary(exam),
       eligible: verdict.eligible,
-      ...(verdict.eligible ? {} : { reason: verdict.reason }),
+      ...(verdict.eligible ? {} : { reason: verdict.reason, reasonZh: verdict.reasonZh }),
     });
   }
   return { sessions, timeZone: deps.timeZone, ...(found.nextToken ? { nextToken: found.nextToken } : {}) };
@@ -227,7 +227,7 @@ export async function startAttempt(deps: CandidateDeps, sub: string, sessionId: 
   if (!exam) throw notFound('The exam of this session no longer exists');
   if (!person) throw forbidden('You are not registered as a candidate yet; ask the evaluation body');
   const verdict = eligibilityFor(exam, record);
-  if (!verdict.eligible) throw forbidden(verdict.reason);
+  if (!verdict.eligible) throw forbidden({ en: verdict.reason, zh: verdict.reasonZh });
   const id = randomUUID();
   const graceSeconds = exam.graceSeconds ?? DEFAULT_GRACE_SECONDS;
   const attempt: AttemptRecord = {

@@ -16,7 +16,9 @@ export interface CandidateRecord {
   yearsOfWork: Record<string, number>;
 }
 
-export type Eligibility = { eligible: true; basis: string } | { eligible: false; reason: string };
+export type Eligibility =
+  | { eligible: true; basis: string }
+  | { eligible: false; reason: string; reasonZh: string };
 
 export function eligibility(
   exam: { occupationCode: string; level: Level; yearsOfWorkInstead?: number },
@@ -35,5 +37,7 @@ export function eligibility(
   return {
     eligible: false,
     reason: `Level ${exam.level} needs an active level ${below} certificate in ${exam.occupationCode} or ${needed} years of work in it (you have ${years})`,
+    // The candidate reads this on the sessions page in either language.
+    reasonZh: `报考${exam.level}级需要持有 ${exam.occupationCode} 有效的${below}级证书，或从事该职业满 ${needed} 年（您为 ${years} 年）`,
   };
 }

@@ -243,4 +243,27 @@ describe('the exam runner in Chromium', () => {
     expect(await page.getByTestId('time-warning').count()).toBe(0);
     expect(await page.locator('.timer').getAttribute('class')).not.toContain('urgent');
   });
+
+  it('says in Chinese why a candidate may not sit a higher level, from the API’s own bilingual reason', async () => {
+    await api.call('liumin', 'PUT', '/admin/exams/runner-level4', {
+      ...EXAM_BODY,
+      level: 4,
+      title: { zh: '车工 四级', en: 'Lathe operator, level 4' },
+      yearsOfWorkInstead: 40,
+    });
+    await api.call('liumin', 'PUT', '/admin/sessions/runner-level4-session', {
+      examId: 'runner-level4',
+      opensAt: new Date(Date.now() - 3_600_000).toISOString(),
+      closesAt: new Date(Date.now() + 3_600_000).toISOString(),
+      seatLimit: 5,
+      location: '内江职业技术学院 实训楼 D101',
+    });
+    const sessions = await context.newPage();
+    await sessions.goto(`${APP}/sessions`);
+    const card = sessions.locator('li.card', { hasText: '实训楼 D101' });
+    await expect.poll(() => card.locator('p.muted').textContent()).toContain('报考4级需要持有');
+    expect(await card.locator('p.muted').textContent()).toContain('或从事该职业满 40 年');
+    expect(await card.getByRole('button', { name: '开始考试' }).count()).toBe(0);
+    await sessions.close();
+  });
 });

@@ -209,5 +209,5 @@ export function levelName(level: number): string {
 }
 
 export function statusName(status: string): string {
-  return t(`status.${status}`, { defaultValue: status });
+  return t(`status.${status}`, { defaultValue: t('status.unknown', { code: status }) });
 }

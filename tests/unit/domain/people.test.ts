@@ -95,6 +95,7 @@ describe('eligibility', () => {
       eligible: false,
       reason:
         'Level 4 needs an active level 5 certificate in 6-18-01-01 or 5 years of work in it (you have 2)',
+      reasonZh: '报考4级需要持有 6-18-01-01 有效的5级证书，或从事该职业满 5 年（您为 2 年）',
     });
   });
 });

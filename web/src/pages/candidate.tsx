@@ -8,7 +8,7 @@ import { config } from '../config';
 import { clockOffsetMs, measure, serverNow, warningFor } from '../exam/clock';
 import { type Answer, AnswerQueue, type ItemState, type ServerItem } from '../exam/queue';
 import { holdAttempt } from '../exam/tab';
-import { bilingual, formatDate, formatDateTime, formatNumber, t } from '../i18n';
+import { bilingual, formatDate, formatDateTime, formatNumber, serverText, t } from '../i18n';
 import { Alert, Loading, levelName, Notice, Page, statusName, useLoad } from '../ui';
 
 type Text = { zh: string; en?: string };
@@ -31,6 +31,7 @@ interface OpenSession {
   exam: ExamSummary;
   eligible: boolean;
   reason?: string;
+  reasonZh?: string;
 }
 
 export function Sessions() {
@@ -107,7 +108,8 @@ export function Sessions() {
               </button>
             ) : (
               <p class="muted">
-                {t('sessions.notEligible')} {s.reason}
+                {t('sessions.notEligible')}{' '}
+                {s.reason ? serverText({ message: s.reason, messageZh: s.reasonZh }) : ''}
               </p>
             )}
           </li>
@@ -578,7 +580,7 @@ export function ExamRunner(props: { attemptId: string }) {
   );
 }
 
-const language_sep = () => t('common.listSeparator') || ', ';
+const language_sep = () => t('common.listSeparator');
 
 function ItemInput(props: {
   item: PaperItem;
@@ -693,7 +695,11 @@ function ResultTable(props: { result: NonNullable<AttemptView['result']> }) {
       <tbody>
         {props.result.components.map((c) => (
           <tr key={c.component}>
-            <td>{t(`components.${c.component}`, { defaultValue: c.component })}</td>
+            <td>
+              {t(`components.${c.component}`, {
+                defaultValue: t('components.unknown', { code: c.component }),
+              })}
+            </td>
             <td>{formatNumber(c.score)}</td>
             <td>{formatNumber(c.passMark)}</td>
           </tr>
