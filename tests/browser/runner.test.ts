@@ -149,6 +149,21 @@ describe('the exam runner in Chromium', () => {
     expect(await page.locator('#item-h').textContent()).toContain('第 3 题');
   });
 
+  it('a read-only second tab follows what the writing tab answers (IndexedDB has no storage event)', async () => {
+    const second = await context.newPage();
+    await second.goto(`${APP}/attempts/${attemptId}`);
+    await expect.poll(() => second.getByTestId('read-only').isVisible()).toBe(true);
+    await expect.poll(() => second.locator('.nav-item.answered').count()).toBe(3);
+    await page.getByRole('button', { name: '下一题' }).click();
+    const fourth = await answerCurrent(page);
+    await expect.poll(() => second.locator('.nav-item.answered').count()).toBe(4);
+    await expect.poll(() => page.getByTestId('save-state').textContent()).toBe('所有答案已保存');
+    expect(await serverAnswers(attemptId)).toContain(fourth);
+    // The read-only tab wrote nothing of its own: the stored queue is the writer's.
+    expect((await storedQueue(second, attemptId))?.items[fourth]?.acked).toBe(true);
+    await second.close();
+  });
+
   it('a queue left in localStorage by the previous app moves to IndexedDB and is sent', async () => {
     const paper = EXAM_BODY.items.map((i) => i.id);
     const answered = await serverAnswers(attemptId);

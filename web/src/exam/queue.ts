@@ -96,6 +96,8 @@ export class AnswerQueue {
   private store: QueueStore = idb;
   /** Writes to the durable copy, in order: the last one always holds the newest state. */
   private writing: Promise<void> = Promise.resolve();
+  /** The newest state not yet handed to the durable copy. */
+  private unwritten: RunnerState | undefined;
   /** Tells a read-only second tab what the writing tab stored (IndexedDB has no storage event). */
   private readonly channel: BroadcastChannel | undefined;
   /** Resolves once the durable copy (or a migrated localStorage queue) is loaded into `state`. */
@@ -177,19 +179,22 @@ export class AnswerQueue {
   private write(next: RunnerState): void {
     this.state.value = next;
     if (this.readOnly()) return;
-    this.writing = this.writing
-      .then(() => this.store.write(this.attemptId, next))
-      .catch(async () => {
+    this.channel?.postMessage(next);
+    // Typing fires a change per keystroke: while one write is in flight, only the newest state waits.
+    const queued = this.unwritten !== undefined;
+    this.unwritten = next;
+    if (queued) return;
+    this.writing = this.writing.then(async () => {
+      const state = this.unwritten as RunnerState;
+      this.unwritten = undefined;
+      try {
+        await this.store.write(this.attemptId, state);
+      } catch {
         // IndexedDB failed mid-exam (quota, a browser that drops it): keep the queue in localStorage.
         this.store = fallback;
-        await this.store.write(this.attemptId, next).catch(() => undefined);
-      });
-    this.channel?.postMessage(next);
-  }
-
-  /** Resolves when every change made so far is in the durable copy. */
-  persisted(): Promise<void> {
-    return this.writing;
+        await this.store.write(this.attemptId, state).catch(() => undefined);
+      }
+    });
   }
 
   /** Merges what the server holds: a local change newer than the server's version stays queued. */
