@@ -80,6 +80,9 @@ function fromTokens(tokens: oauth.TokenEndpointResponse, previous?: Session): Se
 
 /** Sends the browser to the provider's sign-in page; it comes back to /callback. */
 export async function signIn(returnTo = location.pathname + location.search): Promise<void> {
+  // Signing out clears the session, and a protected page re-rendering without one asks to sign in: that
+  // navigation must not replace the one to the provider's end-session endpoint already under way.
+  if (signingOut) return;
   const as = await authorizationServer();
   if (!as.authorization_endpoint) throw new Error('The identity provider has no authorization endpoint');
   const codeVerifier = oauth.generateRandomCodeVerifier();
@@ -178,8 +181,11 @@ setInterval(() => {
 }, 30_000);
 
 /** Forgets the tokens and ends the provider's session too, where it offers an end-session endpoint. */
+let signingOut = false;
+
 export async function signOut(): Promise<void> {
   const idToken = session.value?.idToken;
+  signingOut = true;
   keep(undefined);
   try {
     const as = await authorizationServer();
