@@ -2,6 +2,7 @@
 // person's access token. Errors keep the API's own message (both languages) and the field it concerns.
 import { accessToken, refresh, signIn } from './auth';
 import { config } from './config';
+import { inBothLanguages } from './i18n';
 
 export class ApiError extends Error {
   constructor(
@@ -63,7 +64,7 @@ export async function call<T = Record<string, unknown>>(path: string, options: C
     if (renewed) response = await send(renewed.accessToken);
     if (response.status === 401) {
       await signIn();
-      throw new ApiError(401, { message: 'Sign in again', messageZh: '请重新登录' });
+      throw new ApiError(401, inBothLanguages('auth.signInAgain'));
     }
   }
   const text = await response.text();

@@ -42,8 +42,17 @@ export function t(key: string, options?: TOptions): string {
 /** A server message in the reader's language: the API sends `message` (English) and `messageZh`. */
 export function serverText(body: { message?: string; messageZh?: string } | undefined): string {
   if (!body) return t('errors.unknown');
-  if (language.value === 'zh-CN' && body.messageZh) return body.messageZh;
+  if (language.value === 'zh-CN') {
+    if (body.messageZh) return body.messageZh;
+    // An API message only in English: said so in Chinese rather than passed off as a translation.
+    if (body.message) return t('errors.englishOnly', { message: body.message });
+  }
   return body.message ?? t('errors.unknown');
+}
+
+/** A catalog message as the API writes its own ({message, messageZh}), for errors the app raises itself. */
+export function inBothLanguages(key: string): { message: string; messageZh: string } {
+  return { message: i18next.t(key, { lng: 'en' }), messageZh: i18next.t(key, { lng: 'zh-CN' }) };
 }
 
 /** Text the data holds in both languages (occupation names, exam titles): shown as written. */

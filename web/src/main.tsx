@@ -5,10 +5,11 @@ import './styles.css';
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { ErrorBoundary, LocationProvider, lazy, Route, Router, useLocation } from 'preact-iso';
+import { NetworkError } from './api';
 import { completeSignIn, session, signIn } from './auth';
 import { loadConfig } from './config';
 import { t } from './i18n';
-import { Alert, has, Loading, loadMe, me, Page, useLoad } from './ui';
+import { Alert, has, Loading, loadMe, me, meUnreachable, Page, useLoad } from './ui';
 
 const Sessions = lazy(() => import('./pages/candidate').then((m) => m.Sessions));
 const ExamRunner = lazy(() => import('./pages/candidate').then((m) => m.ExamRunner));
@@ -83,6 +84,14 @@ function Only(props: { group: string; children: preact.ComponentChildren }) {
     void signIn();
     return <Loading />;
   }
+  if (!me.value && meUnreachable.value)
+    return (
+      <Page title={t('errors.unreachableTitle')}>
+        <p class="alert offline" role="alert" data-testid="me-retrying">
+          {t('errors.unreachable')}
+        </p>
+      </Page>
+    );
   if (!me.value) return <Loading />;
   if (!has(props.group))
     return (
@@ -105,7 +114,28 @@ function NotFound() {
 
 function App() {
   useEffect(() => {
-    if (session.value && location.pathname !== '/callback') void loadMe().catch(() => undefined);
+    if (!session.value || location.pathname === '/callback') return;
+    // Opened or reloaded without a connection (an exam on a train): keep asking, at once when the
+    // browser is back online, so the page comes back by itself and a queued answer is not stranded.
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const load = () => {
+      clearTimeout(retry);
+      loadMe()
+        .then(() => {
+          meUnreachable.value = false;
+        })
+        .catch((error) => {
+          if (!(error instanceof NetworkError) || me.value) return;
+          meUnreachable.value = true;
+          retry = setTimeout(load, 3000);
+        });
+    };
+    load();
+    addEventListener('online', load);
+    return () => {
+      clearTimeout(retry);
+      removeEventListener('online', load);
+    };
   }, [session.value?.accessToken]);
   return (
     <LocationProvider>
@@ -183,6 +213,5 @@ const root = document.getElementById('app') as HTMLElement;
 loadConfig()
   .then(() => render(<App />, root))
   .catch(() => {
-    root.textContent =
-      '无法加载站点配置，请稍后重试。 / The site settings could not be loaded; try again later.';
+    root.textContent = t('errors.config');
   });

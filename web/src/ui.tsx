@@ -26,6 +26,9 @@ export async function loadMe(): Promise<Me | undefined> {
   return me.value;
 }
 
+/** Set while GET /me cannot reach the API (offline, or the API down): the app retries by itself. */
+export const meUnreachable = signal(false);
+
 export const has = (group: string) => me.value?.groups.includes(group) ?? false;
 
 export function LanguageSwitch() {
@@ -241,5 +244,5 @@ export function levelName(level: number): string {
 }
 
 export function statusName(status: string): string {
-  return t(`status.${status}`, { defaultValue: status });
+  return t(`status.${status}`, { defaultValue: t('status.unknown', { code: status }) });
 }

@@ -1,8 +1,11 @@
 // The exam runner's answers: every change gets the next version of its item, waits in a queue kept in
-// localStorage (so it survives a reload or a dead phone) and is sent to PUT /attempts/{id}/items/{itemId}
+// IndexedDB (so it survives a reload or a dead phone) and is sent to PUT /attempts/{id}/items/{itemId}
 // until the server acknowledges that version. Only an acknowledged version is shown as "saved"; a late
 // retry of an older version cannot overwrite a newer one, because the server keeps the highest version.
+// The queue lives in memory for the page and is written behind to IndexedDB: asynchronous, so typing
+// never waits for storage on a slow phone, and not bound to localStorage's few megabytes of strings.
 import { signal } from '@preact/signals';
+import { createStore, del, get, set, type UseStore } from 'idb-keyval';
 import { ApiError, call, NetworkError } from '../api';
 
 export type Answer = string | string[] | boolean | null;
@@ -40,6 +43,48 @@ export type Connection = 'online' | 'offline' | 'closed';
 
 const RETRY_MAX_MS = 30_000;
 
+/** Where the runner keeps its queues: one IndexedDB record per attempt, keyed by the attempt's id. */
+export const QUEUE_DB = 'skillcert-runner';
+export const QUEUE_STORE = 'attempts';
+/** The key the queue had in localStorage before it moved to IndexedDB (migrated on first load). */
+export const legacyKey = (attemptId: string) => `skillcert.attempt.${attemptId}`;
+
+/** The durable copy of a queue; IndexedDB, or localStorage where a browser refuses IndexedDB. */
+interface QueueStore {
+  read(attemptId: string): Promise<RunnerState | undefined>;
+  write(attemptId: string, state: RunnerState): Promise<void>;
+  forget(attemptId: string): Promise<void>;
+}
+
+// Opened on first use, not at import: a page that never runs an exam never opens the database.
+let idbStore: UseStore | undefined;
+const attempts = (): UseStore => {
+  idbStore ??= createStore(QUEUE_DB, QUEUE_STORE);
+  return idbStore;
+};
+const idb: QueueStore = {
+  read: (id) => get<RunnerState>(id, attempts()),
+  write: (id, state) => set(id, state, attempts()),
+  forget: (id) => del(id, attempts()),
+};
+
+function readLegacy(attemptId: string): RunnerState | undefined {
+  try {
+    const raw = localStorage.getItem(legacyKey(attemptId));
+    return raw ? (JSON.parse(raw) as RunnerState) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Some private modes and embedded browsers refuse IndexedDB: then localStorage, as before, is better than
+// a queue that a reload would lose.
+const fallback: QueueStore = {
+  read: async (id) => readLegacy(id),
+  write: async (id, state) => localStorage.setItem(legacyKey(id), JSON.stringify(state)),
+  forget: async (id) => localStorage.removeItem(legacyKey(id)),
+};
+
 export class AnswerQueue {
   readonly state = signal<RunnerState>({ items: {}, position: 0 });
   readonly connection = signal<Connection>(navigator.onLine ? 'online' : 'offline');
@@ -48,7 +93,15 @@ export class AnswerQueue {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sending = false;
   private delay = 1000;
-  private readonly key: string;
+  private store: QueueStore = idb;
+  /** Writes to the durable copy, in order: the last one always holds the newest state. */
+  private writing: Promise<void> = Promise.resolve();
+  /** The newest state not yet handed to the durable copy. */
+  private unwritten: RunnerState | undefined;
+  /** Tells a read-only second tab what the writing tab stored (IndexedDB has no storage event). */
+  private readonly channel: BroadcastChannel | undefined;
+  /** Resolves once the durable copy (or a migrated localStorage queue) is loaded into `state`. */
+  readonly ready: Promise<void>;
   /**
    * An API without per-item saves (before they were added) answers their route with API Gateway's bare
    * 404: then the whole answer set is sent with PUT …/answers, one request at a time and always the
@@ -63,18 +116,52 @@ export class AnswerQueue {
     readonly attemptId: string,
     private readonly readOnly: () => boolean,
   ) {
-    this.key = `skillcert.attempt.${attemptId}`;
-    this.state.value = this.read() ?? { items: {}, position: 0 };
+    this.channel =
+      typeof BroadcastChannel === 'function'
+        ? new BroadcastChannel(`skillcert-attempt-${attemptId}`)
+        : undefined;
+    this.channel?.addEventListener('message', this.onMessage);
+    this.ready = this.load();
     addEventListener('online', this.onOnline);
     addEventListener('offline', this.onOffline);
-    addEventListener('storage', this.onStorage);
   }
 
   dispose(): void {
     removeEventListener('online', this.onOnline);
     removeEventListener('offline', this.onOffline);
-    removeEventListener('storage', this.onStorage);
+    this.channel?.close();
     clearTimeout(this.timer);
+  }
+
+  /** Loads the durable copy; a queue still in localStorage (from before IndexedDB) moves across once. */
+  private async load(): Promise<void> {
+    let stored: RunnerState | undefined;
+    try {
+      stored = await this.store.read(this.attemptId);
+    } catch {
+      this.store = fallback;
+      stored = await this.store.read(this.attemptId);
+    }
+    const legacy = this.store === idb ? readLegacy(this.attemptId) : undefined;
+    if (legacy && !this.readOnly()) {
+      stored = newerOf(stored, legacy);
+      try {
+        await this.store.write(this.attemptId, stored);
+        localStorage.removeItem(legacyKey(this.attemptId));
+      } catch {
+        // Kept in localStorage: the next load tries again.
+      }
+    }
+    if (stored) this.state.value = stored;
+  }
+
+  /** The attempt is over: its queue has nothing left the server would take. */
+  async forget(): Promise<void> {
+    await this.ready;
+    if (this.readOnly()) return;
+    this.writing = this.writing.then(() => this.store.forget(this.attemptId)).catch(() => undefined);
+    await this.writing;
+    localStorage.removeItem(legacyKey(this.attemptId));
   }
 
   private readonly onOnline = () => {
@@ -85,27 +172,41 @@ export class AnswerQueue {
     this.connection.value = 'offline';
   };
   // A read-only second tab follows what the writing tab stores.
-  private readonly onStorage = (event: StorageEvent) => {
-    if (event.key === this.key && this.readOnly()) this.state.value = this.read() ?? this.state.value;
+  private readonly onMessage = (event: MessageEvent<RunnerState>) => {
+    if (this.readOnly()) this.state.value = event.data;
   };
-
-  private read(): RunnerState | undefined {
-    try {
-      const raw = localStorage.getItem(this.key);
-      return raw ? (JSON.parse(raw) as RunnerState) : undefined;
-    } catch {
-      return undefined;
-    }
-  }
 
   private write(next: RunnerState): void {
     this.state.value = next;
-    if (!this.readOnly()) localStorage.setItem(this.key, JSON.stringify(next));
+    if (this.readOnly()) return;
+    this.channel?.postMessage(next);
+    // Typing fires a change per keystroke: while one write is in flight, only the newest state waits.
+    const queued = this.unwritten !== undefined;
+    this.unwritten = next;
+    if (queued) return;
+    this.writing = this.writing.then(async () => {
+      const state = this.unwritten as RunnerState;
+      this.unwritten = undefined;
+      try {
+        await this.store.write(this.attemptId, state);
+      } catch {
+        // IndexedDB failed mid-exam (quota, a browser that drops it): keep the queue in localStorage.
+        this.store = fallback;
+        await this.store.write(this.attemptId, state).catch(() => undefined);
+      }
+    });
   }
 
   /** Merges what the server holds: a local change newer than the server's version stays queued. */
-  adoptServer(items: Record<string, ServerItem>, evidence?: { text?: string; version?: number }): void {
-    const local = this.read() ?? this.state.value;
+  async adoptServer(
+    items: Record<string, ServerItem>,
+    evidence?: { text?: string; version?: number },
+  ): Promise<void> {
+    await this.ready;
+    // A read-only tab starts from what the writing tab has stored so far.
+    const local = this.readOnly()
+      ? ((await this.store.read(this.attemptId).catch(() => undefined)) ?? this.state.value)
+      : this.state.value;
     const merged: Record<string, ItemState> = { ...local.items };
     for (const [id, server] of Object.entries(items)) {
       const mine = merged[id];
@@ -165,6 +266,7 @@ export class AnswerQueue {
 
   /** Sends every unacknowledged change, oldest version first; resolves true when nothing is pending. */
   async flush(): Promise<boolean> {
+    await this.ready;
     if (this.readOnly() || this.closed.value) return this.pending() === 0;
     if (this.sending) {
       await new Promise((r) => setTimeout(r, 100));
@@ -265,4 +367,21 @@ export class AnswerQueue {
       items: { ...now.items, [itemId]: { ...item, acked: true, version: Math.max(sent, reply.version) } },
     });
   }
+}
+
+/** The queue with more of the candidate's work in it: per item, the higher version wins. */
+function newerOf(a: RunnerState | undefined, b: RunnerState): RunnerState {
+  if (!a) return b;
+  const items = { ...a.items };
+  for (const [id, item] of Object.entries(b.items)) {
+    const mine = items[id];
+    if (!mine || item.version > mine.version) items[id] = item;
+  }
+  const evidence =
+    a.evidence && b.evidence
+      ? a.evidence.version >= b.evidence.version
+        ? a.evidence
+        : b.evidence
+      : (a.evidence ?? b.evidence);
+  return { items, position: a.position, ...(evidence ? { evidence } : {}) };
 }

@@ -2,13 +2,13 @@
 import { useSignal, useSignalEffect } from '@preact/signals';
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { call } from '../api';
+import { call, NetworkError } from '../api';
 import { accessToken } from '../auth';
 import { config } from '../config';
 import { clockOffsetMs, measure, serverNow, warningFor } from '../exam/clock';
 import { type Answer, AnswerQueue, type ItemState, type ServerItem } from '../exam/queue';
 import { holdAttempt } from '../exam/tab';
-import { bilingual, formatDate, formatDateTime, formatNumber, t } from '../i18n';
+import { bilingual, formatDate, formatDateTime, formatNumber, serverText, t } from '../i18n';
 import { Alert, Loading, levelName, Notice, Page, statusName, useLoad } from '../ui';
 
 type Text = { zh: string; en?: string };
@@ -31,6 +31,7 @@ interface OpenSession {
   exam: ExamSummary;
   eligible: boolean;
   reason?: string;
+  reasonZh?: string;
 }
 
 export function Sessions() {
@@ -107,7 +108,8 @@ export function Sessions() {
               </button>
             ) : (
               <p class="muted">
-                {t('sessions.notEligible')} {s.reason}
+                {t('sessions.notEligible')}{' '}
+                {s.reason ? serverText({ message: s.reason, messageZh: s.reasonZh }) : ''}
               </p>
             )}
           </li>
@@ -191,7 +193,7 @@ export function ExamRunner(props: { attemptId: string }) {
   const attempt = useLoad(async () => {
     const view = await fetchAttempt(props.attemptId);
     if (view.status === 'in-progress') {
-      queue.adoptServer(
+      await queue.adoptServer(
         serverItems(view),
         view.evidenceVersion !== undefined
           ? { text: view.practicalEvidence ?? '', version: view.evidenceVersion }
@@ -235,10 +237,30 @@ export function ExamRunner(props: { attemptId: string }) {
   const msLeft = deadlineMs - now.value;
   const timeUp = msLeft <= 0 || queue.closed.value;
 
+  // The latest warning passed; none again once a re-measured clock shows more time than the first one.
   useSignalEffect(() => {
-    const due = warningFor(deadlineMs - now.value);
-    if (due !== undefined && due !== warned.value && deadlineMs - now.value > 0) warned.value = due;
+    const left = deadlineMs - now.value;
+    const due = left > 0 ? warningFor(left) : undefined;
+    if (due !== warned.value) warned.value = due;
   });
+
+  // Opened (or reloaded) without a connection: the queue is safe on the device; keep trying to load the
+  // attempt, at once when the browser says it is back online.
+  useEffect(() => {
+    if (!(attempt.error.value instanceof NetworkError)) return;
+    const retry = setTimeout(() => void attempt.reload(), 3000);
+    const onOnline = () => void attempt.reload();
+    addEventListener('online', onOnline);
+    return () => {
+      clearTimeout(retry);
+      removeEventListener('online', onOnline);
+    };
+  }, [attempt.error.value]);
+
+  // The attempt is over (submitted here, by the deadline, or in another tab): its queue can go.
+  useEffect(() => {
+    if (data && data.status !== 'in-progress') void queue.forget();
+  }, [data?.status]);
 
   // Once time is up the server submits what it acknowledged; follow the attempt until it has.
   useEffect(() => {
@@ -256,7 +278,15 @@ export function ExamRunner(props: { attemptId: string }) {
   if (!data)
     return (
       <Page title={t('runner.title')}>
-        {attempt.error.value ? <Alert error={attempt.error.value} /> : <Loading />}
+        {attempt.error.value instanceof NetworkError ? (
+          <p class="alert offline" role="alert" data-testid="load-retrying">
+            {t('runner.loadRetrying', { count: queue.pending() })}
+          </p>
+        ) : attempt.error.value ? (
+          <Alert error={attempt.error.value} />
+        ) : (
+          <Loading />
+        )}
       </Page>
     );
   if (data.status !== 'in-progress' || !data.paper) return <AttemptDone view={data} />;
@@ -550,7 +580,7 @@ export function ExamRunner(props: { attemptId: string }) {
   );
 }
 
-const language_sep = () => t('common.listSeparator') || ', ';
+const language_sep = () => t('common.listSeparator');
 
 function ItemInput(props: {
   item: PaperItem;
@@ -665,7 +695,11 @@ function ResultTable(props: { result: NonNullable<AttemptView['result']> }) {
       <tbody>
         {props.result.components.map((c) => (
           <tr key={c.component}>
-            <td>{t(`components.${c.component}`, { defaultValue: c.component })}</td>
+            <td>
+              {t(`components.${c.component}`, {
+                defaultValue: t('components.unknown', { code: c.component }),
+              })}
+            </td>
             <td>{formatNumber(c.score)}</td>
             <td>{formatNumber(c.passMark)}</td>
           </tr>
