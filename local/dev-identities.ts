@@ -13,6 +13,8 @@ export interface DevUser {
   trainingOrg: string;
   /** Senior assessors moderate when two marks diverge. */
   senior?: boolean;
+  /** Candidates' resident ID numbers (made up, with valid check characters): one person per number. */
+  nationalId?: string;
 }
 
 export const DEV_USERS: DevUser[] = [
@@ -24,6 +26,7 @@ export const DEV_USERS: DevUser[] = [
     groups: ['candidates'],
     employer: '内江机械厂 Neijiang Machinery Works',
     trainingOrg: '内江职业技术学院 Neijiang Vocational and Technical College',
+    nationalId: '51100219900307123X',
   },
   {
     username: 'liuyang',
@@ -33,6 +36,7 @@ export const DEV_USERS: DevUser[] = [
     groups: ['candidates'],
     employer: '宜宾五粮液机械 Yibin Wuliangye Machinery',
     trainingOrg: '宜宾职业技术学院 Yibin Vocational and Technical College',
+    nationalId: '511502199208152348',
   },
   {
     username: 'liqiang',

@@ -156,7 +156,7 @@ async function main() {
         roles: [candidate ? 'candidate' : 'assessor'],
         senior: true,
         yearsOfWork: { [OCCUPATION.code]: 6 },
-        ...(candidate ? { nationalId: '51100219900307123X' } : {}),
+        ...(candidate && user.nationalId ? { nationalId: user.nationalId } : {}),
       });
     }
 
@@ -357,7 +357,8 @@ async function main() {
 
     console.log('\nLambda bundles (minified ESM) and module init on a cold start');
     const stats = cloud.lambda.stats();
-    for (const fn of cloud.model.functions) {
+    // Our functions; CDK's own (the web app's Python bucket deployment) run only while CloudFormation deploys.
+    for (const fn of cloud.model.functions.filter((f) => f.runtime.startsWith('nodejs'))) {
       const kb = statSync(join(fn.assetDir, 'index.mjs')).size / 1024;
       const init = stats[fn.logicalId]?.initMs ?? [];
       const name = fn.logicalId.replace(/[0-9A-F]{8}$/, '');

@@ -15,6 +15,7 @@ import { embeddedFiles } from '../functions/paper/pdf-attachments.js';
 import { credentialJsonOf } from '../functions/shared/signing.js';
 import { REGIONS } from '../lib/regions.js';
 import { type LocalCloud, startLocalCloud } from '../local/cloud.js';
+import { DEV_USERS } from '../local/dev-identities.js';
 import { REGION_PORT_BASE, regionDataDir, skillcertHome } from '../local/paths.js';
 import { synthesizeRegion } from '../local/synth.js';
 import { readStackArtifacts, translateTemplate } from '../local/template.js';
@@ -159,7 +160,7 @@ async function main() {
     );
     const holder = await nj.call(undefined, 'POST', '/holder-checks', {
       certificateNumber: certificate.number,
-      nationalId: '51100219900307123X',
+      nationalId: DEV_USERS.find((u) => u.username === 'zhangwei')?.nationalId,
     });
     say(
       `an employer shown 张伟's ID card asks Neijiang whether it is his certificate: ${holder.matches ? 'yes' : 'no'}`,

@@ -186,7 +186,7 @@ export async function setUpExam(
       roles: [candidate ? 'candidate' : 'assessor'],
       senior: dev?.senior ?? false,
       yearsOfWork: candidate ? { [OCCUPATION.code]: 6 } : {},
-      ...(candidate ? { nationalId: '51100219900307123X' } : {}),
+      ...(candidate && dev?.nationalId ? { nationalId: dev.nationalId } : {}),
     });
     narrator.say(`${candidate ? 'candidate' : 'assessor'} ${dev?.name} — ${dev?.employer}`);
   }
