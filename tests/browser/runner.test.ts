@@ -277,7 +277,7 @@ describe('the exam runner in Chromium', () => {
     await sessions.goto(`${APP}/sessions`);
     const card = sessions.locator('li.card', { hasText: '实训楼 D101' });
     await expect.poll(() => card.locator('p.muted').textContent()).toContain('报考四级须持有');
-    expect(await card.locator('p.muted').textContent()).toContain('或从事该职业满 40 年');
+    expect(await card.locator('p.muted').textContent()).toContain('或在该职业工作满 40 年');
     expect(await card.getByRole('button', { name: '开始考试' }).count()).toBe(0);
     await sessions.close();
   });
