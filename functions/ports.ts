@@ -257,8 +257,11 @@ export interface NoticeRecord {
 export interface PartnerDirectory {
   /** The partner's published keys, with their signing windows. */
   keys(partner: PartnerRegion): Promise<VerificationKey[]>;
-  /** A status list credential (compact JWS) the partner publishes at `url`, under its public URL. */
-  statusList(partner: PartnerRegion, url: string): Promise<string>;
+  /**
+   * A status list credential (compact JWS) the partner publishes at `url`, under its public URL, with the
+   * max-age its answer allowed (Cache-Control), if any.
+   */
+  statusList(partner: PartnerRegion, url: string): Promise<{ jws: string; maxAgeSeconds?: number }>;
   /** POSTs a signed notice to a webhook; acknowledged means a 2xx answer. */
   deliver(webhookUrl: string, jws: string): Promise<{ acknowledged: boolean; detail: string }>;
 }

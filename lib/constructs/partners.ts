@@ -33,6 +33,8 @@ export interface PartnersProps {
   noticeRetryInterval: Duration;
   /** Retries of one delivery round before it gives up and the sweep starts the next. */
   noticeMaxAttempts: number;
+  /** The longest a partner's status list is reused (functions default to 5 minutes when absent). */
+  partnerStatusListCache?: Duration;
 }
 
 /**
@@ -50,6 +52,9 @@ export class Partners extends Construct {
       ...regionEnvironment(region),
       SIGNING_KEY_ID: props.signingKey.keyId,
       SIGNING_KEY_GENERATION: String(props.signingKeyGeneration),
+      ...(props.partnerStatusListCache
+        ? { PARTNER_STATUS_LIST_CACHE_SECONDS: String(props.partnerStatusListCache.toSeconds()) }
+        : {}),
     };
     // What a function signs: nothing, a JWS (notices), or credentials with their embedded proof and JWS.
     // Functions behind public routes only read the table (docs/security.md, "Public routes").
