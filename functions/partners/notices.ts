@@ -229,6 +229,8 @@ export interface ReceiptDeps {
   recordRecognition?(input: {
     number: string;
     region: string;
+    /** The partner's name in our registry when the recognition is heard of. */
+    regionName: { zh: string; en: string };
     at: string;
     endorsementId: string;
   }): Promise<boolean>;
@@ -282,6 +284,7 @@ async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: Retur
   const recorded = await deps.recordRecognition({
     number: subject.slice(prefix.length),
     region: partner.code,
+    regionName: { zh: partner.nameZh, en: partner.nameEn },
     at: claimed.validFrom,
     endorsementId: claimed.id,
   });

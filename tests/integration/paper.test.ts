@@ -235,7 +235,8 @@ describe('the public page', () => {
     // Two page views (Chinese, then English) and one lookup by number and name.
     expect(items.length).toBe(3);
     expect(items.every((i) => i.kind === 'verification' && i.region === 'neijiang')).toBe(true);
-    expect(Object.keys(items[0] as object).sort()).toEqual(['at', 'kind', 'region']);
+    expect(Object.keys(items[0] as object).sort()).toEqual(['at', 'kind', 'region', 'regionName']);
+    expect(items[0]).toMatchObject({ regionName: { zh: '内江', en: 'Neijiang' } });
   });
 });
 

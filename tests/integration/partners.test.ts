@@ -430,7 +430,14 @@ describe('recognition across two deployments', () => {
     const recognitions = (activity.items as { kind: string; region: string }[]).filter(
       (i) => i.kind === 'recognition',
     );
-    expect(recognitions).toEqual([expect.objectContaining({ kind: 'recognition', region: 'zigong' })]);
+    // Named as Neijiang's registry names Zigong, in both languages, so the page needs no partner list.
+    expect(recognitions).toEqual([
+      expect.objectContaining({
+        kind: 'recognition',
+        region: 'zigong',
+        regionName: { zh: '自贡', en: 'Zigong' },
+      }),
+    ]);
     const share = await nj.call('zhangwei', 'POST', `/me/certificates/${certificate.number}/share`);
     const page = await fetch(String(share.url).replace('https://neijiang.skillcert.example', nj.region.api));
     expect(await page.text()).toContain('互认地区: zigong');
@@ -442,6 +449,50 @@ describe('recognition across two deployments', () => {
       }),
     });
     expect(forged.status).toBe(401);
+  });
+});
+
+describe('the holder’s activity names regions', () => {
+  it('names entries recorded before names were kept from the registry, and leaves a region gone from it a code', async () => {
+    const db = DynamoDBDocumentClient.from(neijiang.dynamoClient);
+    const table = neijiang.model.tables[0]?.tableName as string;
+    // Entries as they were recorded before the region's name was kept with them.
+    for (const [region, at] of [
+      ['zigong', '2026-01-02T08:00:00.000Z'],
+      ['wuhan', '2026-01-01T08:00:00.000Z'],
+    ] as const)
+      await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: {
+            pk: `ACTIVITY#${certificate.number}`,
+            sk: `ACT#${at}#old-${region}`,
+            at,
+            kind: 'recognition',
+            region,
+          },
+        }),
+      );
+    const activity = await nj.call(
+      'zhangwei',
+      'GET',
+      `/me/certificates/${certificate.number}/activity?limit=100`,
+    );
+    const items = activity.items as { at: string; region: string; regionName?: unknown }[];
+    expect(items.find((i) => i.at === '2026-01-02T08:00:00.000Z')).toEqual({
+      at: '2026-01-02T08:00:00.000Z',
+      kind: 'recognition',
+      region: 'zigong',
+      regionName: { zh: '自贡', en: 'Zigong' },
+    });
+    // Not in Neijiang's registry: shown by its code, and nothing else of the registry leaks.
+    expect(items.find((i) => i.region === 'wuhan')).toEqual({
+      at: '2026-01-01T08:00:00.000Z',
+      kind: 'recognition',
+      region: 'wuhan',
+    });
+    // Every other entry names its region too (the page views recorded here, Zigong's recognition).
+    expect(items.filter((i) => i.region !== 'wuhan').every((i) => i.regionName !== undefined)).toBe(true);
   });
 });
 
