@@ -424,12 +424,16 @@ describe('recognition across two deployments', () => {
     expect(again.status).toBe(200);
     expect(again.body.recognitionId).toBe(replies[0]?.body.recognitionId);
 
-    // Neijiang heard of it (Zigong posted the endorsement to its webhook): the holder's activity and the
+    // Neijiang heard of it (Zigong's notice carried the endorsement to its webhook): the holder's activity and the
     // certificate's public page show the recognition, by region only, once however often it is asked.
-    const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity`);
-    const recognitions = (activity.items as { kind: string; region: string }[]).filter(
-      (i) => i.kind === 'recognition',
-    );
+    // It is told by a notice Zigong delivers through its notice workflow, a moment after the answer.
+    const recognitions = await eventually(async () => {
+      const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity`);
+      const found = (activity.items as { kind: string; region: string }[]).filter(
+        (i) => i.kind === 'recognition',
+      );
+      return found.length > 0 ? found : undefined;
+    }, 'Neijiang to hear of the recognition');
     // Named as Neijiang's registry names Zigong, in both languages, so the page needs no partner list.
     expect(recognitions).toEqual([
       expect.objectContaining({

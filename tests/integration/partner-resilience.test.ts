@@ -1,8 +1,14 @@
+// Two regions when the other is slow to change or away.
+//
 // Zigong verifies Neijiang's certificates with Neijiang's status lists, which it keeps for a short while
 // (the test stacks bound it at TEST_STACK_OPTIONS.partnerStatusListCacheSeconds): a repeated verification
 // does not fetch them again, a suspension at Neijiang (no notice is sent for one) is seen once the bound has
 // passed, and a revocation is seen as soon as Neijiang's notice has reached Zigong, before the bound.
 // Neijiang's API is reached through a counting proxy, so the test sees every status list fetch.
+//
+// Zigong's recognition of a Neijiang certificate is told to Neijiang by a stored notice, delivered with
+// retries: while Neijiang's webhook is down (its port refuses connections) the attempts fail and are
+// recorded, and once it is back the notice arrives, once.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -24,6 +30,10 @@ let proxy: Server;
 /** Every status list request Zigong made to Neijiang: its path and when it arrived. */
 const fetches: { path: string; at: number }[] = [];
 let certificate: { number: string; jws: string };
+/** Neijiang's webhook as Zigong's registry names it: a port that can be closed (down) and opened again. */
+let webhook: Server;
+let webhookPort: number;
+const webhookHits: number[] = [];
 
 async function startRegion(code: string) {
   const stack = synthesizeRegion({ region: code, ...TEST_STACK_OPTIONS });
@@ -76,6 +86,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  webhook = webhookServer(target);
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  webhookPort = (webhook.address() as AddressInfo).port;
   await zg.call('liumin', 'PUT', '/admin/partners/neijiang', {
     nameZh: '内江',
     nameEn: 'Neijiang',
@@ -83,7 +96,7 @@ beforeAll(async () => {
     publicUrl: 'https://neijiang.skillcert.example',
     apiUrl: proxied,
     jwksUrl: `${neijiang.endpoints.api}/.well-known/jwks.json`,
-    webhookUrl: `${neijiang.endpoints.api}/partner-notices`,
+    webhookUrl: `http://127.0.0.1:${webhookPort}/partner-notices`,
     status: 'active',
   });
   certificate = await sitAndMark(nj, await setUpExam(nj));
@@ -92,7 +105,33 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([neijiang?.stop(), zigong?.stop()]);
   await new Promise((resolve) => proxy?.close(resolve));
+  if (webhook?.listening) await new Promise((resolve) => webhook.close(resolve));
 });
+
+/** Passes every request on to Neijiang's API, counting them. */
+function webhookServer(target: URL) {
+  return createServer((request, response) => {
+    webhookHits.push(Date.now());
+    const forward = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: request.url,
+        method: request.method,
+        headers: { ...request.headers, host: target.host },
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => {
+      response.writeHead(502);
+      response.end();
+    });
+    request.pipe(forward);
+  });
+}
 
 async function verifyAtZigong() {
   const answer = await zg.request(undefined, 'POST', '/credentials/verify', {
@@ -105,6 +144,62 @@ async function verifyAtZigong() {
 function setStatus(action: 'suspend' | 'reinstate' | 'revoke', reason: string) {
   return nj.call('liumin', 'POST', `/admin/certificates/${certificate.number}/status`, { action, reason });
 }
+
+describe('a recognition told to its issuer, retried while the issuer is down', () => {
+  it('stores the notice with the recognition, records failed attempts, and delivers it once the issuer is back', async () => {
+    await zg.signInPartner();
+    // Neijiang's webhook goes down: connections to its port are refused.
+    await new Promise((resolve) => webhook.close(resolve));
+    const recognition = await zg.request('partner', 'POST', '/recognitions', { credential: certificate.jws });
+    expect(recognition.status).toBe(201);
+    const recognitionId = String(recognition.body.recognitionId);
+    const db = DynamoDBDocumentClient.from(zigong.dynamoClient);
+    const zgTable = zigong.model.tables[0]?.tableName as string;
+    const noticeKey = { pk: `NOTICE#recognition-${recognitionId}`, sk: 'NOTICE' };
+    const failed = await eventually(
+      async () => {
+        const notice = (await db.send(new GetCommand({ TableName: zgTable, Key: noticeKey }))).Item;
+        return notice && notice.attempts >= 1 ? notice : undefined;
+      },
+      'a failed attempt to be recorded',
+      20_000,
+      50,
+    );
+    expect(failed).toMatchObject({
+      kind: 'recognition',
+      partnerCode: 'neijiang',
+      status: 'pending',
+      recognitionId,
+      jws: recognition.body.endorsement,
+    });
+    expect(String(failed.lastError)).toMatch(/ECONNREFUSED|refused|connect/i);
+    const activityOf = async () =>
+      (
+        (await nj.call('zhangwei', 'GET', `/me/certificates/${certificate.number}/activity?limit=100`))
+          .items as { kind: string; region: string; regionName?: { zh: string; en: string } }[]
+      ).filter((i) => i.kind === 'recognition');
+    expect(await activityOf()).toEqual([]);
+
+    // Back on the same port: the workflow's next retry reaches it.
+    await new Promise<void>((resolve) => webhook.listen(webhookPort, '127.0.0.1', resolve));
+    const delivered = await eventually(
+      async () => {
+        const notice = (await db.send(new GetCommand({ TableName: zgTable, Key: noticeKey }))).Item;
+        return notice?.status === 'delivered' ? notice : undefined;
+      },
+      'the notice to be delivered',
+      30_000,
+    );
+    expect(delivered.attempts).toBeGreaterThanOrEqual(2);
+    expect(await activityOf()).toEqual([
+      expect.objectContaining({ region: 'zigong', regionName: { zh: '自贡', en: 'Zigong' } }),
+    ]);
+    // Asking again changes nothing: no second notice, no second entry.
+    const again = await zg.request('partner', 'POST', '/recognitions', { credential: certificate.jws });
+    expect(again.status).toBe(200);
+    expect(await activityOf()).toHaveLength(1);
+  });
+});
 
 describe('partner status lists, kept for a while', () => {
   it('fetches both lists once and reuses them: a repeated verification makes no fetch', async () => {
