@@ -14,8 +14,8 @@ import {
   statusListOf,
 } from '../domain/index.js';
 import type { CredentialSigner, NoticeDispatcher } from '../ports.js';
-import { logger } from '../shared/logger.js';
 import { HttpError, notFound } from '../shared/http.js';
+import { logger } from '../shared/logger.js';
 import { recognitionNoticeFor, voidRecognition } from './notices.js';
 import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
 
