@@ -230,10 +230,19 @@ export type NoticeHeldReason = 'partner-suspended' | 'no-webhook' | 'not-in-regi
 /** A signed revocation notice waiting for (or delivered to) one partner's webhook. */
 export interface NoticeRecord {
   id: string;
+  /**
+   * revocation (also when absent: notices stored before there were other kinds): the claims, signed at the
+   * first attempt. recognition: this region's endorsement of a partner's certificate, told to its issuer;
+   * `jws` is the signed endorsement from the start and is sent as it is.
+   */
+  kind?: 'revocation' | 'recognition';
   partnerCode: string;
+  /** The certificate it is about: ours for a revocation, the partner's for a recognition. */
   certificateNumber: string;
-  /** What the notice says; stored with the revocation, in the same transaction. */
-  claims: RevocationNotice;
+  /** What a revocation notice says; stored with the revocation, in the same transaction. */
+  claims?: RevocationNotice;
+  /** A recognition notice's recognition, stored with it in the same transaction. */
+  recognitionId?: string;
   /**
    * The notice as signed with the region's current key; every attempt sends these same bytes until the
    * key changes (a rotation, a compromise), when it is signed again with the new key.
@@ -264,8 +273,11 @@ export interface NoticeRecord {
 export interface PartnerDirectory {
   /** The partner's published keys, with their signing windows. */
   keys(partner: PartnerRegion): Promise<VerificationKey[]>;
-  /** A status list credential (compact JWS) the partner publishes at `url`, under its public URL. */
-  statusList(partner: PartnerRegion, url: string): Promise<string>;
+  /**
+   * A status list credential (compact JWS) the partner publishes at `url`, under its public URL, with the
+   * max-age its answer allowed (Cache-Control), if any.
+   */
+  statusList(partner: PartnerRegion, url: string): Promise<{ jws: string; maxAgeSeconds?: number }>;
   /** POSTs a signed notice to a webhook; acknowledged means a 2xx answer. */
   deliver(webhookUrl: string, jws: string): Promise<{ acknowledged: boolean; detail: string }>;
 }

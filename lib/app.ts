@@ -21,6 +21,8 @@ export interface BuildAppOptions {
   noticeRetrySeconds?: number;
   /** Tests make a notice's delivery round give up after a few retries, to see the next round start. */
   noticeMaxAttempts?: number;
+  /** Tests shorten how long a partner's status list is reused (default 300 s), to see the bound hold. */
+  partnerStatusListCacheSeconds?: number;
   /** The local demo's web app origin (context `webOrigin`, else loopback at the region's port base + 5). */
   webOrigin?: string;
   /** The local demo's signing key generation (context `signingKeyGeneration`, else 1); see docs/keys.md. */
@@ -80,6 +82,9 @@ export function buildApp(options: BuildAppOptions = {}): App {
       ? { noticeRetryInterval: Duration.seconds(options.noticeRetrySeconds) }
       : {}),
     ...(options.noticeMaxAttempts ? { noticeMaxAttempts: options.noticeMaxAttempts } : {}),
+    ...(options.partnerStatusListCacheSeconds !== undefined
+      ? { partnerStatusListCache: Duration.seconds(options.partnerStatusListCacheSeconds) }
+      : {}),
     ...(deployment.aws
       ? {
           env: {

@@ -41,6 +41,8 @@ export interface SkillcertStackProps extends StackProps {
   noticeRetryInterval?: Duration;
   /** Retries of a notice's delivery round before it gives up (default lib/notice-retry.ts). */
   noticeMaxAttempts?: number;
+  /** The longest a partner's status list is reused before it is fetched again (default 5 minutes). */
+  partnerStatusListCache?: Duration;
 }
 
 /** One certification region's deployment: its data, keys, identities, API, functions and workflows. */
@@ -209,6 +211,7 @@ export class SkillcertStack extends Stack {
       recognizeScope,
       noticeRetryInterval: props.noticeRetryInterval ?? Duration.seconds(NOTICE_RETRY.intervalSeconds),
       noticeMaxAttempts: props.noticeMaxAttempts ?? NOTICE_RETRY.maxAttempts,
+      ...(props.partnerStatusListCache ? { partnerStatusListCache: props.partnerStatusListCache } : {}),
     });
 
     this.paper = new Paper(this, 'Paper', {

@@ -61,6 +61,7 @@ export function synthesisKey(options: Omit<BuildAppOptions, 'outdir'>): string {
     markingTimeoutSeconds: options.markingTimeoutSeconds ?? 0,
     noticeRetrySeconds: options.noticeRetrySeconds ?? 0,
     noticeMaxAttempts: options.noticeMaxAttempts ?? 0,
+    partnerStatusListCacheSeconds: options.partnerStatusListCacheSeconds ?? null,
     signingKeyGeneration: options.signingKeyGeneration ?? 1,
     identity: options.identity ?? 'cognito',
     proofSuite: options.proofSuite ?? 'eddsa-rdfc-2022',

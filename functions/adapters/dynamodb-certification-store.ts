@@ -99,10 +99,9 @@ const key = {
  */
 const OPEN_AT = '(attribute_not_exists(closesAt) OR closesAt >= :now)';
 
-/** Notices not yet acknowledged are in the sparse index under this key, oldest first. */
-export const PENDING_NOTICES = 'NOTICES#pending';
-/** Notices waiting for their partner to be active with a webhook again, per partner. */
-export const heldNotices = (partnerCode: string) => `NOTICES#held#${partnerCode}`;
+import { heldNotices, noticePut, PENDING_NOTICES } from './notice-items.js';
+
+export { heldNotices, PENDING_NOTICES };
 
 /**
  * DynamoDB's item limit is 400 KB; an exam's items are stored in chunks of at most this size, so a bank
@@ -1047,12 +1046,7 @@ export class DynamoDbCertificationStore extends SingleTableStore implements Cert
         }),
         ...change.lists.map((list) => statusListWrite(this.table, list)),
         ...(change.signedLists ?? []).map((signed) => signedStatusListWrite(this.table, signed)),
-        ...change.notices.map((notice) => ({
-          Put: putNew(this.table, key.notice(notice.id), notice, {
-            pk: notice.status === 'held' ? heldNotices(notice.partnerCode) : PENDING_NOTICES,
-            sk: `${notice.createdAt}#${notice.id}`,
-          }),
-        })),
+        ...change.notices.map((notice) => ({ Put: noticePut(this.table, notice) })),
       ],
       'The certificate or its status list changed meanwhile',
     );

@@ -20,6 +20,11 @@ export interface ActivityRecord {
   kind: ActivityKind;
   /** The region where it happened (its code): never who, never from where. */
   region: string;
+  /**
+   * The region's name as our own registry had it when the entry was recorded (entries recorded before
+   * names were kept have none; activityOf fills them in from the registry when read).
+   */
+  regionName?: { zh: string; en: string };
 }
 
 const key = {

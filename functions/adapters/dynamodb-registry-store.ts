@@ -4,7 +4,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agreement, OpenStatusList, PartnerRegion, StatusPurpose } from '../domain/index.js';
-import type { SignedStatusList } from '../ports.js';
+import type { NoticeRecord, SignedStatusList } from '../ports.js';
 import {
   readOpenStatusList,
   readStatusList,
@@ -14,6 +14,7 @@ import {
   takeStatusPosition,
 } from './dynamodb-status-lists.js';
 import { putNew, SingleTableStore, StateConflict } from './dynamodb-table.js';
+import { noticePut } from './notice-items.js';
 
 export interface RecognitionRecord {
   id: string;
@@ -137,6 +138,8 @@ export class DynamoDbRegistryStore extends SingleTableStore {
   async createRecognition(
     recognition: RecognitionRecord,
     statusPosition: { read: OpenStatusList | undefined; next: OpenStatusList },
+    /** The notice telling the issuer (the outbox): written with the recognition, or not at all. */
+    issuerNotice?: NoticeRecord,
   ): Promise<{ created: boolean; recognition: RecognitionRecord }> {
     try {
       await this.db.send(
@@ -149,6 +152,7 @@ export class DynamoDbRegistryStore extends SingleTableStore {
                 sk: recognition.id,
               }),
             },
+            ...(issuerNotice ? [{ Put: noticePut(this.table, issuerNotice) }] : []),
           ],
         }),
       );

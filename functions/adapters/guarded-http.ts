@@ -47,7 +47,7 @@ export async function guardedRequest(
   target: string,
   init: GuardedRequest,
   options: GuardedHttpOptions,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; headers: IncomingMessage['headers'] }> {
   const problem = partnerUrlProblem(target, options.policy);
   if (problem) throw new ForbiddenDestination(`${target} ${problem}`);
   const url = new URL(target);
@@ -107,7 +107,7 @@ export async function guardedRequest(
       });
       response.on('end', () => {
         clearTimeout(timer);
-        resolve({ status, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({ status, text: Buffer.concat(chunks).toString('utf8'), headers: response.headers });
       });
       response.on('error', (error) => {
         clearTimeout(timer);

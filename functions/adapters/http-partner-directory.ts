@@ -3,6 +3,7 @@
 // the partner's registered public URL, so a crafted credential cannot make us fetch anything else.
 import type { PartnerRegion, VerificationKey } from '../domain/index.js';
 import { DEPLOYED_POLICY } from '../domain/partner-urls.js';
+import { maxAgeOf } from '../domain/status-list-cache.js';
 import { type PartnerDirectory, PartnerUnreachable } from '../ports.js';
 import { type GuardedHttpOptions, type GuardedRequest, guardedRequest } from './guarded-http.js';
 
@@ -56,7 +57,7 @@ export class HttpPartnerDirectory implements PartnerDirectory {
     }
   }
 
-  async statusList(partner: PartnerRegion, url: string): Promise<string> {
+  async statusList(partner: PartnerRegion, url: string): Promise<{ jws: string; maxAgeSeconds?: number }> {
     if (!url.startsWith(`${partner.publicUrl}/status/`))
       throw new PartnerUnreachable({
         en: `${url} is not a status list of ${partner.nameEn}`,
@@ -64,9 +65,13 @@ export class HttpPartnerDirectory implements PartnerDirectory {
       });
     const location = `${partner.apiUrl}${url.slice(partner.publicUrl.length)}`;
     try {
-      const { status, text } = await this.fetchText(location, { headers: { accept: 'application/vc+jwt' } });
+      const { status, text, headers } = await this.fetchText(location, {
+        headers: { accept: 'application/vc+jwt' },
+      });
       if (status !== 200) throw new Error(`HTTP ${status}`);
-      return text.trim();
+      // How long the partner lets it be reused; the caller bounds it (domain/status-list-cache.ts).
+      const maxAgeSeconds = maxAgeOf(headers['cache-control']);
+      return { jws: text.trim(), ...(maxAgeSeconds !== undefined ? { maxAgeSeconds } : {}) };
     } catch (error) {
       throw new PartnerUnreachable({
         en: `The status list ${url} of ${partner.nameEn} could not be read: ${(error as Error).message}`,

@@ -177,10 +177,12 @@ export async function publicView(deps: PaperDeps, token: string): Promise<Public
 }
 
 export async function recordVerification(deps: PaperDeps, number: string): Promise<void> {
+  const { region } = deps.verification;
   await deps.store.recordActivity(number, {
     at: deps.now().toISOString(),
     kind: 'verification',
-    region: deps.verification.region.code,
+    region: region.code,
+    regionName: { zh: region.nameZh, en: region.nameEn },
   });
 }
 
@@ -246,14 +248,43 @@ export async function lookUp(
   return verdict;
 }
 
+/**
+ * The names of the regions in a holder's activity that were recorded without one: our own from our
+ * settings, a partner's from our registry (one read per region). Only the regions in the holder's own
+ * feed are named, so the holder learns nothing else of the partner list; a region gone from the registry
+ * stays a code.
+ */
+async function regionNames(
+  verification: Pick<VerificationDeps, 'region' | 'registry'>,
+  codes: string[],
+): Promise<Map<string, { zh: string; en: string }>> {
+  const names = new Map<string, { zh: string; en: string }>();
+  for (const code of new Set(codes)) {
+    if (code === verification.region.code) {
+      names.set(code, { zh: verification.region.nameZh, en: verification.region.nameEn });
+      continue;
+    }
+    const partner = await verification.registry.getPartner(code);
+    if (partner) names.set(code, { zh: partner.nameZh, en: partner.nameEn });
+  }
+  return names;
+}
+
 export async function activityOf(
   deps: PaperDeps,
   number: string,
   page: { limit: number; nextToken?: string },
 ): Promise<Page<ActivityRecord>> {
   const found = await deps.store.listActivity(number, page);
+  const names = await regionNames(
+    deps.verification,
+    found.items.filter((i) => !i.regionName).map((i) => i.region),
+  );
   return {
-    items: found.items.map(({ at, kind, region }) => ({ at, kind, region })),
+    items: found.items.map(({ at, kind, region, regionName }) => {
+      const name = regionName ?? names.get(region);
+      return { at, kind, region, ...(name ? { regionName: { zh: name.zh, en: name.en } } : {}) };
+    }),
     ...(found.nextToken ? { nextToken: found.nextToken } : {}),
   };
 }

@@ -26,6 +26,7 @@ export * from './saves.js';
 export * from './score.js';
 export * from './status-index.js';
 export * from './status-list.js';
+export * from './status-list-cache.js';
 export * from './text.js';
 export * from './timing.js';
 export * from './verification.js';

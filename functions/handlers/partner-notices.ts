@@ -16,13 +16,14 @@ const paperStore = new DynamoDbPaperStore(config.TABLE_NAME);
 async function recordRecognition(input: {
   number: string;
   region: string;
+  regionName: { zh: string; en: string };
   at: string;
   endorsementId: string;
 }) {
   if (!(await paperStore.getCertificate(input.number))) return false;
   await paperStore.recordActivity(
     input.number,
-    { at: input.at, kind: 'recognition', region: input.region },
+    { at: input.at, kind: 'recognition', region: input.region, regionName: input.regionName },
     input.endorsementId,
   );
   return true;

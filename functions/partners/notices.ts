@@ -80,6 +80,31 @@ export function noticesFor(
   });
 }
 
+/**
+ * The notice that tells a certificate's issuing region that this region recognised it: the signed
+ * endorsement, stored with the recognition in the same transaction and delivered by the same retried
+ * workflow as revocation notices. Its id is derived from the recognition's, so it exists exactly once.
+ */
+export function recognitionNoticeFor(
+  issuer: PartnerRegion,
+  recognition: { id: string; certificateNumber: string; endorsement: string; recognisedAt: string },
+): NoticeRecord {
+  const held = whyHeld(issuer);
+  return {
+    id: `recognition-${recognition.id}`,
+    kind: 'recognition',
+    partnerCode: issuer.code,
+    certificateNumber: recognition.certificateNumber,
+    recognitionId: recognition.id,
+    jws: recognition.endorsement,
+    createdAt: recognition.recognisedAt,
+    status: held ? 'held' : 'pending',
+    ...(held ? { heldReason: held } : {}),
+    attempts: 0,
+    round: 1,
+  };
+}
+
 /** A delivery the partner did not acknowledge; the workflow retries it with backoff. */
 export class NoticeNotAcknowledged extends Error {
   override name = 'Notice.NotAcknowledged';
@@ -96,6 +121,13 @@ export interface DeliveryDeps {
 
 /** The notice signed with the region's current key: the stored bytes, or new ones if the key changed. */
 async function signedNotice(deps: DeliveryDeps, notice: NoticeRecord): Promise<string> {
+  // An endorsement was signed when the recognition was made and stays valid across rotations (a retired
+  // key still verifies what it signed in its window): it is sent as it was stored.
+  if (notice.kind === 'recognition') {
+    if (!notice.jws) throw new Error(`Recognition notice ${notice.id} has no endorsement`);
+    return notice.jws;
+  }
+  if (!notice.claims) throw new Error(`Notice ${notice.id} has neither claims nor a kind`);
   const currentKid = `${deps.region.did}#${await deps.signer.keyId()}`;
   if (notice.jws) {
     let storedKid: unknown;
@@ -236,6 +268,8 @@ export interface ReceiptDeps {
   recordRecognition?(input: {
     number: string;
     region: string;
+    /** The partner's name in our registry when the recognition is heard of. */
+    regionName: { zh: string; en: string };
     at: string;
     endorsementId: string;
   }): Promise<boolean>;
@@ -302,6 +336,7 @@ async function receiveEndorsement(deps: ReceiptDeps, jws: string, claimed: Retur
   const recorded = await deps.recordRecognition({
     number: subject.slice(prefix.length),
     region: partner.code,
+    regionName: { zh: partner.nameZh, en: partner.nameEn },
     at: claimed.validFrom,
     endorsementId: claimed.id,
   });

@@ -13,10 +13,11 @@ import {
   statusListOf,
   VERDICT_STATUS_ZH,
 } from '../domain/index.js';
-import type { CredentialSigner } from '../ports.js';
+import type { CredentialSigner, NoticeDispatcher } from '../ports.js';
 import { StateConflict } from '../ports.js';
 import { type Bilingual, HttpError, notFound } from '../shared/http.js';
-import { voidRecognition } from './notices.js';
+import { logger } from '../shared/logger.js';
+import { recognitionNoticeFor, voidRecognition } from './notices.js';
 import { type Verification, type VerificationDeps, verifyPresented } from './verification.js';
 
 export interface RecognitionDeps extends VerificationDeps {
@@ -25,6 +26,11 @@ export interface RecognitionDeps extends VerificationDeps {
   newSeed: () => string;
   /** Signs a new endorsement list and re-signs one a voided recognition changed (status-publication.ts). */
   publication?: StatusPublicationDeps;
+  /**
+   * Starts delivery of the notice that tells the issuer (the retried NoticeDelivery workflow). Without it,
+   * or when starting fails, the stored notice waits for the sweep (dispatchPending).
+   */
+  dispatcher?: NoticeDispatcher;
 }
 
 /** A refusal names the rule that refused, so the partner knows what to fix or whom to ask. */
@@ -108,6 +114,8 @@ export async function recognise(
     now,
   );
   if (!scope.recognised) throw new RecognitionRefused(scope.rule, { en: scope.reason, zh: scope.reasonZh });
+  // The issuer is an active partner (verification found its keys through the registry).
+  const issuer = await deps.registry.getPartner(verdict.issuerRegion);
 
   for (let tries = 0; tries < 8; tries++) {
     // The endorsement's status index is drawn at random in the region's open endorsement list.
@@ -153,11 +161,19 @@ export async function recognise(
       status: 'active',
     };
     try {
+      // The issuer is told by a notice stored with the recognition (an outbox), delivered and retried
+      // like revocation notices: a recognition exists exactly when its notice to the issuer does.
+      const notice = issuer ? recognitionNoticeFor(issuer, record) : undefined;
       // A concurrent request for the same certificate may win: then its record is the answer.
-      const made = await deps.registry.createRecognition(record, { read: openList, next: position.next });
+      const made = await deps.registry.createRecognition(
+        record,
+        { read: openList, next: position.next },
+        notice,
+      );
       // The first endorsement on a new list: sign the list so its URL answers (status-publication.ts).
       if (made.created && deps.publication) await publishIfUnsigned(deps.publication, list.listId);
       if (made.created) await refuseIfRevokedMeanwhile(deps, made.recognition);
+      if (made.created && notice?.status === 'pending') await startNotice(deps, notice.id);
       return made;
     } catch (error) {
       if (!(error instanceof StateConflict)) throw error;
@@ -188,22 +204,12 @@ export async function getRecognition(deps: Pick<RecognitionDeps, 'registry'>, id
   return recognition;
 }
 
-/**
- * Tells the issuing region that this region recognised its certificate: the signed endorsement itself is
- * posted to the issuer's webhook (the one revocation notices use), where it lands in the holder's activity
- * and on the certificate's public page. Best effort, once: the recognition stands whether or not the
- * issuer hears of it, and the answer says what happened (docs/paper.md).
- */
-export async function tellIssuerOfRecognition(
-  deps: RecognitionDeps,
-  recognition: RecognitionRecord,
-): Promise<{ told: boolean; detail: string }> {
-  const issuer = (await deps.registry.listPartners()).find((p) => p.code === recognition.issuerRegion);
-  if (!issuer?.webhookUrl) return { told: false, detail: `${recognition.issuerRegion} has no webhook` };
+/** Starts the notice's first delivery round; if that fails, the sweep starts it within minutes. */
+async function startNotice(deps: RecognitionDeps, noticeId: string) {
+  if (!deps.dispatcher) return;
   try {
-    const { acknowledged, detail } = await deps.directory.deliver(issuer.webhookUrl, recognition.endorsement);
-    return { told: acknowledged, detail };
+    await deps.dispatcher.dispatch(noticeId);
   } catch (error) {
-    return { told: false, detail: (error as Error).message };
+    logger.warn('Recognition notice not started yet; the sweep will', { noticeId, error: error as Error });
   }
 }

@@ -10,6 +10,7 @@ import {
   partnerByDid,
   readStatusListCredential,
   type StatusList,
+  type StatusListCache,
   StatusList as StatusLists,
   statusListIdOfUrl,
   type Verdict,
@@ -36,6 +37,11 @@ export interface VerificationDeps {
   directory: PartnerDirectory;
   /** This region's published keys, retired ones included. */
   ownKeys(): Promise<VerificationKey[]>;
+  /**
+   * Partner status lists this container keeps between requests (domain/status-list-cache.ts); without it
+   * every verification fetches them.
+   */
+  statusListCache?: StatusListCache;
   /** Checks a JSON credential's embedded proof; without it only the JWS form is accepted. */
   checkProof?: ProofChecker;
   now(): Date;
@@ -78,14 +84,45 @@ async function partnerStatusLists(
   partner: PartnerRegion,
   urls: string[],
   keys: VerificationKey[],
+  certificateId: string | undefined,
 ) {
+  // A revocation notice from this partner about this certificate makes any list fetched before it arrived
+  // stale: the notice's receipt (another function) cannot reach this container's memory, but its record
+  // can be read — one key read, and the lists are fetched afresh.
+  const heard = certificateId ? await deps.registry.getReceivedRevocation(certificateId) : undefined;
+  const notBefore =
+    heard && heard.issuerDid === partner.did ? Date.parse(heard.receivedAt) || undefined : undefined;
   const lists: Record<string, StatusList> = {};
   for (const url of urls) {
-    const jws = await deps.directory.statusList(partner, url);
-    const read = await readStatusListCredential(jws, keys, deps.now());
-    if (read.url === url) lists[url] = read.list;
+    const cached = deps.statusListCache?.get(partner.did, url, deps.now().getTime(), notBefore);
+    if (cached) {
+      lists[url] = cached;
+      continue;
+    }
+    const fetchedAt = deps.now();
+    const { jws, maxAgeSeconds } = await deps.directory.statusList(partner, url);
+    const read = await readStatusListCredential(jws, keys, fetchedAt);
+    if (read.url !== url) continue; // verifyCredential reports the list it could not read
+    lists[url] = read.list;
+    deps.statusListCache?.put(
+      partner.did,
+      url,
+      { list: read.list, validUntil: read.validUntil, maxAgeSeconds },
+      fetchedAt.getTime(),
+    );
   }
   return { lists };
+}
+
+/** The id a presented credential claims (checked with its signature before any status list is read). */
+function claimedCertificateId(credential: string | Record<string, unknown>): string | undefined {
+  let id: unknown;
+  try {
+    id = typeof credential === 'string' ? decodeJwt(credential).id : credential.id;
+  } catch {
+    return undefined;
+  }
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** The DID whose key signed it (kid or verificationMethod is `<did>#<thumbprint>`), else the issuer it names. */
@@ -130,7 +167,8 @@ export async function verifyPresented(
   // Status lists are read only for a credential whose signature holds: nobody makes us fetch for free.
   const status = own
     ? (urls: string[]) => ownStatusLists(deps, urls)
-    : (urls: string[]) => partnerStatusLists(deps, partner as PartnerRegion, urls, keys);
+    : (urls: string[]) =>
+        partnerStatusLists(deps, partner as PartnerRegion, urls, keys, claimedCertificateId(credential));
   const verdict = await verifyCredential({
     credential,
     keys,

@@ -3,7 +3,7 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsNoticeDispatcher } from '../adapters/step-functions.js';
 import type { NoticeDispatcher } from '../ports.js';
-import { config } from './certification.js';
+import { config } from './region-config.js';
 
 let dispatcher: NoticeDispatcher | undefined;
 export function noticeDispatcher(): NoticeDispatcher {

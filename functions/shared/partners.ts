@@ -5,7 +5,7 @@ import { DynamoDbCertificateReader } from '../adapters/dynamodb-certificate-read
 import { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import { DynamoDbSigningKeyLedger } from '../adapters/dynamodb-signing-key-ledger.js';
 import { HttpPartnerDirectory } from '../adapters/http-partner-directory.js';
-import type { VerificationKey } from '../domain/index.js';
+import { PARTNER_STATUS_LIST_CACHE_SECONDS, StatusListCache, type VerificationKey } from '../domain/index.js';
 import type { PartnerUrlPolicy } from '../domain/partner-urls.js';
 import { verificationKeyOf } from '../domain/signing-keys.js';
 import type { RegionSettings, VerificationDeps } from '../partners/verification.js';
@@ -52,8 +52,15 @@ export function ownKeys(): Promise<VerificationKey[]> {
   return ownKeysCache.keys;
 }
 
+/** Partner status lists kept by this container between requests, within the bound (docs/partners.md). */
+const statusListCache = new StatusListCache(
+  config.PARTNER_STATUS_LIST_CACHE_SECONDS !== undefined
+    ? Number(config.PARTNER_STATUS_LIST_CACHE_SECONDS)
+    : PARTNER_STATUS_LIST_CACHE_SECONDS,
+);
+
 export function verificationDeps(): VerificationDeps {
-  return { region, certificates, registry, directory, ownKeys, now: clock.now };
+  return { region, certificates, registry, directory, ownKeys, statusListCache, now: clock.now };
 }
 
 /** httpHandler for routes that reach partner regions: an unreachable partner is a 502 that names it. */

@@ -1,6 +1,6 @@
 // The region's configuration and clock, which every function of a region reads. Apart from the stores,
 // so that a function that needs no certification store (verification, recognition) bundles none.
-import { enum as enumOf, minLength, object, optional, refine, string } from 'zod/mini';
+import { enum as enumOf, minLength, object, optional, refine, regex, string } from 'zod/mini';
 import { isTimeZone } from '../domain/calendar.js';
 import { PROOF_SUITES } from '../domain/credential.js';
 import { loadConfig } from './config.js';
@@ -27,6 +27,11 @@ export const config = loadConfig(
     DEADLINE_STATE_MACHINE_ARN: optional(string()),
     EVENT_BUS_NAME: optional(string()),
     NOTICE_STATE_MACHINE_ARN: optional(string()),
+    /**
+     * How long a partner's status list may be reused at most (domain/status-list-cache.ts; 300 when
+     * absent). Tests shorten it to see a partner's change arrive within the bound.
+     */
+    PARTNER_STATUS_LIST_CACHE_SECONDS: optional(string().check(regex(/^\d{1,4}$/))),
     /**
      * Set by the local cloud only (local/cloud.ts), never in a template: the loopback hosts partner URLs
      * may name, for the regions it runs itself on this machine (docs/security.md).

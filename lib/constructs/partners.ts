@@ -33,6 +33,8 @@ export interface PartnersProps {
   noticeRetryInterval: Duration;
   /** Retries of one delivery round before it gives up and the sweep starts the next. */
   noticeMaxAttempts: number;
+  /** The longest a partner's status list is reused (functions default to 5 minutes when absent). */
+  partnerStatusListCache?: Duration;
 }
 
 /**
@@ -50,6 +52,9 @@ export class Partners extends Construct {
       ...regionEnvironment(region),
       SIGNING_KEY_ID: props.signingKey.keyId,
       SIGNING_KEY_GENERATION: String(props.signingKeyGeneration),
+      ...(props.partnerStatusListCache
+        ? { PARTNER_STATUS_LIST_CACHE_SECONDS: String(props.partnerStatusListCache.toSeconds()) }
+        : {}),
     };
     // What a function signs: nothing, a JWS (notices), or credentials with their embedded proof and JWS.
     // Functions behind public routes only read the table (docs/security.md, "Public routes").
@@ -173,11 +178,20 @@ export class Partners extends Construct {
     recordGiveUp.next(undeliverable);
     attempt.addCatch(recordGiveUp, { resultPath: '$.failure' });
     this.noticeDelivery = new SkillcertStateMachine(this, 'NoticeDelivery', {
-      comment: "Delivers one signed revocation notice to a partner region's webhook, retrying with backoff",
+      comment:
+        "Delivers one signed notice (a revocation, or a recognition told to its issuer) to a partner region's webhook, retrying with backoff",
       definition: attempt.next(new Succeed(this, 'Acknowledged')),
       timeout: Duration.days(60),
     });
     this.noticeDelivery.acknowledgeInvokes([deliver.function]);
+    // A recognition stores its notice to the issuing region with it and starts its delivery (the sweep
+    // starts it if that fails): the same workflow and retries as revocation notices.
+    recognition.function.addEnvironment(
+      'NOTICE_STATE_MACHINE_ARN',
+      this.noticeDelivery.stateMachine.stateMachineArn,
+    );
+    this.noticeDelivery.stateMachine.grantStartExecution(recognition.function);
+    this.noticeDelivery.grantExecutionActions(recognition, 'states:DescribeExecution');
 
     // Admins manage the registry and certificate status; a revocation stores notices and starts delivery.
     // A status change signs the lists it changed right after it commits (so it holds both signing keys).

@@ -5,10 +5,8 @@
 // list; after a revocation the PDF still prints (same bytes) but the page and the offline verifier with
 // the new snapshot say revoked. Lookups by number need the name and spend a per-client budget. No page or
 // PDF carries a full ID number.
-import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfKey } from '../../functions/certification/paper.js';
 import {
   readStatusListCredential,
   type VerificationKey,
@@ -18,6 +16,7 @@ import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { synthesizeRegion } from '../../local/synth.js';
 import { RegionClient, regionOf, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { searchNationalIds } from '../fixtures/id-search.js';
+import { certificateDocuments, download as downloadFrom } from '../support/documents.js';
 import { decodeQrCodes, pdfText, renderPng } from '../support/paper-tools.js';
 import { TEST_STACK_OPTIONS } from '../support/regions.js';
 
@@ -32,16 +31,9 @@ let pdf: Uint8Array;
 let pageUrl: string;
 let offline: string;
 
+/** A download from Neijiang's API, as `who` (signed in) or as anyone. */
 async function download(path: string, who?: string) {
-  const bearer = who ? await nj.signIn(who) : undefined;
-  const response = await fetch(`${nj.region.api}${path}`, {
-    headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
-  });
-  return {
-    status: response.status,
-    type: response.headers.get('content-type'),
-    bytes: new Uint8Array(await response.arrayBuffer()),
-  };
+  return downloadFrom(nj.region.api, path, who ? await nj.signIn(who) : undefined);
 }
 
 /** The public domain's URL as the local cloud serves it. */
@@ -117,20 +109,11 @@ describe('the holder’s certificate files', () => {
   it('keeps the PDF in the bucket and serves the same bytes again', async () => {
     const again = await download(`/me/certificates/${certificate.number}/certificate.pdf`, 'zhangwei');
     expect(Buffer.compare(Buffer.from(again.bytes), Buffer.from(pdf))).toBe(0);
-    const bucket = cloud.model.buckets[0]?.bucketName as string;
-    const s3 = new S3Client({
-      endpoint: cloud.endpoints.s3,
-      region: cloud.region,
-      forcePathStyle: true,
-      // The operator's key (the README's `local`): unknown keys are refused, as AWS refuses them.
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) }));
-    expect(
-      Buffer.compare(Buffer.from((await object.Body?.transformToByteArray()) ?? []), Buffer.from(pdf)),
-    ).toBe(0);
+    const documents = certificateDocuments(cloud);
+    const kept = await documents.pdf(certificate.number);
+    expect(Buffer.compare(Buffer.from(kept), Buffer.from(pdf))).toBe(0);
     // S3 refuses an unsigned request, as it does for a private bucket.
-    expect((await fetch(`${cloud.endpoints.s3}/${bucket}/${pdfKey(certificate.number)}`)).status).toBe(403);
+    expect((await fetch(documents.url(certificate.number))).status).toBe(403);
   });
 
   it('gives the JWS, the signed JSON and the share link to the holder only', async () => {
@@ -235,7 +218,8 @@ describe('the public page', () => {
     // Two page views (Chinese, then English) and one lookup by number and name.
     expect(items.length).toBe(3);
     expect(items.every((i) => i.kind === 'verification' && i.region === 'neijiang')).toBe(true);
-    expect(Object.keys(items[0] as object).sort()).toEqual(['at', 'kind', 'region']);
+    expect(Object.keys(items[0] as object).sort()).toEqual(['at', 'kind', 'region', 'regionName']);
+    expect(items[0]).toMatchObject({ regionName: { zh: '内江', en: 'Neijiang' } });
   });
 });
 
@@ -290,24 +274,15 @@ describe('lookups by number', () => {
 describe('the public PDF', () => {
   it('is only what the holder’s side made: a lost object is a bilingual 404 (the page still verifies), and sharing makes it again', async () => {
     const token = pageUrl.split('/c/')[1] as string;
-    const bucket = cloud.model.buckets[0]?.bucketName as string;
-    const s3 = new S3Client({
-      endpoint: cloud.endpoints.s3,
-      region: cloud.region,
-      forcePathStyle: true,
-      // The operator's key (the README's `local`): unknown keys are refused, as AWS refuses them.
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) }));
+    const documents = certificateDocuments(cloud);
+    await documents.remove(certificate.number);
     const lost = await fetch(`${nj.region.api}/c/${token}/certificate.pdf`);
     expect(lost.status).toBe(404);
     const text = await lost.text();
     expect(text).toContain('No PDF is kept for this certificate page');
     expect(text).toContain('此证书页面没有存档的 PDF');
     // The public function never renders: the object is still absent after the request.
-    await expect(
-      s3.send(new GetObjectCommand({ Bucket: bucket, Key: pdfKey(certificate.number) })),
-    ).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(documents.pdf(certificate.number)).rejects.toMatchObject({ name: 'NoSuchKey' });
     expect((await fetch(local(pageUrl))).status).toBe(200);
     // An unknown token is a 404 too, naming no certificate.
     expect((await fetch(`${nj.region.api}/c/${'A'.repeat(22)}/certificate.pdf`)).status).toBe(404);

@@ -4,9 +4,6 @@
 // field limits, and the 25,000-event history. Through the real @aws-sdk/client-sfn.
 import {
   DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
@@ -15,6 +12,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvokeOutcome, LambdaInvoker, LocalEventBusPort } from '../../local/contracts.js';
 import { startStepFunctionsService } from '../../local/stepfunctions/index.js';
+import { eventually } from '../support/eventually.js';
+import { executionHistory, finishedExecution } from '../support/executions.js';
 
 const REGION = 'eu-west-2';
 const ACCOUNT = '000000000000';
@@ -34,13 +33,8 @@ class TestLambda implements LambdaInvoker {
     }
     return { ok: false, errorType: 'Unknown', errorMessage: nameOrArn };
   }
-  async tokenOf(key: string): Promise<string> {
-    for (let i = 0; i < 200; i++) {
-      const token = this.tokens.get(key);
-      if (token) return token;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no token for ${key}`);
+  tokenOf(key: string): Promise<string> {
+    return eventually(async () => this.tokens.get(key), `the task token for ${key}`, 4_000, 20);
   }
 }
 
@@ -118,28 +112,8 @@ async function start(machine: string, name: string, input: Record<string, unknow
   return out.executionArn as string;
 }
 
-async function finished(executionArn: string, waitMs = 10_000): Promise<DescribeExecutionCommandOutput> {
-  const until = Date.now() + waitMs;
-  while (Date.now() < until) {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (out.status !== 'RUNNING') return out;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${executionArn} still running`);
-}
-
-async function historyOf(executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
+const finished = (executionArn: string, waitMs?: number) => finishedExecution(sfn, executionArn, waitMs);
+const historyOf = (executionArn: string) => executionHistory(sfn, executionArn);
 
 beforeAll(async () => {
   lambda = new TestLambda();

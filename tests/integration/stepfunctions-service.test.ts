@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
@@ -34,6 +33,7 @@ import {
   type StepFunctionsServiceOptions,
   startStepFunctionsService,
 } from '../../local/stepfunctions/index.js';
+import { finishedExecution } from '../support/executions.js';
 
 const REGION = 'eu-west-2';
 const ACCOUNT = '000000000000';
@@ -488,14 +488,7 @@ async function start(machine: string, name: string, input: Record<string, unknow
   return out.executionArn as string;
 }
 
-async function finished(executionArn: string, client = sfn): Promise<DescribeExecutionCommandOutput> {
-  for (let i = 0; i < 400; i++) {
-    const out = await client.send(new DescribeExecutionCommand({ executionArn }));
-    if (out.status !== 'RUNNING') return out;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${executionArn} still running`);
-}
+const finished = (executionArn: string, client = sfn) => finishedExecution(client, executionArn);
 
 async function historyOf(executionArn: string, client = sfn): Promise<HistoryEvent[]> {
   return (await client.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }))).events ?? [];

@@ -2,7 +2,6 @@
 // timeouts and heartbeats, failure routing, stopping, and tasks the local cloud cannot run.
 import {
   DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
   ListExecutionsCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvokeOutcome, LambdaInvoker } from '../../local/contracts.js';
 import { startEventBus } from '../../local/event-bus.js';
 import { startStepFunctionsService } from '../../local/stepfunctions/index.js';
+import { finishedExecution } from '../support/executions.js';
 
 const REGION = 'ap-southeast-1';
 const ACCOUNT = '000000000000';
@@ -146,14 +146,7 @@ async function start(machine: keyof typeof machines, key: string) {
   return executionArn as string;
 }
 
-async function finished(executionArn: string): Promise<DescribeExecutionCommandOutput> {
-  for (let i = 0; i < 200; i++) {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (out.status !== 'RUNNING') return out;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${executionArn} still running`);
-}
+const finished = (executionArn: string) => finishedExecution(sfn, executionArn);
 
 async function tokenOf(key: string): Promise<string> {
   for (let i = 0; i < 100; i++) {

@@ -1,39 +1,27 @@
 // `npm run verify -- --qr` as a user runs it on a page rendered from the certificate PDF (pdftoppm): the
 // offline code is found with jsQR and verified against the key set and a signed status-list snapshot,
 // with no network. A revoked certificate's paper still prints, and the new snapshot says revoked.
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   maskNationalId,
   offlineClaims,
   type PaperCertificate,
-  StatusList,
   signOfflineStatement,
-  statusListCredential,
 } from '../../functions/domain/index.js';
 import { renderCertificatePdf } from '../../functions/paper/certificate-pdf.js';
-import { projectRoot } from '../../local/paths.js';
-import { testRegion } from '../fixtures/test-region.js';
+import {
+  OFFLINE_DID as DID,
+  type OfflineVerifierFixture,
+  offlineVerifierFixture,
+} from '../support/offline-verifier.js';
 import { renderPng } from '../support/paper-tools.js';
 
-const DID = 'did:web:neijiang.skillcert.example';
-const LIST = 'https://neijiang.skillcert.example/status/neijiang/certificates-1';
-let dir: string;
-
-function verify(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verify.ts', ...args], {
-    cwd: projectRoot,
-    encoding: 'utf8',
-  });
-  return { code: run.status, out: `${run.stdout}${run.stderr}` };
-}
+let fixture: OfflineVerifierFixture;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'verify-qr-'));
-  const region = await testRegion(join(dir, 'keys'), DID, 'qr');
+  fixture = await offlineVerifierFixture('qr', 9);
+  const { region } = fixture;
   const paper: PaperCertificate = {
     number: 'NJ-2026-4-000007-5',
     holderName: '李娜',
@@ -58,23 +46,7 @@ beforeAll(async () => {
     credentialJws: 'a.b.c',
     credentialJson: '{}',
   });
-  await writeFile(join(dir, 'certificate.png'), renderPng(pdf, 'certificate-verify-qr', 150));
-  await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: region.keys }));
-  const list = async (revoked: boolean) =>
-    (
-      await region.credentials.sign(
-        statusListCredential({
-          url: `${LIST}/revocation`,
-          issuerDid: DID,
-          purpose: 'revocation',
-          list: StatusList.empty().set(9, revoked),
-          validFrom: new Date(),
-          ttlSeconds: 300,
-        }),
-      )
-    ).jws;
-  await writeFile(join(dir, 'status-clear.jwt'), await list(false));
-  await writeFile(join(dir, 'status-revoked.jwt'), await list(true));
+  await writeFile(fixture.file('certificate.png'), renderPng(pdf, 'certificate-verify-qr', 150));
   // A tampered code: the same page with the statement's level changed (signature no longer matches).
   const [h, p, s] = statement.split('.') as [string, string, string];
   const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
@@ -86,53 +58,30 @@ beforeAll(async () => {
     credentialJws: 'a.b.c',
     credentialJson: '{}',
   });
-  await writeFile(join(dir, 'forged.png'), renderPng(forgedPdf, 'certificate-verify-qr-forged', 150));
+  await writeFile(fixture.file('forged.png'), renderPng(forgedPdf, 'certificate-verify-qr-forged', 150));
 }, 60_000);
 
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => fixture.remove());
 
 describe('npm run verify -- --qr', { timeout: 60_000 }, () => {
   it('reads the offline code from the rendered page: VALID with a clear list, exit 0', () => {
-    const { code, out } = verify(
-      '--qr',
-      join(dir, 'certificate.png'),
-      '--jwks',
-      join(dir, 'jwks.json'),
-      '--status',
-      join(dir, 'status-clear.jwt'),
-    );
+    const { code, out } = fixture.verify(['--qr', fixture.file('certificate.png')], 'status-clear.jwt');
     expect(out).toContain('VALID  NJ-2026-4-000007-5');
     expect(out).toContain('李娜');
     expect(code).toBe(0);
   });
 
   it('says REVOKED with the new snapshot, and STATUS-UNKNOWN (exit 3) with none', () => {
-    const revoked = verify(
-      '--qr',
-      join(dir, 'certificate.png'),
-      '--jwks',
-      join(dir, 'jwks.json'),
-      '--status',
-      join(dir, 'status-revoked.jwt'),
-    );
+    const revoked = fixture.verify(['--qr', fixture.file('certificate.png')], 'status-revoked.jwt');
     expect(revoked.out).toContain('REVOKED');
     expect(revoked.code).toBe(1);
-    const unknown = verify('--qr', join(dir, 'certificate.png'), '--jwks', join(dir, 'jwks.json'));
+    const unknown = fixture.verify(['--qr', fixture.file('certificate.png')]);
     expect(unknown.out).toContain('STATUS-UNKNOWN');
     expect(unknown.code).toBe(3);
   });
 
   it('refuses a tampered code', () => {
-    const { code, out } = verify(
-      '--qr',
-      join(dir, 'forged.png'),
-      '--jwks',
-      join(dir, 'jwks.json'),
-      '--status',
-      join(dir, 'status-clear.jwt'),
-    );
+    const { code, out } = fixture.verify(['--qr', fixture.file('forged.png')], 'status-clear.jwt');
     expect(out).toContain('SIGNATURE-INVALID');
     expect(code).toBe(1);
   });

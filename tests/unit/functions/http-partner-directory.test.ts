@@ -20,8 +20,14 @@ beforeAll(async () => {
         JSON.stringify({ keys: [{ kty: 'EC', kid: 'did:web:zigong.skillcert.example#k1' }, { kty: 'EC' }] }),
       );
     } else if (request.url === '/status/zigong/2026/revocation') {
-      response.writeHead(200, { 'content-type': 'application/vc+jwt' });
+      response.writeHead(200, {
+        'content-type': 'application/vc+jwt',
+        'cache-control': 'public, max-age=120',
+      });
       response.end(' a.b.c \n');
+    } else if (request.url === '/status/zigong/2027/revocation') {
+      response.writeHead(200, { 'content-type': 'application/vc+jwt' });
+      response.end('d.e.f');
     } else if (request.url === '/big') {
       response.writeHead(200);
       response.end('x'.repeat(300 * 1024));
@@ -81,11 +87,15 @@ describe('HttpPartnerDirectory', () => {
     await expect(directory.keys(broken)).rejects.toBeInstanceOf(PartnerUnreachable);
   });
 
-  it('fetches a status list only under the partner’s public URL, from its API URL', async () => {
+  it('fetches a status list only under the partner’s public URL, from its API URL, with its max-age', async () => {
     const directory = new HttpPartnerDirectory(LOCAL);
     expect(
       await directory.statusList(partner(), 'https://zigong.skillcert.example/status/zigong/2026/revocation'),
-    ).toBe('a.b.c');
+    ).toEqual({ jws: 'a.b.c', maxAgeSeconds: 120 });
+    // No Cache-Control: no max-age (the cache's own bound applies).
+    expect(
+      await directory.statusList(partner(), 'https://zigong.skillcert.example/status/zigong/2027/revocation'),
+    ).toEqual({ jws: 'd.e.f' });
     const before = hits.length;
     await expect(
       directory.statusList(partner(), 'https://evil.example/status/zigong/2026/revocation'),

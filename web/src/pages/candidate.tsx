@@ -796,12 +796,15 @@ interface ActivityItem {
   kind: 'verification' | 'recognition';
   /** The region's code: the API says where it happened, never who did it. */
   region: string;
+  /** The region's name from the region's own registry (absent for a region no longer in it). */
+  regionName?: { zh: string; en: string };
 }
 
-/** Our own region by its name; a partner region by its code (a candidate may not read the partner list). */
-function regionLabel(code: string): string {
+/** The region by its name in the reader's language, as the API gives it; else ours by name, else the code. */
+function regionLabel(item: ActivityItem): string {
+  if (item.regionName) return bilingual(item.regionName);
   const own = config().region;
-  return code === own.code ? bilingual({ zh: own.nameZh, en: own.nameEn }) : code;
+  return item.region === own.code ? bilingual({ zh: own.nameZh, en: own.nameEn }) : item.region;
 }
 
 /** Who has checked or recognised this certificate: when, what and which region, newest first, paged. */
@@ -843,7 +846,7 @@ function Activity(props: { number: string }) {
           {items.value.map((item) => (
             <li key={`${item.at}-${item.kind}-${item.region}`} data-kind={item.kind}>
               <strong>{t(`certificates.activity.${item.kind}`)}</strong>{' '}
-              <span>{t('certificates.activity.region', { region: regionLabel(item.region) })}</span>
+              <span>{t('certificates.activity.region', { region: regionLabel(item) })}</span>
               <br />
               <time class="muted" dateTime={item.at}>
                 {formatDateTime(item.at)}
