@@ -771,6 +771,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<LocalHttpAp
         `${outcome.routeKey ? ` (${outcome.routeKey})` : ''}${outcome.note ? ` — ${outcome.note}` : ''}`,
     );
   });
+  // Node closes an idle kept-alive connection after 5 s; a client whose event loop was busy longer (a test
+  // building a 3 MiB item bank, a phone's tab in the background) then writes its next request onto a
+  // socket being closed and gets ECONNRESET. API Gateway keeps idle connections far longer; so do we.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
