@@ -7,12 +7,11 @@
 // axe-core, the phone layout and screenshots at phone and desktop size on each page.
 import { SFNClient, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeRegion } from '../../local/synth.js';
+import type { LocalCloud } from '../../local/cloud.js';
 import { EXAM_BODY } from '../../scripts/demo-exam.js';
-import { RegionClient, regionOf, setUpExam } from '../../scripts/story.js';
+import { type RegionClient, setUpExam } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
-import { type BrowserContext, checkPage, launchChromium, newContext, type Page, signIn } from './support.js';
+import { type BrowserContext, checkPage, type Page, signIn, startAppUnderTest } from './support.js';
 
 /** A fixed loopback origin for the app under test: app.test.ts uses 4199. */
 const WEB_PORT = 4198;
@@ -21,40 +20,25 @@ const APP = `http://127.0.0.1:${WEB_PORT}`;
 /** An occupation this cloud does not know until the page creates it. */
 const MILLING = { code: '6-18-01-07', nameZh: '铣工', nameEn: 'Milling machine operator' };
 
+let under: Awaited<ReturnType<typeof startAppUnderTest>>;
 let cloud: LocalCloud;
 let api: RegionClient;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
 let page: Page;
-const cspViolations: string[] = [];
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  const stack = synthesizeRegion({ webOrigin: APP });
-  cloud = await startLocalCloud({
-    assemblyDir: stack.assemblyDir,
-    stackArtifactId: stack.stackArtifactId,
-    storage: { kind: 'memory' },
-    schedules: 'off',
-    ports: { web: WEB_PORT },
-  });
-  api = new RegionClient(regionOf('neijiang', cloud));
+  under = await startAppUnderTest(WEB_PORT);
+  ({ cloud, api } = under);
   await api.signIn('liumin');
   await api.signIn('chengang');
-  const made = await newContext(browser);
-  context = made.context;
-  context.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
+  context = await under.context();
   page = await context.newPage();
   await signIn(page, APP, 'liumin');
   await page.waitForURL(`${APP}/admin`);
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close();
-  await cloud?.stop();
+  await under?.stop();
 });
 
 /**
@@ -475,6 +459,6 @@ describe('the admin console in Chromium', () => {
   });
 
   it('no admin page broke the Content-Security-Policy', () => {
-    expect(cspViolations).toEqual([]);
+    expect(under.cspViolations).toEqual([]);
   });
 });

@@ -8,20 +8,19 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { REGIONS } from '../../lib/regions.js';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
+import type { LocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
-import { synthesizeRegion } from '../../local/synth.js';
 import { EXAM_BODY, EXAM_ID } from '../../scripts/demo-exam.js';
-import { RegionClient, regionOf, setUpExam } from '../../scripts/story.js';
+import { type RegionClient, setUpExam } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
 import {
-  type BrowserContext,
+  answerCurrent,
   checkPage,
+  demoItem,
   expectAccessible,
-  launchChromium,
-  newContext,
   type Page,
   signIn,
+  startAppUnderTest,
 } from './support.js';
 
 const run = promisify(execFile);
@@ -30,71 +29,23 @@ const run = promisify(execFile);
 const WEB_PORT = 4199;
 const APP = `http://127.0.0.1:${WEB_PORT}`;
 
+let under: Awaited<ReturnType<typeof startAppUnderTest>>;
 let cloud: LocalCloud;
 let api: RegionClient;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
 let sessionId: string;
-const contexts: BrowserContext[] = [];
-const cspViolations: string[] = [];
-
-async function context(viewport?: { width: number; height: number }) {
-  const made = await newContext(browser, viewport);
-  contexts.push(made.context);
-  made.context.on('console', (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
-  return made.context;
-}
+const context = (viewport?: { width: number; height: number }) => under.context(viewport);
 
 beforeAll(async () => {
-  browser = await launchChromium();
   // The default marking timeout (three days): the integration tests' four seconds would move a review
   // to another assessor while the page is open.
-  const stack = synthesizeRegion({ webOrigin: APP });
-  cloud = await startLocalCloud({
-    assemblyDir: stack.assemblyDir,
-    stackArtifactId: stack.stackArtifactId,
-    storage: { kind: 'memory' },
-    schedules: 'off',
-    ports: { web: WEB_PORT },
-  });
-  api = new RegionClient(regionOf('neijiang', cloud));
+  under = await startAppUnderTest(WEB_PORT);
+  ({ cloud, api } = under);
   sessionId = await setUpExam(api, undefined, { sessionId: 'browser-session', openForHours: 4 });
 });
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
-  await browser?.close();
-  await cloud?.stop();
+  await under?.stop();
 });
-
-/** The demo bank's right answer for an item, as the page enters it. */
-function keyOf(itemId: string) {
-  const item = EXAM_BODY.items.find((i) => i.id === itemId);
-  if (!item) throw new Error(`no item ${itemId}`);
-  return item;
-}
-
-/** Answers the item on screen with its right answer, through the controls a candidate uses. */
-async function answerCurrent(page: Page, labels = { true: '正确', false: '错误' }) {
-  const heading = page.locator('#item-h');
-  await expect.poll(() => heading.isVisible()).toBe(true);
-  const input = page.locator('.item [name^="answer-"]').first();
-  const name = (await input.getAttribute('name')) as string;
-  const item = keyOf(name.replace(/^answer-/, ''));
-  if (item.kind === 'fill-in')
-    await page.fill(`#${name}`, (item as { accepted: string[] }).accepted[0] as string);
-  else if (item.kind === 'true-false')
-    await page
-      .getByRole('radio', { name: (item as { answer: boolean }).answer ? labels.true : labels.false })
-      .check();
-  else if (item.kind === 'single')
-    await page.check(`input[name="${name}"][value="${(item as { answer: string }).answer}"]`);
-  else
-    for (const id of (item as { answer: string[] }).answer)
-      await page.check(`input[name="${name}"][value="${id}"]`);
-  return item.id;
-}
 
 /** In the page: the last refresh-token rotation the app recorded in IndexedDB, or null. */
 const LAST_ROTATION = `new Promise((resolve, reject) => {
@@ -672,7 +623,7 @@ describe('the web app in Chromium', () => {
     const attempt = await api.call('zhangwei', 'POST', '/sessions/return-session/attempts');
     const returnedId = attempt.attemptId as string;
     for (const { id } of attempt.paper as { id: string }[]) {
-      const item = keyOf(id);
+      const item = demoItem(id);
       await api.call('zhangwei', 'PUT', `/attempts/${returnedId}/items/${encodeURIComponent(id)}`, {
         answer: 'accepted' in item && item.accepted ? item.accepted[0] : item.answer,
         flagged: false,
@@ -775,7 +726,7 @@ describe('the web app in Chromium', () => {
   });
 
   it('no page broke the Content-Security-Policy', () => {
-    expect(cspViolations).toEqual([]);
+    expect(under.cspViolations).toEqual([]);
     expect(sessionId).toBe('browser-session');
     expect(EXAM_ID).toBe('lathe-operator-level-4');
   });

@@ -5,40 +5,29 @@
 // measures the clock again when the tab becomes visible. Playwright's page clock moves the page's time;
 // the server keeps real time, so every figure the page shows is checked against the API's deadline.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeRegion } from '../../local/synth.js';
+import type { LocalCloud } from '../../local/cloud.js';
 import { EXAM_BODY } from '../../scripts/demo-exam.js';
-import { RegionClient, regionOf, setUpExam } from '../../scripts/story.js';
-import { type BrowserContext, launchChromium, newContext, type Page, signIn } from './support.js';
+import { type RegionClient, setUpExam } from '../../scripts/story.js';
+import { answerCurrent, type BrowserContext, type Page, signIn, startAppUnderTest } from './support.js';
 
 /** This file's own loopback origin (app.test.ts uses 4199). */
 const WEB_PORT = 4197;
 const APP = `http://127.0.0.1:${WEB_PORT}`;
 
+let under: Awaited<ReturnType<typeof startAppUnderTest>>;
 let cloud: LocalCloud;
 let api: RegionClient;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
 let context: BrowserContext;
 
 beforeAll(async () => {
-  browser = await launchChromium();
-  const stack = synthesizeRegion({ webOrigin: APP });
-  cloud = await startLocalCloud({
-    assemblyDir: stack.assemblyDir,
-    stackArtifactId: stack.stackArtifactId,
-    storage: { kind: 'memory' },
-    schedules: 'off',
-    ports: { web: WEB_PORT },
-  });
-  api = new RegionClient(regionOf('neijiang', cloud));
+  under = await startAppUnderTest(WEB_PORT);
+  ({ cloud, api } = under);
   await setUpExam(api, undefined, { sessionId: 'runner-session', openForHours: 4 });
-  context = (await newContext(browser)).context;
+  context = await under.context();
 });
 
 afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close();
-  await cloud?.stop();
+  await under?.stop();
 });
 
 interface StoredItem {
@@ -61,26 +50,6 @@ async function storedQueue(page: Page, attemptId: string) {
       get.onerror = () => reject(get.error);
     };
   })`)) as { items: Record<string, StoredItem>; position: number } | undefined;
-}
-
-/** The demo bank's right answer for the item on screen, entered through the page's controls. */
-async function answerCurrent(page: Page) {
-  await expect.poll(() => page.locator('#item-h').isVisible()).toBe(true);
-  const input = page.locator('.item [name^="answer-"]').first();
-  const name = (await input.getAttribute('name')) as string;
-  const id = name.replace(/^answer-/, '');
-  const item = EXAM_BODY.items.find((i) => i.id === id);
-  if (!item) throw new Error(`no item ${id}`);
-  if (item.kind === 'fill-in')
-    await page.fill(`#${name}`, (item as { accepted: string[] }).accepted[0] as string);
-  else if (item.kind === 'true-false')
-    await page.getByRole('radio', { name: (item as { answer: boolean }).answer ? '正确' : '错误' }).check();
-  else if (item.kind === 'single')
-    await page.check(`input[name="${name}"][value="${(item as { answer: string }).answer}"]`);
-  else
-    for (const o of (item as { answer: string[] }).answer)
-      await page.check(`input[name="${name}"][value="${o}"]`);
-  return id;
 }
 
 const serverAnswers = async (attemptId: string) =>

@@ -5,8 +5,12 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
 import { projectRoot } from '../../local/paths.js';
+import { synthesizeRegion } from '../../local/synth.js';
+import { EXAM_BODY } from '../../scripts/demo-exam.js';
+import { RegionClient, regionOf } from '../../scripts/story.js';
 
 export const CHROMIUM = process.env.SKILLCERT_CHROMIUM ?? '/usr/bin/chromium';
 export const PHONE = { width: 360, height: 740 };
@@ -103,3 +107,71 @@ export async function checkPage(page: Page, name: string) {
 }
 
 export type { BrowserContext, Page };
+
+/**
+ * What each browser test file starts with: Chromium, and a local cloud of Neijiang (in memory, schedules
+ * off) serving the app on its own loopback port, so that the files' clouds never share an origin.
+ */
+export async function startAppUnderTest(webPort: number) {
+  const app = `http://127.0.0.1:${webPort}`;
+  const browser = await launchChromium();
+  const stack = synthesizeRegion({ webOrigin: app });
+  const cloud: LocalCloud = await startLocalCloud({
+    assemblyDir: stack.assemblyDir,
+    stackArtifactId: stack.stackArtifactId,
+    storage: { kind: 'memory' },
+    schedules: 'off',
+    ports: { web: webPort },
+  });
+  const contexts: BrowserContext[] = [];
+  const cspViolations: string[] = [];
+  return {
+    app,
+    browser,
+    cloud,
+    api: new RegionClient(regionOf('neijiang', cloud)),
+    /** Every CSP violation any of the contexts below reported. */
+    cspViolations,
+    /** A fresh context (phone size unless told), closed by stop(). */
+    async context(viewport?: { width: number; height: number }) {
+      const made = await newContext(browser, viewport);
+      contexts.push(made.context);
+      made.context.on('console', (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      });
+      return made.context;
+    },
+    async stop() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close();
+      await cloud.stop();
+    },
+  };
+}
+
+/** The demo bank's item, with its right answer. */
+export function demoItem(itemId: string) {
+  const item = EXAM_BODY.items.find((i) => i.id === itemId);
+  if (!item) throw new Error(`no item ${itemId}`);
+  return item;
+}
+
+/** Answers the item on screen with its right answer, through the controls a candidate uses. */
+export async function answerCurrent(page: Page, labels = { true: '正确', false: '错误' }) {
+  await expect.poll(() => page.locator('#item-h').isVisible()).toBe(true);
+  const input = page.locator('.item [name^="answer-"]').first();
+  const name = (await input.getAttribute('name')) as string;
+  const item = demoItem(name.replace(/^answer-/, ''));
+  if (item.kind === 'fill-in')
+    await page.fill(`#${name}`, (item as { accepted: string[] }).accepted[0] as string);
+  else if (item.kind === 'true-false')
+    await page
+      .getByRole('radio', { name: (item as { answer: boolean }).answer ? labels.true : labels.false })
+      .check();
+  else if (item.kind === 'single')
+    await page.check(`input[name="${name}"][value="${(item as { answer: string }).answer}"]`);
+  else
+    for (const id of (item as { answer: string[] }).answer)
+      await page.check(`input[name="${name}"][value="${id}"]`);
+  return item.id;
+}
