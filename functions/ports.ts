@@ -452,6 +452,8 @@ export interface PeopleRegister {
   ensureHolderId(sub: string): Promise<string>;
   /** The assessor pool with each assessor's open reviews, for least-loaded assignment. */
   listAssessors(): Promise<(PersonRecord & { openReviews: number })[]>;
+  /** One page of the assessor pool with each one's open reviews, for the admins' list of it. */
+  listAssessorPage(page: PageRequest): Promise<Page<PersonRecord & { openReviews: number }>>;
 }
 
 /**

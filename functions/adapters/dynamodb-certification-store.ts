@@ -561,6 +561,19 @@ export class DynamoDbCertificationStore extends SingleTableStore implements Cert
     }));
   }
 
+  /** One page of the pool (one Query and one batch read, so a request's reads stay bounded). */
+  async listAssessorPage(page: { limit: number; nextToken?: string | undefined }) {
+    const found = await this.queryPage<PersonRecord>({ pk: 'ASSESSORS', ...page });
+    const loads = await this.batchGet<{ openReviews?: number }>(found.items.map((p) => key.load(p.sub)));
+    return {
+      ...found,
+      items: found.items.map((p) => ({
+        ...p,
+        openReviews: Math.max(0, loads.get(batchKey(key.load(p.sub)))?.openReviews ?? 0),
+      })),
+    };
+  }
+
   // ---- attempts ----
 
   /**

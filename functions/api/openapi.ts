@@ -79,6 +79,12 @@ function operation(route: RouteDoc) {
             },
           ]
         : []),
+      ...(route.query ?? []).map((q) => ({
+        name: q.name,
+        in: 'query',
+        required: q.required,
+        schema: { type: 'string', enum: [...q.values] },
+      })),
     ],
     ...(route.form
       ? {

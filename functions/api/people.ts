@@ -1,5 +1,5 @@
-// Request body of PUT /admin/people/{sub} (people-admin-api.ts).
-import { _default, boolean, literal, optional, record, string } from 'zod/mini';
+// Request body of PUT /admin/people/{sub} and the query of GET /admin/people (people-admin-api.ts).
+import { _default, boolean, literal, object, optional, record, string } from 'zod/mini';
 import { isNationalId } from '../domain/national-id.js';
 import { body, listOf, nameText, occupationCode, rule, wholeNumber } from './fields.js';
 
@@ -36,3 +36,10 @@ export const personBody = body({
     ),
   ),
 });
+
+/**
+ * GET /admin/people?role=assessor: the one list of people there is. Candidates are not listed (there may be
+ * thousands, and an admin finds one by their user id); `role` is required so that a later list of another
+ * role is a new value here, not a changed meaning of no value.
+ */
+export const peopleQuery = object({ role: literal('assessor') });

@@ -42,6 +42,8 @@ export interface RouteDoc {
   errors?: number[];
   /** A list answered a page at a time (?limit=, ?nextToken=). */
   paged?: boolean;
+  /** Query parameters besides paging that take one of a few values (the handler's query schema). */
+  query?: { name: string; required: boolean; values: readonly string[] }[];
 }
 
 const candidate = { kind: 'user', group: 'candidates' } as const;
@@ -299,6 +301,18 @@ export const ROUTES: RouteDoc[] = [
     body: personBody,
     ok: JSON_OK('The person, without the ID'),
     errors: [409],
+  },
+  {
+    method: 'GET',
+    path: '/admin/people',
+    summary: 'The assessor pool (role=assessor, the one role listed)',
+    summaryZh: '考评员库（role=assessor，目前仅可列出此角色）',
+    access: admin,
+    ok: JSON_OK(
+      'A page of assessors, each with sub, name, employer, trainingOrg, senior and openReviews (no ID)',
+    ),
+    paged: true,
+    query: [{ name: 'role', required: true, values: ['assessor'] }],
   },
   {
     method: 'GET',

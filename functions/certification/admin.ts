@@ -258,6 +258,26 @@ export async function getPerson(deps: Pick<PeopleDeps, 'store'>, sub: string) {
   return personView(person);
 }
 
+/**
+ * A page of the assessor pool as the admins' list shows it: who they are and how many reviews each has
+ * open, nothing about their ID. Sorted by nothing but the index (the sub): the list is for finding and
+ * changing someone, not for ranking them.
+ */
+export async function listAssessorPool(deps: Pick<PeopleDeps, 'store'>, page: PageRequest) {
+  const found = await deps.store.listAssessorPage(page);
+  return {
+    assessors: found.items.map((a) => ({
+      sub: a.sub,
+      name: a.name,
+      employer: a.employer,
+      trainingOrg: a.trainingOrg,
+      senior: a.senior,
+      openReviews: a.openReviews,
+    })),
+    ...(found.nextToken ? { nextToken: found.nextToken } : {}),
+  };
+}
+
 /** An attempt as the evaluation body sees it: status, errors and resumes, reviews, and its workflow. */
 export async function attemptForAdmin(deps: AdminDeps, attemptId: string) {
   const attempt = await deps.store.getAttempt(attemptId);

@@ -197,6 +197,19 @@ export function parsePathParam<T extends ZodMiniType>(
   return parsed.data;
 }
 
+/**
+ * The query string checked by its schema (unknown parameters aside: `limit` and `nextToken` are
+ * pageRequest's): a mismatch is a 400 naming the parameter, as for a body's field.
+ */
+export function parseQuery<T extends ZodMiniType>(
+  schema: T,
+  event: Pick<APIGatewayProxyEventV2, 'queryStringParameters'>,
+): core.output<T> {
+  const parsed = schema.safeParse(event.queryStringParameters ?? {}, { reportInput: true });
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  return parsed.data;
+}
+
 /** Parses a JSON body; malformed JSON is the caller's mistake (400), not ours. */
 export function jsonBody(event: APIGatewayProxyEventV2): unknown {
   const text = textBody(event);

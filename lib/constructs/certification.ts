@@ -419,6 +419,7 @@ export class Certification extends Construct {
       [HttpMethod.PUT, '/admin/exams/{examId}', adminApi],
       [HttpMethod.GET, '/admin/exams', adminApi],
       [HttpMethod.PUT, '/admin/sessions/{sessionId}', adminApi],
+      [HttpMethod.GET, '/admin/people', peopleAdminApi],
       [HttpMethod.PUT, '/admin/people/{sub}', peopleAdminApi],
       [HttpMethod.GET, '/admin/people/{sub}', peopleAdminApi],
       [HttpMethod.GET, '/admin/attempts/{attemptId}', adminApi],
