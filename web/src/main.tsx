@@ -9,7 +9,7 @@ import { NetworkError } from './api';
 import { completeSignIn, session, signIn } from './auth';
 import { loadConfig } from './config';
 import { t } from './i18n';
-import { Alert, has, Loading, loadMe, me, meUnreachable, Page, useLoad } from './ui';
+import { Alert, has, Loading, loadMe, me, meUnreachable, Page, UserIdToGive, useLoad } from './ui';
 
 const Sessions = lazy(() => import('./pages/candidate').then((m) => m.Sessions));
 const ExamRunner = lazy(() => import('./pages/candidate').then((m) => m.ExamRunner));
@@ -68,7 +68,7 @@ function Home() {
   if (me.value && me.value.groups.length === 0)
     return (
       <Page title={t('welcome.title')}>
-        <p>{t('welcome.noGroup')}</p>
+        <UserIdToGive sub={me.value.sub} />
       </Page>
     );
   return (

@@ -246,3 +246,41 @@ export function levelName(level: number): string {
 export function statusName(status: string): string {
   return t(`status.${status}`, { defaultValue: t('status.unknown', { code: status }) });
 }
+
+/**
+ * What a signed-in person with no role sees: their user id, to give to their evaluation body, which
+ * registers people by it (admin, people). Copying is offered because the id is long and exact; where the
+ * browser refuses the clipboard (not a secure context, permission denied) the id is selected instead, so
+ * the person can copy it themselves.
+ */
+export function UserIdToGive(props: { sub: string }) {
+  const copied = useSignal<'copied' | 'selectIt' | undefined>(undefined);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.sub);
+      copied.value = 'copied';
+    } catch {
+      const id = document.getElementById('my-user-id');
+      if (id) window.getSelection()?.selectAllChildren(id);
+      copied.value = 'selectIt';
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="my-user-id-h">
+      <p>{t('welcome.noGroup')}</p>
+      <h2 id="my-user-id-h">{t('welcome.userId')}</h2>
+      <p>{t('welcome.giveId')}</p>
+      <p>
+        <code id="my-user-id" class="mono">
+          {props.sub}
+        </code>
+      </p>
+      <div class="actions wrap">
+        <button type="button" onClick={() => void copy()}>
+          {t('welcome.copy')}
+        </button>
+        <span role="status">{copied.value ? t(`welcome.${copied.value}`) : ''}</span>
+      </div>
+    </section>
+  );
+}

@@ -3,6 +3,7 @@
 // certificate status, signing keys. Each form shows the API's validation error next to its field.
 import { useSignal } from '@preact/signals';
 import type { JSX } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { ApiError, call } from '../api';
 import { ownerOf } from '../field-paths';
 import { bilingual, formatDate, formatDateTime, t } from '../i18n';
@@ -474,73 +475,201 @@ function People() {
       lookupError.value = e;
     }
   };
+  const pool = useAssessorPool();
+  // "Change" reads the whole record (roles, years of work), which the pool's entries do not carry.
+  const change = async (sub: string) => {
+    pool.changeError.value = undefined;
+    try {
+      const p = await call<PersonView>(`/admin/people/${path(sub)}`);
+      found.value = p;
+      lookupError.value = undefined;
+      editIn(
+        form,
+        {
+          sub: p.sub,
+          name: p.name ?? '',
+          employer: p.employer ?? '',
+          trainingOrg: p.trainingOrg ?? '',
+          roles: [...(p.roles ?? [])].sort((a, b) => ROLE_ORDER.indexOf(a) - ROLE_ORDER.indexOf(b)).join(','),
+          senior: String(p.senior === true),
+          yearsOfWork: Object.entries(p.yearsOfWork ?? {})
+            .map(([code, n]) => `${code}=${n}`)
+            .join('\n'),
+          nationalId: '',
+        },
+        'people-form',
+      );
+    } catch (e) {
+      pool.changeError.value = e;
+    }
+  };
   return (
-    <form
-      class="card"
-      noValidate
-      onSubmit={form.submit(async (v) => {
-        if (!v.sub) throw new FieldProblem('sub', 'admin.required');
-        const years: Record<string, number> = {};
-        for (const pair of lines(v.yearsOfWork)) {
-          const [code, n] = pair.split(/[=:：]/).map((s) => s.trim());
-          if (!code || !n || !Number.isInteger(Number(n)))
-            throw new FieldProblem('yearsOfWork', 'admin.people.yearsShape');
-          years[code] = Number(n);
-        }
-        await call(`/admin/people/${path(v.sub)}`, {
-          method: 'PUT',
-          body: {
-            name: v.name,
-            employer: v.employer,
-            trainingOrg: v.trainingOrg,
-            roles: lines(v.roles),
-            senior: v.senior === 'true',
-            yearsOfWork: years,
-            ...(v.nationalId ? { nationalId: v.nationalId } : {}),
-          },
-        });
-        return t('admin.saved');
-      })}
-    >
-      <p class="muted">{t('admin.people.help')}</p>
-      <Input form={form} name="sub" label={t('admin.people.sub')} hint={t('admin.people.subHint')} required />
-      <button type="button" onClick={() => void lookup()}>
-        {t('admin.people.lookup')}
-      </button>
-      <Alert error={lookupError.value} />
-      {found.value && <PersonFacts person={found.value} />}
-      <Input form={form} name="name" label={t('admin.people.name')} required />
-      <Input form={form} name="employer" label={t('admin.people.employer')} />
-      <Input form={form} name="trainingOrg" label={t('admin.people.trainingOrg')} />
-      <Input
-        form={form}
-        name="roles"
-        label={t('admin.people.roles')}
-        options={[
-          ['candidate', t('roles.candidate')],
-          ['assessor', t('roles.assessor')],
-          ['admin', t('roles.admin')],
-          ['candidate,assessor', `${t('roles.candidate')} + ${t('roles.assessor')}`],
-        ]}
-      />
-      <Input
-        form={form}
-        name="senior"
-        label={t('admin.people.senior')}
-        options={[
-          ['false', t('common.no')],
-          ['true', t('common.yes')],
-        ]}
-      />
-      <Input form={form} name="yearsOfWork" label={t('admin.people.yearsOfWork')} hint="6-18-01-01=6" />
-      <Input
-        form={form}
-        name="nationalId"
-        label={t('admin.people.nationalId')}
-        hint={t('admin.people.nationalIdHint')}
-      />
-      <Submit form={form as never} label={t('admin.save')} />
-    </form>
+    <>
+      <AssessorPool pool={pool} onChange={(sub) => void change(sub)} />
+      <form
+        id="people-form"
+        class="card"
+        aria-labelledby="people-form-h"
+        noValidate
+        onSubmit={form.submit(async (v) => {
+          if (!v.sub) throw new FieldProblem('sub', 'admin.required');
+          const years: Record<string, number> = {};
+          for (const pair of lines(v.yearsOfWork)) {
+            const [code, n] = pair.split(/[=:：]/).map((s) => s.trim());
+            if (!code || !n || !Number.isInteger(Number(n)))
+              throw new FieldProblem('yearsOfWork', 'admin.people.yearsShape');
+            years[code] = Number(n);
+          }
+          await call(`/admin/people/${path(v.sub)}`, {
+            method: 'PUT',
+            body: {
+              name: v.name,
+              employer: v.employer,
+              trainingOrg: v.trainingOrg,
+              roles: lines(v.roles),
+              senior: v.senior === 'true',
+              yearsOfWork: years,
+              ...(v.nationalId ? { nationalId: v.nationalId } : {}),
+            },
+          });
+          void pool.load();
+          return t('admin.saved');
+        })}
+      >
+        <h2 id="people-form-h">{t('admin.people.edit')}</h2>
+        <p class="muted">{t('admin.people.help')}</p>
+        <Input
+          form={form}
+          name="sub"
+          label={t('admin.people.sub')}
+          hint={t('admin.people.subHint')}
+          required
+        />
+        <button type="button" onClick={() => void lookup()}>
+          {t('admin.people.lookup')}
+        </button>
+        <Alert error={lookupError.value} />
+        {found.value && <PersonFacts person={found.value} />}
+        <Input form={form} name="name" label={t('admin.people.name')} required />
+        <Input form={form} name="employer" label={t('admin.people.employer')} />
+        <Input form={form} name="trainingOrg" label={t('admin.people.trainingOrg')} />
+        <Input
+          form={form}
+          name="roles"
+          label={t('admin.people.roles')}
+          options={roleOptions(form.values.value.roles)}
+        />
+        <Input
+          form={form}
+          name="senior"
+          label={t('admin.people.senior')}
+          options={[
+            ['false', t('common.no')],
+            ['true', t('common.yes')],
+          ]}
+        />
+        <Input form={form} name="yearsOfWork" label={t('admin.people.yearsOfWork')} hint="6-18-01-01=6" />
+        <Input
+          form={form}
+          name="nationalId"
+          label={t('admin.people.nationalId')}
+          hint={t('admin.people.nationalIdHint')}
+        />
+        <Submit form={form as never} label={t('admin.save')} />
+      </form>
+    </>
+  );
+}
+
+const ROLE_ORDER = ['candidate', 'assessor', 'admin'];
+const roleLabel = (roles: string) =>
+  lines(roles)
+    .map((r) => t(`roles.${r}`, { defaultValue: r }))
+    .join(' + ');
+
+/**
+ * The usual roles and pairs, and the person's own combination when it is another (an assessor who is
+ * also an admin): "change" must show what they hold, not silently offer something else.
+ */
+function roleOptions(current: string): [string, string][] {
+  const usual = ['candidate', 'assessor', 'admin', 'candidate,assessor'];
+  return [...usual, ...(current && !usual.includes(current) ? [current] : [])].map((v) => [v, roleLabel(v)]);
+}
+
+interface AssessorRow {
+  sub: string;
+  name: string;
+  employer: string;
+  trainingOrg: string;
+  senior: boolean;
+  openReviews: number;
+}
+
+/** The assessor pool a page at a time (GET /admin/people?role=assessor), more on request. */
+function useAssessorPool() {
+  const items = useSignal<AssessorRow[] | undefined>(undefined);
+  const next = useSignal<string | undefined>(undefined);
+  const loading = useSignal(false);
+  const error = useSignal<unknown>(undefined);
+  const changeError = useSignal<unknown>(undefined);
+  const load = async (from?: string) => {
+    loading.value = true;
+    error.value = undefined;
+    try {
+      const query = from ? `&nextToken=${encodeURIComponent(from)}` : '';
+      const page = await call<{ assessors: AssessorRow[]; nextToken?: string }>(
+        `/admin/people?role=assessor&limit=50${query}`,
+      );
+      items.value = from ? [...(items.value ?? []), ...page.assessors] : page.assessors;
+      next.value = page.nextToken;
+    } catch (e) {
+      error.value = e;
+    } finally {
+      loading.value = false;
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+  return { items, next, loading, error, changeError, load };
+}
+
+function AssessorPool(props: { pool: ReturnType<typeof useAssessorPool>; onChange: (sub: string) => void }) {
+  const { items, next, loading, error, changeError, load } = props.pool;
+  return (
+    <section class="card" aria-labelledby="pool-h">
+      <h2 id="pool-h">{t('admin.people.pool')}</h2>
+      <Alert error={error.value} />
+      <Alert error={changeError.value} />
+      {!items.value && !error.value && <Loading />}
+      {items.value?.length === 0 && <p>{t('admin.people.poolEmpty')}</p>}
+      <ul class="records" aria-labelledby="pool-h">
+        {items.value?.map((a) => (
+          <li key={a.sub} data-assessor={a.sub}>
+            <h3>{a.name}</h3>
+            <Facts
+              rows={[
+                [t('admin.people.employer'), a.employer],
+                [t('admin.people.trainingOrg'), a.trainingOrg],
+                [t('admin.people.senior'), t(a.senior ? 'common.yes' : 'common.no')],
+                [t('admin.people.openReviews'), String(a.openReviews)],
+                [t('admin.people.sub'), <span class="mono">{a.sub}</span>],
+              ]}
+            />
+            <button type="button" onClick={() => props.onChange(a.sub)}>
+              {t('admin.change', { what: a.name })}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {next.value && (
+        <div class="actions wrap">
+          <button type="button" disabled={loading.value} onClick={() => void load(next.value)}>
+            {t('admin.people.more')}
+          </button>
+        </div>
+      )}
+    </section>
   );
 }
 
