@@ -142,9 +142,14 @@ describe('the admin console in Chromium', () => {
       yearsOfWork: { [MILLING.code]: 12 },
     });
 
+    // The pool list, read again after the save, has him: its first entry, as the API lists it.
+    const entry = page.locator(`li[data-assessor="${sub}"]`);
+    await expect.poll(() => entry.locator('h3').textContent()).toBe('陈刚');
+    expect(await entry.textContent()).toContain('内江机械厂');
+
     // Looking the person up shows the record the API holds.
     await page.getByRole('button', { name: '查询' }).click();
-    await expect.poll(() => page.locator('dl.record').textContent()).toContain('内江机械厂');
+    await expect.poll(() => page.locator('#people-form dl.record').textContent()).toContain('内江机械厂');
     await checkPage(page, 'admin-assessor-pool');
   });
 
@@ -307,6 +312,91 @@ describe('the admin console in Chromium', () => {
     await checkPage(page, 'admin-attempt-resumed');
   });
 
+  it('lists the assessor pool with each one’s open reviews; “change” fills the form with the whole record', async () => {
+    // setUpExam (above) registered the dev assessors, 陈刚 again among them, and the stopped attempt
+    // holds two open reviews.
+    const listed = await api.call('liumin', 'GET', '/admin/people?role=assessor');
+    const pool = listed.assessors as {
+      sub: string;
+      name: string;
+      employer: string;
+      senior: boolean;
+      openReviews: number;
+    }[];
+    expect(pool.map((a) => a.name).sort()).toEqual(
+      ['李强 Li Qiang', '王芳 Wang Fang', '陈刚 Chen Gang'].sort(),
+    );
+    expect(pool.reduce((n, a) => n + a.openReviews, 0)).toBe(2);
+    expect(JSON.stringify(listed)).not.toMatch(/identity|nationalId|holderId/i);
+    // A page at a time: two pages of one and two cover the pool once.
+    const first = await api.call('liumin', 'GET', '/admin/people?role=assessor&limit=1');
+    const rest = await api.call(
+      'liumin',
+      'GET',
+      `/admin/people?role=assessor&limit=2&nextToken=${encodeURIComponent(String(first.nextToken))}`,
+    );
+    expect(
+      [...(first.assessors as { sub: string }[]), ...(rest.assessors as { sub: string }[])]
+        .map((a) => a.sub)
+        .sort(),
+    ).toEqual(pool.map((a) => a.sub).sort());
+    expect(rest.nextToken).toBeUndefined();
+    // Only admins, and only the one role there is a list of.
+    expect((await api.request('chengang', 'GET', '/admin/people?role=assessor')).status).toBe(403);
+    for (const query of ['', '?role=candidate']) {
+      const refused = await api.request('liumin', 'GET', `/admin/people${query}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.details).toEqual([expect.objectContaining({ field: 'role' })]);
+      expect(String(refused.body.messageZh)).toMatch(/^role /);
+    }
+
+    await openSection('人员', '人员');
+    const entries = page.locator('li[data-assessor]');
+    await expect.poll(() => entries.count()).toBe(pool.length);
+    for (const a of pool) {
+      const entry = page.locator(`li[data-assessor="${a.sub}"]`);
+      expect(await entry.locator('h3').textContent()).toBe(a.name);
+      const facts = await entry.locator('dl').textContent();
+      expect(facts).toContain(a.employer);
+      expect(facts).toContain(`待评审数${a.openReviews}`);
+      expect(facts).toContain(`高级考评员${a.senior ? '是' : '否'}`);
+    }
+    await checkPage(page, 'admin-people-pool');
+
+    const chen = pool.find((a) => a.name.startsWith('陈刚'));
+    if (!chen) throw new Error('陈刚 is not in the pool');
+    expect(chen.senior).toBe(true);
+    await page.getByRole('button', { name: '修改 陈刚 Chen Gang' }).click();
+    const form = page.locator('#people-form');
+    await expect.poll(() => form.locator('input[name="sub"]').inputValue()).toBe(chen.sub);
+    expect(await form.locator('input[name="name"]').inputValue()).toBe('陈刚 Chen Gang');
+    expect(await form.locator('input[name="employer"]').inputValue()).toBe(chen.employer);
+    expect(await form.locator('select[name="roles"]').inputValue()).toBe('assessor');
+    expect(await form.locator('select[name="senior"]').inputValue()).toBe('true');
+    // The ID number is never filled in: the API does not give it back.
+    expect(await form.locator('input[name="nationalId"]').inputValue()).toBe('');
+    expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('name')")).toBe(
+      'sub',
+    );
+    // A change saved from there reaches the API (years of work: nothing the assignment of the reviews
+    // below depends on, unlike the employer).
+    expect(await form.locator('input[name="yearsOfWork"]').inputValue()).toBe('');
+    await form.locator('input[name="yearsOfWork"]').fill(`${MILLING.code}=15`);
+    await form.getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => form.getByRole('status').textContent()).toBe('已保存。');
+    expect(await api.call('liumin', 'GET', `/admin/people/${chen.sub}`)).toMatchObject({
+      employer: chen.employer,
+      roles: ['assessor'],
+      senior: true,
+      yearsOfWork: { [MILLING.code]: 15 },
+    });
+    // Changing him again reads the record anew: the form shows what was just saved.
+    await page.getByRole('button', { name: '修改 陈刚 Chen Gang' }).click();
+    await expect
+      .poll(() => form.locator('input[name="yearsOfWork"]').inputValue())
+      .toBe(`${MILLING.code}=15`);
+  });
+
   it('revokes the resumed attempt’s certificate; the page shows its history and what each partner was told', async () => {
     // The two assessors mark through the API (the console has its own tests); the workflow then decides.
     const queued = await eventually(async () => {
@@ -456,6 +546,40 @@ describe('the admin console in Chromium', () => {
     await expect.poll(() => entry.getAttribute('data-status')).toBe('compromised');
     expect(await entry.getByRole('button').count()).toBe(0);
     await checkPage(page, 'admin-keys-compromised');
+  });
+
+  it('shows a person without a role their user id to give to the evaluation body, with a copy button', async () => {
+    // Every dev user of the issuer has a group, and none is invented for this: GET /me's real answer for
+    // 刘洋 (signed in for real) reaches the page with its groups emptied — what a person the evaluation
+    // body has not yet given a role gets from the identity provider.
+    const own = await under.context();
+    await own.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: APP });
+    const welcome = await own.newPage();
+    await welcome.route(`${api.region.api}/me`, async (route) => {
+      const real = await route.fetch();
+      const body = (await real.json()) as { sub: string; groups: string[] };
+      await route.fulfill({ response: real, json: { ...body, groups: [] } });
+    });
+    await signIn(welcome, APP, 'liuyang');
+    await api.signIn('liuyang');
+    const real = await api.call('liuyang', 'GET', '/me');
+    expect(real.groups).toEqual(['candidates']);
+    const sub = String(real.sub);
+    await expect.poll(() => welcome.locator('#my-user-id').textContent()).toBe(sub);
+    expect(welcome.url()).toBe(`${APP}/`);
+    const card = welcome.locator('section', { has: welcome.locator('#my-user-id') });
+    expect(await card.locator('h2').textContent()).toBe('您的用户标识');
+    expect(await card.textContent()).toContain('请将此用户标识提供给您的评价机构');
+    await card.getByRole('button', { name: '复制' }).click();
+    await expect.poll(() => card.getByRole('status').textContent()).toBe('已复制');
+    expect(await welcome.evaluate('navigator.clipboard.readText()')).toBe(sub);
+    await checkPage(welcome, 'welcome-no-role');
+    await welcome.getByRole('button', { name: 'English' }).click();
+    await expect.poll(() => card.locator('h2').textContent()).toBe('Your user id');
+    expect(await card.textContent()).toContain('Give this user id to your evaluation body');
+    expect(await card.getByRole('button').textContent()).toBe('Copy');
+    await checkPage(welcome, 'welcome-no-role-en');
+    await own.close();
   });
 
   it('no admin page broke the Content-Security-Policy', () => {
