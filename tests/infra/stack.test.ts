@@ -172,6 +172,7 @@ describe('api', () => {
       'GET /admin/certificates/{number}/notices JWT',
       'GET /admin/exams JWT',
       'GET /admin/partners JWT',
+      'GET /admin/people JWT',
       'GET /admin/people/{sub} JWT',
       'GET /admin/signing-keys JWT',
       'GET /assessor/reviews JWT',
