@@ -252,9 +252,10 @@ export interface NoticeRecord {
   /**
    * pending: being delivered (or waiting for the sweep to start a round); held: its partner is suspended,
    * has no webhook or left the registry, and it is sent when the partner is active with a webhook again;
-   * delivered: acknowledged, never sent again.
+   * delivered: acknowledged, never sent again; withdrawn: a recognition notice whose recognition was voided
+   * before it could be told (the issuer revoked the certificate meanwhile), so it is never sent.
    */
-  status: 'pending' | 'held' | 'delivered';
+  status: 'pending' | 'held' | 'delivered' | 'withdrawn';
   attempts: number;
   /** Delivery round: round 1 runs as execution `<id>`, round n as `<id>-r<n>`; absent means 1. */
   round?: number;
@@ -263,6 +264,8 @@ export interface NoticeRecord {
   deliveredAt?: string;
   /** Why a held notice waits. */
   heldReason?: NoticeHeldReason;
+  withdrawnAt?: string;
+  withdrawnReason?: string;
   /** When the last round's workflow gave up (its retries ran out); the sweep then starts the next round. */
   gaveUpAt?: string;
 }
@@ -587,6 +590,8 @@ export interface RevocationNotices {
   nextNoticeRound(notice: NoticeRecord): Promise<number | undefined>;
   /** Records a delivery attempt; an acknowledged notice is never sent again. */
   recordNoticeAttempt(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** pending → withdrawn, out of the sweep's index, never sent: false if it was not pending. */
+  withdrawNotice(id: string, why: { at: Date; reason: string }): Promise<boolean>;
 }
 
 /** Every certification record, as the region's table holds them. */

@@ -1146,6 +1146,20 @@ export class DynamoDbCertificationStore extends SingleTableStore implements Cert
   }
 
   /** Records a delivery attempt; an acknowledged notice leaves the pending index and is never sent again. */
+  async withdrawNotice(id: string, why: { at: Date; reason: string }): Promise<boolean> {
+    return this.updateIf(key.notice(id), {
+      update:
+        'SET #status = :withdrawn, withdrawnAt = :at, withdrawnReason = :reason REMOVE gsi1pk, gsi1sk, lastError',
+      condition: PENDING.condition,
+      values: {
+        ...PENDING.values,
+        ':withdrawn': 'withdrawn',
+        ':at': why.at.toISOString(),
+        ':reason': why.reason,
+      },
+    });
+  }
+
   async recordNoticeAttempt(id: string, outcome: DeliveryOutcome): Promise<void> {
     await this.db.send(
       new UpdateCommand(

@@ -153,6 +153,8 @@ export async function deliverNotice(deps: DeliveryDeps, noticeId: string) {
   const notice = await deps.certificates.getNotice(noticeId);
   if (!notice) throw new Error(`No notice ${noticeId}`);
   if (notice.status === 'delivered') return { noticeId, delivered: true, attempts: notice.attempts };
+  if (notice.status === 'withdrawn')
+    return { noticeId, delivered: false, withdrawn: true, attempts: notice.attempts };
   if (notice.status === 'held')
     return { noticeId, delivered: false, held: notice.heldReason, attempts: notice.attempts };
   // The partner is read at each attempt, so a partner that moves its endpoint still gets the notice.
@@ -161,6 +163,18 @@ export async function deliverNotice(deps: DeliveryDeps, noticeId: string) {
   if (held) {
     await deps.certificates.holdNotice(notice, held);
     return { noticeId, delivered: false, held, attempts: notice.attempts };
+  }
+  // A recognition voided since its notice was stored (the issuer revoked the certificate meanwhile) is not
+  // told: the issuer would list a recognition that no longer stands in its holder's activity.
+  if (notice.kind === 'recognition' && notice.recognitionId) {
+    const recognition = await deps.registry.getRecognition(notice.recognitionId);
+    if (recognition?.status === 'void') {
+      await deps.certificates.withdrawNotice(noticeId, {
+        at: deps.now(),
+        reason: `Recognition ${recognition.id} was voided: ${recognition.voidReason ?? 'no reason recorded'}`,
+      });
+      return { noticeId, delivered: false, withdrawn: true, attempts: notice.attempts };
+    }
   }
   const jws = await signedNotice(deps, notice);
   const outcome = await deps.directory.deliver(partner?.webhookUrl as string, jws);

@@ -8,7 +8,8 @@
 //
 // Zigong's recognition of a Neijiang certificate is told to Neijiang by a stored notice, delivered with
 // retries: while Neijiang's webhook is down (its port refuses connections) the attempts fail and are
-// recorded, and once it is back the notice arrives, once.
+// recorded, and once it is back the notice arrives, once. A recognition voided meanwhile (Neijiang revoked
+// the certificate) is never told: its notice is withdrawn.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -261,5 +262,63 @@ describe('partner status lists, kept for a while', () => {
     // The lists were fetched afresh while the kept ones were still within the bound: the notice bypassed them.
     expect(refetchedAt).toBeDefined();
     expect(refetchedAt as number).toBeLessThan(cachedAt + BOUND_MS);
+  });
+});
+
+describe('a recognition voided before its issuer could be told', () => {
+  it('is never told: its notice is withdrawn when the issuer is back, and the holder sees no recognition', async () => {
+    await zg.signInPartner();
+    // A second certificate, recognised while Neijiang's webhook is down.
+    const second = await sitAndMark(nj, await setUpExam(nj));
+    await new Promise((resolve) => webhook.close(resolve));
+    const recognition = await zg.request('partner', 'POST', '/recognitions', { credential: second.jws });
+    expect(recognition.status).toBe(201);
+    const recognitionId = String(recognition.body.recognitionId);
+    const db = DynamoDBDocumentClient.from(zigong.dynamoClient);
+    const zgTable = zigong.model.tables[0]?.tableName as string;
+    const noticeOf = async () =>
+      (
+        await db.send(
+          new GetCommand({
+            TableName: zgTable,
+            Key: { pk: `NOTICE#recognition-${recognitionId}`, sk: 'NOTICE' },
+          }),
+        )
+      ).Item;
+    await eventually(
+      async () => ((await noticeOf())?.attempts >= 1 ? true : undefined),
+      'a failed attempt to be recorded',
+      20_000,
+      50,
+    );
+    // Neijiang revokes it; its notice reaches Zigong (whose webhook is up), which voids the recognition.
+    await nj.call('liumin', 'POST', `/admin/certificates/${second.number}/status`, {
+      action: 'revoke',
+      reason: 'Certificate obtained by impersonation',
+    });
+    await eventually(
+      async () => {
+        const r = await zg.request('partner', 'GET', `/recognitions/${recognitionId}`);
+        return r.body.status === 'void' ? true : undefined;
+      },
+      'Zigong to void the recognition',
+      30_000,
+    );
+    // Back up: the next retry finds the recognition void and withdraws the notice instead of sending it.
+    const hitsBefore = webhookHits.length;
+    await new Promise<void>((resolve) => webhook.listen(webhookPort, '127.0.0.1', resolve));
+    const withdrawn = await eventually(
+      async () => {
+        const notice = await noticeOf();
+        return notice?.status === 'withdrawn' ? notice : undefined;
+      },
+      'the notice to be withdrawn',
+      30_000,
+    );
+    expect(String(withdrawn.withdrawnReason)).toContain(recognitionId);
+    expect(withdrawn.gsi1pk).toBeUndefined();
+    expect(webhookHits.length).toBe(hitsBefore);
+    const activity = await nj.call('zhangwei', 'GET', `/me/certificates/${second.number}/activity?limit=100`);
+    expect((activity.items as { kind: string }[]).filter((i) => i.kind === 'recognition')).toEqual([]);
   });
 });
