@@ -436,6 +436,11 @@ export async function recordError(
     }
     const decided = attempt.status === 'passed' || attempt.status === 'failed';
     if (decided && failure.step !== 'publish') return decisionOf(attempt);
+    // The workflow no longer waits for any review: take the tokens away, so no assessor is shown work
+    // whose answer nobody would hear. The reviews stay theirs and get new tokens when it resumes. Before
+    // the error is recorded, so that an attempt anyone sees stopped never still has work handed out.
+    for (const review of await deps.store.listReviews(attemptId))
+      if (review.status === 'open') await deps.store.detachTaskToken(review);
     // Recorded once per stop: a retry of this step finds its own record.
     if (attempt.error?.redriveCount !== failure.redriveCount) {
       try {
@@ -454,10 +459,6 @@ export async function recordError(
         continue; // decided (or stopped) meanwhile: read again
       }
     }
-    // The workflow no longer waits for any review: take the tokens away, so no assessor is shown work
-    // whose answer nobody would hear. The reviews stay theirs and get new tokens when it resumes.
-    for (const review of await deps.store.listReviews(attemptId))
-      if (review.status === 'open') await deps.store.detachTaskToken(review);
     throw new WorkflowError('CertificationError', `${failure.error}: ${failure.cause}`);
   }
   throw new WorkflowError('TransientError', `Attempt ${attemptId} kept changing; try again`);
