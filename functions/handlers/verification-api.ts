@@ -23,6 +23,7 @@ function answer(verdict: Verification, checkedAt: Date) {
     verified: verdict.status === 'valid',
     status: verdict.status,
     reasons: verdict.reasons,
+    reasonsZh: verdict.reasonsZh,
     ...(verdict.certificate ? { certificate: verdict.certificate } : {}),
     ...(verdict.issuerRegion ? { issuerRegion: verdict.issuerRegion } : {}),
     ...(verdict.statusDetail ? { statusDetail: verdict.statusDetail } : {}),
