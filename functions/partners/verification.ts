@@ -57,6 +57,23 @@ export interface Verification extends Verdict {
   statusDetail?: { since: string; reason: string };
 }
 
+/**
+ * What POST /credentials/verify and GET /verify/{number} answer: only what a verifier needs, the verdict,
+ * its reasons in both languages and the certificate's public facts (the OpenAPI's Verdict schema).
+ */
+export function verdictAnswer(verdict: Verification, checkedAt: Date) {
+  return {
+    verified: verdict.status === 'valid',
+    status: verdict.status,
+    reasons: verdict.reasons,
+    reasonsZh: verdict.reasonsZh,
+    ...(verdict.certificate ? { certificate: verdict.certificate } : {}),
+    ...(verdict.issuerRegion ? { issuerRegion: verdict.issuerRegion } : {}),
+    ...(verdict.statusDetail ? { statusDetail: verdict.statusDetail } : {}),
+    checkedAt: checkedAt.toISOString(),
+  };
+}
+
 function issuerNamed(credential: { issuer?: unknown }): string | undefined {
   const { issuer } = credential as { issuer?: { id?: unknown } | string };
   const id = typeof issuer === 'string' ? issuer : issuer?.id;
