@@ -1,8 +1,9 @@
 // Offline verification: `npm run verify -- credential.jwt --jwks jwks.json [--status status.jwt ...]`.
 // The credential is its compact JWS or its signed JSON (credential.json, with the embedded Data Integrity
 // proof). No network at all: the key set and status-list snapshots come from files, and the JSON-LD
-// contexts the proof needs ship inside the package. Prints the verdict and its reasons; exits 0 only for
-// a valid certificate whose status was checked: 1 for any other verdict, 2 for a usage or input error,
+// contexts the proof needs ship inside the package. Prints the verdict and its reasons in English and
+// Chinese (--json: reasons and reasonsZh); exits 0 only for a valid certificate whose status was
+// checked: 1 for any other verdict, 2 for a usage or input error,
 // and 3 when the signature and dates hold but no revocation list was given (STATUS-UNKNOWN), unless
 // --accept-unchecked-status says that is enough.
 import { readFile } from 'node:fs/promises';
@@ -23,6 +24,19 @@ const USAGE = `Usage: npm run verify -- CREDENTIAL_FILE --jwks JWKS_FILE [--stat
 const TIME_ZONE = process.env.SKILLCERT_TIME_ZONE ?? 'Asia/Shanghai';
 /** Exit code for a certificate whose signature and dates hold but whose status nobody checked. */
 const STATUS_UNKNOWN = 3;
+const STATUS_UNKNOWN_TEXT = [
+  '  the signature and dates hold, but revocation was not checked: give --status with a fresh list',
+  '  签名与日期均有效，但未核查撤销状态：请用 --status 提供最新的状态列表',
+];
+
+/** Each reason in English, then in Chinese beneath it: whoever reads the terminal reads one of them. */
+function printReasons(verdict: { reasons: string[]; reasonsZh: string[] }): void {
+  verdict.reasons.forEach((reason, i) => {
+    console.log(`  - ${reason}`);
+    const zh = verdict.reasonsZh[i];
+    if (zh) console.log(`    ${zh}`);
+  });
+}
 
 async function statusSnapshot(files: string[], keys: VerificationKey[]) {
   const lists: Record<string, StatusList> = {};
@@ -94,11 +108,8 @@ async function verifyQr(file: string, jwksFile: string, statusFiles: string[], a
     console.log(`  holder:     ${verdict.claims.h}`);
     console.log(`  occupation: ${verdict.claims.o}, level ${verdict.claims.l}`);
   }
-  if (statusUnknown)
-    console.log(
-      '  the signature and dates hold, but revocation was not checked: give --status with a fresh list',
-    );
-  for (const reason of verdict.reasons) console.log(`  - ${reason}`);
+  if (statusUnknown) console.log(STATUS_UNKNOWN_TEXT.join('\n'));
+  printReasons(verdict);
   if (statusUnknown) return STATUS_UNKNOWN;
   return verdict.status === 'valid' ? 0 : 1;
 }
@@ -146,13 +157,10 @@ async function main(): Promise<number> {
     );
   else {
     console.log(`${shown}${verdict.certificate?.number ? `  ${verdict.certificate.number}` : ''}`);
-    if (statusUnknown)
-      console.log(
-        '  the signature and dates hold, but revocation was not checked: give --status with a fresh list',
-      );
+    if (statusUnknown) console.log(STATUS_UNKNOWN_TEXT.join('\n'));
     if (verdict.certificate?.holderName) console.log(`  holder:      ${verdict.certificate.holderName}`);
     if (verdict.certificate?.achievement) console.log(`  achievement: ${verdict.certificate.achievement}`);
-    for (const reason of verdict.reasons) console.log(`  - ${reason}`);
+    printReasons(verdict);
   }
   if (statusUnknown) return STATUS_UNKNOWN;
   return verdict.status === 'valid' ? 0 : 1;

@@ -3,6 +3,7 @@
 // writes it to docs/api/openapi.json; tests/infra/openapi.test.ts checks it is current, valid, and names
 // exactly the template's routes.
 import { toJSONSchema } from 'zod/mini';
+import { VERDICT_STATUS_ZH } from '../domain/verification.js';
 import { ROUTES, type RouteDoc } from './routes.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -44,7 +45,15 @@ function operation(route: RouteDoc) {
   const errors = [400, ...(route.access.kind === 'public' ? [] : [401, 403]), ...(route.errors ?? []), 500];
   const ok = route.ok.contentType
     ? { content: { [route.ok.contentType]: { schema: { type: 'string' } } } }
-    : { content: { 'application/json': { schema: { type: 'object' } } } };
+    : {
+        content: {
+          'application/json': {
+            schema: route.ok.schema
+              ? { $ref: `#/components/schemas/${route.ok.schema}` }
+              : { type: 'object' },
+          },
+        },
+      };
   return {
     operationId: operationId(route),
     summary: route.summary,
@@ -130,6 +139,35 @@ function bodySchema(schema: Exclude<RouteDoc['body'], 'none' | undefined>) {
   return json;
 }
 
+/** What POST /credentials/verify and GET /verify/{number} answer (handlers/verification-api.ts's answer). */
+const VERDICT_SCHEMA = {
+  type: 'object',
+  required: ['verified', 'status', 'reasons', 'reasonsZh', 'checkedAt'],
+  properties: {
+    verified: { type: 'boolean', description: 'status is valid' },
+    status: { type: 'string', enum: Object.keys(VERDICT_STATUS_ZH) },
+    reasons: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Why, in English, in the order the checks ran',
+    },
+    reasonsZh: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'The same reasons in Chinese, same length and order as reasons (dates, DIDs, key ids as they are). 与 reasons 逐条对应的中文说明。',
+    },
+    certificate: { type: 'object', description: 'The certificate’s public facts; never an ID number' },
+    issuerRegion: { type: 'string' },
+    statusDetail: {
+      type: 'object',
+      properties: { since: { type: 'string' }, reason: { type: 'string' } },
+      description: 'Since when and why it is revoked or suspended, the reason as the issuer wrote it',
+    },
+    checkedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
 export function openApiDocument(version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
@@ -178,6 +216,7 @@ export function openApiDocument(version: string) {
             details: {},
           },
         },
+        Verdict: VERDICT_SCHEMA,
       },
     },
   };

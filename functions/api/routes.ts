@@ -37,7 +37,13 @@ export interface RouteDoc {
   /** Takes an HTML form (multipart/form-data or application/x-www-form-urlencoded), not JSON. */
   form?: true;
   /** The success answer. */
-  ok: { status: number; description: string; contentType?: string };
+  ok: {
+    status: number;
+    description: string;
+    contentType?: string;
+    /** The name of the JSON answer's schema under components.schemas (openapi.ts), where one is given. */
+    schema?: 'Verdict';
+  };
   /** Error statuses this route answers besides 400 (bad input), 401/403 (access) and 500. */
   errors?: number[];
   /** A list answered a page at a time (?limit=, ?nextToken=). */
@@ -441,7 +447,7 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Verify a certificate by its number and the holder’s name (?name=; throttled per client)',
     summaryZh: '按证书编号与持证人姓名核验证书（?name=；按客户端限流）',
     access: open,
-    ok: JSON_OK('The verdict and the certificate’s public facts'),
+    ok: { ...JSON_OK('The verdict and the certificate’s public facts'), schema: 'Verdict' },
     errors: [404, 429],
   },
   {
@@ -488,7 +494,7 @@ export const ROUTES: RouteDoc[] = [
     summaryZh: '核验出示的凭证（JWS 或签名 JSON）',
     access: open,
     body: verifyBody,
-    ok: JSON_OK('The verdict with its reasons'),
+    ok: { ...JSON_OK('The verdict with its reasons'), schema: 'Verdict' },
     errors: [429, 502],
   },
   {

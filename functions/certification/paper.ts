@@ -9,6 +9,7 @@ import {
   type PaperCertificate,
   signOfflineStatement,
   statusListIdOfUrl,
+  verdictOf,
 } from '../domain/index.js';
 import type { PaperInput } from '../paper/certificate-pdf.js';
 import { type Verification, type VerificationDeps, verifyByNumber } from '../partners/verification.js';
@@ -239,10 +240,12 @@ export async function lookUp(
     ? (credentialJsonOf(record.jws) as SignedCredential).credentialSubject?.name
     : undefined;
   if (!record || !holder || !nameMatches(holder, input.name))
-    return {
-      status: 'not-found',
-      reasons: [`No certificate numbered ${input.number} is held by that name`],
-    };
+    return verdictOf({ status: 'not-found' }, [
+      {
+        en: `No certificate numbered ${input.number} is held by that name`,
+        zh: `没有该姓名持有的编号为 ${input.number} 的证书`,
+      },
+    ]);
   const verdict = await verifyByNumber(deps.verification, input.number);
   await recordVerification(deps, input.number);
   return verdict;

@@ -3,9 +3,10 @@
 // docs/paper.md explains every choice.
 import { createPublicKey, verify } from 'node:crypto';
 import { calendarDate } from './calendar.js';
+import type { Bilingual } from './errors.js';
 import type { Level } from './levels.js';
 import type { StatusList } from './status-list.js';
-import type { VerificationKey } from './verification.js';
+import { purposeZh, type VerificationKey, verdictOf } from './verification.js';
 
 /** The level as the national layout writes it: Chinese numeral + 级 / level name, and its English. */
 export const LEVEL_ON_PAPER: Record<Level, { zh: string; en: string }> = {
@@ -156,6 +157,8 @@ export type OfflineVerdictStatus =
 export interface OfflineVerdict {
   status: OfflineVerdictStatus;
   reasons: string[];
+  /** The same reasons in Chinese, one for one. */
+  reasonsZh: string[];
   claims?: OfflineClaims;
   /** Purposes no status list was given for. */
   statusUnchecked?: ('revocation' | 'suspension')[];
@@ -188,9 +191,13 @@ export function verifyOfflineStatement(input: {
   /** revocation / suspension list of the statement's status list, when the verifier has them. */
   status?: { revocation?: StatusList; suspension?: StatusList };
 }): OfflineVerdict {
-  const malformed = (reason: string): OfflineVerdict => ({ status: 'malformed', reasons: [reason] });
+  const malformed = (reason: Bilingual): OfflineVerdict => verdictOf({ status: 'malformed' }, [reason]);
   const parts = input.statement.trim().split('.');
-  if (parts.length !== 3) return malformed('Not a compact JWS (three parts separated by dots)');
+  if (parts.length !== 3)
+    return malformed({
+      en: 'Not a compact JWS (three parts separated by dots)',
+      zh: '不是紧凑 JWS（以点分隔的三部分）',
+    });
   const [h, p, s] = parts as [string, string, string];
   let header: Record<string, unknown>;
   let claims: Record<string, unknown>;
@@ -198,24 +205,42 @@ export function verifyOfflineStatement(input: {
     header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
     claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
   } catch {
-    return malformed('The header or the claims are not base64url JSON');
+    return malformed({
+      en: 'The header or the claims are not base64url JSON',
+      zh: '头部或声明不是 base64url 编码的 JSON',
+    });
   }
   if (header.typ !== OFFLINE_TYP || header.alg !== 'ES256' || typeof header.kid !== 'string')
-    return malformed(`Not a skillcert offline statement (typ ${OFFLINE_TYP}, alg ES256, a kid)`);
+    return malformed({
+      en: `Not a skillcert offline statement (typ ${OFFLINE_TYP}, alg ES256, a kid)`,
+      zh: `不是本系统的离线核验码（应为 typ ${OFFLINE_TYP}、alg ES256，并带 kid）`,
+    });
   const bad = Object.entries(CLAIM_SHAPE)
     .filter(([name, ok]) => !ok(claims[name]))
     .map(([name]) => name);
-  if (bad.length > 0) return malformed(`Claims missing or of the wrong form: ${bad.join(', ')}`);
+  if (bad.length > 0)
+    return malformed({
+      en: `Claims missing or of the wrong form: ${bad.join(', ')}`,
+      zh: `声明缺失或格式有误：${bad.join(', ')}`,
+    });
   const c = claims as unknown as OfflineClaims;
   const key =
     typeof header.kid === 'string' && header.kid.length === OFFLINE_KID_LENGTH
       ? input.keys.find((k) => (k.kid.split('#')[1] ?? '').startsWith(header.kid as string))
       : undefined;
-  if (!key) return { status: 'unknown-issuer', reasons: [`No key in the key set has id ${header.kid}`] };
+  if (!key)
+    return verdictOf({ status: 'unknown-issuer' }, [
+      { en: `No key in the key set has id ${header.kid}`, zh: `密钥集中没有标识为 ${header.kid} 的密钥` },
+    ]);
   const owner = key.kid.split('#')[0];
   const issuer = `did:web:${c.iss}`;
   if (owner !== issuer)
-    return { status: 'unknown-issuer', reasons: [`Signed by a key of ${owner}, not of ${issuer}`] };
+    return verdictOf({ status: 'unknown-issuer' }, [
+      {
+        en: `Signed by a key of ${owner}, not of ${issuer}`,
+        zh: `由 ${owner} 的密钥签名，而非 ${issuer} 的密钥`,
+      },
+    ]);
   let signatureHolds = false;
   try {
     signatureHolds =
@@ -233,29 +258,47 @@ export function verifyOfflineStatement(input: {
     signatureHolds = false;
   }
   if (!signatureHolds)
-    return {
-      status: 'signature-invalid',
-      reasons: ['The signature does not match the statement: it was altered or not signed with this key'],
-    };
+    return verdictOf({ status: 'signature-invalid' }, [
+      {
+        en: 'The signature does not match the statement: it was altered or not signed with this key',
+        zh: '签名与核验码内容不符：内容已被篡改，或并非由此密钥签名',
+      },
+    ]);
   const signedAt = new Date(c.iat * 1000);
   if (key.compromisedAt && signedAt >= new Date(key.compromisedAt))
-    return { status: 'signature-invalid', reasons: [`Signed with key ${key.kid}, declared compromised`] };
+    return verdictOf({ status: 'signature-invalid' }, [
+      { en: `Signed with key ${key.kid}, declared compromised`, zh: `签名所用密钥 ${key.kid} 已被声明泄露` },
+    ]);
   if (
     (key.signsFrom && signedAt < new Date(key.signsFrom)) ||
     (key.signsUntil && signedAt > new Date(key.signsUntil))
   )
-    return {
-      status: 'signature-invalid',
-      reasons: [`Key ${key.kid} did not sign at ${signedAt.toISOString()}`],
-    };
+    return verdictOf({ status: 'signature-invalid' }, [
+      {
+        en: `Key ${key.kid} did not sign at ${signedAt.toISOString()}`,
+        zh: `密钥 ${key.kid} 在 ${signedAt.toISOString()} 不在签名有效期内`,
+      },
+    ]);
   const today = calendarDate(input.now, input.timeZone);
-  const reasons = [`Signed by ${issuer} (key ${key.kid})`];
+  const reasons: Bilingual[] = [
+    { en: `Signed by ${issuer} (key ${key.kid})`, zh: `由 ${issuer} 签名（密钥 ${key.kid}）` },
+  ];
   const [from, until] = [offlineDay(c.i), c.e ? offlineDay(c.e) : undefined];
-  if (c.ht) reasons.push("The holder's name is shortened to fit the code; the public page shows it whole");
+  if (c.ht)
+    reasons.push({
+      en: "The holder's name is shortened to fit the code; the public page shows it whole",
+      zh: '持证人姓名为适应二维码容量而缩略；公开核验页显示全名',
+    });
   if (today < from)
-    return { status: 'not-yet-valid', reasons: [...reasons, `Valid from ${from}`], claims: c };
+    return verdictOf({ status: 'not-yet-valid', claims: c }, [
+      ...reasons,
+      { en: `Valid from ${from}`, zh: `此证书自 ${from} 起生效` },
+    ]);
   if (until && today > until)
-    return { status: 'expired', reasons: [...reasons, `Expired on ${until}`], claims: c };
+    return verdictOf({ status: 'expired', claims: c }, [
+      ...reasons,
+      { en: `Expired on ${until}`, zh: `此证书已于 ${until} 过期` },
+    ]);
   const unchecked: ('revocation' | 'suspension')[] = [];
   for (const purpose of ['revocation', 'suspension'] as const) {
     const list = input.status?.[purpose];
@@ -264,11 +307,16 @@ export function verifyOfflineStatement(input: {
       continue;
     }
     if (list.get(c.si))
-      return {
-        status: purpose === 'revocation' ? 'revoked' : 'suspended',
-        reasons: [...reasons, `The ${purpose} list has the certificate's bit (index ${c.si}) set`],
-        claims: c,
-      };
+      return verdictOf({ status: purpose === 'revocation' ? 'revoked' : 'suspended', claims: c }, [
+        ...reasons,
+        {
+          en: `The ${purpose} list has the certificate's bit (index ${c.si}) set`,
+          zh: `颁发机构已${purposeZh(purpose)}此证书（${purposeZh(purpose)}状态列表中索引 ${c.si} 的位已置位）`,
+        },
+      ]);
   }
-  return { status: 'valid', reasons, claims: c, ...(unchecked.length ? { statusUnchecked: unchecked } : {}) };
+  return verdictOf(
+    { status: 'valid', claims: c, ...(unchecked.length ? { statusUnchecked: unchecked } : {}) },
+    reasons,
+  );
 }

@@ -5,7 +5,7 @@
 // (functions/contexts/skillcert-v1.json), listed after the OB 3.0 context, and described by our JSON schema.
 
 import { addCalendarYears } from './calendar.js';
-import { DomainError } from './errors.js';
+import { type Bilingual, DomainError } from './errors.js';
 import type { Text } from './exams.js';
 import { LEVEL_NAMES, type Level } from './levels.js';
 import type { Occupation } from './occupations.js';
@@ -289,14 +289,17 @@ export function jwtClaimsOf(credential: CredentialClaimSource): Record<string, s
 }
 
 /** Each claim of a JWT payload that disagrees with the credential it carries, in words; [] when all agree. */
-export function jwtClaimMismatches(payload: Record<string, unknown>): string[] {
+export function jwtClaimMismatches(payload: Record<string, unknown>): Bilingual[] {
   const expected = jwtClaimsOf(payload);
-  const problems: string[] = [];
+  const problems: Bilingual[] = [];
   for (const claim of ['iss', 'jti', 'nbf', 'sub', 'exp'] as const) {
     if (payload[claim] !== expected[claim]) {
-      problems.push(
-        `The JWT claim ${claim} (${payload[claim] === undefined ? 'missing' : JSON.stringify(payload[claim])}) does not match the credential (${expected[claim] === undefined ? 'none' : JSON.stringify(expected[claim])})`,
-      );
+      const found = payload[claim] === undefined ? undefined : JSON.stringify(payload[claim]);
+      const wanted = expected[claim] === undefined ? undefined : JSON.stringify(expected[claim]);
+      problems.push({
+        en: `The JWT claim ${claim} (${found ?? 'missing'}) does not match the credential (${wanted ?? 'none'})`,
+        zh: `JWT 声明 ${claim}（${found ?? '缺失'}）与凭证内容（${wanted ?? '无'}）不符`,
+      });
     }
   }
   return problems;

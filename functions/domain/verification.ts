@@ -5,7 +5,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
 import type { JWK } from 'jose';
 import { jwtClaimMismatches, statusEntriesToCheck } from './credential.js';
-import { DomainError } from './errors.js';
+import { type Bilingual, DomainError } from './errors.js';
 import { StatusList } from './status-list.js';
 
 export type VerdictStatus =
@@ -38,7 +38,10 @@ export const VERDICT_STATUS_ZH: Record<VerdictStatus, string> = {
 
 export interface Verdict {
   status: VerdictStatus;
+  /** Why, in English: kept English-only for the API's existing readers. */
   reasons: string[];
+  /** The same reasons in Chinese, in the same order (dates, DIDs and key ids as they are). */
+  reasonsZh: string[];
   /** The status purposes (revocation, suspension) no list was given for: a valid verdict without them is
    *  only as good as the last status the verifier saw. */
   statusUnchecked?: string[];
@@ -111,16 +114,25 @@ function summary(c: CredentialShape): NonNullable<Verdict['certificate']> {
   };
 }
 
-/** Why a signature was refused, in Chinese, by the check's status (the English reason says more). */
-const SIGNATURE_REFUSED_ZH: Partial<Record<VerdictStatus, string>> = {
-  malformed: '不是紧凑 JWS 格式的签名文档',
-  'signature-invalid': '签名无效：算法或密钥不被接受，或文档已被篡改',
-  'unknown-issuer': '签名所用密钥不在已发布的密钥中',
-};
+/**
+ * A verdict from its reasons in both languages: built from pairs so `reasons` and `reasonsZh` cannot
+ * drift apart in length or order.
+ */
+export function verdictOf<T extends object>(
+  head: T,
+  reasons: readonly Bilingual[],
+): T & { reasons: string[]; reasonsZh: string[] } {
+  return { ...head, reasons: reasons.map((r) => r.en), reasonsZh: reasons.map((r) => r.zh) };
+}
+
+/** A verdict's reasons as pairs again, to add to them. */
+export function reasonsOf(verdict: Pick<Verdict, 'reasons' | 'reasonsZh'>): Bilingual[] {
+  return verdict.reasons.map((en, i) => ({ en, zh: verdict.reasonsZh[i] ?? en }));
+}
 
 type SignatureCheck =
   | { ok: true; key: VerificationKey; payload: unknown; typ?: unknown }
-  | { ok: false; status: VerdictStatus; reason: string };
+  | { ok: false; status: VerdictStatus; reason: Bilingual };
 
 /** OB 3.0's JSON Web Token Proof Format allows these JOSE header parameters and no others. */
 const JOSE_HEADER_PARAMETERS = new Set(['alg', 'kid', 'jwk', 'typ']);
@@ -156,13 +168,20 @@ async function checkSignature(jws: string, keys: VerificationKey[]): Promise<Sig
     header = JSON.parse(Buffer.from(segments[0] as string, 'base64url').toString('utf8'));
     if (typeof header !== 'object' || header === null) throw new Error('not an object');
   } catch {
-    return { ok: false, status: 'malformed', reason: 'The credential is not a compact JWS' };
+    return {
+      ok: false,
+      status: 'malformed',
+      reason: { en: 'The credential is not a compact JWS', zh: '该凭证不是紧凑 JWS 格式' },
+    };
   }
   if (header.alg !== 'ES256') {
     return {
       ok: false,
       status: 'signature-invalid',
-      reason: `Algorithm ${String(header.alg)} is not accepted; certificates are signed ES256`,
+      reason: {
+        en: `Algorithm ${String(header.alg)} is not accepted; certificates are signed ES256`,
+        zh: `不接受签名算法 ${String(header.alg)}；证书以 ES256 签名`,
+      },
     };
   }
   const extra = Object.keys(header).filter((name) => !JOSE_HEADER_PARAMETERS.has(name));
@@ -170,26 +189,38 @@ async function checkSignature(jws: string, keys: VerificationKey[]): Promise<Sig
     return {
       ok: false,
       status: 'signature-invalid',
-      reason: `JOSE header parameters other than alg, kid, jwk and typ are not accepted: ${extra.join(', ')}`,
+      reason: {
+        en: `JOSE header parameters other than alg, kid, jwk and typ are not accepted: ${extra.join(', ')}`,
+        zh: `JOSE 头部只接受 alg、kid、jwk 和 typ 参数，不接受：${extra.join(', ')}`,
+      },
     };
   const key = keys.find((k) => k.kid === header.kid);
   if (!key)
     return {
       ok: false,
       status: 'unknown-issuer',
-      reason: `No published key has the id ${String(header.kid)}`,
+      reason: {
+        en: `No published key has the id ${String(header.kid)}`,
+        zh: `已发布的密钥中没有标识为 ${String(header.kid)} 的密钥`,
+      },
     };
   if (key.kty !== 'EC' || key.crv !== 'P-256')
     return {
       ok: false,
       status: 'signature-invalid',
-      reason: `Key ${key.kid} is not a P-256 key; a JWS of ours is signed ES256 (Ed25519 keys sign embedded proofs)`,
+      reason: {
+        en: `Key ${key.kid} is not a P-256 key; a JWS of ours is signed ES256 (Ed25519 keys sign embedded proofs)`,
+        zh: `密钥 ${key.kid} 不是 P-256 密钥；本系统的 JWS 以 ES256 签名（Ed25519 密钥用于内嵌证明）`,
+      },
     };
   const [protectedHeader, payload, signature] = segments as [string, string, string];
   const altered = {
     ok: false,
     status: 'signature-invalid',
-    reason: 'The signature does not match the credential: it was altered or not signed with this key',
+    reason: {
+      en: 'The signature does not match the credential: it was altered or not signed with this key',
+      zh: '签名与凭证不符：凭证已被篡改，或并非由此密钥签名',
+    },
   } as const;
   try {
     if (!ES256_SIGNATURE.test(signature)) return altered;
@@ -232,11 +263,7 @@ export async function verifyIssuerSigned(
   issuerOf: (payload: Record<string, unknown>) => unknown,
 ): Promise<Record<string, unknown>> {
   const checked = await checkSignature(jws, keys);
-  if (!checked.ok)
-    throw new SignedDocumentError({
-      en: checked.reason,
-      zh: SIGNATURE_REFUSED_ZH[checked.status] ?? '签名无法验证',
-    });
+  if (!checked.ok) throw new SignedDocumentError(checked.reason);
   const payload = checked.payload as Record<string, unknown>;
   const { key } = checked;
   const issuer = issuerOf(payload);
@@ -308,7 +335,7 @@ export async function readStatusListCredential(
 /** What checking an embedded Data Integrity proof answers: the key that made it, or why not. */
 export type ProofCheck =
   | { ok: true; key: VerificationKey }
-  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: string };
+  | { ok: false; status: 'malformed' | 'signature-invalid' | 'unknown-issuer'; reason: Bilingual };
 
 /** How a credential's embedded proof is checked (functions/shared/data-integrity.ts's checkProof). */
 export type ProofChecker = (
@@ -334,28 +361,40 @@ async function checkCredentialSignature(
     if (!checkProof)
       return {
         ok: false,
-        verdict: { status: 'malformed', reasons: ['This verifier takes the credential as a compact JWS'] },
+        verdict: verdictOf({ status: 'malformed' }, [
+          {
+            en: 'This verifier takes the credential as a compact JWS',
+            zh: '本验证方只接受紧凑 JWS 格式的凭证',
+          },
+        ]),
       };
     if (credential.proof === undefined)
       return {
         ok: false,
-        verdict: {
-          status: 'malformed',
-          reasons: ['The JSON credential has no embedded proof: present its JWS or the signed JSON'],
-        },
+        verdict: verdictOf({ status: 'malformed' }, [
+          {
+            en: 'The JSON credential has no embedded proof: present its JWS or the signed JSON',
+            zh: '该 JSON 凭证没有内嵌证明：请提交其 JWS 或带签名的 JSON',
+          },
+        ]),
       };
     const proof = await checkProof(credential, keys);
-    if (!proof.ok) return { ok: false, verdict: { status: proof.status, reasons: [proof.reason] } };
+    if (!proof.ok) return { ok: false, verdict: verdictOf({ status: proof.status }, [proof.reason]) };
     return { ok: true, key: proof.key, credential: credential as CredentialShape };
   }
   const checked = await checkSignature(credential, keys);
-  if (!checked.ok) return { ok: false, verdict: { status: checked.status, reasons: [checked.reason] } };
+  if (!checked.ok) return { ok: false, verdict: verdictOf({ status: checked.status }, [checked.reason]) };
   const payload = checked.payload as Record<string, unknown>;
   const typ = checked.typ ?? 'JWT';
   if (typeof typ !== 'string' || !ACCEPTED_TYP.has(typ))
     return {
       ok: false,
-      verdict: { status: 'malformed', reasons: [`The JOSE header's typ is ${String(typ)}, not JWT`] },
+      verdict: verdictOf({ status: 'malformed' }, [
+        {
+          en: `The JOSE header's typ is ${String(typ)}, not JWT`,
+          zh: `JOSE 头部的 typ 为 ${String(typ)}，而非 JWT`,
+        },
+      ]),
     };
   // Credentials signed before the JWT format (typ vc+jwt) carry no claims; any claim they carry must agree.
   const claimsPresent = ['iss', 'jti', 'nbf', 'sub', 'exp'].some((c) => payload[c] !== undefined);
@@ -363,11 +402,10 @@ async function checkCredentialSignature(
   if (mismatches.length > 0)
     return {
       ok: false,
-      verdict: {
-        status: 'claims-mismatch',
-        reasons: mismatches,
-        certificate: summary(payload as CredentialShape),
-      },
+      verdict: verdictOf(
+        { status: 'claims-mismatch', certificate: summary(payload as CredentialShape) },
+        mismatches,
+      ),
     };
   return { ok: true, key: checked.key, credential: payload as CredentialShape };
 }
@@ -392,39 +430,46 @@ export async function verifyCredential(input: {
   const certificate = summary(credential);
   const issuerDid = certificate.issuer;
   if (!issuerDid || issuerDid !== keyOwner(key)) {
-    return {
-      status: 'unknown-issuer',
-      reasons: [`The credential names issuer ${issuerDid ?? '(none)'} but was signed by ${keyOwner(key)}`],
-      certificate,
-    };
+    return verdictOf({ status: 'unknown-issuer', certificate }, [
+      {
+        en: `The credential names issuer ${issuerDid ?? '(none)'} but was signed by ${keyOwner(key)}`,
+        zh: `凭证所称颁发机构为 ${issuerDid ?? '（无）'}，但签名者为 ${keyOwner(key)}`,
+      },
+    ]);
   }
   const signedAt = credential.validFrom ? new Date(credential.validFrom) : undefined;
   if (!signedAt || Number.isNaN(signedAt.getTime()))
-    return { status: 'malformed', reasons: ['The credential has no validFrom'], certificate };
+    return verdictOf({ status: 'malformed', certificate }, [
+      { en: 'The credential has no validFrom', zh: '凭证未注明生效时间（validFrom）' },
+    ]);
   if (key.compromisedAt && signedAt >= new Date(key.compromisedAt)) {
-    return {
-      status: 'signature-invalid',
-      reasons: [
-        `Signed at ${credential.validFrom} by key ${key.kid}, which was declared compromised from ${key.compromisedAt}`,
-      ],
-      certificate,
-    };
+    return verdictOf({ status: 'signature-invalid', certificate }, [
+      {
+        en: `Signed at ${credential.validFrom} by key ${key.kid}, which was declared compromised from ${key.compromisedAt}`,
+        zh: `于 ${credential.validFrom} 由密钥 ${key.kid} 签名，而该密钥自 ${key.compromisedAt} 起已被声明泄露`,
+      },
+    ]);
   }
   if (
     (key.signsFrom && signedAt < new Date(key.signsFrom)) ||
     (key.signsUntil && signedAt > new Date(key.signsUntil))
   ) {
-    return {
-      status: 'signature-invalid',
-      reasons: [`Key ${key.kid} did not sign certificates at ${credential.validFrom}`],
-      certificate,
-    };
+    return verdictOf({ status: 'signature-invalid', certificate }, [
+      {
+        en: `Key ${key.kid} did not sign certificates at ${credential.validFrom}`,
+        zh: `密钥 ${key.kid} 在 ${credential.validFrom} 不在签发证书的有效期内`,
+      },
+    ]);
   }
   if (signedAt > input.now) {
-    return { status: 'not-yet-valid', reasons: [`Valid from ${credential.validFrom}`], certificate };
+    return verdictOf({ status: 'not-yet-valid', certificate }, [
+      { en: `Valid from ${credential.validFrom}`, zh: `此证书自 ${credential.validFrom} 起生效` },
+    ]);
   }
   if (credential.validUntil && new Date(credential.validUntil) < input.now) {
-    return { status: 'expired', reasons: [`Expired on ${credential.validUntil}`], certificate };
+    return verdictOf({ status: 'expired', certificate }, [
+      { en: `Expired on ${credential.validUntil}`, zh: `此证书已于 ${credential.validUntil} 过期` },
+    ]);
   }
 
   const entries = statusEntriesToCheck(credential.credentialStatus);
@@ -443,23 +488,44 @@ export async function verifyCredential(input: {
     }
     if (list.get(Number(entry.statusListIndex))) {
       return entry.statusPurpose === 'suspension'
-        ? { status: 'suspended', reasons: ['The issuer has suspended this certificate'], certificate }
-        : { status: 'revoked', reasons: ['The issuer has revoked this certificate'], certificate };
+        ? verdictOf({ status: 'suspended', certificate }, [
+            { en: 'The issuer has suspended this certificate', zh: '颁发机构已暂停此证书' },
+          ])
+        : verdictOf({ status: 'revoked', certificate }, [
+            { en: 'The issuer has revoked this certificate', zh: '颁发机构已撤销此证书' },
+          ]);
     }
   }
   const cleared = entries.map((e) => e.statusPurpose).filter((p) => !unchecked.includes(p));
-  return {
-    status: 'valid',
-    reasons: [
-      `Signed by ${key.kid}`,
-      ...(cleared.length > 0 ? [`Not ${cleared.map(statusAdjective).join(' or ')} in the status lists`] : []),
-      ...(unchecked.length > 0 ? [`Not checked for ${unchecked.join(' or ')}: no status list given`] : []),
+  return verdictOf(
+    { status: 'valid', ...(unchecked.length > 0 ? { statusUnchecked: unchecked } : {}), certificate },
+    [
+      { en: `Signed by ${key.kid}`, zh: `由密钥 ${key.kid} 签名` },
+      ...(cleared.length > 0
+        ? [
+            {
+              en: `Not ${cleared.map(statusAdjective).join(' or ')} in the status lists`,
+              zh: `状态列表显示此证书未被${cleared.map(purposeZh).join('或')}`,
+            },
+          ]
+        : []),
+      ...(unchecked.length > 0
+        ? [
+            {
+              en: `Not checked for ${unchecked.join(' or ')}: no status list given`,
+              zh: `未核查${unchecked.map(purposeZh).join('或')}状态：未提供状态列表`,
+            },
+          ]
+        : []),
     ],
-    ...(unchecked.length > 0 ? { statusUnchecked: unchecked } : {}),
-    certificate,
-  };
+  );
 }
 
 function statusAdjective(purpose: string): string {
   return purpose === 'revocation' ? 'revoked' : purpose === 'suspension' ? 'suspended' : purpose;
+}
+
+/** A status purpose in Chinese; one we do not know stays as its name. */
+export function purposeZh(purpose: string): string {
+  return purpose === 'revocation' ? '撤销' : purpose === 'suspension' ? '暂停' : purpose;
 }

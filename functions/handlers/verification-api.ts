@@ -5,7 +5,7 @@
 // own function (partner-notices.ts).
 import { DynamoDbPaperStore } from '../adapters/dynamodb-paper-store.js';
 import { lookUp } from '../certification/paper.js';
-import { type Verification, verifyPresented } from '../partners/verification.js';
+import { verdictAnswer as answer, verifyPresented } from '../partners/verification.js';
 import { pathParam } from '../shared/caller.js';
 import { checkProof } from '../shared/data-integrity.js';
 import { badRequest, json, notFound } from '../shared/http.js';
@@ -16,19 +16,6 @@ import { presentedCredentialBody } from '../shared/verification-body.js';
 // Presented credentials come as a JWS or as signed JSON, whose proof needs JSON-LD (data-integrity.ts).
 const deps = { ...verificationDeps(), checkProof };
 const paperStore = new DynamoDbPaperStore(config.TABLE_NAME);
-
-/** Only what a verifier needs: the verdict, its reasons and the certificate's public facts. */
-function answer(verdict: Verification, checkedAt: Date) {
-  return {
-    verified: verdict.status === 'valid',
-    status: verdict.status,
-    reasons: verdict.reasons,
-    ...(verdict.certificate ? { certificate: verdict.certificate } : {}),
-    ...(verdict.issuerRegion ? { issuerRegion: verdict.issuerRegion } : {}),
-    ...(verdict.statusDetail ? { statusDetail: verdict.statusDetail } : {}),
-    checkedAt: checkedAt.toISOString(),
-  };
-}
 
 export const handler = partnerHttpHandler(async (event) => {
   const now = deps.now();

@@ -245,7 +245,7 @@ export function verifyPage(input: {
     result = `<h2>${w.result}</h2>${statusBlock(lang, verdict, timeZone)}${
       verdict.status === 'not-found' ? `<p>${w.notFoundText}</p>` : ''
     }${shown.length ? `<dl>${shown.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>` : ''}
-<details><summary>${w.reasons}</summary><ul>${verdict.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></details>`;
+<details><summary>${w.reasons}</summary><ul>${(lang === 'en' ? verdict.reasons : verdict.reasonsZh).map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></details>`;
   }
   const action = `/verify${lang === 'en' ? '?lang=en' : ''}`;
   const body = `<p>${w.verifyIntro}</p>${result}

@@ -88,7 +88,7 @@ export async function recognise(
       'certificate-not-valid',
       {
         en: `Only a valid certificate is recognised; this one is ${verdict.status}: ${verdict.reasons.join('; ')}`,
-        zh: `只认可有效的证书；此证书${VERDICT_STATUS_ZH[verdict.status]}：${verdict.reasons.join('；')}`,
+        zh: `只认可有效的证书；此证书${VERDICT_STATUS_ZH[verdict.status]}：${verdict.reasonsZh.join('；')}`,
       },
       verdict,
     );

@@ -5,16 +5,19 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { CertificateReader } from '../adapters/dynamodb-certificate-reader.js';
 import type { DynamoDbRegistryStore } from '../adapters/dynamodb-registry-store.js';
 import {
+  type Bilingual,
   type PartnerRegion,
   type ProofChecker,
   partnerByDid,
   readStatusListCredential,
+  reasonsOf,
   type StatusList,
   type StatusListCache,
   StatusList as StatusLists,
   statusListIdOfUrl,
   type Verdict,
   type VerificationKey,
+  verdictOf,
   verifyCredential,
 } from '../domain/index.js';
 import type { PartnerDirectory } from '../ports.js';
@@ -52,6 +55,23 @@ export interface Verification extends Verdict {
   issuerRegion?: string;
   /** For a revoked or suspended certificate of this region: since when and why. */
   statusDetail?: { since: string; reason: string };
+}
+
+/**
+ * What POST /credentials/verify and GET /verify/{number} answer: only what a verifier needs, the verdict,
+ * its reasons in both languages and the certificate's public facts (the OpenAPI's Verdict schema).
+ */
+export function verdictAnswer(verdict: Verification, checkedAt: Date) {
+  return {
+    verified: verdict.status === 'valid',
+    status: verdict.status,
+    reasons: verdict.reasons,
+    reasonsZh: verdict.reasonsZh,
+    ...(verdict.certificate ? { certificate: verdict.certificate } : {}),
+    ...(verdict.issuerRegion ? { issuerRegion: verdict.issuerRegion } : {}),
+    ...(verdict.statusDetail ? { statusDetail: verdict.statusDetail } : {}),
+    checkedAt: checkedAt.toISOString(),
+  };
 }
 
 function issuerNamed(credential: { issuer?: unknown }): string | undefined {
@@ -153,14 +173,17 @@ export async function verifyPresented(
   const own = issuerDid === deps.region.did;
   const partner = !own && issuerDid ? partnerByDid(await deps.registry.listPartners(), issuerDid) : undefined;
   if (!own && partner?.status !== 'active') {
-    return {
-      status: issuerDid ? 'unknown-issuer' : 'malformed',
-      reasons: [
-        issuerDid
-          ? `${issuerDid} is not a partner region in ${deps.region.nameEn}'s trust registry`
-          : 'The credential is neither a compact JWS nor a signed JSON credential that names its issuer',
-      ],
-    };
+    return verdictOf({ status: issuerDid ? 'unknown-issuer' : 'malformed' }, [
+      issuerDid
+        ? {
+            en: `${issuerDid} is not a partner region in ${deps.region.nameEn}'s trust registry`,
+            zh: `${issuerDid} 不在${deps.region.nameZh}信任名录的合作地区之列`,
+          }
+        : {
+            en: 'The credential is neither a compact JWS nor a signed JSON credential that names its issuer',
+            zh: '该凭证既不是紧凑 JWS，也不是注明颁发机构的带签名 JSON 凭证',
+          },
+    ]);
   }
   const keys = own ? await deps.ownKeys() : await deps.directory.keys(partner as PartnerRegion);
   const issuerRegion = own ? deps.region.code : (partner as PartnerRegion).code;
@@ -187,13 +210,14 @@ async function statusDetail(deps: VerificationDeps, verdict: Verdict) {
   const record = await deps.certificates.getCertificate(verdict.certificate.number);
   const last = record?.statusHistory?.at(-1);
   if (!last) return {};
-  return {
-    statusDetail: { since: last.at, reason: last.reason },
-    reasons: [
-      ...verdict.reasons,
-      `${verdict.status === 'revoked' ? 'Revoked' : 'Suspended'} on ${last.at}: ${last.reason}`,
-    ],
-  };
+  // The reason an administrator gave is shown as written, in whichever language it was written.
+  return verdictOf({ statusDetail: { since: last.at, reason: last.reason } }, [
+    ...reasonsOf(verdict),
+    {
+      en: `${verdict.status === 'revoked' ? 'Revoked' : 'Suspended'} on ${last.at}: ${last.reason}`,
+      zh: `${last.at} ${verdict.status === 'revoked' ? '撤销' : '暂停'}，原因：${last.reason}`,
+    },
+  ]);
 }
 
 /** A partner's revocation as its notice told this region. */
@@ -201,27 +225,34 @@ async function noticeDetail(deps: VerificationDeps, verdict: Verdict) {
   if (verdict.status !== 'revoked' || !verdict.certificate?.id) return {};
   const heard = await deps.registry.getReceivedRevocation(verdict.certificate.id);
   if (heard && heard.issuerDid === verdict.certificate.issuer)
-    return {
-      statusDetail: { since: heard.revokedAt, reason: heard.reason },
-      reasons: [...verdict.reasons, `Notified on ${heard.receivedAt}: ${heard.reason}`],
-    };
+    return verdictOf({ statusDetail: { since: heard.revokedAt, reason: heard.reason } }, [
+      ...reasonsOf(verdict),
+      notified(heard.receivedAt, heard.reason),
+    ]);
   // Notices kept before revocations were recorded on their own: the recognition they voided says it.
   const voided = (await deps.registry.listRecognitionsOf(verdict.certificate.id)).find((r) => r.voidedAt);
   if (!voided?.voidedAt || !voided.voidReason) return {};
-  return {
-    statusDetail: { since: voided.voidedAt, reason: voided.voidReason },
-    reasons: [...verdict.reasons, `Notified on ${voided.voidedAt}: ${voided.voidReason}`],
-  };
+  return verdictOf({ statusDetail: { since: voided.voidedAt, reason: voided.voidReason } }, [
+    ...reasonsOf(verdict),
+    notified(voided.voidedAt, voided.voidReason),
+  ]);
+}
+
+/** A partner's revocation notice as a reason; its own words are shown as the partner wrote them. */
+function notified(at: string, reason: string): Bilingual {
+  return { en: `Notified on ${at}: ${reason}`, zh: `${at} 收到颁发地区的撤销通知，原因：${reason}` };
 }
 
 /** Verifies one of this region's certificates by its number. */
 export async function verifyByNumber(deps: VerificationDeps, number: string): Promise<Verification> {
   const record = await deps.certificates.getCertificate(number);
   if (!record) {
-    return {
-      status: 'not-found',
-      reasons: [`${deps.region.nameEn} has issued no certificate numbered ${number}`],
-    };
+    return verdictOf({ status: 'not-found' }, [
+      {
+        en: `${deps.region.nameEn} has issued no certificate numbered ${number}`,
+        zh: `${deps.region.nameZh}未颁发编号为 ${number} 的证书`,
+      },
+    ]);
   }
   return verifyPresented(deps, record.jws);
 }

@@ -11,6 +11,7 @@ import { createHash, createPublicKey, type JsonWebKey, type KeyObject, verify } 
 import { decode as base58Decode, encode as base58Encode } from 'base58-universal';
 import jsonld from 'jsonld';
 import { PROOF_SUITES, type ProofSuite, VC_CONTEXT } from '../domain/credential.js';
+import type { Bilingual } from '../domain/errors.js';
 import type { ProofCheck, VerificationKey } from '../domain/verification.js';
 import type { ProofSigner } from '../ports.js';
 import { documentLoader } from './json-ld.js';
@@ -152,29 +153,54 @@ function publicKeyOf(key: VerificationKey): KeyObject {
   return keyObject;
 }
 
-const malformed = (reason: string): ProofCheck => ({ ok: false, status: 'malformed', reason });
+const malformed = (reason: Bilingual): ProofCheck => ({ ok: false, status: 'malformed', reason });
 
 /** The proof's members, checked to be exactly an assertion proof of a suite we check; or why not. */
-function proofOf(document: Record<string, unknown>): DataIntegrityProof | string {
+function proofOf(document: Record<string, unknown>): DataIntegrityProof | Bilingual {
   // A set of one proof is the same proof: 1EdTech's schemas require `proof` to be an array.
   const proof =
     Array.isArray(document.proof) && document.proof.length === 1 ? document.proof[0] : document.proof;
-  if (Array.isArray(proof)) return 'The document has a set of proofs; one proof is expected';
-  if (typeof proof !== 'object' || proof === null) return 'The document has no Data Integrity proof';
+  if (Array.isArray(proof))
+    return {
+      en: 'The document has a set of proofs; one proof is expected',
+      zh: '文档带有多个证明；应只有一个',
+    };
+  if (typeof proof !== 'object' || proof === null)
+    return {
+      en: 'The document has no Data Integrity proof',
+      zh: '文档没有数据完整性证明（Data Integrity proof）',
+    };
   const p = proof as Record<string, unknown>;
   const extra = Object.keys(p).filter((k) => !PROOF_MEMBERS.includes(k));
-  if (extra.length > 0) return `The proof has members Data Integrity proofs do not: ${extra.join(', ')}`;
-  if (p.type !== DATA_INTEGRITY_PROOF) return `The proof's type is ${String(p.type)}, not DataIntegrityProof`;
+  if (extra.length > 0)
+    return {
+      en: `The proof has members Data Integrity proofs do not: ${extra.join(', ')}`,
+      zh: `证明含有数据完整性证明不应有的成员：${extra.join(', ')}`,
+    };
+  if (p.type !== DATA_INTEGRITY_PROOF)
+    return {
+      en: `The proof's type is ${String(p.type)}, not DataIntegrityProof`,
+      zh: `证明的类型为 ${String(p.type)}，而非 DataIntegrityProof`,
+    };
   if (!isProofSuite(p.cryptosuite))
-    return `The proof's cryptosuite is ${String(p.cryptosuite)}, not ${PROOF_SUITES.join(' or ')}`;
+    return {
+      en: `The proof's cryptosuite is ${String(p.cryptosuite)}, not ${PROOF_SUITES.join(' or ')}`,
+      zh: `证明的密码套件为 ${String(p.cryptosuite)}，而非 ${PROOF_SUITES.join(' 或 ')}`,
+    };
   if (p.proofPurpose !== 'assertionMethod')
-    return `The proof's purpose is ${String(p.proofPurpose)}, not assertionMethod`;
+    return {
+      en: `The proof's purpose is ${String(p.proofPurpose)}, not assertionMethod`,
+      zh: `证明的用途为 ${String(p.proofPurpose)}，而非 assertionMethod`,
+    };
   if (typeof p.verificationMethod !== 'string' || p.verificationMethod === '')
-    return 'The proof names no verificationMethod';
+    return { en: 'The proof names no verificationMethod', zh: '证明未注明验证方法（verificationMethod）' };
   if (p.created !== undefined && (typeof p.created !== 'string' || !DATE_TIME_STAMP.test(p.created)))
-    return `The proof's created (${String(p.created)}) is not a date-time with a time zone`;
+    return {
+      en: `The proof's created (${String(p.created)}) is not a date-time with a time zone`,
+      zh: `证明的创建时间（${String(p.created)}）不是带时区的日期时间`,
+    };
   if (typeof p.proofValue !== 'string' || !p.proofValue.startsWith('z'))
-    return 'The proof has no base58btc proofValue';
+    return { en: 'The proof has no base58btc proofValue', zh: '证明没有 base58btc 编码的 proofValue' };
   return p as unknown as DataIntegrityProof;
 }
 
@@ -190,33 +216,46 @@ export async function checkProof(
   keys: VerificationKey[],
 ): Promise<ProofCheck> {
   const proof = proofOf(document);
-  if (typeof proof === 'string') return malformed(proof);
-  if (!includesVc2(document)) return malformed(`The document's @context does not include ${VC_CONTEXT}`);
+  if (!('proofValue' in proof)) return malformed(proof);
+  if (!includesVc2(document))
+    return malformed({
+      en: `The document's @context does not include ${VC_CONTEXT}`,
+      zh: `文档的 @context 未包含 ${VC_CONTEXT}`,
+    });
   let signature: Uint8Array;
   try {
     signature = base58Decode(proof.proofValue.slice(1));
   } catch {
-    return malformed('The proofValue is not base58btc');
+    return malformed({ en: 'The proofValue is not base58btc', zh: 'proofValue 不是 base58btc 编码' });
   }
   const key = keys.find((k) => k.kid === proof.verificationMethod);
   if (!key)
     return {
       ok: false,
       status: 'unknown-issuer',
-      reason: `No published key has the id ${proof.verificationMethod}`,
+      reason: {
+        en: `No published key has the id ${proof.verificationMethod}`,
+        zh: `已发布的密钥中没有标识为 ${proof.verificationMethod} 的密钥`,
+      },
     };
   const wanted = SUITE_KEYS[proof.cryptosuite];
   if (key.kty !== wanted.kty || key.crv !== wanted.crv || typeof key.x !== 'string') {
     return {
       ok: false,
       status: 'signature-invalid',
-      reason: `Key ${key.kid} is not ${wanted.aKey}; ${proof.cryptosuite} proofs are made with ${wanted.name}`,
+      reason: {
+        en: `Key ${key.kid} is not ${wanted.aKey}; ${proof.cryptosuite} proofs are made with ${wanted.name}`,
+        zh: `密钥 ${key.kid} 不是 ${wanted.name} 密钥；${proof.cryptosuite} 证明须以 ${wanted.name} 制作`,
+      },
     };
   }
   const altered = {
     ok: false,
     status: 'signature-invalid',
-    reason: 'The proof does not match the document: it was altered or not signed with this key',
+    reason: {
+      en: 'The proof does not match the document: it was altered or not signed with this key',
+      zh: '证明与文档不符：文档已被篡改，或并非由此密钥签名',
+    },
   } as const;
   if (signature.length !== 64) return altered;
 
@@ -226,7 +265,10 @@ export async function checkProof(
   try {
     data = await hashData(unsecured, options);
   } catch (error) {
-    return malformed(`The document does not expand under JSON-LD safe mode: ${jsonLdProblem(error)}`);
+    return malformed({
+      en: `The document does not expand under JSON-LD safe mode: ${jsonLdProblem(error)}`,
+      zh: `文档无法在 JSON-LD 安全模式下展开：${jsonLdProblem(error)}`,
+    });
   }
   try {
     const verified =

@@ -4,8 +4,12 @@
 // `npm run openapi`. A failure here lists the routes missing on either side.
 import { readFileSync } from 'node:fs';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.js';
+import { verdictOf, verifyCredential } from '../../functions/domain/index.js';
+import { verdictAnswer } from '../../functions/partners/verification.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
 import { type CfnTemplate, synthTemplate } from './support/templates.js';
 
@@ -102,5 +106,39 @@ describe('the OpenAPI document', () => {
       expect(operation.description).toMatch(/Takes no request body: one is refused with 400/);
       expect(operation.responses['400']).toBeDefined();
     }
+  });
+
+  it('documents the verify answers as the handler makes them, reasons in English and reasonsZh in Chinese', async () => {
+    const doc = committed();
+    for (const [path, method] of [
+      ['/credentials/verify', 'post'],
+      ['/verify/{number}', 'get'],
+    ] as const)
+      expect(doc.paths[path][method].responses['200'].content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/Verdict',
+      });
+    const schema = doc.components.schemas.Verdict;
+    expect(schema.required).toEqual(expect.arrayContaining(['reasons', 'reasonsZh']));
+    // An outside validator (ajv, JSON Schema 2020-12 as OpenAPI 3.1 uses) checks real answers against it.
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile({ ...schema, additionalProperties: false });
+    const malformed = await verifyCredential({ credential: 'hello', keys: [], now: new Date() });
+    const revoked = verdictOf(
+      {
+        status: 'revoked' as const,
+        certificate: { number: 'NJ-2026-4-000001-X', holderName: '张伟' },
+        issuerRegion: 'NJ',
+        statusDetail: { since: '2027-02-01T08:00:00Z', reason: 'Exam misconduct' },
+      },
+      [{ en: 'The issuer has revoked this certificate', zh: '颁发机构已撤销此证书' }],
+    );
+    for (const verdict of [malformed, revoked]) {
+      const answer = verdictAnswer(verdict, new Date());
+      expect(validate(answer), JSON.stringify(validate.errors)).toBe(true);
+      expect(answer.reasonsZh).toHaveLength(answer.reasons.length);
+    }
+    const { reasonsZh: _zh, ...englishOnly } = verdictAnswer(malformed, new Date());
+    expect(validate(englishOnly)).toBe(false);
   });
 });

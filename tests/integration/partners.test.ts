@@ -144,7 +144,12 @@ describe('public verification, no sign-in', () => {
       `/verify/NJ-2026-4-999999-0?name=${encodeURIComponent('张伟')}`,
     );
     expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ verified: false, status: 'not-found' });
+    expect(missing.body).toMatchObject({
+      verified: false,
+      status: 'not-found',
+      reasons: ['No certificate numbered NJ-2026-4-999999-0 is held by that name'],
+      reasonsZh: ['没有该姓名持有的编号为 NJ-2026-4-999999-0 的证书'],
+    });
     expect((await nj.request(undefined, 'GET', '/verify/not%20a%20number')).status).toBe(400);
     // The number alone is refused, naming the field; a wrong name is as not-found as a wrong number.
     const nameless = await nj.request(undefined, 'GET', `/verify/${certificate.number}`);
@@ -301,6 +306,9 @@ describe('public verification, no sign-in', () => {
       const body = await verify(jws);
       expect(body.status, name).toBe(status);
       expect((body.reasons as string[]).join(' '), name).toMatch(reason);
+      // The same reasons in Chinese, one for one.
+      expect(body.reasonsZh, name).toHaveLength((body.reasons as string[]).length);
+      for (const zh of body.reasonsZh as string[]) expect(zh, name).toMatch(/\p{Script=Han}/u);
       expect(body.verified, name).toBe(false);
     }
     const bad = await nj.request(undefined, 'POST', '/credentials/verify', { credential: certificate.jws });
@@ -606,6 +614,10 @@ describe('status changes and revocation notices', () => {
     ).toMatchObject({
       status: 'revoked',
       statusDetail: { reason: /Exam misconduct/, since: expect.any(String) },
+      reasonsZh: [
+        '颁发机构已撤销此证书',
+        expect.stringMatching(/收到颁发地区的撤销通知，原因：.*Exam misconduct/),
+      ],
     });
     expect(
       (await nj.request(undefined, 'GET', `/verify/${certificate.number}?name=${encodeURIComponent('张伟')}`))
@@ -613,6 +625,7 @@ describe('status changes and revocation notices', () => {
     ).toMatchObject({
       status: 'revoked',
       statusDetail: { reason: /Exam misconduct/ },
+      reasonsZh: ['颁发机构已撤销此证书', expect.stringMatching(/ 撤销，原因：.*Exam misconduct/)],
     });
 
     // Luzhou's webhook failed twice; the workflow retried with backoff until it answered 200.

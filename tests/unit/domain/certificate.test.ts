@@ -285,9 +285,12 @@ describe('the certificate credential', () => {
     })) {
       const problems = jwtClaimMismatches({ ...expiring, ...claims, [claim]: value });
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatch(new RegExp(`claim ${claim} `));
+      expect(problems[0]?.en).toMatch(new RegExp(`claim ${claim} `));
+      expect(problems[0]?.zh).toMatch(new RegExp(`声明 ${claim}（`));
     }
-    expect(jwtClaimMismatches({ ...credential, ...jwtClaimsOf(credential), exp: 9 })[0]).toMatch(/claim exp/);
+    expect(jwtClaimMismatches({ ...credential, ...jwtClaimsOf(credential), exp: 9 })[0]?.en).toMatch(
+      /claim exp/,
+    );
     expect(jwtClaimMismatches(expiring)).toHaveLength(5);
   });
 

@@ -7,6 +7,7 @@ import {
   MIN_STATUS_LIST_BITS,
   StatusList,
   statusListCredential,
+  type Verdict,
   type VerificationKey,
   verifyCredential,
 } from '../../../functions/domain/index.js';
@@ -47,6 +48,16 @@ beforeAll(async () => {
 });
 
 const empty = () => ({ lists: { [REVOCATION]: StatusList.empty(), [SUSPENSION]: StatusList.empty() } });
+
+/** Han characters: a reason a Chinese reader can read, not English left untranslated. */
+const HAN = /\p{Script=Han}/u;
+
+/** Every reason is said in Chinese too, one for one, in the same order. */
+function expectChineseReasons(verdict: Verdict): void {
+  expect(verdict.reasons.length).toBeGreaterThan(0);
+  expect(verdict.reasonsZh).toHaveLength(verdict.reasons.length);
+  for (const zh of verdict.reasonsZh) expect(zh).toMatch(HAN);
+}
 
 /** Signs a header and payload as they are: for headers signCompactJws would not write. */
 async function resign(header: string, payload: string): Promise<string> {
@@ -113,6 +124,7 @@ describe('verifyCredential', () => {
   it('takes the JSON form only where a proof checker is given', async () => {
     const verdict = await verifyCredential({ credential: credential(), keys: [key], now: NOW });
     expect(verdict).toMatchObject({ status: 'malformed', reasons: [expect.stringMatching(/compact JWS/)] });
+    expectChineseReasons(verdict);
   });
 
   it('accepts a genuine certificate in force and shows what a verifier needs', async () => {
@@ -264,6 +276,7 @@ describe('verifyCredential', () => {
     });
     expect(verdict.status).toBe(status);
     expect(verdict.reasons.join(' ')).toMatch(reason);
+    expectChineseReasons(verdict);
   });
 
   it('says revoked or suspended from the status lists', async () => {
@@ -310,6 +323,12 @@ describe('verifyCredential', () => {
     expect(verdict.status).toBe('valid');
     expect(verdict.reasons).toContain('Not revoked in the status lists');
     expect(verdict.reasons).toContain('Not checked for suspension: no status list given');
+    expectChineseReasons(verdict);
+    expect(verdict.reasonsZh).toEqual([
+      `由密钥 ${key.kid} 签名`,
+      '状态列表显示此证书未被撤销',
+      '未核查暂停状态：未提供状态列表',
+    ]);
   });
 
   it('keeps a rotated-out key for what it signed, and rejects what a compromised key signed after the compromise', async () => {
@@ -327,11 +346,90 @@ describe('verifyCredential', () => {
     expect(verdict).toMatchObject({
       status: 'signature-invalid',
       reasons: [expect.stringMatching(/declared compromised/)],
+      reasonsZh: [expect.stringMatching(/已被声明泄露/)],
     });
+    expectChineseReasons(verdict);
     const before = { ...key, compromisedAt: '2026-12-01T00:00:00Z' };
     expect(
       (await verifyCredential({ credential: valid, keys: [before], status: empty(), now: NOW })).status,
     ).toBe('valid');
+  });
+});
+
+describe('the reasons in Chinese', () => {
+  const verify = (
+    credential: string | Record<string, unknown>,
+    extra: Partial<Parameters<typeof verifyCredential>[0]> = {},
+  ) => verifyCredential({ credential, keys: [key], status: empty(), now: NOW, ...extra });
+
+  it('gives every verdict its reasons in Chinese, one for one, dates and key ids as they are', async () => {
+    const revoked = { lists: { ...empty().lists, [REVOCATION]: StatusList.empty().set(7, true) } };
+    const suspended = { lists: { ...empty().lists, [SUSPENSION]: StatusList.empty().set(7, true) } };
+    // Signed before the JWT format (typ vc+jwt, no claims) and without a validFrom: no claim to disagree.
+    const { validFrom: _from, ...undated } = credential();
+    const undatedJws = await signCompactJws(signer, DID, undated, 'vc+jwt');
+    const verdicts: [string, Verdict][] = [
+      ['valid, both lists checked', await verify(valid)],
+      ['valid, no lists given', await verify(valid, { status: { lists: {} } })],
+      ['revoked', await verify(valid, { status: revoked })],
+      ['suspended', await verify(valid, { status: suspended })],
+      [
+        'outside the key window',
+        await verify(valid, { keys: [{ ...key, signsUntil: '2026-01-01T00:00:00Z' }] }),
+      ],
+      ['not a P-256 key', await verify(valid, { keys: [{ ...key, kty: 'OKP', crv: 'Ed25519' }] })],
+      ['no validFrom', await verify(undatedJws)],
+      [
+        'a JSON credential without a proof',
+        await verify(credential(), { checkProof: async () => ({ ok: true, key }) }),
+      ],
+      [
+        'a proof the checker refuses',
+        await verify(
+          { ...credential(), proof: {} },
+          {
+            checkProof: async () => ({
+              ok: false,
+              status: 'signature-invalid',
+              reason: { en: 'altered', zh: '已被篡改' },
+            }),
+          },
+        ),
+      ],
+    ];
+    expect(verdicts.map(([, v]) => v.status)).toEqual([
+      'valid',
+      'valid',
+      'revoked',
+      'suspended',
+      'signature-invalid',
+      'signature-invalid',
+      'malformed',
+      'malformed',
+      'signature-invalid',
+    ]);
+    for (const [name, verdict] of verdicts) {
+      expect(verdict.reasonsZh, name).toHaveLength(verdict.reasons.length);
+      expectChineseReasons(verdict);
+    }
+    const [, revokedVerdict] = verdicts[2] as [string, Verdict];
+    expect(revokedVerdict.reasonsZh).toEqual(['颁发机构已撤销此证书']);
+    const [, windowVerdict] = verdicts[4] as [string, Verdict];
+    expect(windowVerdict.reasonsZh[0]).toContain(key.kid);
+    expect(windowVerdict.reasonsZh[0]).toContain('2026-11-24');
+  });
+
+  it('keeps the dates of an expired or not-yet-valid certificate as they are', async () => {
+    const expiring = credential({ validUntil: new Date('2029-11-24T10:00:00Z') });
+    const expired = await verify(await signCredentialJwt(signer, DID, expiring), {
+      now: new Date('2035-01-01T00:00:00Z'),
+    });
+    const early = await verify(valid, { now: new Date('2020-01-01T00:00:00Z') });
+    for (const verdict of [expired, early]) expectChineseReasons(verdict);
+    expect(expired.status).toBe('expired');
+    expect(expired.reasonsZh[0]).toBe(`此证书已于 ${expiring.validUntil} 过期`);
+    expect(early.status).toBe('not-yet-valid');
+    expect(early.reasonsZh[0]).toBe(`此证书自 ${early.certificate?.validFrom} 起生效`);
   });
 });
 

@@ -149,7 +149,10 @@ describe('ecdsa-rdfc-2019 proofs made with the region’s ES256 key', () => {
     expect(await checkProof(misnamed, keys)).toMatchObject({
       ok: false,
       status: 'signature-invalid',
-      reason: expect.stringContaining('not a P-256 key'),
+      reason: {
+        en: expect.stringContaining('not a P-256 key'),
+        zh: expect.stringContaining('不是 P-256 密钥'),
+      },
     });
   });
 

@@ -233,4 +233,70 @@ describe('the offline statement', { timeout: 30_000 }, () => {
     expect(verdict.claims?.h.endsWith('…')).toBe(true);
     expect(verdict.reasons.join(' ')).toContain('shortened');
   });
+
+  it('gives every offline verdict its reasons in Chinese too, one for one', async () => {
+    const paper = certificate({ validUntil: '2029-11-30T02:00:00.000Z' });
+    const { jws, keys } = await statement(paper);
+    const long = await statement(
+      certificate({ holderName: '阿卜杜热合曼·买买提明·艾力·阿卜杜拉·克里木·吐尔逊·阿不都热依木·买合木提' }),
+    );
+    const [h, p, s] = jws.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, l: 1 })).toString('base64url')}.${s}`;
+    const reshaped = `${h}.${Buffer.from(JSON.stringify({ ...claims, l: 9 })).toString('base64url')}.${s}`;
+    const set = StatusList.empty().set(4242, true);
+    const at = (statementText: string, when: string, more: object = {}) =>
+      verifyOfflineStatement({
+        statement: statementText,
+        keys,
+        now: new Date(when),
+        timeZone: 'Asia/Shanghai',
+        ...more,
+      });
+    const verdicts = [
+      at(jws, '2027-01-01T00:00:00Z'),
+      at(jws, '2027-01-01T00:00:00Z', { status: { revocation: set } }),
+      at(jws, '2027-01-01T00:00:00Z', { status: { revocation: StatusList.empty(), suspension: set } }),
+      at(jws, '2029-12-01T00:00:00Z'),
+      at(jws, '2026-01-01T00:00:00Z'),
+      at(forged, '2027-01-01T00:00:00Z'),
+      at(reshaped, '2027-01-01T00:00:00Z'),
+      at('not.a.jws', '2027-01-01T00:00:00Z'),
+      at('nodots', '2027-01-01T00:00:00Z'),
+      verifyOfflineStatement({
+        statement: jws,
+        keys: (await statement(paper)).keys,
+        now: new Date('2027-01-01T00:00:00Z'),
+        timeZone: 'Asia/Shanghai',
+      }),
+      at(jws, '2027-01-01T00:00:00Z', { keys: [{ ...keys[0], compromisedAt: '2026-01-01T00:00:00Z' }] }),
+      verifyOfflineStatement({
+        statement: long.jws,
+        keys: long.keys,
+        now: new Date('2027-01-01T00:00:00Z'),
+        timeZone: 'Asia/Shanghai',
+      }),
+    ];
+    expect(verdicts.map((v) => v.status)).toEqual([
+      'valid',
+      'revoked',
+      'suspended',
+      'expired',
+      'not-yet-valid',
+      'signature-invalid',
+      'malformed',
+      'malformed',
+      'malformed',
+      'unknown-issuer',
+      'signature-invalid',
+      'valid',
+    ]);
+    for (const verdict of verdicts) {
+      expect(verdict.reasonsZh).toHaveLength(verdict.reasons.length);
+      for (const zh of verdict.reasonsZh) expect(zh).toMatch(/\p{Script=Han}/u);
+    }
+    expect(verdicts[11]?.reasonsZh[1]).toBe('持证人姓名为适应二维码容量而缩略；公开核验页显示全名');
+    expect(verdicts[1]?.reasonsZh.at(-1)).toBe('颁发机构已撤销此证书（撤销状态列表中索引 4242 的位已置位）');
+    expect(verdicts[3]?.reasonsZh.at(-1)).toBe('此证书已于 2029-11-30 过期');
+  });
 });

@@ -45,12 +45,15 @@ describe('npm run verify', { timeout: 60_000 }, () => {
     const { code, out } = fixture.verify([fixture.file('credential.jwt')], 'status-clear.jwt');
     expect(out).toMatch(/^VALID {2}NJ-2026-4-000001-2/);
     expect(out).toContain('Not revoked in the status lists');
+    // Each reason in Chinese beneath its English.
+    expect(out).toMatch(/- Not revoked in the status lists\n {4}状态列表显示此证书未被撤销\n/);
     expect(code).toBe(0);
   });
 
   it('says REVOKED and exits 1 with a signed status list that has its bit set', () => {
     const { code, out } = fixture.verify([fixture.file('credential.jwt')], 'status-revoked.jwt');
     expect(out).toMatch(/^REVOKED/);
+    expect(out).toContain('颁发机构已撤销此证书');
     expect(code).toBe(1);
   });
 
@@ -73,6 +76,7 @@ describe('npm run verify', { timeout: 60_000 }, () => {
       const { code, out } = fixture.verify([fixture.file(file)]);
       expect(out).toMatch(/^STATUS-UNKNOWN {2}NJ-2026-4-000001-2/);
       expect(out).toMatch(/revocation was not checked/);
+      expect(out).toMatch(/未核查撤销状态/);
       expect(code).toBe(3);
     }
     // Only when the caller says unchecked status is enough does it say VALID, with the reason.
