@@ -13,7 +13,7 @@ import { StatusList } from '../../functions/domain/index.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { DEV_USERS } from '../../local/dev-identities.js';
 import { synthesizeRegion } from '../../local/synth.js';
-import { RegionClient, regionOf, setUpExam, sitAndMark } from '../../scripts/story.js';
+import { eventually, RegionClient, regionOf, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { listeningSockets, processTree } from '../support/listening-sockets.js';
 
 let cloud: LocalCloud;
@@ -308,7 +308,11 @@ describe('public routes never sign or write per request', () => {
     await client.signIn('liumin');
     const sessionId = await setUpExam(client);
     certificate = await sitAndMark(client, sessionId);
-    const signed = await partition('STATUSLIST#SIGNED');
+    // Signed by the issuing step right after the certificate commits, so a moment after it is visible.
+    const signed = await eventually(async () => {
+      const found = await partition('STATUSLIST#SIGNED');
+      return found.length >= 2 ? found : undefined;
+    }, 'both lists to be signed');
     expect(signed.map((i) => i.sk).sort()).toEqual([
       'neijiang/certificates-1#revocation',
       'neijiang/certificates-1#suspension',
