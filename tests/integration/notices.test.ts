@@ -23,11 +23,10 @@ import { receiveNotice } from '../../functions/partners/notices.js';
 import { recognise } from '../../functions/partners/recognition.js';
 import { RegionCredentialSigner } from '../../functions/shared/credential-signer.js';
 import { signCompactJws } from '../../functions/shared/signing.js';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeRegion } from '../../local/synth.js';
+import type { LocalCloud } from '../../local/cloud.js';
 import { RegionClient, regionOf, registerPartners, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
-import { TEST_STACK_OPTIONS } from '../support/regions.js';
+import { revocationNoticeTaken, startTestRegion } from '../support/regions.js';
 
 const NJ_DID = 'did:web:neijiang.skillcert.example';
 const AGREEMENT = {
@@ -119,16 +118,6 @@ let luzhou: StandIn;
 let yibin: StandIn;
 let chongqing: StandIn;
 
-async function startRegion(code: string) {
-  const stack = synthesizeRegion({ region: code, ...TEST_STACK_OPTIONS });
-  return startLocalCloud({
-    assemblyDir: stack.assemblyDir,
-    stackArtifactId: stack.stackArtifactId,
-    storage: { kind: 'memory' },
-    schedules: 'off',
-  });
-}
-
 function partner(code: string, nameZh: string, nameEn: string, url: string, extra: Record<string, unknown>) {
   return nj.call('liumin', 'PUT', `/admin/partners/${code}`, {
     nameZh,
@@ -179,7 +168,7 @@ async function sweep(cloud: LocalCloud) {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-notices-'));
-  [neijiang, zigong] = [await startRegion('neijiang'), await startRegion('zigong')];
+  [neijiang, zigong] = [await startTestRegion('neijiang'), await startTestRegion('zigong')];
   nj = new RegionClient(regionOf('neijiang', neijiang));
   zg = new RegionClient(regionOf('zigong', zigong));
   await Promise.all([nj.signIn('liumin'), zg.signIn('liumin'), zg.signInPartner()]);
@@ -401,17 +390,7 @@ describe('a revocation reaches every partner region, or the admin sees why not',
     );
     // …and meanwhile Neijiang revokes it and Zigong takes the notice (no recognition exists yet).
     await revoke(certificate.number, 'Examiner collusion');
-    const zgTable = zigong.model.tables[0]?.tableName as string;
-    const zgDb = DynamoDBDocumentClient.from(zigong.dynamoClient);
-    const id = decodeJwt(certificate.jws).id as string;
-    await eventually(
-      async () =>
-        (await zgDb.send(new GetCommand({ TableName: zgTable, Key: { pk: `REVOKED#${id}`, sk: 'NOTICE' } })))
-          .Item,
-      'Zigong to take the notice',
-      10_000,
-      20,
-    );
+    await revocationNoticeTaken(zigong, certificate.jws, 10_000);
     gate.open();
     const answer = await asked;
     expect(answer.status).toBe(422);

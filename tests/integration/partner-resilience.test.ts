@@ -10,16 +10,14 @@
 // retries: while Neijiang's webhook is down (its port refuses connections) the attempts fail and are
 // recorded, and once it is back the notice arrives, once. A recognition voided meanwhile (Neijiang revoked
 // the certificate) is never told: its notice is withdrawn.
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeRegion } from '../../local/synth.js';
+import type { LocalCloud } from '../../local/cloud.js';
 import { RegionClient, regionOf, registerPartners, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
-import { TEST_STACK_OPTIONS } from '../support/regions.js';
+import { revocationNoticeTaken, startTestRegion, TEST_STACK_OPTIONS } from '../support/regions.js';
 
 const BOUND_MS = TEST_STACK_OPTIONS.partnerStatusListCacheSeconds * 1000;
 
@@ -36,18 +34,8 @@ let webhook: Server;
 let webhookPort: number;
 const webhookHits: number[] = [];
 
-async function startRegion(code: string) {
-  const stack = synthesizeRegion({ region: code, ...TEST_STACK_OPTIONS });
-  return startLocalCloud({
-    assemblyDir: stack.assemblyDir,
-    stackArtifactId: stack.stackArtifactId,
-    storage: { kind: 'memory' },
-    schedules: 'off',
-  });
-}
-
 beforeAll(async () => {
-  [neijiang, zigong] = [await startRegion('neijiang'), await startRegion('zigong')];
+  [neijiang, zigong] = [await startTestRegion('neijiang'), await startTestRegion('zigong')];
   nj = new RegionClient(regionOf('neijiang', neijiang));
   zg = new RegionClient(regionOf('zigong', zigong));
   await Promise.all([nj.signIn('liumin'), zg.signIn('liumin')]);
@@ -64,26 +52,8 @@ beforeAll(async () => {
   );
   // Zigong reaches Neijiang's API through a proxy that records status list requests and passes everything on.
   const target = new URL(neijiang.endpoints.api);
-  proxy = createServer((request, response) => {
+  proxy = forwardingServer(target, (request) => {
     if (request.url?.startsWith('/status/')) fetches.push({ path: request.url, at: Date.now() });
-    const forward = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: request.url,
-        method: request.method,
-        headers: { ...request.headers, host: target.host },
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forward.on('error', () => {
-      response.writeHead(502);
-      response.end();
-    });
-    request.pipe(forward);
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -111,8 +81,13 @@ afterAll(async () => {
 
 /** Passes every request on to Neijiang's API, counting them. */
 function webhookServer(target: URL) {
+  return forwardingServer(target, () => webhookHits.push(Date.now()));
+}
+
+/** An HTTP server that passes every request on to `target` as it is, telling `onRequest` first. */
+function forwardingServer(target: URL, onRequest: (request: IncomingMessage) => void) {
   return createServer((request, response) => {
-    webhookHits.push(Date.now());
+    onRequest(request);
     const forward = httpRequest(
       {
         host: target.hostname,
@@ -244,17 +219,7 @@ describe('partner status lists, kept for a while', () => {
     const cachedAt = Math.max(...fetches.map((f) => f.at));
     const before = fetches.length;
     expect((await setStatus('revoke', 'Forged work record')).status).toBe('revoked');
-    const zgTable = zigong.model.tables[0]?.tableName as string;
-    const db = DynamoDBDocumentClient.from(zigong.dynamoClient);
-    const id = decodeJwt(certificate.jws).id as string;
-    await eventually(
-      async () =>
-        (await db.send(new GetCommand({ TableName: zgTable, Key: { pk: `REVOKED#${id}`, sk: 'NOTICE' } })))
-          .Item,
-      'Zigong to take the notice',
-      BOUND_MS,
-      25,
-    );
+    await revocationNoticeTaken(zigong, certificate.jws, BOUND_MS);
     const verdict = await verifyAtZigong();
     const refetchedAt = fetches.slice(before)[0]?.at;
     expect(verdict.status).toBe('revoked');

@@ -13,11 +13,10 @@ import { base64url, decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalSigner } from '../../functions/adapters/local-signer.js';
 import { credentialJsonOf, signCompactJws, signCredentialJwt } from '../../functions/shared/signing.js';
-import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
-import { synthesizeRegion } from '../../local/synth.js';
+import type { LocalCloud } from '../../local/cloud.js';
 import { RegionClient, regionOf, registerPartners, setUpExam, sitAndMark } from '../../scripts/story.js';
 import { eventually } from '../support/eventually.js';
-import { TEST_STACK_OPTIONS } from '../support/regions.js';
+import { startTestRegion, TEST_STACK_OPTIONS } from '../support/regions.js';
 
 const NJ_DID = 'did:web:neijiang.skillcert.example';
 const ZG_DID = 'did:web:zigong.skillcert.example';
@@ -38,17 +37,6 @@ let certificate: { number: string; jws: string };
 /** Luzhou stands in as a partner whose webhook fails twice before it acknowledges. */
 let luzhouWebhook: Server;
 const luzhouReceived: string[] = [];
-
-async function startRegion(code: string) {
-  const stack = synthesizeRegion({ region: code, ...TEST_STACK_OPTIONS });
-  return startLocalCloud({
-    assemblyDir: stack.assemblyDir,
-    stackArtifactId: stack.stackArtifactId,
-    storage: { kind: 'memory' },
-    // Schedules run only when a test triggers them.
-    schedules: 'off',
-  });
-}
 
 /** Signs any payload with Neijiang's real certificate key (the local cloud keeps it in a file). */
 function neijiangSigner() {
@@ -72,7 +60,7 @@ async function resign(edit: (credential: Record<string, unknown>) => void): Prom
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'skillcert-partners-'));
-  [neijiang, zigong] = [await startRegion('neijiang'), await startRegion('zigong')];
+  [neijiang, zigong] = [await startTestRegion('neijiang'), await startTestRegion('zigong')];
   nj = new RegionClient(regionOf('neijiang', neijiang));
   zg = new RegionClient(regionOf('zigong', zigong));
   await Promise.all([nj.signIn('liumin'), zg.signIn('liumin'), zg.signInPartner(), nj.signInPartner()]);
