@@ -529,11 +529,14 @@ export class DeadlineNotReached extends Error {
 
 export async function myAttempts(deps: CandidateDeps, sub: string, page: PageRequest) {
   const found = await deps.store.listAttempts(sub, page);
+  // The exam as the candidate knows it (its title, not its id): one batch read for the page.
+  const exams = await deps.store.getExamHeaders([...new Set(found.items.map((a) => a.examId))]);
   return {
     attempts: found.items.map((a) => ({
       attemptId: a.id,
       sessionId: a.sessionId,
       examId: a.examId,
+      ...(exams.has(a.examId) ? { exam: examSummary(exams.get(a.examId) as ExamHeader) } : {}),
       status: a.status,
       startedAt: a.startedAt,
       ...(a.decision ? { passed: a.decision.passed } : {}),

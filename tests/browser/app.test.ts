@@ -402,9 +402,13 @@ describe('the web app in Chromium', () => {
     await expect
       .poll(() => page.getByText('Submitted. The result shows here once it is decided.').isVisible())
       .toBe(true);
-    // The attempt is listed under its exam, with its dates and state in English.
-    const listed = page.locator('li.card', { has: page.locator('h2', { hasText: 'english-exam' }) });
+    // The attempt is listed under its exam's title (not its id), with its dates and state in English.
+    const listed = page.locator('li.card', {
+      has: page.getByRole('heading', { name: 'Lathe operator, level 5, in English', exact: true }),
+    });
     await expect.poll(() => listed.count()).toBe(1);
+    expect(await listed.textContent()).toContain('6-18-01-01');
+    expect(await listed.textContent()).not.toContain('english-exam');
     expect(await listed.textContent()).toMatch(/Started .*\d{4}/);
     expect(await listed.textContent()).not.toMatch(/[开始已交卷评分]/);
     const record = await api.call('zhangwei', 'GET', `/attempts/${englishId}`);

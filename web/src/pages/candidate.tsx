@@ -713,6 +713,8 @@ interface AttemptRow {
   attemptId: string;
   sessionId: string;
   examId: string;
+  /** Absent only if the exam was deleted since. */
+  exam?: ExamSummary;
   status: string;
   startedAt: string;
   passed?: boolean;
@@ -737,7 +739,14 @@ export function MyAttempts() {
       <ul class="cards">
         {list.data.value?.attempts.map((a) => (
           <li key={a.attemptId} class="card">
-            <h2>{a.examId}</h2>
+            <h2>{a.exam ? bilingual(a.exam.title) : a.examId}</h2>
+            {a.exam && (
+              <p class="muted">
+                {a.exam.occupation.code}{' '}
+                {bilingual({ zh: a.exam.occupation.nameZh, en: a.exam.occupation.nameEn })} ·{' '}
+                {levelName(a.exam.level)}
+              </p>
+            )}
             <p>
               {t('attempts.started', { at: formatDateTime(a.startedAt) })} ·{' '}
               <strong>{statusName(a.status)}</strong>
