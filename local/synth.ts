@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { type BuildAppOptions, buildApp } from '../lib/app.js';
 import { localWebOrigin } from '../lib/deployments.js';
+import { filesUnder } from '../web/build.js';
 import { cacheDir, projectRoot } from './paths.js';
 
 export interface SynthesizedStack {
@@ -42,15 +43,6 @@ const SOURCES = [
   'web/index.html',
   'web/build.ts',
 ];
-
-function filesUnder(path: string): string[] {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return [];
-  if (stat.isFile()) return [path];
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => filesUnder(join(path, name)));
-}
 
 /** A key for one synthesis: the options, the environment the app reads, and every source file's bytes. */
 export function synthesisKey(options: Omit<BuildAppOptions, 'outdir'>): string {

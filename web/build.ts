@@ -32,7 +32,8 @@ export interface WebBuildReport {
   sourceHash: string;
 }
 
-function filesUnder(path: string): string[] {
+/** Every file under a path (or the path itself), in a stable order: what a content hash is taken over. */
+export function filesUnder(path: string): string[] {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) return [];
   if (stat.isFile()) return [path];
